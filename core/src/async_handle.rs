@@ -1,0 +1,97 @@
+//! The cross-thread handle: notify one slot of one loop.
+
+use crate::event_loop::{DEAD, bump_shared};
+use crate::ready::Mark;
+use crate::sync::Ordering;
+use crate::{Ledger, Loop, Park};
+
+/// Notifies one slot of a [`Loop`] from any thread; `Copy`, `Send` and `Sync`.
+///
+/// Notifications **coalesce**: while one is pending (set, not yet taken by the
+/// loop), more notifications of the same slot merge into it, so the callback runs
+/// once for all of them, after the last one. There is no one-to-one mapping
+/// between `notify` calls and callbacks, exactly as with libuv's `uv_async_send`
+/// and libxev's `Async.notify`; what *is* promised is that a callback runs, in
+/// full, after every `notify` of an active completion, and that it sees what the
+/// notifying thread wrote before notifying.
+///
+/// A notification of a dead slot is dropped and counted, never an error: the
+/// thread notifying cannot know whether the loop has just disarmed the slot.
+pub struct Async<'l, P: Park, const CAP: usize> {
+    lp: &'l Loop<P, CAP>,
+    slot: usize,
+}
+
+/// What became of one notification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Notified {
+    /// It is pending: the loop will take it (and run the callback, if the slot is
+    /// still active then).
+    Pending,
+    /// One was already pending; this one merged with it.
+    Coalesced,
+    /// The slot was dead.
+    Dropped,
+}
+
+impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
+    pub(crate) fn new(lp: &'l Loop<P, CAP>, slot: usize) -> Self {
+        Async { lp, slot }
+    }
+
+    /// Notifies the slot: O(1) whatever the loop's size, never blocks, wakes the
+    /// loop's thread only if it announced that it sleeps.
+    pub fn notify(&self) -> Notified {
+        let side = &self.lp.slots[self.slot];
+        bump_shared(&side.notified);
+        // Relaxed: the state is a filter, not a lock. If the runner disarms the
+        // slot after we read ACTIVE, the bit we set is found by the runner with
+        // the slot dead and counted as dropped there; if we read a stale DEAD
+        // while the slot is being armed, the two calls were concurrent and the
+        // notification counts as earlier. Coherence still guarantees that a
+        // notify ordered after the arm (by any synchronization) reads ACTIVE.
+        if side.state.load(Ordering::Relaxed) == DEAD {
+            bump_shared(&side.dropped);
+            return Notified::Dropped;
+        }
+        match self.lp.ready.mark(self.slot, &self.lp.parker) {
+            Mark::Set => Notified::Pending,
+            Mark::AlreadySet => {
+                bump_shared(&side.coalesced);
+                Notified::Coalesced
+            }
+        }
+    }
+
+    /// The slot this handle notifies.
+    pub fn slot(&self) -> usize {
+        self.slot
+    }
+
+    /// The loop this handle notifies.
+    pub fn target(&self) -> &'l Loop<P, CAP> {
+        self.lp
+    }
+
+    /// This slot's ledger; see [`Loop::ledger`].
+    pub fn ledger(&self) -> Ledger {
+        // The slot was checked when the handle was made.
+        self.lp.ledger(self.slot).unwrap_or_default()
+    }
+}
+
+impl<P: Park, const CAP: usize> Clone for Async<'_, P, CAP> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: Park, const CAP: usize> Copy for Async<'_, P, CAP> {}
+
+impl<P: Park, const CAP: usize> core::fmt::Debug for Async<'_, P, CAP> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Async")
+            .field("slot", &self.slot)
+            .finish_non_exhaustive()
+    }
+}

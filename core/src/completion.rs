@@ -1,0 +1,46 @@
+//! The completion vocabulary, after libxev: what a callback returns, how long a
+//! run lasts, and the two public states a completion can be in.
+
+/// What a completion's callback tells the loop when it returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Keep the completion armed: the next notification runs the callback again.
+    Rearm,
+    /// Retire the completion (its state becomes [`State::Dead`]); the loop forgets
+    /// the callback, and later notifications of its async are dropped and counted.
+    Disarm,
+}
+
+/// How long [`crate::Runner::run`] keeps going.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RunMode {
+    /// Run the callbacks that are ready now, then return without waiting.
+    NoWait,
+    /// Wait until at least one callback has run (or nothing is active, or a stop
+    /// was requested), then return.
+    Once,
+    /// Run until no completion is active or [`crate::Loop::stop`] is called.
+    UntilDone,
+}
+
+/// The public state of a completion slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// No callback is registered: notifications aimed here are dropped and counted.
+    Dead,
+    /// A callback is registered and runs when its async is notified.
+    Active,
+}
+
+/// Why [`crate::Runner::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Exit {
+    /// No completion is active, so nothing could ever run: the normal end of
+    /// [`RunMode::UntilDone`].
+    Done,
+    /// A stop was requested with [`crate::Loop::stop`]; the request is consumed.
+    Stopped,
+    /// [`RunMode::NoWait`] finished its pass, or [`RunMode::Once`] ran at least one
+    /// callback, and completions remain active.
+    Ran,
+}

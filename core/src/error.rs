@@ -1,0 +1,63 @@
+//! Typed errors: misuse of a loop returns one of these, it never panics and never
+//! corrupts the loop's counts.
+
+use crate::State;
+use core::fmt;
+
+/// What went wrong when a loop was used in a way its protocol does not allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Error {
+    /// Every slot of the loop holds an active completion.
+    Full {
+        /// The loop's capacity (its const generic `CAP`).
+        capacity: usize,
+    },
+    /// A slot index at or beyond the loop's capacity.
+    NoSuchSlot {
+        /// The index asked for.
+        slot: usize,
+        /// The loop's capacity.
+        capacity: usize,
+    },
+    /// A second [`crate::Runner`] was asked for while the loop already has one.
+    ///
+    /// A loop is run from one place at a time: two runners would take the same
+    /// ready bits and run callbacks concurrently. (Running a loop from inside one of
+    /// its own callbacks cannot even be written: the runner is mutably borrowed.)
+    NestedRun,
+    /// A state change the completion protocol does not allow, such as arming a
+    /// slot that is already active or disarming one that is dead.
+    IllegalTransition {
+        /// The slot concerned.
+        slot: usize,
+        /// Its state when the change was asked for.
+        from: State,
+        /// The state asked for.
+        to: State,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::Full { capacity } => {
+                write!(
+                    f,
+                    "loop is full: all {capacity} slots hold active completions"
+                )
+            }
+            Error::NoSuchSlot { slot, capacity } => {
+                write!(
+                    f,
+                    "slot {slot} does not exist: the loop has {capacity} slots"
+                )
+            }
+            Error::NestedRun => f.write_str("this loop already has a runner"),
+            Error::IllegalTransition { slot, from, to } => {
+                write!(f, "slot {slot} cannot go from {from:?} to {to:?}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}

@@ -1,0 +1,103 @@
+//! The one seam to the platform: how a loop's thread sleeps and is woken.
+
+use crate::sync::{Ordering, ParkWord};
+use core::marker::PhantomData;
+use spin::relax::{RelaxStrategy, Spin};
+
+/// How a loop's thread sleeps until it is notified; futex-shaped.
+///
+/// The loop announces that it is about to sleep by writing a known value into its
+/// [`ParkWord`], then calls [`park`](Park::park) with that value. A notifier that
+/// finds the announcement changes the word *first* and calls
+/// [`unpark`](Park::unpark) *after*, so an implementation is correct exactly when
+/// `park` never sleeps through a change of the word that happened before or during
+/// the call. Spurious returns are allowed: the loop re-checks the word.
+///
+/// Implementations: [`SpinPark`] here (bare metal, or any platform as a fallback);
+/// futex and eventfd parkers in the `driver` crate.
+///
+/// ```
+/// use rearm_core::{Park, ParkWord};
+/// use core::sync::atomic::Ordering;
+///
+/// /// A parker for a single-core system with an interrupt-driven notifier,
+/// /// spinning politely (a real one would wait for an interrupt here).
+/// struct PollPark;
+///
+/// impl Park for PollPark {
+///     fn park(&self, word: &ParkWord, expected: u32) {
+///         while word.load(Ordering::Acquire) == expected {
+///             core::hint::spin_loop();
+///         }
+///     }
+///     fn unpark(&self, _word: &ParkWord) {}
+/// }
+/// ```
+pub trait Park: Sync {
+    /// Sleeps while `word` holds `expected`. May return spuriously.
+    fn park(&self, word: &ParkWord, expected: u32);
+
+    /// Wakes the thread parked on `word`, if there is one. Called only after the
+    /// word was changed, and at most once per announced park.
+    fn unpark(&self, word: &ParkWord);
+
+    /// One step of a busy wait, between two looks at the word while spinning.
+    fn relax(&self) {
+        core::hint::spin_loop();
+    }
+
+    /// Offers the CPU to another thread, between spinning and parking. Where the
+    /// platform has no scheduler this is just [`relax`](Park::relax).
+    fn yield_now(&self) {
+        self.relax();
+    }
+}
+
+/// A parker that never sleeps: `park` busy-waits on the word, `unpark` does
+/// nothing. Correct on any platform (the notifier's change of the word is what
+/// ends the wait); right for bare-metal cores that own their CPU, wrong where the
+/// notifier may need the CPU the spinner holds.
+///
+/// `R` says how to spend a spin step: [`spin::relax::Spin`] (the CPU's spin-loop
+/// hint, the default), or, with spin's `std` feature, `spin::relax::Yield`.
+///
+/// ```
+/// use rearm_core::{Park, SpinPark};
+///
+/// let parker: SpinPark = SpinPark::new();
+/// let word = rearm_core::ParkWord::new(1);
+/// parker.park(&word, 0); // returns at once: the word does not hold 0
+/// ```
+#[derive(Debug)]
+pub struct SpinPark<R = Spin> {
+    relax: PhantomData<fn() -> R>,
+}
+
+impl<R> SpinPark<R> {
+    /// A new spin parker.
+    pub const fn new() -> Self {
+        SpinPark { relax: PhantomData }
+    }
+}
+
+impl<R> Default for SpinPark<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: RelaxStrategy> Park for SpinPark<R> {
+    fn park(&self, word: &ParkWord, expected: u32) {
+        // Acquire is not needed for correctness (the loop re-reads the word with
+        // the ordering it needs after park returns); Relaxed keeps the spin cheap.
+        while word.load(Ordering::Relaxed) == expected {
+            R::relax();
+        }
+    }
+
+    fn unpark(&self, _word: &ParkWord) {}
+
+    fn relax(&self) {
+        R::relax();
+    }
+}

@@ -1,0 +1,201 @@
+//! The ready set and the park word: how a notification reaches a loop in O(1),
+//! and how the loop sleeps without missing one.
+//!
+//! # Protocol
+//!
+//! Three levels, each a bitmap in atomics:
+//!
+//! - `groups[g]`, bit `b`: slot `g * BITS + b` has a notification pending;
+//! - `summary`, bit `g`: `groups[g]` may be non-zero;
+//! - `wake`, the [`ParkWord`]: `NOTIFIED` when something is waiting to be taken,
+//!   `STOP` when a stop was asked for, `PARKED` while the loop sleeps.
+//!
+//! A notifier sets its slot's bit with `fetch_or`. Only the notifier that turns a
+//! word from zero to non-zero goes on to the next level: whoever turns `groups[g]`
+//! from zero sets `summary` bit `g`, and whoever turns `summary` from zero sets
+//! `NOTIFIED` in `wake`, and only that one looks at whether the loop is `PARKED`.
+//! Notifying costs at most three `fetch_or`s, whatever the number of slots, and in
+//! the common case of a busy loop it costs one.
+//!
+//! The loop takes everything with `swap`s, top down: `wake` (clearing
+//! `NOTIFIED`/`STOP`), then `summary`, then each group it names.
+//!
+//! Why nothing is lost: say a notifier's `fetch_or` on a word returns non-zero.
+//! Then the word went from zero to non-zero since the loop last swapped it, by an
+//! earlier notifier N, and the loop has not swapped it since. N goes on to the next
+//! level (its `Release` there makes its first write visible to whoever acquires
+//! it), so the loop will be told, and the swap through which it then takes this
+//! word comes after our write in the word's modification order: it takes our bit
+//! too. Induction up the levels ends at `wake`, where one RMW per side decides.
+//!
+//! Parking: the loop parks by `compare_exchange(EMPTY, PARKED)` on `wake` and then
+//! sleeps while the word is `PARKED`. A notifier's `fetch_or(NOTIFIED)` either
+//! comes first (the CAS fails, the loop does not sleep) or second (it returns
+//! `PARKED` and the notifier calls `unpark`). Both sides use a read-modify-write on
+//! the same word, so the decision needs no `SeqCst` and no fence: the "store, then
+//! load the other variable" pattern that loses wakeups does not occur here. A stop
+//! request travels the same way with the `STOP` bit.
+//!
+//! Exactly one party unparks per park: the one whose RMW returns exactly `PARKED`.
+
+use crate::Park;
+use crate::sync::{AtomicUsize, Ordering, ParkWord};
+
+/// Bits in one bitmap word.
+pub(crate) const BITS: usize = usize::BITS as usize;
+
+/// Slots one loop can address: one summary bit per group word, one bit per slot.
+pub const MAX_CAPACITY: usize = BITS * BITS;
+
+/// `wake`: nothing to take, the loop is awake.
+pub(crate) const EMPTY: u32 = 0;
+/// `wake`: at least one group has been marked since the loop last looked.
+pub(crate) const NOTIFIED: u32 = 1;
+/// `wake`: the loop announced it sleeps; whoever changes the word must unpark.
+pub(crate) const PARKED: u32 = 2;
+/// `wake`: a stop was requested.
+pub(crate) const STOP: u32 = 4;
+
+/// The ready bitmap and the park word of one loop.
+///
+/// `wake`, `summary` and the first groups share a cache line on purpose: a
+/// notification of a one-slot loop then moves one line between the cores.
+#[repr(C, align(64))]
+pub(crate) struct ReadySet {
+    wake: ParkWord,
+    summary: AtomicUsize,
+    groups: [AtomicUsize; BITS],
+}
+
+/// What marking a slot found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mark {
+    /// The slot's bit was clear: this notification is now pending.
+    Set,
+    /// The slot's bit was already set: this notification coalesced with it.
+    AlreadySet,
+}
+
+/// What the loop found when it took the ready set.
+pub(crate) struct Taken {
+    /// A stop was requested since the last take.
+    pub(crate) stop: bool,
+}
+
+impl ReadySet {
+    #[cfg(not(loom))]
+    pub(crate) const fn new() -> Self {
+        ReadySet {
+            wake: ParkWord::new(EMPTY),
+            summary: AtomicUsize::new(0),
+            groups: [const { AtomicUsize::new(0) }; BITS],
+        }
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new() -> Self {
+        ReadySet {
+            wake: ParkWord::new(EMPTY),
+            summary: AtomicUsize::new(0),
+            groups: core::array::from_fn(|_| AtomicUsize::new(0)),
+        }
+    }
+
+    /// Marks `slot` ready and wakes the loop if it is parked. Any thread.
+    ///
+    /// `slot` must be below [`MAX_CAPACITY`] (the caller checked it against the
+    /// loop's capacity, which is no larger).
+    pub(crate) fn mark(&self, slot: usize, parker: &impl Park) -> Mark {
+        let (group, bit) = (slot / BITS, 1usize << (slot % BITS));
+        // Release: the callback that this notification leads to must see what the
+        // notifier wrote before notifying. The loop's Acquire swap of this word
+        // reads our write or a later RMW in its release sequence, so it
+        // synchronizes with us even when another notifier's bit carries the news.
+        let prev = self.groups[group].fetch_or(bit, Ordering::Release);
+        if prev & bit != 0 {
+            return Mark::AlreadySet;
+        }
+        if prev != 0 {
+            // The notifier that made this word non-zero is (or was) telling the
+            // loop about the group; the loop's next swap of it takes our bit too.
+            return Mark::Set;
+        }
+        // Release: a loop that sees this summary bit (Acquire) must find our group
+        // bit when it swaps the group, i.e. our group write happens-before that swap.
+        let prev = self.summary.fetch_or(1 << group, Ordering::Release);
+        if prev != 0 {
+            return Mark::Set;
+        }
+        // Release: a loop that reads NOTIFIED (Acquire, in `take`) then finds our
+        // summary bit. Acquire is not needed: the notifier learns nothing else.
+        if self.wake.fetch_or(NOTIFIED, Ordering::Release) == PARKED {
+            parker.unpark(&self.wake);
+        }
+        Mark::Set
+    }
+
+    /// Asks the loop to stop and wakes it. Any thread.
+    pub(crate) fn request_stop(&self, parker: &impl Park) {
+        // Release: orders the caller's writes before the loop's return from run.
+        if self.wake.fetch_or(STOP, Ordering::Release) == PARKED {
+            parker.unpark(&self.wake);
+        }
+    }
+
+    /// Takes every pending bit, calling `each` with its slot. Loop thread only.
+    pub(crate) fn take(&self, mut each: impl FnMut(usize)) -> Taken {
+        // Acquire on all three swaps pairs with the notifiers' Release RMWs: see
+        // `mark`. `wake` first, so a notification that lands after our summary swap
+        // leaves NOTIFIED behind for the next look instead of being cleared unseen.
+        let wake = self.wake.swap(EMPTY, Ordering::Acquire);
+        let mut summary = self.summary.swap(0, Ordering::Acquire);
+        while summary != 0 {
+            let group = summary.trailing_zeros() as usize;
+            summary &= summary - 1;
+            let mut bits = self.groups[group].swap(0, Ordering::Acquire);
+            while bits != 0 {
+                each(group * BITS + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
+        Taken {
+            stop: wake & STOP != 0,
+        }
+    }
+
+    /// Whether anything was signalled since the last [`take`](Self::take): the
+    /// cheap look a spinning loop takes. Loop thread only.
+    pub(crate) fn is_signalled(&self) -> bool {
+        // Relaxed: this only decides whether to stop waiting; the `take` that
+        // follows acquires what it needs.
+        self.wake.load(Ordering::Relaxed) != EMPTY
+    }
+
+    /// Announces that the loop sleeps and sleeps until signalled. Returns at once
+    /// if anything was signalled since the last take. Loop thread only.
+    pub(crate) fn park(&self, parker: &impl Park) {
+        // Relaxed both ways: success publishes nothing (a notifier reads PARKED only
+        // to decide to unpark); failure means something is waiting, and `take`
+        // acquires it. The RMW, not the ordering, is what rules out a lost wakeup.
+        if self
+            .wake
+            .compare_exchange(EMPTY, PARKED, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return;
+        }
+        // The parker may return spuriously (signals, a stale eventfd count, a
+        // fault-injecting wrapper): only a changed word ends the sleep.
+        while self.wake.load(Ordering::Relaxed) == PARKED {
+            parker.park(&self.wake, PARKED);
+        }
+    }
+
+    /// Whether `slot`'s bit is set: a notification is pending. For the ledger.
+    pub(crate) fn is_pending(&self, slot: usize) -> bool {
+        let (group, bit) = (slot / BITS, 1usize << (slot % BITS));
+        // Relaxed: ledgers are read at quiescent points, ordered by whatever made
+        // them quiescent (a join, a stop).
+        self.groups[group].load(Ordering::Relaxed) & bit != 0
+    }
+}

@@ -1,0 +1,175 @@
+//! How long a loop spins before it sleeps, and how that adapts.
+
+/// Bounds for a loop's spin-then-yield-then-park wait.
+///
+/// Waking a thread that sleeps costs tens of microseconds on a typical VM (a
+/// futex wake plus a scheduler round trip: ~40 µs measured on the 2-vCPU machine
+/// the benchmarks run on), while a cache-line round trip between two running cores
+/// costs ~0.3 µs. So a loop whose peer is running should spin a little before
+/// sleeping, and a loop whose peer cannot run (one CPU, oversubscribed threads)
+/// should not spin at all: every spin step there delays the very thread it waits
+/// for. No fixed count serves both, so the budget adapts:
+///
+/// - a wait that ends while spinning after `i` steps keeps the budget at least
+///   `2 * i`, so the next similar wait also ends by spinning;
+/// - a wait that spins out its budget halves it: sleeping (or yielding) was
+///   needed, so the spinning was wasted;
+/// - while the budget is small, every so often one wait spins the full
+///   `max_spins` as a probe, so a peer that became reachable again is found; the
+///   probe interval doubles after each failed probe (up to 4096 waits), which caps
+///   what probing costs on one CPU.
+///
+/// Between spinning and parking the loop offers the CPU `yields` times
+/// ([`Park::yield_now`](crate::Park::yield_now)): with the peer on the same CPU
+/// that is the cheapest way to let it run and answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpinPolicy {
+    /// Upper bound on spin steps ([`Park::relax`](crate::Park::relax) calls) per wait.
+    pub max_spins: u32,
+    /// Yields between spinning and parking.
+    pub yields: u32,
+}
+
+impl SpinPolicy {
+    /// Never spin, never yield: park as soon as nothing is ready. For model
+    /// checking, and for loops that must not use a CPU they do not need.
+    pub const PARK_AT_ONCE: SpinPolicy = SpinPolicy {
+        max_spins: 0,
+        yields: 0,
+    };
+}
+
+impl Default for SpinPolicy {
+    /// `max_spins` = 4096 spin-loop hints (some tens of microseconds on current
+    /// x86: about the cost of the wake it saves), `yields` = 2.
+    fn default() -> Self {
+        SpinPolicy {
+            max_spins: 4096,
+            yields: 2,
+        }
+    }
+}
+
+/// Probe interval bounds, in waits.
+const FIRST_PROBE_INTERVAL: u32 = 16;
+const LAST_PROBE_INTERVAL: u32 = 4096;
+
+/// The adaptive state behind a [`SpinPolicy`]: one per runner.
+#[derive(Clone, Debug)]
+pub(crate) struct SpinBudget {
+    policy: SpinPolicy,
+    budget: u32,
+    probe_interval: u32,
+    waits_since_probe: u32,
+    probing: bool,
+}
+
+impl SpinBudget {
+    pub(crate) fn new(policy: SpinPolicy) -> Self {
+        SpinBudget {
+            policy,
+            budget: policy.max_spins / 4,
+            probe_interval: FIRST_PROBE_INTERVAL,
+            waits_since_probe: 0,
+            probing: false,
+        }
+    }
+
+    pub(crate) fn policy(&self) -> SpinPolicy {
+        self.policy
+    }
+
+    /// Spin steps the next wait may take.
+    pub(crate) fn next(&mut self) -> u32 {
+        self.probing = false;
+        if self.budget < self.policy.max_spins / 8 {
+            self.waits_since_probe += 1;
+            if self.waits_since_probe >= self.probe_interval {
+                self.waits_since_probe = 0;
+                self.probing = true;
+                return self.policy.max_spins;
+            }
+        }
+        self.budget
+    }
+
+    /// The wait ended while spinning, after `steps` steps.
+    pub(crate) fn spun(&mut self, steps: u32) {
+        if self.probing {
+            self.probe_interval = FIRST_PROBE_INTERVAL;
+        }
+        self.budget = self
+            .budget
+            .max(steps.saturating_mul(2))
+            .min(self.policy.max_spins);
+    }
+
+    /// The wait spun out its budget and had to yield or park.
+    pub(crate) fn spun_out(&mut self) {
+        if self.probing {
+            self.probe_interval = (self.probe_interval * 2).min(LAST_PROBE_INTERVAL);
+        }
+        self.budget /= 2;
+    }
+
+    /// The current budget, for reports.
+    pub(crate) fn budget(&self) -> u32 {
+        self.budget
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_halves_when_spinning_fails_and_grows_when_it_succeeds() {
+        let mut b = SpinBudget::new(SpinPolicy::default());
+        let start = b.next();
+        b.spun_out();
+        assert_eq!(b.budget(), start / 2);
+        b.next();
+        b.spun(start);
+        assert_eq!(b.budget(), 2 * start);
+    }
+
+    #[test]
+    fn small_budget_probes_with_full_spin_and_backs_off() {
+        let policy = SpinPolicy::default();
+        let mut b = SpinBudget::new(policy);
+        // Every wait fails: note when probes (full-budget waits) happen.
+        let mut probes = [0u32; 12];
+        let mut found = 0;
+        for wait in 0..40_000 {
+            if b.next() == policy.max_spins && found < probes.len() {
+                probes[found] = wait;
+                found += 1;
+            }
+            b.spun_out();
+        }
+        assert_eq!(b.budget(), 0);
+        assert_eq!(found, probes.len());
+        // After the first, each gap doubles, until it reaches the last interval.
+        let gaps: [u32; 11] = core::array::from_fn(|i| probes[i + 1] - probes[i]);
+        for pair in gaps.windows(2) {
+            assert_eq!(pair[1], (pair[0] * 2).min(LAST_PROBE_INTERVAL), "{gaps:?}");
+        }
+        assert_eq!(gaps[10], LAST_PROBE_INTERVAL);
+        // A successful probe restores a useful budget and probing resumes often.
+        while b.next() != policy.max_spins {
+            b.spun_out();
+        }
+        b.spun(100);
+        assert_eq!(b.budget(), 200);
+        assert_eq!(b.probe_interval, FIRST_PROBE_INTERVAL);
+    }
+
+    #[test]
+    fn park_at_once_never_spins() {
+        let mut b = SpinBudget::new(SpinPolicy::PARK_AT_ONCE);
+        for _ in 0..100 {
+            assert_eq!(b.next(), 0);
+            b.spun_out();
+        }
+    }
+}
