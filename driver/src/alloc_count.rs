@@ -1,0 +1,61 @@
+//! A global allocator that counts allocations, so a benchmark can prove that its
+//! timed region allocates nothing.
+//!
+//! Install it in a binary (the driver's does, and so does its allocation test):
+//!
+//! ```ignore
+//! #[global_allocator]
+//! static ALLOCATOR: driver::alloc_count::CountingAlloc = driver::alloc_count::CountingAlloc;
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// The system allocator, counting every allocation and reallocation.
+#[derive(Debug)]
+pub struct CountingAlloc;
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged, so `System`'s guarantees are ours; counting touches only an atomic
+// and never allocates.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is; `ptr` came from `System` through this type.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded as is; `ptr` came from `System` through this type.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// Allocations counted so far (always 0 when [`CountingAlloc`] is not
+/// installed: check [`is_installed`] before trusting a 0).
+pub fn allocations() -> u64 {
+    // Relaxed: compared across points of one thread's run, or read after joins.
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+/// Whether [`CountingAlloc`] is this process's global allocator: a probe
+/// allocation must be counted.
+pub fn is_installed() -> bool {
+    let before = allocations();
+    drop(std::hint::black_box(Box::new(0u8)));
+    allocations() > before
+}

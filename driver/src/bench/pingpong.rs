@@ -1,0 +1,395 @@
+//! `asyncN`: the seed program of libuv's and libxev's async benchmarks.
+//!
+//! N contexts. Each has a worker thread running its own one-slot loop; the main
+//! loop has one slot per context. The worker kicks main once, then every callback
+//! on either side notifies its peer, counts, and rearms until it has sent the
+//! asked-for number of pings, then disarms. The worker's last reply finds main's
+//! completion disarmed and is dropped: the ledger shows exactly that.
+
+use super::gate::Gate;
+use super::watchdog::Watched;
+use super::{
+    BenchError, CachePadded, Config, Detail, MAX_THREADS, Measure, Mode, OwnedCounter, RunReport,
+    panic_message,
+};
+use crate::alloc_count;
+use crate::backend::Backend;
+use crate::cpu::CpuClock;
+use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner};
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Instant;
+
+/// libuv's four counters for one side of a context.
+#[derive(Debug, Default)]
+struct Side {
+    /// Counted right after the notify call.
+    sent: OwnedCounter,
+    /// Counted on entry to the callback.
+    seen: OwnedCounter,
+}
+
+#[derive(Debug, Default)]
+struct Context {
+    main: CachePadded<Side>,
+    worker: CachePadded<Side>,
+}
+
+/// The counters of one context after a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContextReport {
+    /// Pings main sent.
+    pub main_sent: u64,
+    /// Callbacks main ran.
+    pub main_seen: u64,
+    /// Replies the worker sent (the kick not included).
+    pub worker_sent: u64,
+    /// Callbacks the worker ran.
+    pub worker_seen: u64,
+    /// The ledger of main's async for this context (the worker notifies it).
+    pub to_main: Ledger,
+    /// The ledger of the worker's async (main notifies it).
+    pub to_worker: Ledger,
+}
+
+impl ContextReport {
+    /// Every way this context breaks the million-ping invariant.
+    pub fn problems(&self, context: usize, pings: u64) -> Vec<String> {
+        let mut problems = Vec::new();
+        let counters = [
+            ("main_sent", self.main_sent),
+            ("main_seen", self.main_seen),
+            ("worker_sent", self.worker_sent),
+            ("worker_seen", self.worker_seen),
+        ];
+        for (name, value) in counters {
+            if value != pings {
+                problems.push(format!(
+                    "context {context}: {name} = {value}, expected {pings}"
+                ));
+            }
+        }
+        // Worker to main: the kick plus one reply per ping; the last reply lands
+        // on the disarmed completion.
+        let to_main = Ledger {
+            notified: pings + 1,
+            delivered: pings,
+            coalesced: 0,
+            dropped: 1,
+            pending: 0,
+        };
+        let to_worker = Ledger {
+            notified: pings,
+            delivered: pings,
+            coalesced: 0,
+            dropped: 0,
+            pending: 0,
+        };
+        for (name, got, want) in [
+            ("worker->main", self.to_main, to_main),
+            ("main->worker", self.to_worker, to_worker),
+        ] {
+            if got != want {
+                problems.push(format!(
+                    "context {context}: {name} ledger is [{got}], expected [{want}]"
+                ));
+            }
+            if !got.is_conserved() {
+                problems.push(format!("context {context}: {name} ledger does not balance"));
+            }
+        }
+        problems
+    }
+}
+
+pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> {
+    let threads = config.threads;
+    let pings = config.pings;
+    let main_loop: Box<Loop<B, MAX_THREADS>> = Box::new(Loop::new(B::open()?));
+    let worker_loops = (0..threads)
+        .map(|_| Ok(Loop::<B, 1>::new(B::open()?)))
+        .collect::<Result<Vec<_>, BenchError>>()?;
+    let contexts: Vec<Context> = (0..threads).map(|_| Context::default()).collect();
+    let to_main = (0..threads)
+        .map(|i| main_loop.handle(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let to_worker = worker_loops
+        .iter()
+        .map(|lp| lp.handle(0))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let gate = Gate::default();
+    let done = AtomicBool::new(false);
+    let panics: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+    let stop_all = || {
+        main_loop.stop();
+        worker_loops.iter().for_each(Loop::stop);
+    };
+    let record_panic = |thread: String, payload: &(dyn std::any::Any + Send)| {
+        let mut panics = panics.lock().unwrap_or_else(|e| e.into_inner());
+        panics.push((thread, panic_message(payload)));
+        stop_all();
+    };
+    let progress = || {
+        contexts
+            .iter()
+            .map(|c| c.main.0.seen.get() + c.worker.0.seen.get())
+            .sum::<u64>()
+    };
+    let snapshot = || describe(&contexts, &main_loop, &worker_loops, pings);
+
+    thread::scope(|s| {
+        let watched = Watched {
+            progress: &progress,
+            describe: &snapshot,
+            stop_all: &stop_all,
+            done: &done,
+            timeout: config.timeout,
+            hard_exit_after: config.hard_exit_after,
+        };
+        let watchdog = s.spawn(move || watched.watch());
+        // Every early return below must release the workers and the watchdog, or
+        // the scope would wait for them forever.
+        let _release = Release {
+            gate: &gate,
+            done: &done,
+            watchdog: watchdog.thread().clone(),
+        };
+
+        let mut workers = Vec::with_capacity(threads);
+        let mut spawn_error = None;
+        for (i, (ctx, (lp, to_main))) in contexts
+            .iter()
+            .zip(worker_loops.iter().zip(to_main.iter().copied()))
+            .enumerate()
+        {
+            let (gate, record_panic) = (&gate, &record_panic);
+            let spawned = thread::Builder::new()
+                .name(format!("worker-{i}"))
+                .spawn_scoped(s, move || {
+                    let body = || worker(config, ctx, lp, to_main, gate);
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(body)) {
+                        record_panic(format!("worker-{i}"), &*payload);
+                    }
+                });
+            match spawned {
+                Ok(handle) => workers.push(handle),
+                Err(e) => {
+                    spawn_error = Some(e);
+                    break;
+                }
+            }
+        }
+
+        config.call_hook();
+        let mut callbacks: Vec<_> = contexts
+            .iter()
+            .zip(to_worker.iter().copied())
+            .map(|(ctx, to_worker)| {
+                move || {
+                    let side = &ctx.main.0;
+                    side.seen.bump();
+                    to_worker.notify();
+                    if side.sent.bump() >= pings {
+                        Action::Disarm
+                    } else {
+                        Action::Rearm
+                    }
+                }
+            })
+            .collect();
+        let mut runner = Runner::new(&*main_loop)?.with_spin_policy(config.spin);
+        for (slot, callback) in callbacks.iter_mut().enumerate() {
+            runner.arm(slot, callback)?;
+        }
+
+        let go = spawn_error.is_none();
+        gate.wait_for(workers.len());
+        let (cpu_before, syscalls_before) = (CpuClock::now(), syscalls(&main_loop, &worker_loops));
+        let allocations_before = alloc_count::allocations();
+        let start = Instant::now();
+        gate.open(go);
+
+        let main_run = if go {
+            catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::UntilDone)))
+        } else {
+            Ok(Exit::Stopped)
+        };
+        if !matches!(main_run, Ok(Exit::Done)) {
+            stop_all();
+        }
+        for handle in workers {
+            // Worker bodies catch their own panics; a join error would be a panic
+            // in the harness around them.
+            if let Err(payload) = handle.join() {
+                record_panic("worker harness".into(), &*payload);
+            }
+        }
+        let elapsed = start.elapsed();
+        let allocations = alloc_count::allocations() - allocations_before;
+        let syscalls = syscalls(&main_loop, &worker_loops) - syscalls_before;
+        let cpu = CpuClock::now().since(cpu_before);
+        // Release pairs with the watchdog's Acquire.
+        done.store(true, Ordering::Release);
+        watchdog.thread().unpark();
+        let stalled = watchdog.join().unwrap_or(None);
+
+        if let Some(e) = spawn_error {
+            return Err(BenchError::Setup(e));
+        }
+        if let Err(payload) = main_run {
+            record_panic("main".into(), &*payload);
+        }
+        if let Some((thread, message)) = panics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .first()
+            .cloned()
+        {
+            return Err(BenchError::Panicked { thread, message });
+        }
+        if let Some(snapshot) = stalled {
+            return Err(BenchError::Stalled {
+                after: config.timeout,
+                snapshot,
+            });
+        }
+        // Every thread is joined: take the worker's last replies, which may have
+        // landed after main's last look, so they are counted as dropped.
+        runner.run(RunMode::NoWait);
+
+        let report = RunReport {
+            backend: B::KIND,
+            mode: Mode::PingPong,
+            threads,
+            pings,
+            measure: Measure {
+                elapsed,
+                cpu,
+                syscalls,
+                allocations: alloc_count::is_installed().then_some(allocations),
+            },
+            main_waits: runner.wait_stats(),
+            detail: Detail::PingPong(
+                (0..threads)
+                    .map(|i| context_report(&contexts[i], &main_loop, &worker_loops[i], i))
+                    .collect(),
+            ),
+        };
+        let problems: Vec<String> = match &report.detail {
+            Detail::PingPong(contexts) => contexts
+                .iter()
+                .enumerate()
+                .flat_map(|(i, c)| c.problems(i, pings))
+                .collect(),
+            Detail::Pummel(_) => Vec::new(),
+        };
+        if problems.is_empty() {
+            Ok(report)
+        } else {
+            Err(BenchError::Violation {
+                problems,
+                report: Box::new(report),
+            })
+        }
+    })
+}
+
+/// One worker thread: arm, wait for the start, kick main, run until done.
+fn worker<B: Backend>(
+    config: &Config,
+    ctx: &Context,
+    lp: &Loop<B, 1>,
+    to_main: Async<'_, B, MAX_THREADS>,
+    gate: &Gate,
+) {
+    config.call_hook();
+    let pings = config.pings;
+    let side = &ctx.worker.0;
+    let mut on_ping = || {
+        side.seen.bump();
+        to_main.notify();
+        if side.sent.bump() >= pings {
+            Action::Disarm
+        } else {
+            Action::Rearm
+        }
+    };
+    let Ok(runner) = Runner::new(lp) else {
+        // Each worker loop is made for this worker alone; no runner can exist.
+        gate.arrive_and_wait();
+        return;
+    };
+    let mut runner = runner.with_spin_policy(config.spin);
+    // Slot 0 of a fresh one-slot loop is dead: arming it cannot fail.
+    let armed = runner.arm(0, &mut on_ping).is_ok();
+    if !gate.arrive_and_wait() || !armed {
+        return;
+    }
+    to_main.notify();
+    runner.run(RunMode::UntilDone);
+}
+
+fn syscalls<B: Backend>(main_loop: &Loop<B, MAX_THREADS>, workers: &[Loop<B, 1>]) -> u64 {
+    main_loop.parker().syscalls() + workers.iter().map(|w| w.parker().syscalls()).sum::<u64>()
+}
+
+fn context_report<B: Backend>(
+    ctx: &Context,
+    main_loop: &Loop<B, MAX_THREADS>,
+    worker_loop: &Loop<B, 1>,
+    slot: usize,
+) -> ContextReport {
+    ContextReport {
+        main_sent: ctx.main.0.sent.get(),
+        main_seen: ctx.main.0.seen.get(),
+        worker_sent: ctx.worker.0.sent.get(),
+        worker_seen: ctx.worker.0.seen.get(),
+        to_main: main_loop.ledger(slot).unwrap_or_default(),
+        to_worker: worker_loop.ledger(0).unwrap_or_default(),
+    }
+}
+
+/// Every context's counters, the unfinished ones marked: for a stall report.
+fn describe<B: Backend>(
+    contexts: &[Context],
+    main_loop: &Loop<B, MAX_THREADS>,
+    worker_loops: &[Loop<B, 1>],
+    pings: u64,
+) -> String {
+    let mut out = String::new();
+    for (i, (ctx, worker_loop)) in contexts.iter().zip(worker_loops).enumerate() {
+        let c = context_report(ctx, main_loop, worker_loop, i);
+        let state = if c.main_seen == pings && c.worker_seen == pings {
+            "finished"
+        } else {
+            "STALLED"
+        };
+        let _ = writeln!(
+            out,
+            "context {i} ({state}): main sent {} seen {}, worker sent {} seen {}\n  worker->main: {}\n  main->worker: {}",
+            c.main_sent, c.main_seen, c.worker_sent, c.worker_seen, c.to_main, c.to_worker
+        );
+    }
+    out
+}
+
+/// On drop, sends waiting workers home and tells the watchdog the run is over.
+struct Release<'a> {
+    gate: &'a Gate,
+    done: &'a AtomicBool,
+    watchdog: thread::Thread,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        // A no-op when the gate already opened for a run.
+        self.gate.open(false);
+        // Release pairs with the watchdog's Acquire.
+        self.done.store(true, Ordering::Release);
+        self.watchdog.unpark();
+    }
+}

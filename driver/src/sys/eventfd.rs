@@ -1,0 +1,165 @@
+//! A parker on an eventfd watched by epoll: what libuv and libxev do on Linux,
+//! and what lets another reactor (mio, tokio) watch a rearm loop.
+
+use super::SyscallCounter;
+use rearm_core::{Park, ParkWord};
+use rustix::event::{EventfdFlags, epoll, eventfd};
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::io::{self, Errno};
+use std::sync::atomic::Ordering;
+
+/// Sleeps in `epoll_wait` on the loop's own eventfd; a notifier that found the
+/// loop parked writes 1 to it.
+///
+/// Notifications coalesce in the eventfd counter as they do in the core; the
+/// counter is drained after each wake. A write that finds the counter full
+/// (`EAGAIN`: it already holds the maximum, 2⁶⁴−2) is not an error and loses no
+/// wake: a full counter is readable, so the loop wakes anyway.
+///
+/// The eventfd is exposed through [`AsFd`]: a reactor that sees it readable
+/// can run the loop with `RunMode::NoWait`.
+#[derive(Debug)]
+pub struct EventfdPark {
+    event: OwnedFd,
+    epoll: OwnedFd,
+    waits: SyscallCounter,
+    reads: SyscallCounter,
+    writes: SyscallCounter,
+    full_writes: SyscallCounter,
+    yields: SyscallCounter,
+}
+
+impl EventfdPark {
+    /// Opens the eventfd (`CLOEXEC | NONBLOCK`) and an epoll instance watching it.
+    pub fn new() -> io::Result<Self> {
+        let event = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        epoll::add(
+            &epoll,
+            &event,
+            epoll::EventData::new_u64(0),
+            epoll::EventFlags::IN,
+        )?;
+        Ok(EventfdPark {
+            event,
+            epoll,
+            waits: SyscallCounter::default(),
+            reads: SyscallCounter::default(),
+            writes: SyscallCounter::default(),
+            full_writes: SyscallCounter::default(),
+            yields: SyscallCounter::default(),
+        })
+    }
+
+    /// Adds `value` to the eventfd counter, as a notifier does with 1. Returns
+    /// `Ok(false)` when the counter had no room (it stays readable).
+    pub fn add(&self, value: u64) -> io::Result<bool> {
+        match io::write(&self.event, &value.to_ne_bytes()) {
+            Ok(_) => Ok(true),
+            Err(Errno::AGAIN) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `epoll_wait` calls so far.
+    pub fn waits(&self) -> u64 {
+        self.waits.get()
+    }
+
+    /// Reads that drained the counter so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.get()
+    }
+
+    /// Writes (wakes) so far, including those that found the counter full.
+    pub fn writes(&self) -> u64 {
+        self.writes.get()
+    }
+
+    /// Writes that found the counter full.
+    pub fn full_writes(&self) -> u64 {
+        self.full_writes.get()
+    }
+
+    /// `sched_yield` calls so far.
+    pub fn yields(&self) -> u64 {
+        self.yields.get()
+    }
+
+    fn drain(&self) {
+        self.reads.bump();
+        let mut buf = [0u8; 8];
+        // EAGAIN: another wake already drained it. Nothing else can fail on an
+        // eventfd we own with an 8-byte buffer.
+        let _ = io::read(&self.event, &mut buf);
+    }
+}
+
+impl Park for EventfdPark {
+    fn park(&self, word: &ParkWord, expected: u32) {
+        // Relaxed: the loop re-reads the word after we return.
+        if word.load(Ordering::Relaxed) != expected {
+            return;
+        }
+        self.waits.bump();
+        let mut events = [epoll::Event {
+            flags: epoll::EventFlags::empty(),
+            data: epoll::EventData::new_u64(0),
+        }];
+        match epoll::wait(&self.epoll, &mut events, None) {
+            Ok(ready) if ready > 0 => self.drain(),
+            // EINTR or no event: a spurious return, which the loop re-checks.
+            Ok(_) | Err(_) => {}
+        }
+    }
+
+    fn unpark(&self, _word: &ParkWord) {
+        self.writes.bump();
+        match self.add(1) {
+            Ok(true) => {}
+            Ok(false) => self.full_writes.bump(),
+            // Not possible for an eventfd we own with an 8-byte buffer; the loop
+            // would still see its word changed at its next look.
+            Err(_) => {}
+        }
+    }
+
+    fn yield_now(&self) {
+        self.yields.bump();
+        rustix::thread::sched_yield();
+    }
+}
+
+impl AsFd for EventfdPark {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.event.as_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_counter_write_is_absorbed_and_still_wakes() {
+        let park = EventfdPark::new().unwrap();
+        // The largest value an eventfd counter can hold is 2^64 - 2.
+        assert!(park.add(u64::MAX - 1).unwrap());
+        let word = ParkWord::new(1);
+        park.unpark(&word);
+        assert_eq!(park.full_writes(), 1);
+        // The counter is readable: park returns (and drains it) without sleeping.
+        park.park(&word, 1);
+        assert_eq!(park.reads(), 1);
+        // Drained: there is room again.
+        assert!(park.add(1).unwrap());
+    }
+
+    #[test]
+    fn park_returns_at_once_when_the_word_changed() {
+        let park = EventfdPark::new().unwrap();
+        let word = ParkWord::new(2);
+        park.park(&word, 1);
+        assert_eq!(park.waits(), 0);
+    }
+}

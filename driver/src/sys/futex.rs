@@ -1,0 +1,65 @@
+//! A parker on Linux private futexes: the loop sleeps in `FUTEX_WAIT` on its own
+//! park word; a notifier that found it parked issues one `FUTEX_WAKE`.
+
+use super::SyscallCounter;
+use rearm_core::{Park, ParkWord};
+use rustix::io::Errno;
+use rustix::thread::futex;
+
+/// Sleeps on the loop's park word with `futex(FUTEX_WAIT_PRIVATE)`.
+///
+/// `EINTR` (a signal), `EAGAIN` (the word changed before the kernel looked) and
+/// plain spurious returns all just return: the core re-checks the word.
+#[derive(Debug, Default)]
+pub struct FutexPark {
+    waits: SyscallCounter,
+    wakes: SyscallCounter,
+    yields: SyscallCounter,
+}
+
+impl FutexPark {
+    /// A new futex parker. It holds no kernel object.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `FUTEX_WAIT` calls so far.
+    pub fn waits(&self) -> u64 {
+        self.waits.get()
+    }
+
+    /// `FUTEX_WAKE` calls so far.
+    pub fn wakes(&self) -> u64 {
+        self.wakes.get()
+    }
+
+    /// `sched_yield` calls so far.
+    pub fn yields(&self) -> u64 {
+        self.yields.get()
+    }
+}
+
+impl Park for FutexPark {
+    fn park(&self, word: &ParkWord, expected: u32) {
+        self.waits.bump();
+        match futex::wait(word, futex::Flags::PRIVATE, expected, None) {
+            Ok(()) | Err(Errno::AGAIN) | Err(Errno::INTR) => {}
+            // Any other error (none is possible with a valid word) is treated as a
+            // spurious return too: the caller re-checks, it cannot hang on it.
+            Err(_) => {}
+        }
+    }
+
+    fn unpark(&self, word: &ParkWord) {
+        self.wakes.bump();
+        // The result (how many woke, or an error) changes nothing: the word was
+        // changed before this call, so a sleeper that was not woken here cannot
+        // fall asleep again on it.
+        let _ = futex::wake(word, futex::Flags::PRIVATE, 1);
+    }
+
+    fn yield_now(&self) {
+        self.yields.bump();
+        rustix::thread::sched_yield();
+    }
+}

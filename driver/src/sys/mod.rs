@@ -1,0 +1,27 @@
+//! The platform's ways to sleep and wake, one file per mechanism, each syscall
+//! wrapped once (through rustix: no `unsafe` here).
+
+mod eventfd;
+mod futex;
+
+pub use eventfd::EventfdPark;
+pub use futex::FutexPark;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A syscall counter that any thread may bump. Relaxed throughout: counts are read
+/// after the threads that bump them were joined.
+#[derive(Debug, Default)]
+pub struct SyscallCounter(AtomicU64);
+
+impl SyscallCounter {
+    /// Counts one syscall.
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The count so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
