@@ -193,6 +193,16 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
         }
     }
 
+    /// A loop whose park protocol has a deliberate bug: the loom models' negative
+    /// control. Exists only under `cfg(loom)`.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn with_fault(parker: P, fault: crate::ready::Fault) -> Self {
+        let mut lp = Self::new(parker);
+        lp.ready.fault = fault;
+        lp
+    }
+
     /// The number of slots, `CAP`.
     pub const fn capacity(&self) -> usize {
         CAP

@@ -41,6 +41,9 @@ pub use error::Error;
 pub use event_loop::Loop;
 pub use ledger::{Ledger, Unbalanced};
 pub use park::{Park, SpinPark};
+#[cfg(loom)]
+#[doc(hidden)]
+pub use ready::Fault;
 pub use ready::MAX_CAPACITY;
 pub use runner::{Callback, Runner, WaitStats};
 pub use sync::ParkWord;

@@ -65,6 +65,23 @@ pub(crate) struct ReadySet {
     wake: ParkWord,
     summary: AtomicUsize,
     groups: [AtomicUsize; BITS],
+    /// A deliberate protocol bug, for the model checker's negative control.
+    #[cfg(loom)]
+    pub(crate) fault: Fault,
+}
+
+/// A deliberate protocol bug that the loom models must catch (negative control).
+/// Exists only under `cfg(loom)`.
+#[cfg(loom)]
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fault {
+    /// The correct protocol.
+    #[default]
+    None,
+    /// Announce parking with a plain store instead of a compare-exchange,
+    /// overwriting a `NOTIFIED` that landed just before: a lost wakeup.
+    StoreParked,
 }
 
 /// What marking a slot found.
@@ -98,6 +115,7 @@ impl ReadySet {
             wake: ParkWord::new(EMPTY),
             summary: AtomicUsize::new(0),
             groups: core::array::from_fn(|_| AtomicUsize::new(0)),
+            fault: Fault::None,
         }
     }
 
@@ -174,6 +192,14 @@ impl ReadySet {
     /// Announces that the loop sleeps and sleeps until signalled. Returns at once
     /// if anything was signalled since the last take. Loop thread only.
     pub(crate) fn park(&self, parker: &impl Park) {
+        #[cfg(loom)]
+        if self.fault == Fault::StoreParked {
+            self.wake.store(PARKED, Ordering::Relaxed);
+            while self.wake.load(Ordering::Relaxed) == PARKED {
+                parker.park(&self.wake, PARKED);
+            }
+            return;
+        }
         // Relaxed both ways: success publishes nothing (a notifier reads PARKED only
         // to decide to unpark); failure means something is waiting, and `take`
         // acquires it. The RMW, not the ordering, is what rules out a lost wakeup.

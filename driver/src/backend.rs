@@ -2,6 +2,7 @@
 
 use crate::sys::{EventfdPark, FutexPark};
 use rearm_core::{Park, SpinPark};
+use spin::relax::RelaxStrategy;
 use std::fmt;
 use std::io;
 
@@ -41,7 +42,10 @@ impl Backend for EventfdPark {
     }
 }
 
-impl Backend for SpinPark {
+/// The core's spin parker, with any relax strategy: `spin::relax::Spin` (the
+/// benchmark's `spin` backend) or `spin::relax::Yield` (which gives the CPU away
+/// between looks, for machines with more spinning threads than CPUs).
+impl<R: RelaxStrategy + Send + 'static> Backend for SpinPark<R> {
     const KIND: BackendKind = BackendKind::Spin;
 
     fn open() -> io::Result<Self> {

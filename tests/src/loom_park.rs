@@ -1,0 +1,93 @@
+//! A parker for loom models: a real blocking sleep (mutex and condition
+//! variable), so a lost wakeup shows up as a deadlock that loom reports.
+
+use loom::sync::{Condvar, Mutex};
+use rearm_core::{Park, ParkWord};
+use std::sync::atomic::Ordering;
+
+/// Blocks on a condition variable while the word holds the expected value.
+///
+/// It does not return spuriously by itself (loom's condition variable does not
+/// simulate spurious wakeups); [`LoomPark::spurious_wake`] and
+/// `spurious_returns` inject them.
+#[derive(Debug)]
+pub struct LoomPark {
+    lock: Mutex<()>,
+    changed: Condvar,
+    /// `park` returns this many times without sleeping before it behaves.
+    spurious_returns: loom::sync::atomic::AtomicUsize,
+    /// Skip the look at the word before sleeping: the negative control's bug.
+    no_recheck: bool,
+}
+
+impl LoomPark {
+    /// A well-behaved parker.
+    pub fn new() -> Self {
+        Self::with(0, false)
+    }
+
+    /// A parker whose first `returns` parks return at once, spuriously.
+    pub fn spurious(returns: usize) -> Self {
+        Self::with(returns, false)
+    }
+
+    /// A broken parker that sleeps without first looking at the word: a wake
+    /// that came before the sleep is lost. For the negative control.
+    pub fn without_recheck() -> Self {
+        Self::with(0, true)
+    }
+
+    fn with(returns: usize, no_recheck: bool) -> Self {
+        LoomPark {
+            lock: Mutex::new(()),
+            changed: Condvar::new(),
+            spurious_returns: loom::sync::atomic::AtomicUsize::new(returns),
+            no_recheck,
+        }
+    }
+
+    /// Wakes whoever sleeps here without any change of the word.
+    pub fn spurious_wake(&self) {
+        let _guard = self.lock.lock().unwrap();
+        self.changed.notify_all();
+    }
+}
+
+impl Default for LoomPark {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Park for LoomPark {
+    fn park(&self, word: &ParkWord, expected: u32) {
+        let spurious = self.spurious_returns.load(Ordering::Relaxed);
+        if spurious > 0 {
+            self.spurious_returns.store(spurious - 1, Ordering::Relaxed);
+            return;
+        }
+        let mut guard = self.lock.lock().unwrap();
+        if self.no_recheck {
+            drop(self.changed.wait(guard).unwrap());
+            return;
+        }
+        // The word is read under the lock that `unpark` takes after the word
+        // changed, so a change cannot slip between this look and the sleep.
+        while word.load(Ordering::Acquire) == expected {
+            guard = self.changed.wait(guard).unwrap();
+        }
+    }
+
+    fn unpark(&self, _word: &ParkWord) {
+        let _guard = self.lock.lock().unwrap();
+        self.changed.notify_all();
+    }
+
+    fn relax(&self) {
+        loom::thread::yield_now();
+    }
+
+    fn yield_now(&self) {
+        loom::thread::yield_now();
+    }
+}

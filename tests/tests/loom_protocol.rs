@@ -1,0 +1,332 @@
+//! Loom models of the notify / take / park protocol: every interleaving (up to
+//! the preemption bound `.ci/loom` sets) of the real core code, with a parker
+//! that truly blocks, so a lost wakeup is a deadlock loom reports.
+//!
+//! Run with `.ci/loom` (`RUSTFLAGS="--cfg loom"`, release, its own target dir).
+#![cfg(loom)]
+
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use loom::thread;
+use rearm_core::{Action, Exit, Fault, Ledger, Loop, RunMode, Runner, SpinPolicy};
+use rearm_tests::loom_park::LoomPark;
+
+fn runner<const CAP: usize>(lp: &Loop<LoomPark, CAP>) -> Runner<'_, '_, LoomPark, CAP> {
+    Runner::new(lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy::PARK_AT_ONCE)
+}
+
+/// (a) libuv's ping-pong between two threads with `PINGS` pings: every notify is
+/// delivered exactly once, nothing deadlocks, and the worker's last reply is
+/// the one dropped notification.
+fn ping_pong(main_loop: Loop<LoomPark, 1>) {
+    const PINGS: u64 = 3;
+    let main_loop = Arc::new(main_loop);
+    let worker_loop = Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+
+    let mut main_sent = 0;
+    let to_worker = worker_loop.handle(0).unwrap();
+    let mut on_pong = || {
+        to_worker.notify();
+        main_sent += 1;
+        if main_sent == PINGS {
+            Action::Disarm
+        } else {
+            Action::Rearm
+        }
+    };
+    let mut main_runner = runner(&main_loop);
+    // Armed before the worker exists, so the kick cannot be dropped.
+    main_runner.arm(0, &mut on_pong).unwrap();
+
+    let worker = {
+        let (main_loop, worker_loop) = (main_loop.clone(), worker_loop.clone());
+        thread::spawn(move || {
+            let to_main = main_loop.handle(0).unwrap();
+            let mut sent = 0;
+            let mut on_ping = || {
+                to_main.notify();
+                sent += 1;
+                if sent == PINGS {
+                    Action::Disarm
+                } else {
+                    Action::Rearm
+                }
+            };
+            let mut r = runner(&worker_loop);
+            r.arm(0, &mut on_ping).unwrap();
+            to_main.notify(); // the kick
+            assert_eq!(r.run(RunMode::UntilDone), Exit::Done);
+            drop(r);
+            sent
+        })
+    };
+
+    assert_eq!(main_runner.run(RunMode::UntilDone), Exit::Done);
+    assert_eq!(worker.join().unwrap(), PINGS);
+    // The last reply may have landed after main's last look: take it now.
+    main_runner.run(RunMode::NoWait);
+    drop(main_runner);
+    assert_eq!(main_sent, PINGS);
+    assert_eq!(
+        main_loop.ledger(0).unwrap(),
+        Ledger {
+            notified: PINGS + 1,
+            delivered: PINGS,
+            coalesced: 0,
+            dropped: 1,
+            pending: 0
+        }
+    );
+    assert_eq!(
+        worker_loop.ledger(0).unwrap(),
+        Ledger {
+            notified: PINGS,
+            delivered: PINGS,
+            coalesced: 0,
+            dropped: 0,
+            pending: 0
+        }
+    );
+}
+
+#[test]
+fn a_ping_pong_delivers_every_ping_exactly_once() {
+    loom::model(|| ping_pong(Loop::new(LoomPark::new())));
+}
+
+/// (b) The final-reply race: a notification lands while the callback that
+/// disarms its completion is running, or just after it returned. Either way it
+/// is dropped exactly once and nothing stays pending.
+#[test]
+fn b_notify_racing_the_disarming_callback_is_dropped_once() {
+    loom::model(|| {
+        let lp = Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+        let in_callback = Arc::new(AtomicBool::new(false));
+        let notifier = {
+            let (lp, in_callback) = (lp.clone(), in_callback.clone());
+            thread::spawn(move || {
+                // Wait for the callback to start, then race its return.
+                while !in_callback.load(Ordering::Acquire) {
+                    thread::yield_now();
+                }
+                lp.handle(0).unwrap().notify();
+            })
+        };
+        let mut last = || {
+            in_callback.store(true, Ordering::Release);
+            Action::Disarm
+        };
+        let mut r = runner(&lp);
+        r.arm(0, &mut last).unwrap();
+        lp.handle(0).unwrap().notify();
+        assert_eq!(r.run(RunMode::UntilDone), Exit::Done);
+        notifier.join().unwrap();
+        r.run(RunMode::NoWait);
+        drop(r);
+        assert_eq!(
+            lp.ledger(0).unwrap(),
+            Ledger {
+                notified: 2,
+                delivered: 1,
+                coalesced: 0,
+                dropped: 1,
+                pending: 0
+            }
+        );
+    });
+}
+
+/// (c) Two notifier threads on one loop: no wakeup is lost and every
+/// notification is accounted for. Each notifier raises its flag, then notifies;
+/// the loop finishes only once a callback has seen both flags. A lost wakeup
+/// leaves the loop asleep with a flag unseen: a deadlock loom reports.
+fn two_notifiers<const CAP: usize>(slot_a: usize, slot_b: usize) {
+    let lp = Arc::new(Loop::<LoomPark, CAP>::new(LoomPark::new()));
+    let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+    let spawn = |i: usize, slot: usize| {
+        let (lp, flags) = (lp.clone(), flags.clone());
+        thread::spawn(move || {
+            flags[i].store(true, Ordering::Relaxed);
+            lp.handle(slot).unwrap().notify();
+        })
+    };
+    let mut r = runner(&lp);
+    let mut calls = [0u64; 2];
+    let seen = |i: usize| flags[i].load(Ordering::Relaxed);
+    if slot_a == slot_b {
+        // One slot: its notifications may coalesce.
+        let mut cb = || {
+            calls[0] += 1;
+            if seen(0) && seen(1) {
+                Action::Disarm
+            } else {
+                Action::Rearm
+            }
+        };
+        r.arm(slot_a, &mut cb).unwrap();
+        // Armed first: a notification of a dead slot would be dropped.
+        let (a, b) = (spawn(0, slot_a), spawn(1, slot_b));
+        assert_eq!(r.run(RunMode::UntilDone), Exit::Done);
+        a.join().unwrap();
+        b.join().unwrap();
+        r.run(RunMode::NoWait);
+        drop(r);
+        let l = lp.ledger(slot_a).unwrap();
+        assert_eq!(
+            (l.notified, l.delivered, l.pending),
+            (2, calls[0], 0),
+            "{l}"
+        );
+        assert!(l.is_conserved(), "{l}");
+    } else {
+        // Two slots, each disarming once its own notifier's flag is seen (the
+        // flag is written before the notify, and a callback runs after it).
+        let (first, second) = calls.split_at_mut(1);
+        let mut cb_a = || {
+            first[0] += 1;
+            assert!(seen(0), "slot a ran without its notification");
+            Action::Disarm
+        };
+        let mut cb_b = || {
+            second[0] += 1;
+            assert!(seen(1), "slot b ran without its notification");
+            Action::Disarm
+        };
+        r.arm(slot_a, &mut cb_a).unwrap();
+        r.arm(slot_b, &mut cb_b).unwrap();
+        let (a, b) = (spawn(0, slot_a), spawn(1, slot_b));
+        assert_eq!(r.run(RunMode::UntilDone), Exit::Done);
+        drop(r);
+        a.join().unwrap();
+        b.join().unwrap();
+        assert_eq!(calls, [1, 1]);
+        for slot in [slot_a, slot_b] {
+            let l = lp.ledger(slot).unwrap();
+            assert_eq!((l.notified, l.delivered, l.pending), (1, 1, 0), "{l}");
+        }
+    }
+}
+
+#[test]
+fn c_two_notifiers_same_group_lose_no_wakeup() {
+    loom::model(|| two_notifiers::<2>(0, 1));
+}
+
+#[test]
+fn c_two_notifiers_different_groups_lose_no_wakeup() {
+    loom::model(|| two_notifiers::<65>(0, 64));
+}
+
+#[test]
+fn c_two_notifiers_one_slot_coalesce_and_are_counted() {
+    loom::model(|| two_notifiers::<1>(0, 0));
+}
+
+/// (d) A parker that returns spuriously (at once, or woken with no change of
+/// the word) never produces a callback without a notification, and never makes
+/// `Once` return before a callback ran. The callback also sees what the
+/// notifier wrote before notifying.
+#[test]
+fn d_spurious_wakeups_never_run_a_callback_without_a_notify() {
+    loom::model(|| {
+        let lp = Arc::new(Loop::<LoomPark, 1>::new(LoomPark::spurious(1)));
+        let data = Arc::new(AtomicUsize::new(0));
+        let mut calls = 0;
+        let mut cb = || {
+            calls += 1;
+            // Relaxed on purpose: only the notify/take Release/Acquire pair
+            // can make this visible.
+            assert_eq!(data.load(Ordering::Relaxed), 42);
+            Action::Rearm
+        };
+        let mut r = runner(&lp);
+        r.arm(0, &mut cb).unwrap();
+        let notifier = {
+            let (lp, data) = (lp.clone(), data.clone());
+            thread::spawn(move || {
+                data.store(42, Ordering::Relaxed);
+                lp.handle(0).unwrap().notify();
+            })
+        };
+        let rogue = {
+            let lp = lp.clone();
+            thread::spawn(move || lp.parker().spurious_wake())
+        };
+        assert_eq!(r.run(RunMode::Once), Exit::Ran);
+        drop(r);
+        notifier.join().unwrap();
+        rogue.join().unwrap();
+        assert_eq!(calls, 1);
+    });
+}
+
+/// Runs the `#[ignore]`d model `inner` of this test binary in a child process
+/// and requires loom to report a deadlock there. (In-process, loom's deadlock
+/// panic is followed by a panic while unwinding its threads, which aborts.)
+fn expect_deadlock(inner: &str) {
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = std::process::Command::new(exe)
+        .args([
+            "--ignored",
+            "--exact",
+            inner,
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("run the test binary");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "loom accepted the broken model {inner}"
+    );
+    assert!(
+        stderr.contains("deadlock"),
+        "{inner} failed, but not with a deadlock:\n{stderr}"
+    );
+}
+
+/// Negative control: the ping-pong of (a) with the park announced by a plain
+/// store instead of a compare-exchange. The store can overwrite a NOTIFIED
+/// that just landed; loom must find that interleaving and report the deadlock.
+#[test]
+fn negative_control_store_instead_of_cas_is_caught() {
+    expect_deadlock("broken_store_instead_of_cas");
+}
+
+#[test]
+#[ignore = "a deliberately broken protocol: negative_control_store_instead_of_cas_is_caught runs it and expects failure"]
+fn broken_store_instead_of_cas() {
+    loom::model(|| ping_pong(Loop::with_fault(LoomPark::new(), Fault::StoreParked)));
+}
+
+/// Negative control: a parker that sleeps without first looking at the word
+/// loses a wake that came before the sleep; loom must report the deadlock.
+#[test]
+fn negative_control_parker_without_recheck_is_caught() {
+    expect_deadlock("broken_parker_without_recheck");
+}
+
+#[test]
+#[ignore = "a deliberately broken parker: negative_control_parker_without_recheck_is_caught runs it and expects failure"]
+fn broken_parker_without_recheck() {
+    loom::model(|| {
+        let lp = Arc::new(Loop::<LoomPark, 1>::new(LoomPark::without_recheck()));
+        let mut cb = || Action::Disarm;
+        let mut r = runner(&lp);
+        r.arm(0, &mut cb).unwrap();
+        let notifier = {
+            let lp = lp.clone();
+            thread::spawn(move || {
+                lp.handle(0).unwrap().notify();
+            })
+        };
+        r.run(RunMode::UntilDone);
+        drop(r);
+        notifier.join().unwrap();
+    });
+}
