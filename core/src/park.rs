@@ -38,7 +38,8 @@ pub trait Park: Sync {
     fn park(&self, word: &ParkWord, expected: u32);
 
     /// Wakes the thread parked on `word`, if there is one. Called only after the
-    /// word was changed, and at most once per announced park.
+    /// word was changed: once per announced park by a notifier, and once more by
+    /// each stop request that finds the loop parked.
     fn unpark(&self, word: &ParkWord);
 
     /// One step of a busy wait, between two looks at the word while spinning.

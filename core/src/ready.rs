@@ -36,7 +36,9 @@
 //! load the other variable" pattern that loses wakeups does not occur here. A stop
 //! request travels the same way with the `STOP` bit.
 //!
-//! Exactly one party unparks per park: the one whose RMW returns exactly `PARKED`.
+//! Exactly one notifier unparks per park: the one whose RMW returns exactly
+//! `PARKED`. A stop request also unparks whenever `PARKED` is set (see
+//! `request_stop`).
 
 use crate::Park;
 use crate::sync::{AtomicUsize, Ordering, ParkWord};
@@ -153,9 +155,15 @@ impl ReadySet {
     }
 
     /// Asks the loop to stop and wakes it. Any thread.
+    ///
+    /// Unlike a notification, a stop unparks whenever the loop announced that it
+    /// sleeps, even if someone else already changed the word: if that earlier
+    /// wake was lost (a faulty parker), the stop still gets through. A second
+    /// unpark is at worst a spurious wake, which the loop re-checks; stops are
+    /// rare, so the extra syscall costs nothing that matters.
     pub(crate) fn request_stop(&self, parker: &impl Park) {
         // Release: orders the caller's writes before the loop's return from run.
-        if self.wake.fetch_or(STOP, Ordering::Release) == PARKED {
+        if self.wake.fetch_or(STOP, Ordering::Release) & PARKED != 0 {
             parker.unpark(&self.wake);
         }
     }

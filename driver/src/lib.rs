@@ -5,7 +5,7 @@
 //!
 //! - [`sys`]: the futex and eventfd parkers (syscalls through rustix, no
 //!   `unsafe`), each counting its syscalls;
-//! - [`bench`]: `asyncN` (ping-pong) and `async_pummel_N`, every run checked
+//! - [`bench`](mod@bench): `asyncN` (ping-pong) and `async_pummel_N`, every run checked
 //!   against its invariant and watched for stalls;
 //! - [`report`]: the libuv-style lines, tables and JSON;
 //! - [`cli`]: the command line of the `driver` binary.

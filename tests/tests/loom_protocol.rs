@@ -330,3 +330,24 @@ fn broken_parker_without_recheck() {
         notifier.join().unwrap();
     });
 }
+
+/// (e) A stop from another thread ends a run that has nothing to do: it wakes
+/// the parked loop (or is found before it parks), and `run` returns `Stopped`
+/// with the completion still active. A lost stop would be a deadlock.
+#[test]
+fn e_stop_from_another_thread_ends_a_waiting_run() {
+    loom::model(|| {
+        let lp = Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+        let mut cb = || Action::Rearm;
+        let mut r = runner(&lp);
+        r.arm(0, &mut cb).unwrap();
+        let stopper = {
+            let lp = lp.clone();
+            thread::spawn(move || lp.stop())
+        };
+        assert_eq!(r.run(RunMode::UntilDone), Exit::Stopped);
+        assert_eq!(r.active(), 1);
+        drop(r);
+        stopper.join().unwrap();
+    });
+}

@@ -133,24 +133,25 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         panics.push((thread, panic_message(payload)));
         stop_all();
     };
-    let progress = || {
-        contexts
-            .iter()
-            .map(|c| c.main.0.seen.get() + c.worker.0.seen.get())
-            .sum::<u64>()
+    let progress = |i: usize| {
+        let c = &contexts[i];
+        let (main_seen, worker_seen) = (c.main.0.seen.get(), c.worker.0.seen.get());
+        (main_seen < pings || worker_seen < pings).then_some(main_seen + worker_seen)
     };
     let snapshot = || describe(&contexts, &main_loop, &worker_loops, pings);
 
     thread::scope(|s| {
         let watched = Watched {
             progress: &progress,
+            contexts: threads,
             describe: &snapshot,
             stop_all: &stop_all,
             done: &done,
             timeout: config.timeout,
             hard_exit_after: config.hard_exit_after,
         };
-        let watchdog = s.spawn(move || watched.watch());
+        let slots = Vec::with_capacity(threads);
+        let watchdog = s.spawn(move || watched.watch(slots));
         // Every early return below must release the workers and the watchdog, or
         // the scope would wait for them forever.
         let _release = Release {

@@ -72,7 +72,10 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
     let done = AtomicBool::new(false);
     let panics: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
     let stop_all = || lp.stop();
-    let progress = || callbacks.get();
+    let progress = |_: usize| {
+        let run = callbacks.get();
+        (run < target).then_some(run)
+    };
     let snapshot = || {
         format!(
             "async_pummel_{threads}: {} of {target} callbacks run\n  ledger: {}",
@@ -84,13 +87,15 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
     thread::scope(|s| {
         let watched = Watched {
             progress: &progress,
+            contexts: 1,
             describe: &snapshot,
             stop_all: &stop_all,
             done: &done,
             timeout: config.timeout,
             hard_exit_after: config.hard_exit_after,
         };
-        let watchdog = s.spawn(move || watched.watch());
+        let slots = Vec::with_capacity(1);
+        let watchdog = s.spawn(move || watched.watch(slots));
         let _release = Release {
             gate: &gate,
             done: &done,

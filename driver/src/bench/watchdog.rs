@@ -5,8 +5,10 @@ use std::time::{Duration, Instant};
 
 /// What the watchdog needs from a run.
 pub(crate) struct Watched<'a> {
-    /// A number that grows while the run makes progress.
-    pub(crate) progress: &'a (dyn Fn() -> u64 + Sync),
+    /// For each context (by index, below `contexts`): a number that grows while
+    /// it makes progress, or `None` once it has finished.
+    pub(crate) progress: &'a (dyn Fn(usize) -> Option<u64> + Sync),
+    pub(crate) contexts: usize,
     /// Counters and ledgers, for the report.
     pub(crate) describe: &'a (dyn Fn() -> String + Sync),
     /// Asks every loop of the run to stop.
@@ -18,18 +20,31 @@ pub(crate) struct Watched<'a> {
 }
 
 impl Watched<'_> {
-    /// Watches until `done`; returns the snapshot if it had to stop a stalled run.
-    pub(crate) fn watch(&self) -> Option<String> {
+    /// Watches until `done`; returns the snapshot if it had to stop a run in
+    /// which some unfinished context made no progress for the timeout (others
+    /// may still be making progress: a context is stalled on its own).
+    ///
+    /// `last` holds one slot per context; the caller allocates it before the
+    /// timed region, since the watchdog runs inside it.
+    pub(crate) fn watch(&self, mut last: Vec<(Option<u64>, Instant)>) -> Option<String> {
         let poll = (self.timeout / 8).clamp(Duration::from_millis(1), Duration::from_millis(250));
-        let mut last = (self.progress)();
-        let mut since = Instant::now();
+        last.clear();
+        let start = Instant::now();
+        last.extend((0..self.contexts).map(|i| ((self.progress)(i), start)));
         // Acquire pairs with the Release store of `done` after the joins.
         while !self.done.load(Ordering::Acquire) {
             std::thread::park_timeout(poll);
-            let now = (self.progress)();
-            if now != last {
-                (last, since) = (now, Instant::now());
-            } else if since.elapsed() >= self.timeout {
+            let now = Instant::now();
+            let mut stalled = false;
+            for (i, (value, since)) in last.iter_mut().enumerate() {
+                let current = (self.progress)(i);
+                if current != *value {
+                    (*value, *since) = (current, now);
+                } else if current.is_some() && now.duration_since(*since) >= self.timeout {
+                    stalled = true;
+                }
+            }
+            if stalled {
                 let snapshot = (self.describe)();
                 (self.stop_all)();
                 self.wait_or_exit(&snapshot);

@@ -1,0 +1,35 @@
+//! Zero allocations in the timed region, for every backend and both
+//! benchmarks: this test binary installs the counting allocator, so a count of
+//! zero is a measurement, not a default.
+
+use driver::BackendKind;
+use driver::alloc_count::{self, CountingAlloc};
+use driver::bench::{self, Config, Mode};
+
+#[global_allocator]
+static ALLOCATOR: CountingAlloc = CountingAlloc;
+
+#[test]
+fn the_counting_allocator_counts() {
+    assert!(alloc_count::is_installed());
+    let before = alloc_count::allocations();
+    let v: Vec<u64> = std::hint::black_box(Vec::with_capacity(10));
+    drop(v);
+    assert!(alloc_count::allocations() > before);
+}
+
+#[test]
+fn timed_regions_allocate_nothing() {
+    for backend in BackendKind::ALL {
+        for (mode, threads) in [(Mode::PingPong, 1), (Mode::PingPong, 2), (Mode::Pummel, 2)] {
+            let report = bench::run(backend, mode, &Config::new(threads, 50_000))
+                .unwrap_or_else(|e| panic!("{} on {backend}: {e}", mode.label(threads)));
+            assert_eq!(
+                report.measure.allocations,
+                Some(0),
+                "{} on {backend}",
+                mode.label(threads)
+            );
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The command line, run as a user runs it: bad input is refused with a clear
+//! message and exit status 2 before anything runs; good input prints the libuv
+//! line, or JSON that parses.
+
+use std::process::{Command, Output};
+
+fn driver(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_driver"))
+        .args(args)
+        .output()
+        .expect("run the driver binary")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[track_caller]
+fn assert_refused(args: &[&str], says: &str) {
+    let out = driver(args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(says),
+        "{args:?}: expected '{says}' in:\n{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed results: {}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn zero_threads_is_refused() {
+    assert_refused(&["--threads", "0"], "must be between 1 and 64");
+}
+
+#[test]
+fn more_threads_than_the_main_loop_holds_are_refused() {
+    assert_refused(&["--threads", "1,65"], "must be between 1 and 64");
+}
+
+#[test]
+fn zero_pings_are_refused() {
+    assert_refused(&["--pings", "0"], "must be between 1 and");
+}
+
+#[test]
+fn pings_beyond_u64_are_refused() {
+    assert_refused(
+        &["--pings", "18446744073709551616"],
+        "is not a whole number",
+    );
+}
+
+#[test]
+fn absurd_pings_are_refused() {
+    assert_refused(&["--pings", "1000000000000000"], "must be between 1 and");
+}
+
+#[test]
+fn a_non_number_is_refused() {
+    assert_refused(&["--pings", "lots"], "is not a whole number");
+    assert_refused(&["--threads", "two"], "is not a thread count");
+    assert_refused(&["--timeout", "soon"], "is not a number of seconds");
+}
+
+#[test]
+fn an_unknown_backend_is_refused() {
+    assert_refused(&["--backend", "kqueue"], "invalid value 'kqueue'");
+}
+
+#[test]
+fn an_unknown_mode_is_refused() {
+    assert_refused(&["--mode", "pingpang"], "invalid value 'pingpang'");
+}
+
+#[test]
+fn a_non_positive_timeout_or_repeat_is_refused() {
+    assert_refused(&["--timeout", "0"], "must be more than 0");
+    assert_refused(&["--timeout", "NaN"], "must be more than 0");
+    assert_refused(&["--repeat", "0"], "--repeat");
+}
+
+#[test]
+fn an_unknown_flag_is_refused() {
+    assert_refused(&["--fast"], "unexpected argument '--fast'");
+}
+
+#[test]
+fn no_arguments_runs_async1_with_a_million_pings() {
+    let out = driver(&[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    let first = stdout.lines().next().unwrap_or_default();
+    // async1: 0.42 sec (2,380,952/sec)
+    let rest = first.strip_prefix("async1: ").expect(first);
+    let (secs, rate) = rest.split_once(" sec (").expect(first);
+    assert!(secs.parse::<f64>().is_ok(), "{first}");
+    let rate = rate.strip_suffix("/sec)").expect(first);
+    assert!(
+        rate.chars().all(|c| c.is_ascii_digit() || c == ','),
+        "{first}"
+    );
+    assert!(stdout.contains("futex"), "{stdout}");
+    assert!(stdout.contains("0 allocations"), "{stdout}");
+    assert!(
+        stdout.contains("worker->main notified 1000001 = delivered 1000000 + coalesced 0 + dropped 1 + pending 0"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn json_output_is_one_parseable_object_per_run() {
+    let out = driver(&[
+        "--json",
+        "--pings",
+        "20000",
+        "--threads",
+        "1,2",
+        "--backend",
+        "all",
+        "--repeat",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let runs: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert_eq!(runs.len(), 3 * 2 * 2);
+    for run in &runs {
+        for key in [
+            "backend",
+            "mode",
+            "threads",
+            "pings",
+            "seconds",
+            "rate",
+            "cpu_user_us_per_ping",
+            "cpu_system_us_per_ping",
+            "syscalls_per_ping",
+            "allocations",
+            "ledger",
+        ] {
+            assert!(run.get(key).is_some(), "{key} missing from {run}");
+        }
+        assert_eq!(run["pings"], 20000);
+        assert_eq!(run["allocations"], 0, "{run}");
+        let to_main = &run["ledger"]["worker_to_main"];
+        assert_eq!(to_main["balanced"], true, "{run}");
+        assert_eq!(to_main["dropped"], run["threads"], "{run}");
+    }
+}
+
+#[test]
+fn pummel_prints_the_libuv_line_and_a_table_for_several_runs() {
+    let out = driver(&[
+        "--mode",
+        "pummel",
+        "--pings",
+        "50000",
+        "--threads",
+        "1,2",
+        "--backend",
+        "eventfd",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("async_pummel_1: 50,000 callbacks in "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("async_pummel_2: 50,000 callbacks in "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("coalesced"), "{stdout}");
+    assert!(stdout.contains("median/s"), "no summary table:\n{stdout}");
+}
+
+#[test]
+fn help_exits_zero() {
+    let out = driver(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("--backend"));
+}

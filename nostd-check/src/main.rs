@@ -1,0 +1,98 @@
+//! An embedder with no operating-system services but the C library's process
+//! entry and `write`: a static loop, a parker of its own, the public API only.
+//! Exits 0 when the loop behaved, 1 otherwise.
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU32, Ordering};
+use rearm_core::{Action, Exit, Ledger, Loop, Park, ParkWord, RunMode, Runner};
+
+/// How a bare-metal target might wait: poll the word, counting polls (where a
+/// real one would wait for an interrupt).
+struct PollPark {
+    polls: AtomicU32,
+}
+
+impl Park for PollPark {
+    fn park(&self, word: &ParkWord, expected: u32) {
+        while word.load(Ordering::Acquire) == expected {
+            self.polls.fetch_add(1, Ordering::Relaxed);
+            core::hint::spin_loop();
+        }
+    }
+
+    fn unpark(&self, _word: &ParkWord) {}
+}
+
+/// A loop needs no heap: it can be a static.
+static LOOP: Loop<PollPark, 8> = Loop::new(PollPark {
+    polls: AtomicU32::new(0),
+});
+
+fn exercise() -> bool {
+    let mut calls = 0u32;
+    let mut on_event = || {
+        calls += 1;
+        if calls == 2 {
+            Action::Disarm
+        } else {
+            Action::Rearm
+        }
+    };
+    let Ok(mut runner) = Runner::new(&LOOP) else {
+        return false;
+    };
+    let Ok(slot) = runner.add(&mut on_event) else {
+        return false;
+    };
+    let Ok(handle) = LOOP.handle(slot) else {
+        return false;
+    };
+    handle.notify();
+    handle.notify(); // coalesces
+    let first = runner.run(RunMode::NoWait);
+    handle.notify();
+    let second = runner.run(RunMode::UntilDone);
+    handle.notify(); // dropped: the completion disarmed
+    drop(runner);
+    let expected = Ledger {
+        notified: 4,
+        delivered: 2,
+        coalesced: 1,
+        dropped: 1,
+        pending: 0,
+    };
+    first == Exit::Ran && second == Exit::Done && calls == 2 && LOOP.ledger(slot) == Ok(expected)
+}
+
+#[link(name = "c")]
+unsafe extern "C" {
+    fn write(fd: i32, buf: *const u8, count: usize) -> isize;
+    fn abort() -> !;
+}
+
+fn say(message: &str) {
+    // SAFETY: the pointer and length describe a live `&str`; fd 1 is stdout.
+    unsafe {
+        write(1, message.as_ptr(), message.len());
+    }
+}
+
+/// The C runtime's entry point calls this.
+#[unsafe(no_mangle)]
+pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
+    if exercise() {
+        say("nostd-check: rearm-core ran without std or alloc\n");
+        0
+    } else {
+        say("nostd-check: the loop misbehaved\n");
+        1
+    }
+}
+
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    say("nostd-check: panic\n");
+    // SAFETY: abort takes no arguments and never returns.
+    unsafe { abort() }
+}
