@@ -3,9 +3,13 @@
 //!
 //! Install it in a binary (the driver's does, and so does its allocation test):
 //!
-//! ```ignore
+//! ```
 //! #[global_allocator]
 //! static ALLOCATOR: driver::alloc_count::CountingAlloc = driver::alloc_count::CountingAlloc;
+//!
+//! fn main() {
+//!     assert!(driver::alloc_count::is_installed());
+//! }
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};

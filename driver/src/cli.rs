@@ -3,22 +3,34 @@
 
 use crate::backend::BackendKind;
 use crate::bench::{self, BenchError, Config, MAX_PINGS, MAX_THREADS, Mode, RunReport};
-use crate::report;
+use crate::compare::{self, Contender};
+use crate::peers::Peer;
+use crate::plot::{self, Bar};
+use crate::{machine, report};
 use clap::{Parser, ValueEnum};
+use rearm_core::{MAX_CAPACITY, SpinPolicy};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Longest stall timeout accepted, in seconds (a day).
 const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 /// Most repeats of each configuration.
 const MAX_REPEAT: u32 = 1000;
+/// Pings per run when none are given: libuv's million, or for `--peers` a
+/// hundred thousand (the slowest peers manage ~20,000 a second).
+const DEFAULT_PINGS: u64 = 1_000_000;
+const DEFAULT_PEER_PINGS: u64 = 100_000;
+/// Notify-and-run rounds per `--mode wake` run when no `--pings` are given.
+const DEFAULT_WAKE_ROUNDS: u64 = 2_000_000;
 
 /// Times cross-thread wakeups: libuv's async benchmarks on rearm.
 ///
 /// With no arguments: async1, 1,000,000 pings, on the futex backend. Every run
 /// checks the million-ping invariant and the ledger, and exits non-zero if
-/// either is broken or the run stalls.
+/// either is broken or the run stalls. Exit status: 0 all good, 1 a run failed
+/// its checks or stalled, 2 bad arguments, 3 a stalled run could not be stopped.
 #[derive(Debug, Parser)]
 #[command(name = "driver", version, about, long_about)]
 struct Args {
@@ -26,25 +38,43 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1", value_parser = parse_threads)]
     threads: Vec<usize>,
 
-    /// Pings per context (pingpong) or callbacks to run (pummel).
-    #[arg(long, default_value = "1000000", value_parser = parse_pings)]
-    pings: u64,
+    /// Pings per context (pingpong, --peers; default 1,000,000, or 100,000 with
+    /// --peers), callbacks to run (pummel), or notify rounds (wake).
+    #[arg(long, value_parser = parse_pings)]
+    pings: Option<u64>,
 
     /// Parker: futex, eventfd, spin, or all of them.
     #[arg(long, value_enum, default_value_t = BackendChoice::Futex)]
     backend: BackendChoice,
 
-    /// Benchmark: pingpong (asyncN) or pummel (async_pummel_N).
+    /// Benchmark: pingpong (asyncN), pummel (async_pummel_N), wake (notify cost
+    /// against the number of armed asyncs, see --asyncs), idle (CPU used by a
+    /// loop with nothing to do).
     #[arg(long, value_enum, default_value_t = ModeChoice::Pingpong)]
     mode: ModeChoice,
 
-    /// Runs of each configuration; the summary table gives median, min and max.
+    /// Run the ping-pong over rearm and every peer (busy-spin, spin+yield, std
+    /// park, std mpsc, crossbeam, tokio Notify, mio Waker, eventfd+epoll), in
+    /// alternation, and print each rate with its ratio to rearm.
+    #[arg(long)]
+    peers: bool,
+
+    /// Armed asyncs per loop for --mode wake, comma-separated (1 to 4096).
+    #[arg(long, value_delimiter = ',', default_value = "1,64,1024,4096", value_parser = parse_asyncs)]
+    asyncs: Vec<usize>,
+
+    /// Runs of each configuration (rounds, with --peers); the summary gives
+    /// median, min and max.
     #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_REPEAT as i64))]
     repeat: u32,
 
     /// Print one JSON object per run (one per line) instead of text.
     #[arg(long)]
     json: bool,
+
+    /// Also draw the rates as a bar chart into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
 
     /// Seconds without progress after which a run is stopped and reported.
     #[arg(long, default_value = "30", value_parser = parse_timeout)]
@@ -63,6 +93,8 @@ enum BackendChoice {
 enum ModeChoice {
     Pingpong,
     Pummel,
+    Wake,
+    Idle,
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {
@@ -73,6 +105,19 @@ fn parse_threads(s: &str) -> Result<usize, String> {
     if n == 0 || n > MAX_THREADS {
         return Err(format!(
             "{n} threads: must be between 1 and {MAX_THREADS} (the main loop's capacity)"
+        ));
+    }
+    Ok(n)
+}
+
+fn parse_asyncs(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of asyncs"))?;
+    if n == 0 || n > MAX_CAPACITY {
+        return Err(format!(
+            "{n} asyncs: must be between 1 and {MAX_CAPACITY} (a loop's capacity)"
         ));
     }
     Ok(n)
@@ -102,15 +147,44 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
     Ok(secs)
 }
 
+/// What to do.
+#[derive(Debug)]
+pub enum Action {
+    /// Benchmark runs, in order, each repeated `repeat` times.
+    Runs(Vec<(BackendKind, Mode, Config)>),
+    /// rearm against every peer, per thread count.
+    Peers {
+        /// rearm's backend.
+        backend: BackendKind,
+        /// Thread counts.
+        threads: Vec<usize>,
+        /// Everything else about a run.
+        config: Config,
+    },
+    /// Wake cost for each number of armed asyncs.
+    Wake {
+        /// Backends to run it on.
+        backends: Vec<BackendKind>,
+        /// Armed asyncs per run.
+        asyncs: Vec<usize>,
+        /// Notify rounds per run.
+        rounds: u64,
+    },
+    /// Idle CPU per backend.
+    Idle(Vec<BackendKind>),
+}
+
 /// What the command line asked for, validated.
 #[derive(Debug)]
 pub struct Plan {
-    /// Every run, in order: (backend, mode, config), each repeated `repeat` times.
-    pub runs: Vec<(BackendKind, Mode, Config)>,
-    /// Runs of each configuration.
+    /// The work.
+    pub action: Action,
+    /// Runs (or rounds) of each configuration.
     pub repeat: u32,
     /// JSON output.
     pub json: bool,
+    /// Where to draw the chart.
+    pub plot: Option<PathBuf>,
 }
 
 /// Parses a command line (program name first). Never panics; on bad input the
@@ -128,23 +202,63 @@ where
         BackendChoice::Spin => vec![BackendKind::Spin],
         BackendChoice::All => BackendKind::ALL.to_vec(),
     };
-    let mode = match args.mode {
-        ModeChoice::Pingpong => Mode::PingPong,
-        ModeChoice::Pummel => Mode::Pummel,
+    let conflict = |what: &str| {
+        clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("{what}\n"),
+        )
     };
-    let mut runs = Vec::new();
-    for &backend in &backends {
-        for &threads in &args.threads {
-            let mut config = Config::new(threads, args.pings);
-            config.timeout = Duration::from_secs_f64(args.timeout);
-            config.hard_exit_after = Some(Duration::from_secs(5));
-            runs.push((backend, mode, config));
+    let config = |threads: usize, pings: u64| {
+        let mut config = Config::new(threads, pings);
+        config.timeout = Duration::from_secs_f64(args.timeout);
+        config.hard_exit_after = Some(Duration::from_secs(5));
+        config
+    };
+    let action = if args.peers {
+        if args.mode != ModeChoice::Pingpong {
+            return Err(conflict(
+                "--peers compares the ping-pong: it cannot take --mode",
+            ));
         }
-    }
+        if args.json {
+            return Err(conflict("--peers prints a table: it cannot take --json"));
+        }
+        Action::Peers {
+            // With "all", rearm is represented by its default backend.
+            backend: backends[0],
+            threads: args.threads.clone(),
+            config: config(1, args.pings.unwrap_or(DEFAULT_PEER_PINGS)),
+        }
+    } else {
+        match args.mode {
+            ModeChoice::Pingpong | ModeChoice::Pummel => {
+                let mode = if args.mode == ModeChoice::Pingpong {
+                    Mode::PingPong
+                } else {
+                    Mode::Pummel
+                };
+                let pings = args.pings.unwrap_or(DEFAULT_PINGS);
+                let mut runs = Vec::new();
+                for &backend in &backends {
+                    for &threads in &args.threads {
+                        runs.push((backend, mode, config(threads, pings)));
+                    }
+                }
+                Action::Runs(runs)
+            }
+            ModeChoice::Wake => Action::Wake {
+                backends,
+                asyncs: args.asyncs.clone(),
+                rounds: args.pings.unwrap_or(DEFAULT_WAKE_ROUNDS),
+            },
+            ModeChoice::Idle => Action::Idle(backends),
+        }
+    };
     Ok(Plan {
-        runs,
+        action,
         repeat: args.repeat,
         json: args.json,
+        plot: args.plot,
     })
 }
 
@@ -154,19 +268,69 @@ pub const EXIT_FAILED: u8 = 1;
 /// Runs a plan, printing to `out` (results) and `err` (progress, failures).
 /// Stops at the first failed run. Returns the process exit status.
 pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let total = plan.runs.len() * plan.repeat as usize;
-    let progress = total > 1 && std::io::stderr().is_terminal();
+    let interactive = std::io::stderr().is_terminal();
+    let result = match &plan.action {
+        Action::Runs(runs) => execute_runs(plan, runs, out, err, interactive),
+        Action::Peers {
+            backend,
+            threads,
+            config,
+        } => execute_peers(plan, *backend, threads, config, out, err, interactive),
+        Action::Wake {
+            backends,
+            asyncs,
+            rounds,
+        } => execute_wake(plan, backends, asyncs, *rounds, out),
+        Action::Idle(backends) => execute_idle(plan, backends, out),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            EXIT_FAILED
+        }
+    }
+}
+
+fn caption() -> String {
+    format!(
+        "{} · rearm {}",
+        machine::describe(),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn draw(
+    plan: &Plan,
+    title: &str,
+    y_label: &str,
+    bars: &[Bar],
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    if let Some(path) = &plan.plot {
+        plot::bar_chart(path, title, y_label, &caption(), bars)?;
+        let _ = writeln!(out, "plot written to {}", path.display());
+    }
+    Ok(())
+}
+
+fn execute_runs(
+    plan: &Plan,
+    runs: &[(BackendKind, Mode, Config)],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interactive: bool,
+) -> Result<(), String> {
+    let total = runs.len() * plan.repeat as usize;
+    let progress = total > 1 && interactive;
     let mut reports: Vec<RunReport> = Vec::with_capacity(total);
     let mut done = 0;
-    for (backend, mode, config) in &plan.runs {
+    for (backend, mode, config) in runs {
         for _ in 0..plan.repeat {
             done += 1;
+            let label = mode.label(config.threads);
             if progress {
-                let _ = writeln!(
-                    err,
-                    "[{done}/{total}] {} on {backend}...",
-                    mode.label(config.threads)
-                );
+                let _ = writeln!(err, "[{done}/{total}] {label} on {backend}...");
             }
             match bench::run(*backend, *mode, config) {
                 Ok(report) => {
@@ -184,15 +348,10 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                     reports.push(report);
                 }
                 Err(e) => {
-                    let _ = writeln!(
-                        err,
-                        "error: {} on {backend} failed: {e}",
-                        mode.label(config.threads)
-                    );
                     if let BenchError::Violation { report, .. } = &e {
                         let _ = writeln!(err, "{}", report::details(report));
                     }
-                    return EXIT_FAILED;
+                    return Err(format!("{label} on {backend} failed: {e}"));
                 }
             }
         }
@@ -200,5 +359,149 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     if reports.len() > 1 && !plan.json {
         let _ = writeln!(out, "\n{}", report::table(&reports));
     }
-    0
+    let bars: Vec<Bar> = report::medians(&reports)
+        .into_iter()
+        .map(|(label, value)| Bar {
+            label,
+            value,
+            ours: true,
+        })
+        .collect();
+    draw(
+        plan,
+        "rearm: rate per backend (median)",
+        "per second",
+        &bars,
+        out,
+    )
+}
+
+fn execute_peers(
+    plan: &Plan,
+    backend: BackendKind,
+    threads: &[usize],
+    config: &Config,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interactive: bool,
+) -> Result<(), String> {
+    let _ = writeln!(
+        out,
+        "rearm ({backend}) against {} peers, {} pings per context, {} round(s), alternating; {}",
+        Peer::ALL.len(),
+        report::thousands(config.pings),
+        plan.repeat,
+        machine::describe()
+    );
+    let mut progress = compare::progress_printer(err, interactive);
+    let rows = compare::compare(
+        backend,
+        &Peer::ALL,
+        threads,
+        config,
+        plan.repeat,
+        &mut progress,
+    )
+    .map_err(|e| e.to_string())?;
+    let _ = writeln!(out, "\n{}", compare::table(&rows));
+    let bars: Vec<Bar> = rows
+        .iter()
+        .map(|row| Bar {
+            label: format!("async{} {}", row.threads, row.contender),
+            value: report::spread(&row.rates).map_or(0.0, |s| s.0),
+            ours: matches!(row.contender, Contender::Rearm(_)),
+        })
+        .collect();
+    draw(
+        plan,
+        "asyncN ping-pong: rearm and peers (median of alternating runs)",
+        "pings per second per context",
+        &bars,
+        out,
+    )
+}
+
+fn execute_wake(
+    plan: &Plan,
+    backends: &[BackendKind],
+    asyncs: &[usize],
+    rounds: u64,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let mut bars = Vec::new();
+    for &backend in backends {
+        let mut first = None;
+        for &h in asyncs {
+            let mut costs = Vec::new();
+            for _ in 0..plan.repeat {
+                let cost = bench::wake_cost_on(backend, h, rounds)
+                    .map_err(|e| format!("wake cost with {h} asyncs on {backend}: {e}"))?;
+                costs.push(cost.ns_per_callback());
+                if plan.json {
+                    let _ = writeln!(
+                        out,
+                        r#"{{"benchmark":"wake","backend":"{backend}","asyncs":{h},"rounds":{rounds},"seconds":{},"ns_per_callback":{}}}"#,
+                        cost.elapsed.as_secs_f64(),
+                        cost.ns_per_callback()
+                    );
+                }
+            }
+            let (median, min, max) = report::spread(&costs).unwrap_or((0.0, 0.0, 0.0));
+            let base = *first.get_or_insert(median);
+            if !plan.json {
+                let _ = writeln!(
+                    out,
+                    "wake {backend}: {h:>4} asyncs armed: {median:.1} ns per notify+callback (min {min:.1}, max {max:.1}, {} runs), {:.2}x the first",
+                    costs.len(),
+                    median / base
+                );
+            }
+            bars.push(Bar {
+                label: format!("{backend} H={h}"),
+                value: median,
+                ours: true,
+            });
+        }
+    }
+    draw(
+        plan,
+        "rearm: ns per notify + callback vs armed asyncs",
+        "nanoseconds",
+        &bars,
+        out,
+    )
+}
+
+fn execute_idle(plan: &Plan, backends: &[BackendKind], out: &mut dyn Write) -> Result<(), String> {
+    for &backend in backends {
+        for _ in 0..plan.repeat {
+            let idle = bench::idle_on(
+                backend,
+                SpinPolicy::default(),
+                Duration::from_millis(200),
+                Duration::from_secs(2),
+            )
+            .map_err(|e| format!("idle on {backend}: {e}"))?;
+            let _ = if plan.json {
+                writeln!(
+                    out,
+                    r#"{{"benchmark":"idle","backend":"{backend}","seconds":{},"cpu_percent":{},"syscalls":{}}}"#,
+                    idle.window.as_secs_f64(),
+                    idle.percent_of_a_cpu(),
+                    idle.syscalls
+                )
+            } else {
+                writeln!(
+                    out,
+                    "idle {backend}: {:.3}% of a CPU over {:.1} s (user {:.1} ms, sys {:.1} ms), {} syscalls",
+                    idle.percent_of_a_cpu(),
+                    idle.window.as_secs_f64(),
+                    idle.cpu.user.as_secs_f64() * 1e3,
+                    idle.cpu.system.as_secs_f64() * 1e3,
+                    idle.syscalls
+                )
+            };
+        }
+    }
+    Ok(())
 }

@@ -14,7 +14,11 @@ pub mod alloc_count;
 pub mod backend;
 pub mod bench;
 pub mod cli;
+pub mod compare;
 pub mod cpu;
+pub mod machine;
+pub mod peers;
+pub mod plot;
 pub mod report;
 pub mod sys;
 

@@ -117,6 +117,22 @@ pub fn spread(values: &[f64]) -> Option<(f64, f64, f64)> {
     Some((median, sorted[0], sorted[n - 1]))
 }
 
+/// The median rate of each (benchmark, backend), labelled, in first-seen order.
+pub fn medians(reports: &[RunReport]) -> Vec<(String, f64)> {
+    let mut groups: Vec<(String, Vec<f64>)> = Vec::new();
+    for r in reports {
+        let label = format!("{} {}", r.label(), r.backend);
+        match groups.iter_mut().find(|g| g.0 == label) {
+            Some(group) => group.1.push(r.rate()),
+            None => groups.push((label, vec![r.rate()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(label, rates)| (label, spread(&rates).map_or(0.0, |s| s.0)))
+        .collect()
+}
+
 /// A table with one row per (benchmark, backend): median, min and max rate over
 /// its repeats, and the medians of the per-event costs.
 pub fn table(reports: &[RunReport]) -> String {

@@ -1,9 +1,11 @@
 //! The benchmarks: `asyncN` ping-pong and `async_pummel_N`, each checked on every
 //! run, each watched for stalls.
 
-mod gate;
+pub(crate) mod gate;
+pub mod idle;
 mod pingpong;
 mod pummel;
+pub mod wake_cost;
 mod watchdog;
 
 pub use pingpong::ContextReport;
@@ -298,6 +300,39 @@ pub fn run_on<B: Backend>(mode: Mode, config: &Config) -> Result<RunReport, Benc
         Mode::PingPong => pingpong::run::<B>(config),
         Mode::Pummel => pummel::run::<B>(config),
     }
+}
+
+/// Times the wake cost with `asyncs` armed asyncs on one backend; see
+/// [`wake_cost::run`].
+pub fn wake_cost_on(
+    backend: BackendKind,
+    asyncs: usize,
+    rounds: u64,
+) -> Result<wake_cost::WakeCost, BenchError> {
+    let cost = match backend {
+        BackendKind::Futex => wake_cost::run::<FutexPark>(asyncs, rounds)?,
+        BackendKind::Eventfd => wake_cost::run::<EventfdPark>(asyncs, rounds)?,
+        BackendKind::Spin => wake_cost::run::<SpinPark>(asyncs, rounds)?,
+    };
+    cost.ok_or_else(|| {
+        BenchError::Config(format!(
+            "{asyncs} asyncs and {rounds} rounds: out of range, or callbacks went missing"
+        ))
+    })
+}
+
+/// Measures an idle loop on one backend; see [`idle::run`].
+pub fn idle_on(
+    backend: BackendKind,
+    spin: SpinPolicy,
+    settle: Duration,
+    window: Duration,
+) -> Result<idle::Idle, BenchError> {
+    Ok(match backend {
+        BackendKind::Futex => idle::run::<FutexPark>(spin, settle, window)?,
+        BackendKind::Eventfd => idle::run::<EventfdPark>(spin, settle, window)?,
+        BackendKind::Spin => idle::run::<SpinPark>(spin, settle, window)?,
+    })
 }
 
 /// A counter written by one thread and read by the watchdog: a load and a store,

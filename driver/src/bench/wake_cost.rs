@@ -1,0 +1,76 @@
+//! The O(1) wake claim, measured: one loop holding H armed asyncs, one random
+//! async notified at a time and its callback run, on one thread so that no
+//! cross-core latency hides the cost of finding the ready async. libuv scans
+//! every async handle of a loop on each wakeup; rearm takes ready bits.
+
+use crate::backend::Backend;
+use rearm_core::{Action, Loop, MAX_CAPACITY, RunMode, Runner, SpinPolicy};
+use std::time::{Duration, Instant};
+
+/// The cost of one notify + callback with `asyncs` armed asyncs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WakeCost {
+    /// Armed asyncs in the loop.
+    pub asyncs: usize,
+    /// Notify + callback rounds timed.
+    pub rounds: u64,
+    /// Time for all of them.
+    pub elapsed: Duration,
+}
+
+impl WakeCost {
+    /// Nanoseconds per notify + callback.
+    pub fn ns_per_callback(&self) -> f64 {
+        self.elapsed.as_secs_f64() * 1e9 / self.rounds as f64
+    }
+}
+
+/// Times `rounds` notify-and-run rounds on a loop with `asyncs` armed asyncs
+/// (1 to [`MAX_CAPACITY`]), each round notifying a pseudo-random one. Returns
+/// `None` for an `asyncs` out of range or a callback count that does not match.
+pub fn run<B: Backend>(asyncs: usize, rounds: u64) -> std::io::Result<Option<WakeCost>> {
+    if asyncs == 0 || asyncs > MAX_CAPACITY || rounds == 0 {
+        return Ok(None);
+    }
+    let lp: Box<Loop<B, MAX_CAPACITY>> = Box::new(Loop::new(B::open()?));
+    let mut calls = vec![0u64; asyncs];
+    let mut callbacks: Vec<_> = calls
+        .iter_mut()
+        .map(|count| {
+            move || {
+                *count += 1;
+                Action::Rearm
+            }
+        })
+        .collect();
+    let Ok(runner) = Runner::new(&*lp) else {
+        return Ok(None);
+    };
+    let mut runner = runner.with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+    for (slot, cb) in callbacks.iter_mut().enumerate() {
+        if runner.arm(slot, cb).is_err() {
+            return Ok(None);
+        }
+    }
+    let handles: Vec<_> = (0..asyncs).filter_map(|s| lp.handle(s).ok()).collect();
+    // xorshift64: cheap, deterministic, and spreads notifications over every
+    // group word of the ready bitmap.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        handles[(state % asyncs as u64) as usize].notify();
+        runner.run(RunMode::NoWait);
+    }
+    let elapsed = start.elapsed();
+    drop(runner);
+    drop(callbacks);
+    let total: u64 = calls.iter().sum();
+    Ok((total == rounds).then_some(WakeCost {
+        asyncs,
+        rounds,
+        elapsed,
+    }))
+}

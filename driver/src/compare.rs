@@ -1,0 +1,162 @@
+//! `driver --peers`: rearm and each peer over the same ping-pong, run in
+//! alternation (rearm, peer A, rearm, peer B, ...) so that drift in the machine
+//! (other load, host placement of the VM's CPUs) hits both sides of every pair;
+//! each ratio comes from a pair run back to back.
+
+use crate::backend::BackendKind;
+use crate::bench::{self, BenchError, Config, Mode};
+use crate::peers::{self, Peer, PeerError};
+use crate::report::{spread, thousands};
+use std::fmt::{self, Write as _};
+use std::io::Write;
+
+/// What one side of the comparison was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Contender {
+    /// rearm on a backend.
+    Rearm(BackendKind),
+    /// A peer.
+    Peer(Peer),
+}
+
+impl fmt::Display for Contender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Contender::Rearm(b) => write!(f, "rearm ({b})"),
+            Contender::Peer(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+/// The rates of one contender at one thread count, and its pairings.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Who.
+    pub contender: Contender,
+    /// Contexts.
+    pub threads: usize,
+    /// Rate of every run (pings per second per context).
+    pub rates: Vec<f64>,
+    /// For a peer: rearm's rate divided by the peer's, per pair.
+    pub rearm_over_peer: Vec<f64>,
+    /// CPU microseconds per ping, per run.
+    pub cpu_us: Vec<f64>,
+}
+
+/// Why a comparison stopped.
+#[derive(Debug)]
+pub enum CompareError {
+    /// A rearm run failed.
+    Rearm(BenchError),
+    /// A peer run failed.
+    Peer(Peer, PeerError),
+}
+
+impl fmt::Display for CompareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompareError::Rearm(e) => write!(f, "rearm: {e}"),
+            CompareError::Peer(p, e) => write!(f, "{p}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CompareError {}
+
+/// Runs the comparison: for each thread count, `rounds` rounds of
+/// (rearm, peer) pairs over `peers`. `progress` hears about each run.
+pub fn compare(
+    backend: BackendKind,
+    peers: &[Peer],
+    threads: &[usize],
+    config: &Config,
+    rounds: u32,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Row>, CompareError> {
+    let mut rows = Vec::new();
+    for &t in threads {
+        let mut config = config.clone();
+        config.threads = t;
+        let mut rearm = Row {
+            contender: Contender::Rearm(backend),
+            threads: t,
+            rates: Vec::new(),
+            rearm_over_peer: Vec::new(),
+            cpu_us: Vec::new(),
+        };
+        let mut peer_rows: Vec<Row> = peers
+            .iter()
+            .map(|&p| Row {
+                contender: Contender::Peer(p),
+                threads: t,
+                rates: Vec::new(),
+                rearm_over_peer: Vec::new(),
+                cpu_us: Vec::new(),
+            })
+            .collect();
+        for round in 1..=rounds {
+            for row in peer_rows.iter_mut() {
+                let Contender::Peer(peer) = row.contender else {
+                    continue;
+                };
+                progress(&format!(
+                    "async{t} round {round}/{rounds}: rearm, then {peer}"
+                ));
+                let ours =
+                    bench::run(backend, Mode::PingPong, &config).map_err(CompareError::Rearm)?;
+                let (user, system) = ours.cpu_us_per_event();
+                rearm.rates.push(ours.rate());
+                rearm.cpu_us.push(user + system);
+                let theirs =
+                    peers::run(peer, t, config.pings).map_err(|e| CompareError::Peer(peer, e))?;
+                row.rates.push(theirs.rate());
+                row.cpu_us.push(
+                    theirs.cpu.total().as_secs_f64() * 1e6 / (config.pings * t as u64) as f64,
+                );
+                row.rearm_over_peer.push(ours.rate() / theirs.rate());
+            }
+        }
+        rows.push(rearm);
+        rows.extend(peer_rows);
+    }
+    Ok(rows)
+}
+
+/// The comparison as a table: median, min and max rate per contender, the
+/// median of rearm ÷ peer over its pairs, and CPU per ping.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>14} {:>8}\n",
+        "bench", "contender", "runs", "median/s", "min/s", "max/s", "rearm ÷ peer", "cpu µs"
+    );
+    for row in rows {
+        let (median, min, max) = spread(&row.rates).unwrap_or((0.0, 0.0, 0.0));
+        let ratio = match spread(&row.rearm_over_peer) {
+            Some((m, lo, hi)) => format!("{m:.2} ({lo:.2}-{hi:.2})"),
+            None => "-".into(),
+        };
+        let cpu = spread(&row.cpu_us).map_or(0.0, |s| s.0);
+        let _ = writeln!(
+            out,
+            "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>14} {:>8.2}",
+            format!("async{}", row.threads),
+            row.contender.to_string(),
+            row.rates.len(),
+            thousands(median.round() as u64),
+            thousands(min.round() as u64),
+            thousands(max.round() as u64),
+            ratio,
+            cpu
+        );
+    }
+    out
+}
+
+/// Writes progress lines to `err` if `enabled`.
+pub fn progress_printer(err: &mut dyn Write, enabled: bool) -> impl FnMut(&str) + '_ {
+    move |line: &str| {
+        if enabled {
+            let _ = writeln!(err, "{line}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Peers built on one atomic mailbox per direction: busy-spin, spin with
+//! yield, and std park/unpark. Main polls every context's mailbox.
+
+use super::{Counters, timed};
+use crate::bench::CachePadded;
+use crate::cpu::CpuUse;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::{self, Thread};
+use std::time::Duration;
+
+/// How a thread waits when its mailbox is empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wait {
+    Spin,
+    Yield,
+    Park,
+}
+
+impl Wait {
+    fn idle(self) {
+        match self {
+            Wait::Spin => std::hint::spin_loop(),
+            Wait::Yield => thread::yield_now(),
+            Wait::Park => thread::park(),
+        }
+    }
+
+    fn wake(self, thread: Option<&Thread>) {
+        if let (Wait::Park, Some(thread)) = (self, thread) {
+            thread.unpark();
+        }
+    }
+}
+
+/// Message counters: main writes `to_worker`, the worker writes `to_main`.
+/// Strict alternation means a counter ahead of what was seen is one message.
+#[derive(Default)]
+struct Mailbox {
+    to_main: CachePadded<AtomicU64>,
+    to_worker: CachePadded<AtomicU64>,
+}
+
+pub(crate) fn run(contexts: &[Counters], pings: u64, wait: Wait) -> (Duration, CpuUse) {
+    let n = contexts.len();
+    let boxes: Vec<Mailbox> = (0..n).map(|_| Mailbox::default()).collect();
+    let workers: Vec<OnceLock<Thread>> = (0..n).map(|_| OnceLock::new()).collect();
+    let main_thread = thread::current();
+    let mut seen = vec![0u64; n];
+    let mut finished = vec![false; n];
+    timed(
+        n,
+        |i, ready| {
+            let _ = workers[i].set(thread::current());
+            ready();
+            let (mailbox, counters) = (&boxes[i], &contexts[i]);
+            // Release/Acquire: each message carries the counters written before it.
+            mailbox.to_main.0.store(1, Ordering::Release);
+            wait.wake(Some(&main_thread));
+            let mut handled = 0;
+            loop {
+                while mailbox.to_worker.0.load(Ordering::Acquire) == handled {
+                    wait.idle();
+                }
+                handled += 1;
+                counters.worker_seen();
+                mailbox.to_main.0.store(handled + 1, Ordering::Release);
+                wait.wake(Some(&main_thread));
+                if counters.worker_sent() >= pings {
+                    break;
+                }
+            }
+        },
+        || {
+            let mut done = 0;
+            while done < n {
+                let mut any = false;
+                for i in 0..n {
+                    if finished[i] || boxes[i].to_main.0.load(Ordering::Acquire) == seen[i] {
+                        continue;
+                    }
+                    any = true;
+                    seen[i] += 1;
+                    contexts[i].main_seen();
+                    boxes[i].to_worker.0.store(seen[i], Ordering::Release);
+                    wait.wake(workers[i].get());
+                    if contexts[i].main_sent() >= pings {
+                        finished[i] = true;
+                        done += 1;
+                    }
+                }
+                if !any {
+                    wait.idle();
+                }
+            }
+        },
+    )
+}
