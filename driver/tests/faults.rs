@@ -9,7 +9,7 @@ use driver::{Backend, BackendKind};
 use rearm_core::{Park, ParkWord, SpinPolicy};
 use std::io;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// These tests count calls in statics: one at a time.
@@ -19,58 +19,76 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Unparks across all `LossyPark`s so far.
-static UNPARKS: AtomicU64 = AtomicU64::new(0);
-/// The unpark (counted from 1) that is silently dropped.
-const LOST_UNPARK: u64 = 50;
+/// Whether a `LossyPark` has already lost its one wake.
+static LOST: AtomicBool = AtomicBool::new(false);
 
-/// A futex parker that loses exactly one wake: the 50th. Every later wake
-/// works, so the watchdog's stop can still wake the loop it stranded.
+/// A futex parker that loses exactly one wake: the first one aimed at a thread
+/// that is (as far as it can tell) already asleep. Every other wake works, so
+/// the watchdog's stop can still wake the loop it stranded.
 #[derive(Debug)]
-struct LossyPark(FutexPark);
+struct LossyPark {
+    inner: FutexPark,
+    asleep: AtomicBool,
+}
 
 impl Park for LossyPark {
     fn park(&self, word: &ParkWord, expected: u32) {
-        self.0.park(word, expected);
+        self.asleep.store(true, Ordering::SeqCst);
+        self.inner.park(word, expected);
+        self.asleep.store(false, Ordering::SeqCst);
     }
     fn unpark(&self, word: &ParkWord) {
-        if UNPARKS.fetch_add(1, Ordering::Relaxed) + 1 != LOST_UNPARK {
-            self.0.unpark(word);
+        if self.asleep.load(Ordering::SeqCst) && !LOST.swap(true, Ordering::SeqCst) {
+            return;
         }
+        self.inner.unpark(word);
     }
 }
 
 impl Backend for LossyPark {
     const KIND: BackendKind = BackendKind::Futex;
     fn open() -> io::Result<Self> {
-        Ok(LossyPark(FutexPark::new()))
+        Ok(LossyPark {
+            inner: FutexPark::new(),
+            asleep: AtomicBool::new(false),
+        })
     }
     fn syscalls(&self) -> u64 {
-        self.0.syscalls()
+        self.inner.syscalls()
     }
 }
 
 #[test]
 fn a_lost_wakeup_is_reported_as_a_stall_not_a_hang() {
     let _serial = serial();
-    UNPARKS.store(0, Ordering::Relaxed);
     let mut config = Config::new(2, 100_000);
     config.timeout = Duration::from_millis(500);
     // Park at once, so wakes (and the lost one) happen early and often.
     config.spin = SpinPolicy::PARK_AT_ONCE;
-    let start = Instant::now();
-    let result = bench::run_on::<LossyPark>(Mode::PingPong, &config);
-    let Err(BenchError::Stalled { snapshot, .. }) = result else {
-        panic!("expected a stall, got {result:?}");
-    };
-    assert!(
-        start.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        start.elapsed()
-    );
-    assert!(snapshot.contains("STALLED"), "{snapshot}");
-    assert!(snapshot.contains("main sent"), "{snapshot}");
-    assert!(snapshot.contains("worker->main: notified"), "{snapshot}");
+    // The lost wake may still be harmless, when the thread it was for had not
+    // quite fallen asleep; then the run completes. It must stall within a few
+    // tries, and every try must end, one way or the other.
+    for attempt in 1..=5 {
+        LOST.store(false, Ordering::SeqCst);
+        let start = Instant::now();
+        let result = bench::run_on::<LossyPark>(Mode::PingPong, &config);
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "took {:?}",
+            start.elapsed()
+        );
+        match result {
+            Err(BenchError::Stalled { snapshot, .. }) => {
+                assert!(snapshot.contains("STALLED"), "{snapshot}");
+                assert!(snapshot.contains("main sent"), "{snapshot}");
+                assert!(snapshot.contains("worker->main: notified"), "{snapshot}");
+                return;
+            }
+            Ok(_) => eprintln!("attempt {attempt}: the lost wake was harmless"),
+            Err(e) => panic!("expected a stall, got {e}"),
+        }
+    }
+    panic!("five lost wakes, and not one stranded a loop");
 }
 
 /// Parks across all `PanickingPark`s so far.
