@@ -28,6 +28,8 @@ mod async_handle;
 mod completion;
 mod error;
 mod event_loop;
+#[doc(hidden)]
+pub mod fuzzing;
 mod ledger;
 mod park;
 mod ready;

@@ -16,6 +16,10 @@ use spin::relax::{RelaxStrategy, Spin};
 /// Implementations: [`SpinPark`] here (bare metal, or any platform as a fallback);
 /// futex and eventfd parkers in the `driver` crate.
 ///
+/// A parker that is `Sync` makes its [`Loop`](crate::Loop) `Sync`, so that
+/// other threads can notify it; one that is not (a single-threaded system's,
+/// say) still gives a working loop, which the compiler then keeps on its thread.
+///
 /// ```
 /// use rearm_core::{Park, ParkWord};
 /// use core::sync::atomic::Ordering;
@@ -33,7 +37,7 @@ use spin::relax::{RelaxStrategy, Spin};
 ///     fn unpark(&self, _word: &ParkWord) {}
 /// }
 /// ```
-pub trait Park: Sync {
+pub trait Park {
     /// Sleeps while `word` holds `expected`. May return spuriously.
     fn park(&self, word: &ParkWord, expected: u32);
 

@@ -95,6 +95,41 @@ pub(crate) enum Mark {
     AlreadySet,
 }
 
+/// What a `take` has swapped out of the ready set but not yet handed on: put
+/// back when dropped early, which only happens while a callback unwinds.
+struct Untaken<'a> {
+    ready: &'a ReadySet,
+    /// `STOP`, if the take found it, until it is reported.
+    stop: u32,
+    /// Groups not yet swapped.
+    summary: usize,
+    /// The group being handed on, and its bits not yet handed on.
+    group: usize,
+    bits: usize,
+}
+
+impl Drop for Untaken<'_> {
+    fn drop(&mut self) {
+        let mut summary = self.summary;
+        if self.bits != 0 {
+            // Release/Acquire as in `mark`: whoever takes these bits next must
+            // see what their notifiers published.
+            self.ready.groups[self.group].fetch_or(self.bits, Ordering::Release);
+            summary |= 1 << self.group;
+        }
+        if summary == 0 && self.stop == 0 {
+            return;
+        }
+        // The groups still in `summary` were never swapped: their bits are in
+        // place, only their summary bits need restoring.
+        self.ready.summary.fetch_or(summary, Ordering::Release);
+        // The loop's own thread is unwinding, so it is not parked: no unpark.
+        self.ready
+            .wake
+            .fetch_or(NOTIFIED | self.stop, Ordering::Release);
+    }
+}
+
 /// What the loop found when it took the ready set.
 pub(crate) struct Taken {
     /// A stop was requested since the last take.
@@ -169,26 +204,36 @@ impl ReadySet {
     }
 
     /// Takes every pending bit, calling `each` with its slot. Loop thread only.
+    ///
+    /// If `each` panics, what was taken but not yet handed to it is put back
+    /// (and the loop told to look again), so a caller that catches the panic
+    /// loses no notification.
     pub(crate) fn take(&self, mut each: impl FnMut(usize)) -> Taken {
         // Acquire on all three swaps pairs with the notifiers' Release RMWs: see
         // `mark`. `wake` first, so a notification that lands after our summary swap
         // leaves NOTIFIED behind for the next look instead of being cleared unseen.
         let wake = self.wake.swap(EMPTY, Ordering::Acquire);
-        let mut summary = self.summary.swap(0, Ordering::Acquire);
-        while summary != 0 {
-            let group = summary.trailing_zeros() as usize;
-            summary &= summary - 1;
-            let mut bits = self.groups[group].swap(0, Ordering::Acquire);
-            while bits != 0 {
-                each(group * BITS + bits.trailing_zeros() as usize);
-                bits &= bits - 1;
+        let mut rest = Untaken {
+            ready: self,
+            stop: wake & STOP,
+            summary: self.summary.swap(0, Ordering::Acquire),
+            group: 0,
+            bits: 0,
+        };
+        while rest.summary != 0 {
+            rest.group = rest.summary.trailing_zeros() as usize;
+            rest.summary &= rest.summary - 1;
+            rest.bits = self.groups[rest.group].swap(0, Ordering::Acquire);
+            while rest.bits != 0 {
+                let slot = rest.group * BITS + rest.bits.trailing_zeros() as usize;
+                rest.bits &= rest.bits - 1;
+                each(slot);
             }
         }
         Taken {
-            stop: wake & STOP != 0,
+            stop: core::mem::take(&mut rest.stop) != 0,
         }
     }
-
     /// Whether anything was signalled since the last [`take`](Self::take): the
     /// cheap look a spinning loop takes. Loop thread only.
     pub(crate) fn is_signalled(&self) -> bool {

@@ -1,13 +1,13 @@
 //! The parkers a benchmark can run on, under one trait.
 
-use crate::sys::{EventfdPark, FutexPark};
+use crate::sys::{EventfdPark, FutexPark, SyscallCounter};
 use rearm_core::{Park, SpinPark};
 use spin::relax::RelaxStrategy;
 use std::fmt;
 use std::io;
 
 /// A parker the benchmarks can open per loop and ask for its syscall count.
-pub trait Backend: Park + Send + Sized + 'static {
+pub trait Backend: Park + Send + Sync + Sized + 'static {
     /// Its name on the command line and in reports.
     const KIND: BackendKind;
 
@@ -16,6 +16,27 @@ pub trait Backend: Park + Send + Sized + 'static {
 
     /// Syscalls it has made so far: sleeps, wakes, yields, reads.
     fn syscalls(&self) -> u64;
+
+    /// Syscalls made so far by every parker of this type that cannot count its
+    /// own (a relax strategy is a function, not an object); added once per run.
+    fn shared_syscalls() -> u64 {
+        0
+    }
+}
+
+/// `sched_yield` calls made through [`CountedYield`], by every parker.
+static SPIN_YIELDS: SyscallCounter = SyscallCounter::new();
+
+/// `spin::relax::Yield`, counted: the relax strategy of the driver's spin
+/// backend.
+#[derive(Debug)]
+pub struct CountedYield;
+
+impl RelaxStrategy for CountedYield {
+    fn relax() {
+        SPIN_YIELDS.bump();
+        std::thread::yield_now();
+    }
 }
 
 impl Backend for FutexPark {
@@ -42,10 +63,26 @@ impl Backend for EventfdPark {
     }
 }
 
-/// The core's spin parker, with any relax strategy: `spin::relax::Spin` (the
-/// benchmark's `spin` backend) or `spin::relax::Yield` (which gives the CPU away
-/// between looks, for machines with more spinning threads than CPUs).
-impl<R: RelaxStrategy + Send + 'static> Backend for SpinPark<R> {
+/// The core's spin parker with the driver's counted yield: the `spin` backend.
+impl Backend for SpinPark<CountedYield> {
+    const KIND: BackendKind = BackendKind::Spin;
+
+    fn open() -> io::Result<Self> {
+        Ok(SpinPark::new())
+    }
+
+    fn syscalls(&self) -> u64 {
+        0
+    }
+
+    fn shared_syscalls() -> u64 {
+        SPIN_YIELDS.get()
+    }
+}
+
+/// The core's spin parker with std's yield, uncounted (for tests that want
+/// the parker exactly as the core and `spin` ship it).
+impl Backend for SpinPark<spin::relax::Yield> {
     const KIND: BackendKind = BackendKind::Spin;
 
     fn open() -> io::Result<Self> {
@@ -64,7 +101,9 @@ pub enum BackendKind {
     Futex,
     /// An eventfd per loop, slept on with epoll ([`EventfdPark`]).
     Eventfd,
-    /// The core's busy-waiting [`SpinPark`]: no syscalls, no sleep.
+    /// The core's busy-waiting [`SpinPark`], yielding the CPU between looks
+    /// ([`SpinBackend`](crate::bench::SpinBackend)): no sleep, and no syscall
+    /// but `sched_yield`.
     Spin,
 }
 

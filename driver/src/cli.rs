@@ -79,6 +79,17 @@ struct Args {
     /// Seconds without progress after which a run is stopped and reported.
     #[arg(long, default_value = "30", value_parser = parse_timeout)]
     timeout: f64,
+
+    /// Run every parker inside a fault injector (spurious returns, delays,
+    /// yields at random points); the invariant must still hold.
+    #[arg(long)]
+    inject_faults: bool,
+
+    /// Soak: cycle through every backend, thread count and benchmark, with and
+    /// without faults, for this long (600, 600s, 10m, 1h); report runs, pings
+    /// and violations.
+    #[arg(long, value_name = "DURATION", value_parser = crate::soak::parse_duration)]
+    soak: Option<Duration>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -172,6 +183,8 @@ pub enum Action {
     },
     /// Idle CPU per backend.
     Idle(Vec<BackendKind>),
+    /// A soak of this length, each run with this stall timeout.
+    Soak(Duration, Duration),
 }
 
 /// What the command line asked for, validated.
@@ -212,9 +225,17 @@ where
         let mut config = Config::new(threads, pings);
         config.timeout = Duration::from_secs_f64(args.timeout);
         config.hard_exit_after = Some(Duration::from_secs(5));
+        config.inject_faults = args.inject_faults;
         config
     };
-    let action = if args.peers {
+    let action = if let Some(duration) = args.soak {
+        if args.peers || args.json || args.plot.is_some() {
+            return Err(conflict(
+                "--soak runs on its own: it cannot take --peers, --json or --plot",
+            ));
+        }
+        Action::Soak(duration, Duration::from_secs_f64(args.timeout))
+    } else if args.peers {
         if args.mode != ModeChoice::Pingpong {
             return Err(conflict(
                 "--peers compares the ping-pong: it cannot take --mode",
@@ -282,6 +303,7 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             rounds,
         } => execute_wake(plan, backends, asyncs, *rounds, out),
         Action::Idle(backends) => execute_idle(plan, backends, out),
+        Action::Soak(duration, timeout) => execute_soak(*duration, *timeout, out),
     };
     match result {
         Ok(()) => 0,
@@ -470,6 +492,24 @@ fn execute_wake(
         &bars,
         out,
     )
+}
+
+fn execute_soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Result<(), String> {
+    let soak = crate::soak::soak(duration, timeout, out);
+    let _ = writeln!(
+        out,
+        "soak: {:.0} s, {} runs ({} with injected faults), {} pings and callbacks checked, {} failed",
+        soak.elapsed.as_secs_f64(),
+        soak.runs,
+        soak.faulty_runs,
+        report::thousands(soak.events),
+        soak.failures.len()
+    );
+    if soak.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("soak failed:\n  {}", soak.failures.join("\n  ")))
+    }
 }
 
 fn execute_idle(plan: &Plan, backends: &[BackendKind], out: &mut dyn Write) -> Result<(), String> {

@@ -16,10 +16,14 @@ pub mod bench;
 pub mod cli;
 pub mod compare;
 pub mod cpu;
+pub mod fault;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod machine;
 pub mod peers;
 pub mod plot;
 pub mod report;
+pub mod soak;
 pub mod sys;
 
 pub use backend::{Backend, BackendKind};

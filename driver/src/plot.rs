@@ -21,17 +21,17 @@ pub struct Bar {
 pub fn bar_chart(
     path: &Path,
     title: &str,
-    y_label: &str,
+    value_label: &str,
     caption: &str,
     bars: &[Bar],
 ) -> Result<(), String> {
-    draw(path, title, y_label, caption, bars).map_err(|e| format!("{}: {e}", path.display()))
+    draw(path, title, value_label, caption, bars).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn draw(
     path: &Path,
     title: &str,
-    y_label: &str,
+    x_label: &str,
     caption: &str,
     bars: &[Bar],
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -43,10 +43,11 @@ fn draw(
     if values.is_empty() {
         return Err("nothing to plot".into());
     }
-    let top = values.iter().copied().fold(f64::MIN, f64::max) * 3.0;
-    let bottom = values.iter().copied().fold(f64::MAX, f64::min) / 3.0;
-    let width = (70 * bars.len() as u32 + 160).max(640);
-    let height = 520;
+    let right = values.iter().copied().fold(f64::MIN, f64::max) * 4.0;
+    let left = values.iter().copied().fold(f64::MAX, f64::min) / 3.0;
+    let longest = bars.iter().map(|b| b.label.len()).max().unwrap_or(10) as u32;
+    let width = 960;
+    let height = 26 * bars.len() as u32 + 150;
     let root = SVGBackend::new(path, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let (chart_area, caption_area) = root.split_vertically(height - 28);
@@ -56,48 +57,46 @@ fn draw(
         (12, 6),
     )?;
 
+    // Horizontal bars: the labels read left to right, first bar on top.
+    let n = bars.len();
     let mut chart = ChartBuilder::on(&chart_area)
         .caption(title, ("sans-serif", 20))
         .margin(12)
-        .x_label_area_size(120)
-        .y_label_area_size(90)
-        .build_cartesian_2d((0..bars.len()).into_segmented(), (bottom..top).log_scale())?;
+        .x_label_area_size(40)
+        .y_label_area_size(8 * longest + 20)
+        .build_cartesian_2d((left..right).log_scale(), (0..n).into_segmented())?;
     chart
         .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(bars.len())
-        .x_label_style(
-            ("sans-serif", 13)
-                .into_font()
-                .transform(FontTransform::Rotate90),
-        )
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => bars.get(*i).map(|b| b.label.clone()).unwrap_or_default(),
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_style(("sans-serif", 13))
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) if *i < n => bars[n - 1 - i].label.clone(),
             _ => String::new(),
         })
-        .y_desc(y_label)
-        .y_label_formatter(&|v| crate::report::thousands(v.round() as u64))
+        .x_desc(x_label)
+        .x_label_formatter(&|v| crate::report::thousands(v.round() as u64))
         .draw()?;
     let ours = RGBColor(200, 60, 40);
     let theirs = RGBColor(70, 110, 170);
     chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
+        let row = n - 1 - i;
         let colour = if bar.ours { ours } else { theirs };
         let mut rect = Rectangle::new(
             [
-                (SegmentValue::Exact(i), bottom),
-                (SegmentValue::Exact(i + 1), bar.value.max(bottom)),
+                (left, SegmentValue::Exact(row)),
+                (bar.value.max(left), SegmentValue::Exact(row + 1)),
             ],
             colour.filled(),
         );
-        rect.set_margin(0, 0, 8, 8);
+        rect.set_margin(4, 4, 0, 0);
         rect
     }))?;
     chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
         Text::new(
-            crate::report::thousands(bar.value.round() as u64),
-            (SegmentValue::CenterOf(i), bar.value.max(bottom) * 1.15),
-            TextStyle::from(("sans-serif", 11).into_font())
-                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+            format!(" {}", crate::report::thousands(bar.value.round() as u64)),
+            (bar.value.max(left), SegmentValue::CenterOf(n - 1 - i)),
+            TextStyle::from(("sans-serif", 12).into_font()).pos(Pos::new(HPos::Left, VPos::Center)),
         )
     }))?;
     root.present()?;

@@ -111,3 +111,24 @@ fn every_backend_pummel() {
         }
     }
 }
+
+/// Faults injected into every parker (spurious returns, delays, yields at
+/// random points): the million-ping invariant still holds, for every backend.
+/// A second run per backend parks at once, so faults land in real sleeps.
+#[test]
+fn million_ping_survives_injected_faults_on_every_backend() {
+    use driver::fault::FaultyPark;
+    use driver::sys::{EventfdPark, FutexPark};
+    ping_pong::<FaultyPark<FutexPark>>(1, MILLION);
+    ping_pong::<FaultyPark<EventfdPark>>(1, MILLION);
+    ping_pong::<FaultyPark<Spin>>(1, MILLION);
+    for backend in BackendKind::ALL {
+        let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let mut config = Config::new(2, 20_000);
+        config.inject_faults = true;
+        config.spin = rearm_core::SpinPolicy::PARK_AT_ONCE;
+        if let Err(e) = bench::run(backend, Mode::PingPong, &config) {
+            panic!("async2 on {backend} with faults, parking at once: {e}");
+        }
+    }
+}

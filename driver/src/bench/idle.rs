@@ -44,10 +44,13 @@ pub fn run<B: Backend>(
             Some(runner.run(RunMode::UntilDone))
         });
         std::thread::sleep(settle);
-        let (cpu_before, syscalls_before) = (CpuClock::now(), lp.parker().syscalls());
+        let (cpu_before, syscalls_before) = (
+            CpuClock::now(),
+            lp.parker().syscalls() + B::shared_syscalls(),
+        );
         std::thread::sleep(window);
         let cpu = CpuClock::now().since(cpu_before);
-        let syscalls = lp.parker().syscalls() - syscalls_before;
+        let syscalls = lp.parker().syscalls() + B::shared_syscalls() - syscalls_before;
         lp.stop();
         let exit = looper.join().ok().flatten();
         if exit != Some(Exit::Stopped) {

@@ -13,6 +13,7 @@ pub use pummel::PummelReport;
 
 use crate::backend::{Backend, BackendKind};
 use crate::cpu::CpuUse;
+use crate::fault::FaultyPark;
 use crate::sys::{EventfdPark, FutexPark};
 use rearm_core::{SpinPark, SpinPolicy, WaitStats};
 use std::fmt;
@@ -79,6 +80,8 @@ pub struct Config {
     pub spin: SpinPolicy,
     /// See [`ThreadHook`].
     pub thread_hook: Option<ThreadHook>,
+    /// Run every parker inside a [`FaultyPark`](crate::fault::FaultyPark).
+    pub inject_faults: bool,
 }
 
 impl Config {
@@ -92,6 +95,7 @@ impl Config {
             hard_exit_after: None,
             spin: SpinPolicy::default(),
             thread_hook: None,
+            inject_faults: false,
         }
     }
 
@@ -132,6 +136,7 @@ impl fmt::Debug for Config {
             .field("hard_exit_after", &self.hard_exit_after)
             .field("spin", &self.spin)
             .field("thread_hook", &self.thread_hook.is_some())
+            .field("inject_faults", &self.inject_faults)
             .finish()
     }
 }
@@ -283,12 +288,21 @@ impl From<rearm_core::Error> for BenchError {
     }
 }
 
-/// Runs one benchmark on one backend.
+/// The core's spin parker as the driver runs it: yielding the CPU between
+/// looks at the word, so that it completes even when every thread shares one
+/// CPU (pure spinning there passes one ping per scheduler tick).
+pub type SpinBackend = SpinPark<crate::backend::CountedYield>;
+
+/// Runs one benchmark on one backend (inside a fault-injecting wrapper if the
+/// config asks for it).
 pub fn run(backend: BackendKind, mode: Mode, config: &Config) -> Result<RunReport, BenchError> {
-    match backend {
-        BackendKind::Futex => run_on::<FutexPark>(mode, config),
-        BackendKind::Eventfd => run_on::<EventfdPark>(mode, config),
-        BackendKind::Spin => run_on::<SpinPark>(mode, config),
+    match (backend, config.inject_faults) {
+        (BackendKind::Futex, false) => run_on::<FutexPark>(mode, config),
+        (BackendKind::Eventfd, false) => run_on::<EventfdPark>(mode, config),
+        (BackendKind::Spin, false) => run_on::<SpinBackend>(mode, config),
+        (BackendKind::Futex, true) => run_on::<FaultyPark<FutexPark>>(mode, config),
+        (BackendKind::Eventfd, true) => run_on::<FaultyPark<EventfdPark>>(mode, config),
+        (BackendKind::Spin, true) => run_on::<FaultyPark<SpinBackend>>(mode, config),
     }
 }
 
@@ -312,7 +326,7 @@ pub fn wake_cost_on(
     let cost = match backend {
         BackendKind::Futex => wake_cost::run::<FutexPark>(asyncs, rounds)?,
         BackendKind::Eventfd => wake_cost::run::<EventfdPark>(asyncs, rounds)?,
-        BackendKind::Spin => wake_cost::run::<SpinPark>(asyncs, rounds)?,
+        BackendKind::Spin => wake_cost::run::<SpinBackend>(asyncs, rounds)?,
     };
     cost.ok_or_else(|| {
         BenchError::Config(format!(
@@ -331,7 +345,7 @@ pub fn idle_on(
     Ok(match backend {
         BackendKind::Futex => idle::run::<FutexPark>(spin, settle, window)?,
         BackendKind::Eventfd => idle::run::<EventfdPark>(spin, settle, window)?,
-        BackendKind::Spin => idle::run::<SpinPark>(spin, settle, window)?,
+        BackendKind::Spin => idle::run::<SpinBackend>(spin, settle, window)?,
     })
 }
 

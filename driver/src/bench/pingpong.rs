@@ -335,7 +335,9 @@ fn worker<B: Backend>(
 }
 
 fn syscalls<B: Backend>(main_loop: &Loop<B, MAX_THREADS>, workers: &[Loop<B, 1>]) -> u64 {
-    main_loop.parker().syscalls() + workers.iter().map(|w| w.parker().syscalls()).sum::<u64>()
+    main_loop.parker().syscalls()
+        + workers.iter().map(|w| w.parker().syscalls()).sum::<u64>()
+        + B::shared_syscalls()
 }
 
 fn context_report<B: Backend>(

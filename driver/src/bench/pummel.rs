@@ -138,7 +138,10 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         config.call_hook();
         let go = spawn_error.is_none();
         gate.wait_for(notifiers.len());
-        let (cpu_before, syscalls_before) = (CpuClock::now(), lp.parker().syscalls());
+        let (cpu_before, syscalls_before) = (
+            CpuClock::now(),
+            lp.parker().syscalls() + B::shared_syscalls(),
+        );
         let allocations_before = alloc_count::allocations();
         let start = Instant::now();
         gate.open(go);
@@ -158,7 +161,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         }
         let elapsed = start.elapsed();
         let allocations = alloc_count::allocations() - allocations_before;
-        let syscalls = lp.parker().syscalls() - syscalls_before;
+        let syscalls = lp.parker().syscalls() + B::shared_syscalls() - syscalls_before;
         let cpu = CpuClock::now().since(cpu_before);
         // Release pairs with the watchdog's Acquire.
         done.store(true, Ordering::Release);

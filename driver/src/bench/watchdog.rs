@@ -31,10 +31,20 @@ impl Watched<'_> {
         last.clear();
         let start = Instant::now();
         last.extend((0..self.contexts).map(|i| ((self.progress)(i), start)));
+        let mut last_poll = start;
         // Acquire pairs with the Release store of `done` after the joins.
         while !self.done.load(Ordering::Acquire) {
             std::thread::park_timeout(poll);
             let now = Instant::now();
+            // A gap far longer than the poll interval means the whole process
+            // was frozen (SIGSTOP, a suspended VM): nobody could progress, so
+            // the time without progress starts again now.
+            if now.duration_since(last_poll) > poll * 4 + Duration::from_millis(100) {
+                for (_, since) in last.iter_mut() {
+                    *since = now;
+                }
+            }
+            last_poll = now;
             let mut stalled = false;
             for (i, (value, since)) in last.iter_mut().enumerate() {
                 let current = (self.progress)(i);

@@ -15,6 +15,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct SyscallCounter(AtomicU64);
 
 impl SyscallCounter {
+    /// A counter at zero.
+    pub const fn new() -> Self {
+        SyscallCounter(AtomicU64::new(0))
+    }
+
     /// Counts one syscall.
     pub fn bump(&self) {
         self.0.fetch_add(1, Ordering::Relaxed);

@@ -1,0 +1,306 @@
+//! The reference model of one loop driven from one thread: what every
+//! operation must return, which callbacks run in which order, and every slot's
+//! ledger. Checked against the real loop by the `loop_ops` fuzz target and the
+//! state-machine property test.
+
+use crate::ready::BITS;
+use crate::{Action, Error, Exit, Ledger, Notified, RunMode, State};
+
+/// Slots of the modelled loop: enough for three words of the ready bitmap.
+pub const CAP: usize = 130;
+
+/// Slots operations aim at: the three bitmap groups (0..64, 64..128, 128..130)
+/// and their edges, then two that do not exist. The first eight are valid.
+pub const SLOTS: [usize; 10] = [0, 1, 2, 63, 64, 65, 127, 129, 130, 4096];
+
+/// Passes after which a run is deemed not to end (callbacks notifying each
+/// other forever); the model forbids such runs.
+const MAX_PASSES: usize = 16;
+
+/// One operation on the loop, from its own thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Arm a slot.
+    Arm(usize),
+    /// Arm the lowest dead slot.
+    Add,
+    /// Disarm a slot from outside its callback.
+    Disarm(usize),
+    /// Notify a slot.
+    Notify(usize),
+    /// What `slot`'s callback does from now on: notify `chain`, then reply.
+    Script {
+        /// A valid slot.
+        slot: usize,
+        /// What the callback returns.
+        reply: Action,
+        /// A valid slot the callback notifies first.
+        chain: Option<usize>,
+    },
+    /// Request a stop.
+    Stop,
+    /// Run the loop.
+    Run(RunMode),
+}
+
+/// What an operation returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing (scripts, stops).
+    None,
+    /// `arm`, `disarm`.
+    Unit(Result<(), Error>),
+    /// `add`.
+    Added(Result<usize, Error>),
+    /// `handle(slot)` then `notify()`.
+    Notify(Result<Notified, Error>),
+    /// `run`.
+    Exit(Exit),
+}
+
+/// A fingerprint of a sequence of callbacks: their number and an FNV-1a hash
+/// of each one's slot and what its chained notification became.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// Callbacks run.
+    pub count: u64,
+    /// Hash of the sequence.
+    pub hash: u64,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace {
+            count: 0,
+            hash: 0xcbf2_9ce4_8422_2325,
+        }
+    }
+}
+
+impl Trace {
+    /// Adds one callback run to the sequence.
+    pub fn record(&mut self, slot: usize, chained: Option<Notified>) {
+        let code = match chained {
+            None => 0u64,
+            Some(Notified::Pending) => 1,
+            Some(Notified::Coalesced) => 2,
+            Some(Notified::Dropped) => 3,
+        };
+        for byte in ((slot as u64) << 2 | code).to_le_bytes() {
+            self.hash = (self.hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.count += 1;
+    }
+}
+
+/// The expected state of the loop.
+#[derive(Clone, Debug)]
+pub struct Model {
+    active: [bool; CAP],
+    pending: [bool; CAP],
+    reply: [Action; CAP],
+    chain: [Option<usize>; CAP],
+    stop: bool,
+    ledger: [Ledger; CAP],
+    /// Every callback run so far.
+    pub trace: Trace,
+    outcome: Outcome,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            active: [false; CAP],
+            pending: [false; CAP],
+            reply: [Action::Rearm; CAP],
+            chain: [None; CAP],
+            stop: false,
+            ledger: [Ledger::default(); CAP],
+            trace: Trace::default(),
+            outcome: Outcome::None,
+        }
+    }
+}
+
+impl Model {
+    /// A loop with every slot dead.
+    pub fn new() -> Model {
+        Model::default()
+    }
+
+    /// The expected state of `slot` (which must be below [`CAP`]).
+    pub fn state(&self, slot: usize) -> State {
+        if self.active[slot] {
+            State::Active
+        } else {
+            State::Dead
+        }
+    }
+
+    /// The expected ledger of `slot` (which must be below [`CAP`]).
+    pub fn ledger(&self, slot: usize) -> Ledger {
+        self.ledger[slot]
+    }
+
+    /// Active completions.
+    pub fn active_count(&self) -> usize {
+        self.active.iter().filter(|a| **a).count()
+    }
+
+    /// Whether `op` can run on one thread: a run must end without waiting for
+    /// another thread, in a bounded number of passes.
+    pub fn allows(&self, op: &Op) -> bool {
+        match op {
+            Op::Run(mode) => self.clone().run(*mode).is_some(),
+            _ => true,
+        }
+    }
+
+    /// What the last [`apply`](Self::apply) returned.
+    pub fn last_outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// Applies `op` and returns what the loop must return for it. `op` must be
+    /// [allowed](Self::allows).
+    pub fn apply(&mut self, op: &Op) -> Outcome {
+        self.outcome = self.outcome_of(op);
+        self.outcome
+    }
+
+    fn outcome_of(&mut self, op: &Op) -> Outcome {
+        match *op {
+            Op::Arm(slot) => Outcome::Unit(self.arm(slot)),
+            Op::Add => Outcome::Added(match self.active.iter().position(|a| !a) {
+                Some(slot) => self.arm(slot).map(|()| slot),
+                None => Err(Error::Full { capacity: CAP }),
+            }),
+            Op::Disarm(slot) => Outcome::Unit(slot_ok(slot).and_then(|()| {
+                if self.active[slot] {
+                    self.active[slot] = false;
+                    Ok(())
+                } else {
+                    Err(Error::IllegalTransition {
+                        slot,
+                        from: State::Dead,
+                        to: State::Dead,
+                    })
+                }
+            })),
+            Op::Notify(slot) => Outcome::Notify(slot_ok(slot).map(|()| self.notify(slot))),
+            Op::Script { slot, reply, chain } => {
+                if slot < CAP && chain.is_none_or(|c| c < CAP) {
+                    self.reply[slot] = reply;
+                    self.chain[slot] = chain;
+                }
+                Outcome::None
+            }
+            Op::Stop => {
+                self.stop = true;
+                Outcome::None
+            }
+            // A run the model does not allow would wait forever; it is reported
+            // as a stop so that a caller that skipped `allows` notices.
+            Op::Run(mode) => Outcome::Exit(self.run(mode).unwrap_or(Exit::Stopped)),
+        }
+    }
+
+    fn notify(&mut self, slot: usize) -> Notified {
+        let ledger = &mut self.ledger[slot];
+        ledger.notified += 1;
+        if !self.active[slot] {
+            ledger.dropped += 1;
+            Notified::Dropped
+        } else if self.pending[slot] {
+            ledger.coalesced += 1;
+            Notified::Coalesced
+        } else {
+            self.pending[slot] = true;
+            ledger.pending = 1;
+            Notified::Pending
+        }
+    }
+
+    fn arm(&mut self, slot: usize) -> Result<(), Error> {
+        slot_ok(slot)?;
+        if self.active[slot] {
+            return Err(Error::IllegalTransition {
+                slot,
+                from: State::Active,
+                to: State::Active,
+            });
+        }
+        self.active[slot] = true;
+        Ok(())
+    }
+
+    /// One look at the ready set: the groups non-empty when it began, in order;
+    /// within a group, the bits set when it was taken, in order.
+    fn pass(&mut self) -> (bool, usize) {
+        let stop = core::mem::take(&mut self.stop);
+        let mut groups = [false; CAP.div_ceil(BITS)];
+        for (g, nonempty) in groups.iter_mut().enumerate() {
+            *nonempty = group(g).any(|s| self.pending[s]);
+        }
+        let mut ran = 0;
+        for g in (0..groups.len()).filter(|&g| groups[g]) {
+            let mut taken = [false; BITS];
+            for s in group(g) {
+                taken[s - g * BITS] = core::mem::take(&mut self.pending[s]);
+                if taken[s - g * BITS] {
+                    self.ledger[s].pending = 0;
+                }
+            }
+            for s in group(g).filter(|&s| taken[s - g * BITS]) {
+                if !self.active[s] {
+                    self.ledger[s].dropped += 1;
+                    continue;
+                }
+                self.ledger[s].delivered += 1;
+                ran += 1;
+                let chained = self.chain[s].map(|k| self.notify(k));
+                self.trace.record(s, chained);
+                if self.reply[s] == Action::Disarm {
+                    self.active[s] = false;
+                }
+            }
+        }
+        (stop, ran)
+    }
+
+    /// What `run(mode)` returns, or `None` if it would wait for another thread
+    /// (none exists here) or not end.
+    fn run(&mut self, mode: RunMode) -> Option<Exit> {
+        for _ in 0..MAX_PASSES {
+            let (stop, ran) = self.pass();
+            if stop {
+                return Some(Exit::Stopped);
+            }
+            if self.active_count() == 0 {
+                return Some(Exit::Done);
+            }
+            match mode {
+                RunMode::NoWait => return Some(Exit::Ran),
+                RunMode::Once if ran > 0 => return Some(Exit::Ran),
+                _ if !self.pending.iter().any(|p| *p) => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+fn group(g: usize) -> core::ops::Range<usize> {
+    g * BITS..((g + 1) * BITS).min(CAP)
+}
+
+fn slot_ok(slot: usize) -> Result<(), Error> {
+    if slot < CAP {
+        Ok(())
+    } else {
+        Err(Error::NoSuchSlot {
+            slot,
+            capacity: CAP,
+        })
+    }
+}

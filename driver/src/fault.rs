@@ -1,0 +1,124 @@
+//! Fault injection: a parker wrapper that, at pseudo-random points, returns
+//! spuriously instead of sleeping, delays before sleeping or waking, and yields
+//! in spin steps. A correct protocol re-checks the word and loses nothing;
+//! `driver --inject-faults` and the tests run the benchmarks under it.
+
+use crate::backend::{Backend, BackendKind};
+use rearm_core::{Park, ParkWord};
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Seeds for new parkers, so that no two share a sequence.
+static SEEDS: AtomicU64 = AtomicU64::new(0x2545_F491_4F6C_DD1D);
+
+/// How long an injected delay lasts: about a futex wake's cost, so delays
+/// shift timing without dominating it.
+const DELAY: Duration = Duration::from_micros(20);
+
+/// `P`, with faults injected into every hook.
+#[derive(Debug)]
+pub struct FaultyPark<P> {
+    inner: P,
+    rng: AtomicU64,
+    faults: AtomicU64,
+}
+
+impl<P> FaultyPark<P> {
+    /// Wraps `inner`.
+    pub fn new(inner: P) -> Self {
+        FaultyPark {
+            inner,
+            rng: AtomicU64::new(SEEDS.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) | 1),
+            faults: AtomicU64::new(0),
+        }
+    }
+
+    /// Faults injected so far.
+    pub fn faults(&self) -> u64 {
+        self.faults.load(Ordering::Relaxed)
+    }
+
+    /// The next pseudo-random number (xorshift64). Several threads may race
+    /// here and draw the same number: harmless, it only decides faults.
+    fn roll(&self) -> u64 {
+        let mut x = self.rng.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng.store(x, Ordering::Relaxed);
+        x
+    }
+
+    fn fault(&self) {
+        self.faults.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl<P: Park> Park for FaultyPark<P> {
+    fn park(&self, word: &ParkWord, expected: u32) {
+        match self.roll() % 8 {
+            // Return without sleeping: the caller must re-check the word.
+            0 => self.fault(),
+            1 => {
+                self.fault();
+                std::thread::sleep(DELAY);
+                self.inner.park(word, expected);
+            }
+            2 => {
+                self.fault();
+                std::thread::yield_now();
+                self.inner.park(word, expected);
+            }
+            _ => self.inner.park(word, expected),
+        }
+    }
+
+    fn unpark(&self, word: &ParkWord) {
+        match self.roll() % 8 {
+            0 => {
+                self.fault();
+                std::thread::sleep(DELAY);
+            }
+            1 => {
+                self.fault();
+                std::thread::yield_now();
+            }
+            _ => {}
+        }
+        self.inner.unpark(word);
+    }
+
+    fn relax(&self) {
+        if self.roll().is_multiple_of(64) {
+            self.fault();
+            std::thread::yield_now();
+        } else {
+            self.inner.relax();
+        }
+    }
+
+    fn yield_now(&self) {
+        if self.roll().is_multiple_of(8) {
+            self.fault();
+            std::thread::sleep(DELAY);
+        }
+        self.inner.yield_now();
+    }
+}
+
+impl<P: Backend> Backend for FaultyPark<P> {
+    const KIND: BackendKind = P::KIND;
+
+    fn open() -> io::Result<Self> {
+        Ok(FaultyPark::new(P::open()?))
+    }
+
+    fn syscalls(&self) -> u64 {
+        self.inner.syscalls()
+    }
+
+    fn shared_syscalls() -> u64 {
+        P::shared_syscalls()
+    }
+}

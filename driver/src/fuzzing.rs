@@ -1,0 +1,52 @@
+//! Harness for the `cli_args` fuzz target (and the tests that replay its
+//! corpus). Not part of the API.
+
+use crate::bench::{MAX_PINGS, MAX_THREADS};
+use crate::cli::{self, Action};
+use rearm_core::MAX_CAPACITY;
+
+/// Splits `data` at NUL bytes into arguments, parses them as `driver`'s
+/// command line, and panics if parsing panics or accepts a plan that breaks
+/// the limits every run relies on.
+pub fn cli_args(data: &[u8]) {
+    let args = std::iter::once("driver".to_string()).chain(
+        data.split(|&b| b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned()),
+    );
+    let Ok(plan) = cli::parse(args) else {
+        return;
+    };
+    assert!(plan.repeat >= 1, "accepted --repeat {}", plan.repeat);
+    let check = |config: &crate::bench::Config| {
+        assert!((1..=MAX_THREADS).contains(&config.threads), "{config:?}");
+        assert!((1..=MAX_PINGS).contains(&config.pings), "{config:?}");
+        assert!(!config.timeout.is_zero(), "{config:?}");
+    };
+    match &plan.action {
+        Action::Runs(runs) => {
+            assert!(!runs.is_empty(), "accepted a plan with no runs");
+            for (_, _, config) in runs {
+                check(config);
+            }
+        }
+        Action::Peers {
+            threads, config, ..
+        } => {
+            assert!(!threads.is_empty());
+            for &t in threads {
+                assert!((1..=MAX_THREADS).contains(&t), "accepted {t} threads");
+            }
+            check(config);
+        }
+        Action::Wake { asyncs, rounds, .. } => {
+            assert!(*rounds >= 1);
+            for &h in asyncs {
+                assert!((1..=MAX_CAPACITY).contains(&h), "accepted {h} asyncs");
+            }
+        }
+        Action::Idle(backends) => assert!(!backends.is_empty()),
+        Action::Soak(duration, timeout) => {
+            assert!(!duration.is_zero() && !timeout.is_zero());
+        }
+    }
+}

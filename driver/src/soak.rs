@@ -1,0 +1,133 @@
+//! `driver --soak DURATION`: cycle through every backend, thread count and
+//! benchmark, with and without injected faults, checking every run, for as
+//! long as asked. A soak passes only with zero violations, stalls and panics.
+
+use crate::backend::BackendKind;
+use crate::bench::{self, Config, Mode};
+use crate::report::thousands;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// What a soak did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Soak {
+    /// Wall-clock time spent.
+    pub elapsed: Duration,
+    /// Runs completed or failed.
+    pub runs: u64,
+    /// Pings (ping-pong, all contexts) and callbacks (pummel) of the runs that
+    /// passed.
+    pub events: u64,
+    /// Runs with injected faults.
+    pub faulty_runs: u64,
+    /// Every failed run: what it was and why.
+    pub failures: Vec<String>,
+}
+
+/// One configuration of the cycle.
+fn cycle() -> Vec<(BackendKind, Mode, usize, bool)> {
+    let mut all = Vec::new();
+    for faults in [false, true] {
+        for mode in [Mode::PingPong, Mode::Pummel] {
+            for threads in [1, 2, 4] {
+                for backend in BackendKind::ALL {
+                    all.push((backend, mode, threads, faults));
+                }
+            }
+        }
+    }
+    all
+}
+
+/// Soaks for `duration`, each run with the stall `timeout`, reporting each run
+/// on `out`.
+pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak {
+    let start = Instant::now();
+    let mut soak = Soak::default();
+    let configurations = cycle();
+    'soak: loop {
+        for &(backend, mode, threads, faults) in &configurations {
+            if start.elapsed() >= duration {
+                break 'soak;
+            }
+            let pings = match (mode, faults) {
+                (Mode::PingPong, false) => 200_000,
+                (Mode::PingPong, true) => 50_000,
+                (Mode::Pummel, _) => 200_000,
+            };
+            let mut config = Config::new(threads, pings);
+            config.timeout = timeout;
+            config.hard_exit_after = Some(Duration::from_secs(5));
+            config.inject_faults = faults;
+            soak.runs += 1;
+            soak.faulty_runs += u64::from(faults);
+            let label = format!(
+                "{} on {backend}{}",
+                mode.label(threads),
+                if faults { " with faults" } else { "" }
+            );
+            let at = start.elapsed().as_secs();
+            match bench::run(backend, mode, &config) {
+                Ok(report) => {
+                    soak.events += report.events();
+                    let _ = writeln!(
+                        out,
+                        "soak {:>3}:{:02} run {:>5}: {label}: ok, {}/s",
+                        at / 60,
+                        at % 60,
+                        soak.runs,
+                        thousands(report.rate().round() as u64)
+                    );
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "soak run {}: {label}: FAILED: {e}", soak.runs);
+                    soak.failures
+                        .push(format!("run {}: {label}: {e}", soak.runs));
+                }
+            }
+        }
+    }
+    soak.elapsed = start.elapsed();
+    soak
+}
+
+/// Parses a soak duration: seconds (`600`, `600s`), minutes (`10m`) or hours
+/// (`1h`), more than zero and at most a week.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (say 600, 600s, 10m or 1h)"))?;
+    let seconds = match unit {
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (use s, m or h)")),
+    };
+    if !(seconds > 0.0 && seconds <= 7.0 * 86_400.0) {
+        return Err(format!("'{s}': must be more than 0 and at most a week"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_and_without_units() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("10d").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("9999h").is_err());
+    }
+}
