@@ -80,7 +80,7 @@ pub struct Config {
     pub spin: SpinPolicy,
     /// See [`ThreadHook`].
     pub thread_hook: Option<ThreadHook>,
-    /// Run every parker inside a [`FaultyPark`](crate::fault::FaultyPark).
+    /// Run every parker inside a [`FaultyPark`].
     pub inject_faults: bool,
 }
 
