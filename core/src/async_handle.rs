@@ -5,7 +5,8 @@ use crate::ready::Mark;
 use crate::sync::Ordering;
 use crate::{Ledger, Loop, Park};
 
-/// Notifies one slot of a [`Loop`] from any thread; `Copy`, `Send` and `Sync`.
+/// Notifies one slot of a [`Loop`] from any thread; `Copy`, and `Send` and `Sync`
+/// whenever the loop's parker is `Sync` (every parker meant for threads is).
 ///
 /// Notifications **coalesce**: while one is pending (set, not yet taken by the
 /// loop), more notifications of the same slot merge into it, so the callback runs

@@ -54,8 +54,9 @@ struct Args {
     mode: ModeChoice,
 
     /// Run the ping-pong over rearm and every peer (busy-spin, spin+yield, std
-    /// park, std mpsc, crossbeam, tokio Notify, mio Waker, eventfd+epoll), in
-    /// alternation, and print each rate with its ratio to rearm.
+    /// park, std mpsc, crossbeam, tokio Notify, mio Waker, eventfd+epoll, and
+    /// libuv when built with --features libuv), in alternation, and print each
+    /// rate with its ratio to rearm.
     #[arg(long)]
     peers: bool,
 
@@ -407,10 +408,23 @@ fn execute_peers(
     err: &mut dyn Write,
     interactive: bool,
 ) -> Result<(), String> {
+    let skipped: Vec<&str> = Peer::ALL
+        .iter()
+        .filter(|&&p| !compare::runs_here(p))
+        .map(|p| p.name())
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "left out on one CPU: {} (a spinning thread holds the CPU its peer needs: \
+             one ping per scheduler time slice)",
+            skipped.join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "rearm ({backend}) against {} peers, {} pings per context, {} round(s), alternating; {}",
-        Peer::ALL.len(),
+        Peer::ALL.len() - skipped.len(),
         report::thousands(config.pings),
         plan.repeat,
         machine::describe()
@@ -418,7 +432,7 @@ fn execute_peers(
     let mut progress = compare::progress_printer(err, interactive);
     let rows = compare::compare(
         backend,
-        &Peer::ALL,
+        Peer::ALL,
         threads,
         config,
         plan.repeat,

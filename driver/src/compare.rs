@@ -63,15 +63,12 @@ impl fmt::Display for CompareError {
 
 impl std::error::Error for CompareError {}
 
-/// Pings for a peer run. Pure busy-spinning on one CPU passes a ping per
-/// scheduler tick (a few milliseconds): it runs a hundredth of the pings, which
-/// gives its rate just as well.
-pub fn peer_pings(peer: Peer, pings: u64) -> u64 {
-    if peer == Peer::BusySpin && crate::machine::usable_cpus() < 2 {
-        (pings / 100).max(100)
-    } else {
-        pings
-    }
+/// Whether `peer` can run here in useful time. Pure busy-spinning on one CPU
+/// passes at most one ping per scheduler time slice (a spinning thread holds
+/// the only CPU its peer needs until it is preempted): seconds per hundred
+/// pings, so it is left out there.
+pub fn runs_here(peer: Peer) -> bool {
+    !(peer == Peer::BusySpin && crate::machine::usable_cpus() < 2)
 }
 
 /// Runs the comparison: for each thread count, `rounds` rounds of
@@ -97,6 +94,7 @@ pub fn compare(
         };
         let mut peer_rows: Vec<Row> = peers
             .iter()
+            .filter(|&&p| runs_here(p))
             .map(|&p| Row {
                 contender: Contender::Peer(p),
                 threads: t,

@@ -10,6 +10,8 @@
 mod channels;
 mod eventfd_epoll;
 mod flags;
+#[cfg(feature = "libuv")]
+mod libuv;
 mod mio_waker;
 mod tokio_notify;
 
@@ -41,11 +43,15 @@ pub enum Peer {
     MioWaker,
     /// Raw eventfd + epoll, always sleeping: what libuv and libxev do on Linux.
     EventfdEpoll,
+    /// libuv's `uv_async_t` itself (only with the `libuv` feature).
+    #[cfg(feature = "libuv")]
+    Libuv,
 }
 
 impl Peer {
     /// Every peer, in report order.
-    pub const ALL: [Peer; 8] = [
+    #[cfg(not(feature = "libuv"))]
+    pub const ALL: &'static [Peer] = &[
         Peer::BusySpin,
         Peer::SpinYield,
         Peer::StdPark,
@@ -54,6 +60,20 @@ impl Peer {
         Peer::TokioNotify,
         Peer::MioWaker,
         Peer::EventfdEpoll,
+    ];
+
+    /// Every peer, in report order.
+    #[cfg(feature = "libuv")]
+    pub const ALL: &'static [Peer] = &[
+        Peer::BusySpin,
+        Peer::SpinYield,
+        Peer::StdPark,
+        Peer::StdMpsc,
+        Peer::Crossbeam,
+        Peer::TokioNotify,
+        Peer::MioWaker,
+        Peer::EventfdEpoll,
+        Peer::Libuv,
     ];
 
     /// Its name in reports.
@@ -67,6 +87,8 @@ impl Peer {
             Peer::TokioNotify => "tokio Notify",
             Peer::MioWaker => "mio Waker",
             Peer::EventfdEpoll => "eventfd+epoll",
+            #[cfg(feature = "libuv")]
+            Peer::Libuv => "libuv",
         }
     }
 
@@ -173,6 +195,8 @@ pub fn run(peer: Peer, threads: usize, pings: u64) -> Result<PeerReport, PeerErr
         Peer::TokioNotify => tokio_notify::run(&contexts, pings)?,
         Peer::MioWaker => mio_waker::run(&contexts, pings)?,
         Peer::EventfdEpoll => eventfd_epoll::run(&contexts, pings)?,
+        #[cfg(feature = "libuv")]
+        Peer::Libuv => libuv::run(&contexts, pings)?,
     };
     for (i, c) in contexts.iter().enumerate() {
         let counts = c.all();

@@ -1,0 +1,150 @@
+//! libuv itself (`uv_async_t`), the program rearm reimplements: behind the
+//! optional `libuv` feature (libuv-sys2 builds libuv and needs libclang for its
+//! bindings), never a default dependency. Follows libuv's own
+//! `test/benchmark-async.c`.
+//!
+//! This is the driver's one piece of `unsafe`: libuv is a C library. Every
+//! block argues its safety.
+
+use super::{Counters, PeerError, timed};
+use crate::cpu::CpuUse;
+use libuv_sys2 as uv;
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::os::raw::c_void;
+use std::time::Duration;
+
+/// One context: main's async for it, the worker's loop and async, and the
+/// counters. Libuv keeps their addresses: they live in a `Vec` built once and
+/// never grown, so they never move.
+struct Context<'a> {
+    main_async: UnsafeCell<uv::uv_async_t>,
+    worker_loop: UnsafeCell<uv::uv_loop_t>,
+    worker_async: UnsafeCell<uv::uv_async_t>,
+    counters: &'a Counters,
+    pings: u64,
+}
+
+/// The contexts, shared with the worker threads.
+struct Contexts<'a>(Vec<Context<'a>>);
+
+// SAFETY: each context's worker loop and worker async are touched only by its
+// worker thread once set up; its main async and the main loop only by the main
+// thread, except through `uv_async_send`, which libuv documents as the one
+// function safe to call from any thread. Setup happens before the start gate,
+// which orders it before every use on another thread.
+unsafe impl Sync for Contexts<'_> {}
+
+/// A zeroed libuv struct: plain C data that `uv_*_init` then initializes.
+fn zeroed<T>() -> UnsafeCell<T> {
+    // SAFETY: libuv's handle and loop structs are C structs of integers,
+    // pointers and arrays of them, for which all-zero is a valid bit pattern;
+    // libuv overwrites them in uv_loop_init / uv_async_init before any use.
+    UnsafeCell::new(unsafe { MaybeUninit::zeroed().assume_init() })
+}
+
+extern "C" fn main_async_cb(handle: *mut uv::uv_async_t) {
+    // SAFETY: the data pointer was set to this handle's context, which
+    // outlives the loop run that calls this callback.
+    let ctx = unsafe { &*(uv::uv_handle_get_data(handle.cast()) as *const Context<'_>) };
+    ctx.counters.main_seen();
+    // SAFETY: the worker async was initialized before the worker's kick, and
+    // the kick came before any callback on main's side.
+    unsafe { uv::uv_async_send(ctx.worker_async.get()) };
+    if ctx.counters.main_sent() >= ctx.pings {
+        // SAFETY: a live, initialized handle on this (main) thread's loop.
+        unsafe { uv::uv_close(handle.cast(), None) };
+    }
+}
+
+extern "C" fn worker_async_cb(handle: *mut uv::uv_async_t) {
+    // SAFETY: as in `main_async_cb`.
+    let ctx = unsafe { &*(uv::uv_handle_get_data(handle.cast()) as *const Context<'_>) };
+    ctx.counters.worker_seen();
+    // SAFETY: main's async stays initialized, and the main loop open, until
+    // every worker has been joined (see `run`). After main closed it, a send
+    // is ignored by libuv.
+    unsafe { uv::uv_async_send(ctx.main_async.get()) };
+    if ctx.counters.worker_sent() >= ctx.pings {
+        // SAFETY: a live, initialized handle on this (worker) thread's loop.
+        unsafe { uv::uv_close(handle.cast(), None) };
+    }
+}
+
+fn check(what: &str, status: i32) -> Result<(), PeerError> {
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(PeerError::Setup(format!(
+            "{what} failed: libuv error {status}"
+        )))
+    }
+}
+
+pub(crate) fn run(contexts: &[Counters], pings: u64) -> Result<(Duration, CpuUse), PeerError> {
+    let main_loop: Box<UnsafeCell<uv::uv_loop_t>> = Box::new(zeroed());
+    // SAFETY: a zeroed, boxed (unmoving) loop struct, initialized once.
+    check("uv_loop_init", unsafe { uv::uv_loop_init(main_loop.get()) })?;
+    let shared = Contexts(
+        contexts
+            .iter()
+            .map(|counters| Context {
+                main_async: zeroed(),
+                worker_loop: zeroed(),
+                worker_async: zeroed(),
+                counters,
+                pings,
+            })
+            .collect(),
+    );
+    for ctx in &shared.0 {
+        let data = (ctx as *const Context<'_>).cast_mut().cast::<c_void>();
+        // SAFETY: the loop is initialized; the handle is zeroed, never moves
+        // and is initialized once; the data pointer is its context, which
+        // outlives the loop.
+        check("uv_async_init", unsafe {
+            uv::uv_async_init(main_loop.get(), ctx.main_async.get(), Some(main_async_cb))
+        })?;
+        // SAFETY: an initialized handle.
+        unsafe { uv::uv_handle_set_data(ctx.main_async.get().cast(), data) };
+    }
+    let shared = &shared;
+    let measured = timed(
+        contexts.len(),
+        |i, ready| {
+            let ctx = &shared.0[i];
+            let data = (ctx as *const Context<'_>).cast_mut().cast::<c_void>();
+            // SAFETY: this worker's own zeroed, unmoving loop and handle,
+            // initialized once here, before the gate.
+            let setup = unsafe {
+                uv::uv_loop_init(ctx.worker_loop.get()) == 0
+                    && uv::uv_async_init(
+                        ctx.worker_loop.get(),
+                        ctx.worker_async.get(),
+                        Some(worker_async_cb),
+                    ) == 0
+            };
+            assert!(setup, "libuv worker setup failed");
+            // SAFETY: an initialized handle; the context outlives the loop.
+            unsafe { uv::uv_handle_set_data(ctx.worker_async.get().cast(), data) };
+            ready();
+            // SAFETY: main's async was initialized before any worker started.
+            unsafe { uv::uv_async_send(ctx.main_async.get()) };
+            // SAFETY: this thread's initialized loop; it returns once the
+            // worker's async is closed, and is then closed exactly once.
+            unsafe {
+                uv::uv_run(ctx.worker_loop.get(), uv::uv_run_mode_UV_RUN_DEFAULT);
+                uv::uv_loop_close(ctx.worker_loop.get());
+            }
+        },
+        || {
+            // SAFETY: the main loop, run on the thread that set it up; it
+            // returns once every main async is closed.
+            unsafe { uv::uv_run(main_loop.get(), uv::uv_run_mode_UV_RUN_DEFAULT) };
+        },
+    );
+    // Every worker is joined: no send can reach the main loop any more.
+    // SAFETY: the initialized main loop, all of whose handles are closed.
+    unsafe { uv::uv_loop_close(main_loop.get()) };
+    Ok(measured)
+}

@@ -1,0 +1,46 @@
+//! Every peer runs the ping-pong correctly (the peer harness checks libuv's
+//! four counters in every context, so a broken peer fails here rather than
+//! producing a rate), and `--peers` prints the comparison.
+
+use driver::peers::{self, Peer};
+use std::process::Command;
+
+#[test]
+fn every_peer_completes_async1_and_async2() {
+    for &peer in Peer::ALL {
+        for threads in [1, 2] {
+            let report = peers::run(peer, threads, 2_000)
+                .unwrap_or_else(|e| panic!("{peer} async{threads}: {e}"));
+            assert_eq!((report.threads, report.pings), (threads, 2_000));
+            assert!(report.rate() > 0.0);
+        }
+    }
+}
+
+#[test]
+fn a_peer_refuses_zero_pings_or_threads() {
+    assert!(peers::run(Peer::StdPark, 0, 10).is_err());
+    assert!(peers::run(Peer::StdPark, 1, 0).is_err());
+}
+
+#[test]
+fn peers_flag_prints_every_contender_with_a_ratio() {
+    let out = Command::new(env!("CARGO_BIN_EXE_driver"))
+        .args(["--peers", "--pings", "1000", "--threads", "1"])
+        .output()
+        .expect("run the driver");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("async1   rearm (futex)"), "{stdout}");
+    for &peer in Peer::ALL {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with("async1") && l.contains(&format!(" {peer} ")))
+            .unwrap_or_else(|| panic!("no row for {peer} in:\n{stdout}"));
+        assert!(row.contains('('), "no ratio for {peer}: {row}");
+    }
+}
