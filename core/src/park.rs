@@ -60,11 +60,15 @@ pub trait Park {
 
 /// A parker that never sleeps: `park` busy-waits on the word, `unpark` does
 /// nothing. Correct on any platform (the notifier's change of the word is what
-/// ends the wait); right for bare-metal cores that own their CPU, wrong where the
-/// notifier may need the CPU the spinner holds.
+/// ends the wait); right for bare-metal cores that own their CPU.
 ///
-/// `R` says how to spend a spin step: [`spin::relax::Spin`] (the CPU's spin-loop
-/// hint, the default), or, with spin's `std` feature, `spin::relax::Yield`.
+/// `R` says how to pass time once the loop has given up spinning, in
+/// [`yield_now`](Park::yield_now) and in `park`: [`spin::relax::Spin`] (the
+/// CPU's spin-loop hint, the default) or, where threads share CPUs (with spin's
+/// `std` feature), `spin::relax::Yield`, so the thread being waited for can
+/// run. The loop's own spin steps ([`relax`](Park::relax)) always use the
+/// spin-loop hint: a notification usually arrives within a few of them, and
+/// giving the CPU away there would cost a whole scheduler time slice.
 ///
 /// ```
 /// use rearm_core::{Park, SpinPark};
@@ -102,7 +106,7 @@ impl<R: RelaxStrategy> Park for SpinPark<R> {
 
     fn unpark(&self, _word: &ParkWord) {}
 
-    fn relax(&self) {
+    fn yield_now(&self) {
         R::relax();
     }
 }

@@ -2,6 +2,7 @@
 //! run, each watched for stalls.
 
 pub(crate) mod gate;
+mod harness;
 pub mod idle;
 mod pingpong;
 mod pummel;

@@ -7,21 +7,15 @@
 //! completion disarmed and is dropped: the ledger shows exactly that.
 
 use super::gate::Gate;
+use super::harness::{Panics, Release, Stopwatch, checked, failure, join_helpers, spawn_helpers};
 use super::watchdog::Watched;
-use super::{
-    BenchError, CachePadded, Config, Detail, MAX_THREADS, Measure, Mode, OwnedCounter, RunReport,
-    panic_message,
-};
-use crate::alloc_count;
+use super::{BenchError, CachePadded, Config, Detail, MAX_THREADS, Mode, OwnedCounter, RunReport};
 use crate::backend::Backend;
-use crate::cpu::CpuClock;
 use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner};
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::Instant;
 
 /// libuv's four counters for one side of a context.
 #[derive(Debug, Default)]
@@ -123,15 +117,10 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
 
     let gate = Gate::default();
     let done = AtomicBool::new(false);
-    let panics: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+    let panics = Panics::default();
     let stop_all = || {
         main_loop.stop();
         worker_loops.iter().for_each(Loop::stop);
-    };
-    let record_panic = |thread: String, payload: &(dyn std::any::Any + Send)| {
-        let mut panics = panics.lock().unwrap_or_else(|e| e.into_inner());
-        panics.push((thread, panic_message(payload)));
-        stop_all();
     };
     let progress = |i: usize| {
         let c = &contexts[i];
@@ -139,6 +128,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         (main_seen < pings || worker_seen < pings).then_some(main_seen + worker_seen)
     };
     let snapshot = || describe(&contexts, &main_loop, &worker_loops, pings);
+    let worker_body = |i: usize| worker(config, &contexts[i], &worker_loops[i], to_main[i], &gate);
 
     thread::scope(|s| {
         let watched = Watched {
@@ -152,38 +142,13 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         };
         let slots = Vec::with_capacity(threads);
         let watchdog = s.spawn(move || watched.watch(slots));
-        // Every early return below must release the workers and the watchdog, or
-        // the scope would wait for them forever.
         let _release = Release {
             gate: &gate,
             done: &done,
             watchdog: watchdog.thread().clone(),
         };
-
-        let mut workers = Vec::with_capacity(threads);
-        let mut spawn_error = None;
-        for (i, (ctx, (lp, to_main))) in contexts
-            .iter()
-            .zip(worker_loops.iter().zip(to_main.iter().copied()))
-            .enumerate()
-        {
-            let (gate, record_panic) = (&gate, &record_panic);
-            let spawned = thread::Builder::new()
-                .name(format!("worker-{i}"))
-                .spawn_scoped(s, move || {
-                    let body = || worker(config, ctx, lp, to_main, gate);
-                    if let Err(payload) = catch_unwind(AssertUnwindSafe(body)) {
-                        record_panic(format!("worker-{i}"), &*payload);
-                    }
-                });
-            match spawned {
-                Ok(handle) => workers.push(handle),
-                Err(e) => {
-                    spawn_error = Some(e);
-                    break;
-                }
-            }
-        }
+        let (workers, spawn_error) =
+            spawn_helpers(s, threads, "worker", &worker_body, &panics, &stop_all);
 
         config.call_hook();
         let mut callbacks: Vec<_> = contexts
@@ -209,11 +174,8 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
 
         let go = spawn_error.is_none();
         gate.wait_for(workers.len());
-        let (cpu_before, syscalls_before) = (CpuClock::now(), syscalls(&main_loop, &worker_loops));
-        let allocations_before = alloc_count::allocations();
-        let start = Instant::now();
+        let stopwatch = Stopwatch::start(syscalls(&main_loop, &worker_loops));
         gate.open(go);
-
         let main_run = if go {
             catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::UntilDone)))
         } else {
@@ -222,80 +184,38 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         if !matches!(main_run, Ok(Exit::Done)) {
             stop_all();
         }
-        for handle in workers {
-            // Worker bodies catch their own panics; a join error would be a panic
-            // in the harness around them.
-            if let Err(payload) = handle.join() {
-                record_panic("worker harness".into(), &*payload);
-            }
-        }
-        let elapsed = start.elapsed();
-        let allocations = alloc_count::allocations() - allocations_before;
-        let syscalls = syscalls(&main_loop, &worker_loops) - syscalls_before;
-        let cpu = CpuClock::now().since(cpu_before);
+        join_helpers(workers, &panics);
+        let measure = stopwatch.stop(syscalls(&main_loop, &worker_loops));
         // Release pairs with the watchdog's Acquire.
         done.store(true, Ordering::Release);
         watchdog.thread().unpark();
         let stalled = watchdog.join().unwrap_or(None);
-
-        if let Some(e) = spawn_error {
-            return Err(BenchError::Setup(e));
-        }
         if let Err(payload) = main_run {
-            record_panic("main".into(), &*payload);
+            panics.record("main".into(), &*payload);
         }
-        if let Some((thread, message)) = panics
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .first()
-            .cloned()
-        {
-            return Err(BenchError::Panicked { thread, message });
-        }
-        if let Some(snapshot) = stalled {
-            return Err(BenchError::Stalled {
-                after: config.timeout,
-                snapshot,
-            });
-        }
+        failure(spawn_error, &panics, stalled, config.timeout)?;
+
         // Every thread is joined: take the worker's last replies, which may have
         // landed after main's last look, so they are counted as dropped.
         runner.run(RunMode::NoWait);
-
+        let reports: Vec<ContextReport> = (0..threads)
+            .map(|i| context_report(&contexts[i], &main_loop, &worker_loops[i], i))
+            .collect();
+        let problems = reports
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.problems(i, pings))
+            .collect();
         let report = RunReport {
             backend: B::KIND,
             mode: Mode::PingPong,
             threads,
             pings,
-            measure: Measure {
-                elapsed,
-                cpu,
-                syscalls,
-                allocations: alloc_count::is_installed().then_some(allocations),
-            },
+            measure,
             main_waits: runner.wait_stats(),
-            detail: Detail::PingPong(
-                (0..threads)
-                    .map(|i| context_report(&contexts[i], &main_loop, &worker_loops[i], i))
-                    .collect(),
-            ),
+            detail: Detail::PingPong(reports),
         };
-        let problems: Vec<String> = match &report.detail {
-            Detail::PingPong(contexts) => contexts
-                .iter()
-                .enumerate()
-                .flat_map(|(i, c)| c.problems(i, pings))
-                .collect(),
-            Detail::Pummel(_) => Vec::new(),
-        };
-        if problems.is_empty() {
-            Ok(report)
-        } else {
-            Err(BenchError::Violation {
-                problems,
-                report: Box::new(report),
-            })
-        }
+        checked(report, problems)
     })
 }
 
@@ -378,21 +298,4 @@ fn describe<B: Backend>(
         );
     }
     out
-}
-
-/// On drop, sends waiting workers home and tells the watchdog the run is over.
-struct Release<'a> {
-    gate: &'a Gate,
-    done: &'a AtomicBool,
-    watchdog: thread::Thread,
-}
-
-impl Drop for Release<'_> {
-    fn drop(&mut self) {
-        // A no-op when the gate already opened for a run.
-        self.gate.open(false);
-        // Release pairs with the watchdog's Acquire.
-        self.done.store(true, Ordering::Release);
-        self.watchdog.unpark();
-    }
 }

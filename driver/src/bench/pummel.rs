@@ -3,17 +3,14 @@
 //! rate under a flood, and how much the flood coalesces.
 
 use super::gate::Gate;
+use super::harness::{Panics, Release, Stopwatch, checked, failure, join_helpers, spawn_helpers};
 use super::watchdog::Watched;
-use super::{BenchError, Config, Detail, Measure, Mode, OwnedCounter, RunReport, panic_message};
-use crate::alloc_count;
+use super::{BenchError, Config, Detail, Mode, OwnedCounter, RunReport};
 use crate::backend::Backend;
-use crate::cpu::CpuClock;
 use rearm_core::{Action, Async, Exit, Ledger, Loop, Notified, RunMode, Runner};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::Instant;
 
 /// The pummelled async after a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +67,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
     let callbacks = OwnedCounter::default();
     let gate = Gate::default();
     let done = AtomicBool::new(false);
-    let panics: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+    let panics = Panics::default();
     let stop_all = || lp.stop();
     let progress = |_: usize| {
         let run = callbacks.get();
@@ -83,6 +80,8 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
             handle.ledger()
         )
     };
+    let notifier_body = |_: usize| notifier(config, handle, &gate);
+    let syscalls = || lp.parker().syscalls() + B::shared_syscalls();
 
     thread::scope(|s| {
         let watched = Watched {
@@ -111,41 +110,14 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         };
         let mut runner = Runner::new(lp)?.with_spin_policy(config.spin);
         runner.arm(0, &mut on_notify)?;
-
-        let mut notifiers = Vec::with_capacity(threads);
-        let mut spawn_error = None;
-        for i in 0..threads {
-            let (gate, panics) = (&gate, &panics);
-            let spawned = thread::Builder::new()
-                .name(format!("notifier-{i}"))
-                .spawn_scoped(s, move || {
-                    let body = || notifier(config, handle, gate);
-                    if let Err(payload) = catch_unwind(AssertUnwindSafe(body)) {
-                        let mut panics = panics.lock().unwrap_or_else(|e| e.into_inner());
-                        panics.push((format!("notifier-{i}"), panic_message(&*payload)));
-                        lp.stop();
-                    }
-                });
-            match spawned {
-                Ok(h) => notifiers.push(h),
-                Err(e) => {
-                    spawn_error = Some(e);
-                    break;
-                }
-            }
-        }
+        let (notifiers, spawn_error) =
+            spawn_helpers(s, threads, "notifier", &notifier_body, &panics, &stop_all);
 
         config.call_hook();
         let go = spawn_error.is_none();
         gate.wait_for(notifiers.len());
-        let (cpu_before, syscalls_before) = (
-            CpuClock::now(),
-            lp.parker().syscalls() + B::shared_syscalls(),
-        );
-        let allocations_before = alloc_count::allocations();
-        let start = Instant::now();
+        let stopwatch = Stopwatch::start(syscalls());
         gate.open(go);
-
         let main_run = if go {
             catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::UntilDone)))
         } else {
@@ -153,47 +125,19 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         };
         // However the run ended, a dead slot is what sends the notifiers home.
         let _ = runner.disarm(0);
-        for h in notifiers {
-            if let Err(payload) = h.join() {
-                let mut panics = panics.lock().unwrap_or_else(|e| e.into_inner());
-                panics.push(("notifier harness".into(), panic_message(&*payload)));
-            }
-        }
-        let elapsed = start.elapsed();
-        let allocations = alloc_count::allocations() - allocations_before;
-        let syscalls = lp.parker().syscalls() + B::shared_syscalls() - syscalls_before;
-        let cpu = CpuClock::now().since(cpu_before);
+        join_helpers(notifiers, &panics);
+        let measure = stopwatch.stop(syscalls());
         // Release pairs with the watchdog's Acquire.
         done.store(true, Ordering::Release);
         watchdog.thread().unpark();
         let stalled = watchdog.join().unwrap_or(None);
-
-        if let Some(e) = spawn_error {
-            return Err(BenchError::Setup(e));
-        }
         if let Err(payload) = main_run {
-            return Err(BenchError::Panicked {
-                thread: "main".into(),
-                message: panic_message(&*payload),
-            });
+            panics.record("main".into(), &*payload);
         }
-        if let Some((thread, message)) = panics
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .first()
-            .cloned()
-        {
-            return Err(BenchError::Panicked { thread, message });
-        }
-        if let Some(snapshot) = stalled {
-            return Err(BenchError::Stalled {
-                after: config.timeout,
-                snapshot,
-            });
-        }
+        failure(spawn_error, &panics, stalled, config.timeout)?;
+
         // Notifiers are joined: reap what they set after the last callback.
         runner.run(RunMode::NoWait);
-
         let detail = PummelReport {
             callbacks: callbacks.get(),
             ledger: handle.ledger(),
@@ -204,23 +148,11 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
             mode: Mode::Pummel,
             threads,
             pings: target,
-            measure: Measure {
-                elapsed,
-                cpu,
-                syscalls,
-                allocations: alloc_count::is_installed().then_some(allocations),
-            },
+            measure,
             main_waits: runner.wait_stats(),
             detail: Detail::Pummel(detail),
         };
-        if problems.is_empty() {
-            Ok(report)
-        } else {
-            Err(BenchError::Violation {
-                problems,
-                report: Box::new(report),
-            })
-        }
+        checked(report, problems)
     })
 }
 
@@ -231,20 +163,4 @@ fn notifier<B: Backend>(config: &Config, handle: Async<'_, B, 1>, gate: &Gate) {
         return;
     }
     while handle.notify() != Notified::Dropped {}
-}
-
-/// On drop, sends waiting notifiers home and tells the watchdog the run is over.
-struct Release<'a> {
-    gate: &'a Gate,
-    done: &'a AtomicBool,
-    watchdog: thread::Thread,
-}
-
-impl Drop for Release<'_> {
-    fn drop(&mut self) {
-        self.gate.open(false);
-        // Release pairs with the watchdog's Acquire.
-        self.done.store(true, Ordering::Release);
-        self.watchdog.unpark();
-    }
 }

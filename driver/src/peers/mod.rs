@@ -50,7 +50,6 @@ pub enum Peer {
 
 impl Peer {
     /// Every peer, in report order.
-    #[cfg(not(feature = "libuv"))]
     pub const ALL: &'static [Peer] = &[
         Peer::BusySpin,
         Peer::SpinYield,
@@ -60,19 +59,7 @@ impl Peer {
         Peer::TokioNotify,
         Peer::MioWaker,
         Peer::EventfdEpoll,
-    ];
-
-    /// Every peer, in report order.
-    #[cfg(feature = "libuv")]
-    pub const ALL: &'static [Peer] = &[
-        Peer::BusySpin,
-        Peer::SpinYield,
-        Peer::StdPark,
-        Peer::StdMpsc,
-        Peer::Crossbeam,
-        Peer::TokioNotify,
-        Peer::MioWaker,
-        Peer::EventfdEpoll,
+        #[cfg(feature = "libuv")]
         Peer::Libuv,
     ];
 

@@ -1,0 +1,163 @@
+//! What the benchmarks share around their own protocol: helper threads whose
+//! panics are caught and recorded, a guard that releases everyone on early
+//! return, the timed region's measurements, and the order in which failures
+//! are reported.
+
+use super::gate::Gate;
+use super::{BenchError, Measure, RunReport, panic_message};
+use crate::alloc_count;
+use crate::cpu::CpuClock;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, Scope, ScopedJoinHandle};
+use std::time::{Duration, Instant};
+
+/// Panics caught in a run's threads: which thread, what it said.
+#[derive(Debug, Default)]
+pub(crate) struct Panics(Mutex<Vec<(String, String)>>);
+
+impl Panics {
+    pub(crate) fn record(&self, thread: String, payload: &(dyn std::any::Any + Send)) {
+        let mut panics = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        panics.push((thread, panic_message(payload)));
+    }
+
+    fn first(&self) -> Option<(String, String)> {
+        let panics = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        panics.first().cloned()
+    }
+}
+
+/// Spawns `count` helper threads named `name-i` running `body(i)`. A panic in
+/// one is recorded and `stop_all` called, so the rest of the run ends instead of
+/// waiting for it. Returns the handles, and the error that stopped spawning
+/// early, if any.
+pub(crate) fn spawn_helpers<'scope, 'env, F>(
+    s: &'scope Scope<'scope, 'env>,
+    count: usize,
+    name: &str,
+    body: &'scope F,
+    panics: &'scope Panics,
+    stop_all: &'scope (dyn Fn() + Sync),
+) -> (Vec<ScopedJoinHandle<'scope, ()>>, Option<io::Error>)
+where
+    F: Fn(usize) + Sync,
+{
+    let mut handles = Vec::with_capacity(count);
+    for i in 0..count {
+        let thread_name = format!("{name}-{i}");
+        let spawned = thread::Builder::new()
+            .name(thread_name.clone())
+            .spawn_scoped(s, move || {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| body(i))) {
+                    panics.record(thread_name, &*payload);
+                    stop_all();
+                }
+            });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(e) => return (handles, Some(e)),
+        }
+    }
+    (handles, None)
+}
+
+/// Joins helpers spawned by [`spawn_helpers`]. Their bodies catch their own
+/// panics; a join error would be a panic in the wrapper around them.
+pub(crate) fn join_helpers(handles: Vec<ScopedJoinHandle<'_, ()>>, panics: &Panics) {
+    for handle in handles {
+        if let Err(payload) = handle.join() {
+            panics.record("helper".into(), &*payload);
+        }
+    }
+}
+
+/// On drop, sends helpers still waiting at the gate home and tells the
+/// watchdog the run is over: every early return releases everyone.
+pub(crate) struct Release<'a> {
+    pub(crate) gate: &'a Gate,
+    pub(crate) done: &'a AtomicBool,
+    pub(crate) watchdog: thread::Thread,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        // A no-op when the gate already opened for a run.
+        self.gate.open(false);
+        // Release pairs with the watchdog's Acquire.
+        self.done.store(true, Ordering::Release);
+        self.watchdog.unpark();
+    }
+}
+
+/// The clocks of a timed region.
+pub(crate) struct Stopwatch {
+    cpu: CpuClock,
+    syscalls: u64,
+    allocations: u64,
+    start: Instant,
+}
+
+impl Stopwatch {
+    /// Starts the region; `syscalls` is the parkers' count now.
+    pub(crate) fn start(syscalls: u64) -> Self {
+        // The CPU clock reads a /proc file (and allocates): before the count.
+        let cpu = CpuClock::now();
+        Stopwatch {
+            cpu,
+            syscalls,
+            allocations: alloc_count::allocations(),
+            start: Instant::now(),
+        }
+    }
+
+    /// Ends the region; `syscalls` is the parkers' count now.
+    pub(crate) fn stop(self, syscalls: u64) -> Measure {
+        let elapsed = self.start.elapsed();
+        let allocations = alloc_count::allocations() - self.allocations;
+        let cpu = CpuClock::now().since(self.cpu);
+        Measure {
+            elapsed,
+            cpu,
+            syscalls: syscalls - self.syscalls,
+            allocations: alloc_count::is_installed().then_some(allocations),
+        }
+    }
+}
+
+/// Why a run that has ended has no result, in order of precedence: it could
+/// not start; a thread panicked; it stalled.
+pub(crate) fn failure(
+    spawn_error: Option<io::Error>,
+    panics: &Panics,
+    stalled: Option<String>,
+    timeout: Duration,
+) -> Result<(), BenchError> {
+    if let Some(e) = spawn_error {
+        return Err(BenchError::Setup(e));
+    }
+    if let Some((thread, message)) = panics.first() {
+        return Err(BenchError::Panicked { thread, message });
+    }
+    if let Some(snapshot) = stalled {
+        return Err(BenchError::Stalled {
+            after: timeout,
+            snapshot,
+        });
+    }
+    Ok(())
+}
+
+/// The report, or a violation carrying it when `problems` is not empty.
+pub(crate) fn checked(report: RunReport, problems: Vec<String>) -> Result<RunReport, BenchError> {
+    if problems.is_empty() {
+        Ok(report)
+    } else {
+        Err(BenchError::Violation {
+            problems,
+            report: Box::new(report),
+        })
+    }
+}
