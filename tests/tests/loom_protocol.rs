@@ -351,3 +351,51 @@ fn e_stop_from_another_thread_ends_a_waiting_run() {
         stopper.join().unwrap();
     });
 }
+
+/// (f) A callback panics while another thread notifies: what the panicking
+/// take had swapped out is put back (and the loop told to look again) even as
+/// new notifications land, so nothing is lost and a later run finishes.
+#[test]
+fn f_panicking_callback_loses_nothing_to_a_concurrent_notify() {
+    loom::model(|| {
+        let lp = Arc::new(Loop::<LoomPark, 2>::new(LoomPark::new()));
+        let mut first = true;
+        let mut calls = [0u32; 2];
+        let (zero, one) = calls.split_at_mut(1);
+        let mut explode_once = || {
+            zero[0] += 1;
+            if std::mem::take(&mut first) {
+                panic!("injected callback failure");
+            }
+            Action::Disarm
+        };
+        let mut count = || {
+            one[0] += 1;
+            Action::Disarm
+        };
+        let mut r = runner(&lp);
+        r.arm(0, &mut explode_once).unwrap();
+        r.arm(1, &mut count).unwrap();
+        lp.handle(0).unwrap().notify();
+        let notifier = {
+            let lp = lp.clone();
+            thread::spawn(move || {
+                lp.handle(1).unwrap().notify();
+            })
+        };
+        let unwound =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.run(RunMode::NoWait)));
+        assert!(unwound.is_err());
+        // Slot 0 must run again to disarm: notify it; slot 1's notification
+        // came from the other thread, before, during or after the panic.
+        lp.handle(0).unwrap().notify();
+        assert_eq!(r.run(RunMode::UntilDone), Exit::Done);
+        drop(r);
+        notifier.join().unwrap();
+        assert_eq!(calls, [2, 1]);
+        for slot in 0..2 {
+            let l = lp.ledger(slot).unwrap();
+            assert!(l.is_conserved() && l.pending == 0, "slot {slot}: {l}");
+        }
+    });
+}
