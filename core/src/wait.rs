@@ -10,10 +10,13 @@
 /// should not spin at all: every spin step there delays the very thread it waits
 /// for. No fixed count serves both, so the budget adapts:
 ///
-/// - a wait that ends while spinning after `i` steps keeps the budget at least
-///   `2 * i`, so the next similar wait also ends by spinning;
+/// - a wait that ends while spinning after `i` steps raises the budget by an
+///   eighth, and to at least `2 * i`, so the next similar wait also ends by
+///   spinning;
 /// - a wait that spins out its budget halves it: sleeping (or yielding) was
-///   needed, so the spinning was wasted;
+///   needed, so the spinning was wasted. (Additive increase, multiplicative
+///   decrease: an occasional slow reply costs one halving, which a few good
+///   waits undo, instead of ratcheting the budget down to the typical reply.)
 /// - while the budget is small, every so often one wait spins the full
 ///   `max_spins` as a probe, so a peer that became reachable again is found; the
 ///   probe interval doubles after each failed probe (up to 4096 waits), which caps
@@ -95,11 +98,20 @@ impl SpinBudget {
 
     /// The wait ended while spinning, after `steps` steps.
     pub(crate) fn spun(&mut self, steps: u32) {
+        // Work that was already there (no step taken) says nothing about
+        // whether spinning pays.
+        if steps == 0 {
+            return;
+        }
         if self.probing {
             self.probe_interval = FIRST_PROBE_INTERVAL;
         }
-        self.budget = self
-            .budget
+        // Additive increase (an eighth), multiplicative decrease (in
+        // `spun_out`): one unlucky wait halves the budget, a few good ones
+        // restore it, so rare long replies cannot ratchet it down to the
+        // typical reply time, where every slightly slower reply would fail.
+        let grown = self.budget.saturating_add(self.budget / 8 + 1);
+        self.budget = grown
             .max(steps.saturating_mul(2))
             .min(self.policy.max_spins);
     }

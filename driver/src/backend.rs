@@ -14,13 +14,57 @@ pub trait Backend: Park + Send + Sync + Sized + 'static {
     /// Opens one parker (one per loop).
     fn open() -> io::Result<Self>;
 
-    /// Syscalls it has made so far: sleeps, wakes, yields, reads.
-    fn syscalls(&self) -> u64;
+    /// Syscalls it has made so far.
+    fn syscalls(&self) -> Syscalls;
 
     /// Syscalls made so far by every parker of this type that cannot count its
     /// own (a relax strategy is a function, not an object); added once per run.
-    fn shared_syscalls() -> u64 {
-        0
+    fn shared_syscalls() -> Syscalls {
+        Syscalls::default()
+    }
+}
+
+/// Syscalls made by parkers, by what they were for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Syscalls {
+    /// Sleeping and waking: futex waits and wakes; epoll waits, eventfd reads
+    /// and writes.
+    pub sleep_wake: u64,
+    /// `sched_yield` calls.
+    pub yields: u64,
+}
+
+impl Syscalls {
+    /// All of them.
+    pub fn total(self) -> u64 {
+        self.sleep_wake + self.yields
+    }
+}
+
+impl std::ops::Add for Syscalls {
+    type Output = Syscalls;
+    fn add(self, other: Syscalls) -> Syscalls {
+        Syscalls {
+            sleep_wake: self.sleep_wake + other.sleep_wake,
+            yields: self.yields + other.yields,
+        }
+    }
+}
+
+impl std::ops::Sub for Syscalls {
+    type Output = Syscalls;
+    /// Counts since an earlier reading (never negative).
+    fn sub(self, earlier: Syscalls) -> Syscalls {
+        Syscalls {
+            sleep_wake: self.sleep_wake.saturating_sub(earlier.sleep_wake),
+            yields: self.yields.saturating_sub(earlier.yields),
+        }
+    }
+}
+
+impl std::iter::Sum for Syscalls {
+    fn sum<I: Iterator<Item = Syscalls>>(iter: I) -> Syscalls {
+        iter.fold(Syscalls::default(), |a, b| a + b)
     }
 }
 
@@ -46,8 +90,11 @@ impl Backend for FutexPark {
         Ok(FutexPark::new())
     }
 
-    fn syscalls(&self) -> u64 {
-        self.waits() + self.wakes() + self.yields()
+    fn syscalls(&self) -> Syscalls {
+        Syscalls {
+            sleep_wake: self.waits() + self.wakes(),
+            yields: self.yields(),
+        }
     }
 }
 
@@ -58,8 +105,11 @@ impl Backend for EventfdPark {
         Ok(EventfdPark::new()?)
     }
 
-    fn syscalls(&self) -> u64 {
-        self.waits() + self.reads() + self.writes() + self.yields()
+    fn syscalls(&self) -> Syscalls {
+        Syscalls {
+            sleep_wake: self.waits() + self.reads() + self.writes(),
+            yields: self.yields(),
+        }
     }
 }
 
@@ -71,12 +121,15 @@ impl Backend for SpinPark<CountedYield> {
         Ok(SpinPark::new())
     }
 
-    fn syscalls(&self) -> u64 {
-        0
+    fn syscalls(&self) -> Syscalls {
+        Syscalls::default()
     }
 
-    fn shared_syscalls() -> u64 {
-        SPIN_YIELDS.get()
+    fn shared_syscalls() -> Syscalls {
+        Syscalls {
+            sleep_wake: 0,
+            yields: SPIN_YIELDS.get(),
+        }
     }
 }
 
@@ -89,8 +142,8 @@ impl Backend for SpinPark<spin::relax::Yield> {
         Ok(SpinPark::new())
     }
 
-    fn syscalls(&self) -> u64 {
-        0
+    fn syscalls(&self) -> Syscalls {
+        Syscalls::default()
     }
 }
 

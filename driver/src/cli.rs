@@ -81,6 +81,15 @@ struct Args {
     #[arg(long, default_value = "30", value_parser = parse_timeout)]
     timeout: f64,
 
+    /// Spin steps a waiting loop may take before it yields (the adaptive
+    /// budget's ceiling; 0 never spins).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    max_spins: Option<u32>,
+
+    /// Yields a waiting loop makes between spinning and parking.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    yields: Option<u32>,
+
     /// Run every parker inside a fault injector (spurious returns, delays,
     /// yields at random points); the invariant must still hold.
     #[arg(long)]
@@ -227,6 +236,11 @@ where
         config.timeout = Duration::from_secs_f64(args.timeout);
         config.hard_exit_after = Some(Duration::from_secs(5));
         config.inject_faults = args.inject_faults;
+        let default = SpinPolicy::default();
+        config.spin = SpinPolicy {
+            max_spins: args.max_spins.unwrap_or(default.max_spins),
+            yields: args.yields.unwrap_or(default.yields),
+        };
         config
     };
     let action = if let Some(duration) = args.soak {
@@ -542,7 +556,7 @@ fn execute_idle(plan: &Plan, backends: &[BackendKind], out: &mut dyn Write) -> R
                     r#"{{"benchmark":"idle","backend":"{backend}","seconds":{},"cpu_percent":{},"syscalls":{}}}"#,
                     idle.window.as_secs_f64(),
                     idle.percent_of_a_cpu(),
-                    idle.syscalls
+                    idle.syscalls.total()
                 )
             } else {
                 writeln!(
@@ -552,7 +566,7 @@ fn execute_idle(plan: &Plan, backends: &[BackendKind], out: &mut dyn Write) -> R
                     idle.window.as_secs_f64(),
                     idle.cpu.user.as_secs_f64() * 1e3,
                     idle.cpu.system.as_secs_f64() * 1e3,
-                    idle.syscalls
+                    idle.syscalls.total()
                 )
             };
         }

@@ -3,7 +3,7 @@
 //! in spin steps. A correct protocol re-checks the word and loses nothing;
 //! `driver --inject-faults` and the tests run the benchmarks under it.
 
-use crate::backend::{Backend, BackendKind};
+use crate::backend::{Backend, BackendKind, Syscalls};
 use rearm_core::{Park, ParkWord};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -114,11 +114,11 @@ impl<P: Backend> Backend for FaultyPark<P> {
         Ok(FaultyPark::new(P::open()?))
     }
 
-    fn syscalls(&self) -> u64 {
+    fn syscalls(&self) -> Syscalls {
         self.inner.syscalls()
     }
 
-    fn shared_syscalls() -> u64 {
+    fn shared_syscalls() -> Syscalls {
         P::shared_syscalls()
     }
 }

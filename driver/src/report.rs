@@ -63,10 +63,12 @@ pub fn details(report: &RunReport) -> String {
         }
     };
     let mut out = format!(
-        "  {} · cpu {:.2} µs/{unit} (user {user:.2}, sys {system:.2}) · {:.4} syscalls/{unit} · {allocations}\n  main loop waited {} times: spun {:.1}%, yielded {:.1}%, parked {:.1}%",
+        "  {} · cpu {:.2} µs/{unit} (user {user:.2}, sys {system:.2}) · {:.4} syscalls/{unit} (sleep/wake {:.4}, yield {:.4}) · {allocations}\n  main loop waited {} times: spun {:.1}%, yielded {:.1}%, parked {:.1}%",
         report.backend,
         user + system,
         report.syscalls_per_event(),
+        report.sleep_wake_per_event(),
+        report.syscalls_per_event() - report.sleep_wake_per_event(),
         thousands(w.waits),
         share(w.spun),
         share(w.yielded),
@@ -134,7 +136,8 @@ pub fn medians(reports: &[RunReport]) -> Vec<(String, f64)> {
 }
 
 /// A table with one row per (benchmark, backend): median, min and max rate over
-/// its repeats, and the medians of the per-event costs.
+/// its repeats, and the medians of the per-event costs (syscalls of all kinds,
+/// and those that sleep or wake: "s+w").
 pub fn table(reports: &[RunReport]) -> String {
     let mut groups: Vec<(String, String, Vec<&RunReport>)> = Vec::new();
     for r in reports {
@@ -145,7 +148,7 @@ pub fn table(reports: &[RunReport]) -> String {
         }
     }
     let mut out = format!(
-        "{:<18} {:<8} {:>4} {:>14} {:>14} {:>14} {:>9} {:>10} {:>7}\n",
+        "{:<18} {:<8} {:>4} {:>14} {:>14} {:>14} {:>9} {:>10} {:>10} {:>7}\n",
         "benchmark",
         "backend",
         "runs",
@@ -154,6 +157,7 @@ pub fn table(reports: &[RunReport]) -> String {
         "max/s",
         "cpu µs",
         "sys/event",
+        "s+w/event",
         "allocs"
     );
     for (label, backend, runs) in groups {
@@ -166,6 +170,7 @@ pub fn table(reports: &[RunReport]) -> String {
             u + s
         });
         let (sys, _, _) = pick(&|r| r.syscalls_per_event());
+        let (sleep_wake, _, _) = pick(&|r| r.sleep_wake_per_event());
         let allocs = runs
             .iter()
             .map(|r| r.measure.allocations)
@@ -173,7 +178,7 @@ pub fn table(reports: &[RunReport]) -> String {
             .map_or("-".to_string(), |a| a.to_string());
         let _ = writeln!(
             out,
-            "{label:<18} {backend:<8} {:>4} {:>14} {:>14} {:>14} {cpu:>9.2} {sys:>10.4} {allocs:>7}",
+            "{label:<18} {backend:<8} {:>4} {:>14} {:>14} {:>14} {cpu:>9.2} {sys:>10.4} {sleep_wake:>10.4} {allocs:>7}",
             runs.len(),
             thousands(rounded(median)),
             thousands(rounded(min)),
@@ -223,7 +228,7 @@ pub fn json(report: &RunReport) -> String {
         concat!(
             r#"{{"benchmark":"{}","backend":"{}","mode":"{}","threads":{},"pings":{},"#,
             r#""seconds":{},"rate":{},"cpu_user_us_per_ping":{},"cpu_system_us_per_ping":{},"#,
-            r#""syscalls_per_ping":{},"syscalls":{},"allocations":{},"#,
+            r#""syscalls_per_ping":{},"sleep_wake_syscalls_per_ping":{},"syscalls":{},"allocations":{},"#,
             r#""main_waits":{{"waits":{},"spun":{},"yielded":{},"parked":{}}},"ledger":{}}}"#
         ),
         report.label(),
@@ -236,7 +241,8 @@ pub fn json(report: &RunReport) -> String {
         number(user),
         number(system),
         number(report.syscalls_per_event()),
-        report.measure.syscalls,
+        number(report.sleep_wake_per_event()),
+        report.measure.syscalls.total(),
         report
             .measure
             .allocations

@@ -84,6 +84,21 @@ fn a_non_positive_timeout_or_repeat_is_refused() {
 }
 
 #[test]
+fn spin_policy_flags_are_checked() {
+    assert_refused(&["--max-spins", "-1"], "unexpected argument '-1'");
+    assert_refused(&["--max-spins", "2000000"], "--max-spins");
+    assert_refused(&["--yields", "many"], "--yields");
+    let out = driver(&["--max-spins", "0", "--yields", "0", "--pings", "20000"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Never spinning, never yielding: every wait parks.
+    assert!(
+        text(&out.stdout).contains("spun 0.0%, yielded 0.0%"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
 fn an_unknown_flag_is_refused() {
     assert_refused(&["--fast"], "unexpected argument '--fast'");
 }

@@ -3,6 +3,7 @@
 //! reported by name, and an eventfd counter near its maximum still wakes the
 //! loop. Each fault comes from a parker wrapper defined here.
 
+use driver::backend::Syscalls;
 use driver::bench::{self, BenchError, Config, Mode};
 use driver::sys::{EventfdPark, FutexPark};
 use driver::{Backend, BackendKind};
@@ -53,7 +54,7 @@ impl Backend for LossyPark {
             asleep: AtomicBool::new(false),
         })
     }
-    fn syscalls(&self) -> u64 {
+    fn syscalls(&self) -> Syscalls {
         self.inner.syscalls()
     }
 }
@@ -115,7 +116,7 @@ impl Backend for PanickingPark {
     fn open() -> io::Result<Self> {
         Ok(PanickingPark(FutexPark::new()))
     }
-    fn syscalls(&self) -> u64 {
+    fn syscalls(&self) -> Syscalls {
         self.0.syscalls()
     }
 }
@@ -167,7 +168,7 @@ impl Backend for NearlyFullEventfd {
         assert!(park.add(u64::MAX - 3)?);
         Ok(NearlyFullEventfd(park))
     }
-    fn syscalls(&self) -> u64 {
+    fn syscalls(&self) -> Syscalls {
         self.0.syscalls()
     }
 }

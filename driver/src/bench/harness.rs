@@ -6,6 +6,7 @@
 use super::gate::Gate;
 use super::{BenchError, Measure, RunReport, panic_message};
 use crate::alloc_count;
+use crate::backend::Syscalls;
 use crate::cpu::CpuClock;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -95,14 +96,14 @@ impl Drop for Release<'_> {
 /// The clocks of a timed region.
 pub(crate) struct Stopwatch {
     cpu: CpuClock,
-    syscalls: u64,
+    syscalls: Syscalls,
     allocations: u64,
     start: Instant,
 }
 
 impl Stopwatch {
     /// Starts the region; `syscalls` is the parkers' count now.
-    pub(crate) fn start(syscalls: u64) -> Self {
+    pub(crate) fn start(syscalls: Syscalls) -> Self {
         // The CPU clock reads a /proc file (and allocates): before the count.
         let cpu = CpuClock::now();
         Stopwatch {
@@ -114,7 +115,7 @@ impl Stopwatch {
     }
 
     /// Ends the region; `syscalls` is the parkers' count now.
-    pub(crate) fn stop(self, syscalls: u64) -> Measure {
+    pub(crate) fn stop(self, syscalls: Syscalls) -> Measure {
         let elapsed = self.start.elapsed();
         let allocations = alloc_count::allocations() - self.allocations;
         let cpu = CpuClock::now().since(self.cpu);

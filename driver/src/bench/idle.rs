@@ -2,7 +2,7 @@
 //! notified; the process's CPU time is measured over a window that starts
 //! after the loop has had time to spend its spin budget and park.
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Syscalls};
 use crate::cpu::{CpuClock, CpuUse};
 use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPolicy};
 use std::time::Duration;
@@ -15,7 +15,7 @@ pub struct Idle {
     /// CPU used by the whole process in it.
     pub cpu: CpuUse,
     /// Syscalls the loop's parker made in it.
-    pub syscalls: u64,
+    pub syscalls: Syscalls,
 }
 
 impl Idle {

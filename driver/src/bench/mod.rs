@@ -12,7 +12,7 @@ mod watchdog;
 pub use pingpong::ContextReport;
 pub use pummel::PummelReport;
 
-use crate::backend::{Backend, BackendKind};
+use crate::backend::{Backend, BackendKind, Syscalls};
 use crate::cpu::CpuUse;
 use crate::fault::FaultyPark;
 use crate::sys::{EventfdPark, FutexPark};
@@ -151,7 +151,7 @@ pub struct Measure {
     /// CPU time of the whole process.
     pub cpu: CpuUse,
     /// Syscalls made by the parkers.
-    pub syscalls: u64,
+    pub syscalls: Syscalls,
     /// Allocations, when the counting allocator is installed.
     pub allocations: Option<u64>,
 }
@@ -210,9 +210,15 @@ impl RunReport {
         (per(self.measure.cpu.user), per(self.measure.cpu.system))
     }
 
-    /// Parker syscalls per event.
+    /// Parker syscalls per event, all kinds.
     pub fn syscalls_per_event(&self) -> f64 {
-        self.measure.syscalls as f64 / self.events() as f64
+        self.measure.syscalls.total() as f64 / self.events() as f64
+    }
+
+    /// Parker syscalls per event that sleep or wake a thread (futex, epoll,
+    /// eventfd), leaving out yields.
+    pub fn sleep_wake_per_event(&self) -> f64 {
+        self.measure.syscalls.sleep_wake as f64 / self.events() as f64
     }
 }
 

@@ -10,7 +10,7 @@ use super::gate::Gate;
 use super::harness::{Panics, Release, Stopwatch, checked, failure, join_helpers, spawn_helpers};
 use super::watchdog::Watched;
 use super::{BenchError, CachePadded, Config, Detail, MAX_THREADS, Mode, OwnedCounter, RunReport};
-use crate::backend::Backend;
+use crate::backend::{Backend, Syscalls};
 use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner};
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -254,9 +254,9 @@ fn worker<B: Backend>(
     runner.run(RunMode::UntilDone);
 }
 
-fn syscalls<B: Backend>(main_loop: &Loop<B, MAX_THREADS>, workers: &[Loop<B, 1>]) -> u64 {
+fn syscalls<B: Backend>(main_loop: &Loop<B, MAX_THREADS>, workers: &[Loop<B, 1>]) -> Syscalls {
     main_loop.parker().syscalls()
-        + workers.iter().map(|w| w.parker().syscalls()).sum::<u64>()
+        + workers.iter().map(|w| w.parker().syscalls()).sum()
         + B::shared_syscalls()
 }
 
