@@ -160,9 +160,11 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("'{s}' is not a number of seconds"))?;
-    if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
+    // At least a millisecond: a tiny positive number would round to a zero
+    // Duration, which no run can honour.
+    if !(0.001..=MAX_TIMEOUT_SECS).contains(&secs) {
         return Err(format!(
-            "{s} seconds: must be more than 0 and at most {MAX_TIMEOUT_SECS}"
+            "{s} seconds: must be at least 0.001 and at most {MAX_TIMEOUT_SECS}"
         ));
     }
     Ok(secs)

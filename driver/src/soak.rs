@@ -92,7 +92,7 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
 }
 
 /// Parses a soak duration: seconds (`600`, `600s`), minutes (`10m`) or hours
-/// (`1h`), more than zero and at most a week.
+/// (`1h`), from a second to a week.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
@@ -108,8 +108,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "h" => value * 3600.0,
         _ => return Err(format!("'{s}': unknown unit '{unit}' (use s, m or h)")),
     };
-    if !(seconds > 0.0 && seconds <= 7.0 * 86_400.0) {
-        return Err(format!("'{s}': must be more than 0 and at most a week"));
+    // At least a second: a soak shorter than one run checks nothing, and a
+    // tiny positive number would round to a zero Duration.
+    if !(1.0..=7.0 * 86_400.0).contains(&seconds) {
+        return Err(format!(
+            "'{s}': must be at least 1 second and at most a week"
+        ));
     }
     Ok(Duration::from_secs_f64(seconds))
 }
@@ -129,5 +133,14 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("9999h").is_err());
+        assert!(parse_duration("0.5").is_err());
+    }
+
+    /// Regression (found by the `cli_args` fuzz target): a duration of
+    /// 7e-18 s passed the "more than zero" check and became a zero `Duration`.
+    #[test]
+    fn soak_duration_rounding_to_zero_is_refused() {
+        assert!(parse_duration("00000.00000000000000007000000").is_err());
+        assert!(parse_duration("1e-30").is_err());
     }
 }

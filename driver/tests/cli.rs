@@ -78,8 +78,11 @@ fn an_unknown_mode_is_refused() {
 
 #[test]
 fn a_non_positive_timeout_or_repeat_is_refused() {
-    assert_refused(&["--timeout", "0"], "must be more than 0");
-    assert_refused(&["--timeout", "NaN"], "must be more than 0");
+    assert_refused(&["--timeout", "0"], "must be at least 0.001");
+    assert_refused(&["--timeout", "NaN"], "must be at least 0.001");
+    // Regression: positive, but a zero Duration once converted.
+    assert_refused(&["--timeout", "1e-12"], "must be at least 0.001");
+    assert_refused(&["--soak", "0.0000000001"], "at least 1 second");
     assert_refused(&["--repeat", "0"], "--repeat");
 }
 
