@@ -364,8 +364,10 @@ fn execute_runs(
     let progress = total > 1 && interactive;
     let mut reports: Vec<RunReport> = Vec::with_capacity(total);
     let mut done = 0;
-    for (backend, mode, config) in runs {
-        for _ in 0..plan.repeat {
+    // Round-robin over the configurations, so that drift in the machine (load,
+    // the VM's CPU placement) falls on every configuration alike.
+    for _ in 0..plan.repeat {
+        for (backend, mode, config) in runs {
             done += 1;
             let label = mode.label(config.threads);
             if progress {
