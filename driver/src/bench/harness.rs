@@ -128,9 +128,30 @@ impl Stopwatch {
     }
 }
 
+/// Ends a run whose helpers are joined: tells the watchdog, collects its
+/// verdict and the main thread's outcome, and reports the first failure (see
+/// [`failure`]).
+pub(crate) fn conclude<T>(
+    watchdog: ScopedJoinHandle<'_, Option<String>>,
+    done: &AtomicBool,
+    main_run: std::thread::Result<T>,
+    spawn_error: Option<io::Error>,
+    panics: &Panics,
+    timeout: Duration,
+) -> Result<(), BenchError> {
+    // Release pairs with the watchdog's Acquire.
+    done.store(true, Ordering::Release);
+    watchdog.thread().unpark();
+    let stalled = watchdog.join().unwrap_or(None);
+    if let Err(payload) = main_run {
+        panics.record("main".into(), &*payload);
+    }
+    failure(spawn_error, panics, stalled, timeout)
+}
+
 /// Why a run that has ended has no result, in order of precedence: it could
 /// not start; a thread panicked; it stalled.
-pub(crate) fn failure(
+fn failure(
     spawn_error: Option<io::Error>,
     panics: &Panics,
     stalled: Option<String>,

@@ -7,14 +7,14 @@
 //! completion disarmed and is dropped: the ledger shows exactly that.
 
 use super::gate::Gate;
-use super::harness::{Panics, Release, Stopwatch, checked, failure, join_helpers, spawn_helpers};
+use super::harness::{Panics, Release, Stopwatch, checked, conclude, join_helpers, spawn_helpers};
 use super::watchdog::Watched;
 use super::{BenchError, CachePadded, Config, Detail, MAX_THREADS, Mode, OwnedCounter, RunReport};
 use crate::backend::{Backend, Syscalls};
 use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner};
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::thread;
 
 /// libuv's four counters for one side of a context.
@@ -186,14 +186,14 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         }
         join_helpers(workers, &panics);
         let measure = stopwatch.stop(syscalls(&main_loop, &worker_loops));
-        // Release pairs with the watchdog's Acquire.
-        done.store(true, Ordering::Release);
-        watchdog.thread().unpark();
-        let stalled = watchdog.join().unwrap_or(None);
-        if let Err(payload) = main_run {
-            panics.record("main".into(), &*payload);
-        }
-        failure(spawn_error, &panics, stalled, config.timeout)?;
+        conclude(
+            watchdog,
+            &done,
+            main_run,
+            spawn_error,
+            &panics,
+            config.timeout,
+        )?;
 
         // Every thread is joined: take the worker's last replies, which may have
         // landed after main's last look, so they are counted as dropped.

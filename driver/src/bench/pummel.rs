@@ -3,13 +3,13 @@
 //! rate under a flood, and how much the flood coalesces.
 
 use super::gate::Gate;
-use super::harness::{Panics, Release, Stopwatch, checked, failure, join_helpers, spawn_helpers};
+use super::harness::{Panics, Release, Stopwatch, checked, conclude, join_helpers, spawn_helpers};
 use super::watchdog::Watched;
 use super::{BenchError, Config, Detail, Mode, OwnedCounter, RunReport};
 use crate::backend::Backend;
 use rearm_core::{Action, Async, Exit, Ledger, Loop, Notified, RunMode, Runner};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::thread;
 
 /// The pummelled async after a run.
@@ -127,14 +127,14 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         let _ = runner.disarm(0);
         join_helpers(notifiers, &panics);
         let measure = stopwatch.stop(syscalls());
-        // Release pairs with the watchdog's Acquire.
-        done.store(true, Ordering::Release);
-        watchdog.thread().unpark();
-        let stalled = watchdog.join().unwrap_or(None);
-        if let Err(payload) = main_run {
-            panics.record("main".into(), &*payload);
-        }
-        failure(spawn_error, &panics, stalled, config.timeout)?;
+        conclude(
+            watchdog,
+            &done,
+            main_run,
+            spawn_error,
+            &panics,
+            config.timeout,
+        )?;
 
         // Notifiers are joined: reap what they set after the last callback.
         runner.run(RunMode::NoWait);
