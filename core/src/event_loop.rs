@@ -118,6 +118,17 @@ fn read(counter: &AtomicCount) -> u64 {
 /// let to_main = main_loop.handle(0)?;
 /// let to_worker = worker_loop.handle(0)?;
 ///
+/// let mut sent = 0;
+/// let mut on_pong = || {
+///     to_worker.notify();
+///     sent += 1;
+///     if sent == PINGS { Action::Disarm } else { Action::Rearm }
+/// };
+/// let mut runner = Runner::new(&main_loop)?;
+/// // Armed before the worker exists: a kick that found main's completion still
+/// // dead would be dropped, and both threads would wait for ever.
+/// runner.arm(0, &mut on_pong)?;
+///
 /// std::thread::scope(|s| {
 ///     s.spawn(|| {
 ///         let mut sent = 0;
@@ -131,17 +142,9 @@ fn read(counter: &AtomicCount) -> u64 {
 ///         to_main.notify(); // the kick
 ///         runner.run(RunMode::UntilDone);
 ///     });
-///
-///     let mut sent = 0;
-///     let mut on_pong = || {
-///         to_worker.notify();
-///         sent += 1;
-///         if sent == PINGS { Action::Disarm } else { Action::Rearm }
-///     };
-///     let mut runner = Runner::new(&main_loop).unwrap();
-///     runner.arm(0, &mut on_pong).unwrap();
 ///     runner.run(RunMode::UntilDone);
 /// });
+/// drop(runner);
 ///
 /// // Every ping was seen on both sides; the worker's last reply found main's
 /// // completion disarmed and was dropped (or is still pending: nobody ran the

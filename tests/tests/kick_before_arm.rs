@@ -1,0 +1,52 @@
+//! Regression: the `Loop` documentation's ping-pong once armed main's
+//! completion after spawning the worker, so the worker's kick could find the
+//! slot dead. Such a notification is dropped by design (it is counted, never
+//! queued for a later arm), and both sides then waited for ever. The example
+//! now arms first; this pins down the rule it follows.
+
+use rearm_core::{Action, Exit, Loop, Notified, RunMode, Runner, SpinPark};
+
+#[test]
+fn kick_before_arm_is_dropped_and_not_delivered_later() {
+    let main_loop: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    let kick = main_loop.handle(0).unwrap();
+    // The worker kicks before main armed: dropped, and counted as such.
+    assert_eq!(kick.notify(), Notified::Dropped);
+
+    let mut calls = 0;
+    let mut on_pong = || {
+        calls += 1;
+        Action::Disarm
+    };
+    let mut runner = Runner::new(&main_loop).unwrap();
+    runner.arm(0, &mut on_pong).unwrap();
+    // Nothing is pending for the freshly armed slot: a run that may not wait
+    // returns without a callback (UntilDone would wait for ever here).
+    assert_eq!(runner.run(RunMode::NoWait), Exit::Ran);
+    drop(runner);
+    assert_eq!(calls, 0);
+    let ledger = main_loop.ledger(0).unwrap();
+    assert_eq!(
+        (ledger.notified, ledger.dropped, ledger.pending),
+        (1, 1, 0),
+        "{ledger}"
+    );
+    assert!(ledger.is_conserved(), "{ledger}");
+}
+
+#[test]
+fn kick_after_arm_is_delivered() {
+    let main_loop: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    let kick = main_loop.handle(0).unwrap();
+    let mut calls = 0;
+    let mut on_pong = || {
+        calls += 1;
+        Action::Disarm
+    };
+    let mut runner = Runner::new(&main_loop).unwrap();
+    runner.arm(0, &mut on_pong).unwrap();
+    assert_eq!(kick.notify(), Notified::Pending);
+    assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
+    drop(runner);
+    assert_eq!(calls, 1);
+}
