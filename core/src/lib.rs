@@ -5,11 +5,12 @@
 //! libxev's `xev.Async`, without `unsafe` and without a platform.
 //!
 //! - A [`Loop`] is the part every thread shares: a fixed number (`CAP`) of
-//!   completion slots, a ready bitmap and a park word.
-//! - An [`Async`] notifies one slot from any thread in O(1): one `fetch_or` in the
-//!   common case, and a wake of the loop's thread only if it announced that it
-//!   sleeps. Notifications coalesce; those aimed at a dead slot are dropped and
-//!   counted.
+//!   completion slots, a ready bitmap and a park word (the first slots live in
+//!   the park word itself).
+//! - An [`Async`] notifies one slot from any thread in O(1): one `fetch_or` for
+//!   the first slots, at most three for the others, and a wake of the loop's
+//!   thread only if it announced that it sleeps. Notifications coalesce; those
+//!   aimed at a dead slot are dropped and counted.
 //! - A [`Runner`] drives the loop on its own thread: it arms slots with
 //!   callbacks that return [`Action::Rearm`] or [`Action::Disarm`], runs them per
 //!   [`RunMode`], and between runs spins, yields and parks per an adaptive

@@ -3,33 +3,43 @@
 //!
 //! # Protocol
 //!
-//! Three levels, each a bitmap in atomics:
+//! The first [`DIRECT_SLOTS`] slots live in the park word itself; the rest in a
+//! two-level bitmap beneath it. Three kinds of word, each an atomic:
 //!
-//! - `groups[g]`, bit `b`: slot `g * BITS + b` has a notification pending;
+//! - `wake`, the [`ParkWord`]: bit `FLAG_BITS + s` for each direct slot `s` with
+//!   a notification pending, `NOTIFIED` when `summary` may be non-zero, `STOP`
+//!   when a stop was asked for, `PARKED` while the loop sleeps;
 //! - `summary`, bit `g`: `groups[g]` may be non-zero;
-//! - `wake`, the [`ParkWord`]: `NOTIFIED` when something is waiting to be taken,
-//!   `STOP` when a stop was asked for, `PARKED` while the loop sleeps.
+//! - `groups[g]`, bit `b`: slot `g * BITS + b` (at or above `DIRECT_SLOTS`) has
+//!   a notification pending.
 //!
-//! A notifier sets its slot's bit with `fetch_or`. Only the notifier that turns a
-//! word from zero to non-zero goes on to the next level: whoever turns `groups[g]`
-//! from zero sets `summary` bit `g`, and whoever turns `summary` from zero sets
-//! `NOTIFIED` in `wake`, and only that one looks at whether the loop is `PARKED`.
-//! Notifying costs at most three `fetch_or`s, whatever the number of slots, and in
-//! the common case of a busy loop it costs one.
+//! A direct slot is notified with one `fetch_or` on `wake`: a small loop (the
+//! common case: a handful of asyncs) costs one read-modify-write per side per
+//! notification, and one cache line. Above the direct slots, a notifier sets its
+//! slot's bit with `fetch_or` and only the notifier that turns a word from zero
+//! to non-zero goes on to the next level: whoever turns `groups[g]` from zero
+//! sets `summary` bit `g`, and whoever turns `summary` from zero sets `NOTIFIED`
+//! in `wake`. Notifying costs at most three `fetch_or`s, whatever the number of
+//! slots. Every notifier whose `fetch_or` on `wake` returns exactly `PARKED`
+//! unparks the loop.
 //!
-//! The loop takes everything with `swap`s, top down: `wake` (clearing
-//! `NOTIFIED`/`STOP`), then `summary`, then each group it names.
+//! The loop takes everything with `swap`s, top down: `wake` (clearing the direct
+//! bits, `NOTIFIED` and `STOP`), then, if `NOTIFIED` was set, `summary`, then each
+//! group it names. It hands on the direct slots first, then the groups.
 //!
-//! Why nothing is lost: say a notifier's `fetch_or` on a word returns non-zero.
-//! Then the word went from zero to non-zero since the loop last swapped it, by an
-//! earlier notifier N, and the loop has not swapped it since. N goes on to the next
-//! level (its `Release` there makes its first write visible to whoever acquires
-//! it), so the loop will be told, and the swap through which it then takes this
-//! word comes after our write in the word's modification order: it takes our bit
-//! too. Induction up the levels ends at `wake`, where one RMW per side decides.
+//! Why nothing is lost: say a notifier's `fetch_or` on a group or the summary
+//! returns non-zero. Then the word went from zero to non-zero since the loop last
+//! swapped it, by an earlier notifier N, and the loop has not swapped it since. N
+//! goes on to the next level (its `Release` there makes its first write visible
+//! to whoever acquires it), so the loop will be told, and the swap through which
+//! it then takes this word comes after our write in the word's modification
+//! order: it takes our bit too. Induction up the levels ends at `wake`, where one
+//! RMW per side decides. A direct slot starts there. The loop skips `summary`
+//! when `NOTIFIED` was clear: the notifier that made `summary` non-zero has yet
+//! to set `NOTIFIED`, which a later take (or an unpark) then sees.
 //!
 //! Parking: the loop parks by `compare_exchange(EMPTY, PARKED)` on `wake` and then
-//! sleeps while the word is `PARKED`. A notifier's `fetch_or(NOTIFIED)` either
+//! sleeps while the word is `PARKED`. A notifier's `fetch_or` on `wake` either
 //! comes first (the CAS fails, the loop does not sleep) or second (it returns
 //! `PARKED` and the notifier calls `unpark`). Both sides use a read-modify-write on
 //! the same word, so the decision needs no `SeqCst` and no fence: the "store, then
@@ -37,8 +47,8 @@
 //! request travels the same way with the `STOP` bit.
 //!
 //! Exactly one notifier unparks per park: the one whose RMW returns exactly
-//! `PARKED`. A stop request also unparks whenever `PARKED` is set (see
-//! `request_stop`).
+//! `PARKED` (every later one finds its bit or `NOTIFIED` beside it). A stop
+//! request also unparks whenever `PARKED` is set (see `request_stop`).
 
 use crate::Park;
 use crate::sync::{AtomicUsize, Ordering, ParkWord};
@@ -46,12 +56,19 @@ use crate::sync::{AtomicUsize, Ordering, ParkWord};
 /// Bits in one bitmap word.
 pub(crate) const BITS: usize = usize::BITS as usize;
 
+/// Low bits of `wake` that are flags; the bits above them are direct slots.
+const FLAG_BITS: u32 = 3;
+
+/// Slots whose pending bit lives in the park word itself (0 up to this): a
+/// notification of one of them is a single read-modify-write.
+pub(crate) const DIRECT_SLOTS: usize = (u32::BITS - FLAG_BITS) as usize;
+
 /// Slots one loop can address: one summary bit per group word, one bit per slot.
 pub const MAX_CAPACITY: usize = BITS * BITS;
 
 /// `wake`: nothing to take, the loop is awake.
 pub(crate) const EMPTY: u32 = 0;
-/// `wake`: at least one group has been marked since the loop last looked.
+/// `wake`: the summary has been marked since the loop last looked.
 pub(crate) const NOTIFIED: u32 = 1;
 /// `wake`: the loop announced it sleeps; whoever changes the word must unpark.
 pub(crate) const PARKED: u32 = 2;
@@ -60,8 +77,8 @@ pub(crate) const STOP: u32 = 4;
 
 /// The ready bitmap and the park word of one loop.
 ///
-/// `wake`, `summary` and the first groups share a cache line on purpose: a
-/// notification of a one-slot loop then moves one line between the cores.
+/// A notification of a direct slot touches `wake` alone, so a small loop's
+/// notifications move one cache line between the cores.
 #[repr(C, align(64))]
 pub(crate) struct ReadySet {
     wake: ParkWord,
@@ -101,6 +118,8 @@ struct Untaken<'a> {
     ready: &'a ReadySet,
     /// `STOP`, if the take found it, until it is reported.
     stop: u32,
+    /// Direct slots taken but not yet handed on, as `wake` bits.
+    direct: u32,
     /// Groups not yet swapped.
     summary: usize,
     /// The group being handed on, and its bits not yet handed on.
@@ -117,16 +136,17 @@ impl Drop for Untaken<'_> {
             self.ready.groups[self.group].fetch_or(self.bits, Ordering::Release);
             summary |= 1 << self.group;
         }
-        if summary == 0 && self.stop == 0 {
-            return;
+        let mut wake = self.direct | self.stop;
+        if summary != 0 {
+            // The groups still in `summary` were never swapped: their bits are
+            // in place, only their summary bits need restoring.
+            self.ready.summary.fetch_or(summary, Ordering::Release);
+            wake |= NOTIFIED;
         }
-        // The groups still in `summary` were never swapped: their bits are in
-        // place, only their summary bits need restoring.
-        self.ready.summary.fetch_or(summary, Ordering::Release);
-        // The loop's own thread is unwinding, so it is not parked: no unpark.
-        self.ready
-            .wake
-            .fetch_or(NOTIFIED | self.stop, Ordering::Release);
+        if wake != 0 {
+            // The loop's own thread is unwinding, so it is not parked: no unpark.
+            self.ready.wake.fetch_or(wake, Ordering::Release);
+        }
     }
 }
 
@@ -161,11 +181,24 @@ impl ReadySet {
     /// `slot` must be below [`MAX_CAPACITY`] (the caller checked it against the
     /// loop's capacity, which is no larger).
     pub(crate) fn mark(&self, slot: usize, parker: &impl Park) -> Mark {
+        if slot < DIRECT_SLOTS {
+            let bit = 1u32 << (FLAG_BITS + slot as u32);
+            // Release: the callback that this notification leads to must see what
+            // the notifier wrote before notifying; the loop's Acquire swap of
+            // `wake` reads this RMW or a later one in its release sequence.
+            let prev = self.wake.fetch_or(bit, Ordering::Release);
+            if prev & bit != 0 {
+                return Mark::AlreadySet;
+            }
+            if prev == PARKED {
+                parker.unpark(&self.wake);
+            }
+            return Mark::Set;
+        }
         let (group, bit) = (slot / BITS, 1usize << (slot % BITS));
-        // Release: the callback that this notification leads to must see what the
-        // notifier wrote before notifying. The loop's Acquire swap of this word
-        // reads our write or a later RMW in its release sequence, so it
-        // synchronizes with us even when another notifier's bit carries the news.
+        // Release: as above; the loop's Acquire swap of this word reads our write
+        // or a later RMW in its release sequence, so it synchronizes with us even
+        // when another notifier's bit carries the news.
         let prev = self.groups[group].fetch_or(bit, Ordering::Release);
         if prev & bit != 0 {
             return Mark::AlreadySet;
@@ -209,17 +242,26 @@ impl ReadySet {
     /// (and the loop told to look again), so a caller that catches the panic
     /// loses no notification.
     pub(crate) fn take(&self, mut each: impl FnMut(usize)) -> Taken {
-        // Acquire on all three swaps pairs with the notifiers' Release RMWs: see
+        // Acquire on every swap pairs with the notifiers' Release RMWs: see
         // `mark`. `wake` first, so a notification that lands after our summary swap
         // leaves NOTIFIED behind for the next look instead of being cleared unseen.
         let wake = self.wake.swap(EMPTY, Ordering::Acquire);
         let mut rest = Untaken {
             ready: self,
             stop: wake & STOP,
-            summary: self.summary.swap(0, Ordering::Acquire),
+            direct: wake & !((1 << FLAG_BITS) - 1),
+            summary: 0,
             group: 0,
             bits: 0,
         };
+        if wake & NOTIFIED != 0 {
+            rest.summary = self.summary.swap(0, Ordering::Acquire);
+        }
+        while rest.direct != 0 {
+            let slot = (rest.direct.trailing_zeros() - FLAG_BITS) as usize;
+            rest.direct &= rest.direct - 1;
+            each(slot);
+        }
         while rest.summary != 0 {
             rest.group = rest.summary.trailing_zeros() as usize;
             rest.summary &= rest.summary - 1;
@@ -272,6 +314,10 @@ impl ReadySet {
 
     /// Whether `slot`'s bit is set: a notification is pending. For the ledger.
     pub(crate) fn is_pending(&self, slot: usize) -> bool {
+        if slot < DIRECT_SLOTS {
+            // Relaxed: as below.
+            return self.wake.load(Ordering::Relaxed) & (1 << (FLAG_BITS + slot as u32)) != 0;
+        }
         let (group, bit) = (slot / BITS, 1usize << (slot % BITS));
         // Relaxed: ledgers are read at quiescent points, ordered by whatever made
         // them quiescent (a join, a stop).

@@ -209,19 +209,38 @@ fn two_notifiers<const CAP: usize>(slot_a: usize, slot_b: usize) {
     }
 }
 
+// Slots 0 to 28 live in the park word itself, the rest in the bitmap beneath
+// it (words of 64 slots, the first starting at slot 29): each pairing below
+// takes a different path through `mark` and `take`.
+
 #[test]
-fn c_two_notifiers_same_group_lose_no_wakeup() {
+fn c_two_notifiers_park_word_slots_lose_no_wakeup() {
     loom::model(|| two_notifiers::<2>(0, 1));
 }
 
 #[test]
-fn c_two_notifiers_different_groups_lose_no_wakeup() {
+fn c_two_notifiers_park_word_and_bitmap_slots_lose_no_wakeup() {
     loom::model(|| two_notifiers::<65>(0, 64));
+}
+
+#[test]
+fn c_two_notifiers_same_bitmap_word_lose_no_wakeup() {
+    loom::model(|| two_notifiers::<42>(40, 41));
+}
+
+#[test]
+fn c_two_notifiers_different_bitmap_words_lose_no_wakeup() {
+    loom::model(|| two_notifiers::<65>(40, 64));
 }
 
 #[test]
 fn c_two_notifiers_one_slot_coalesce_and_are_counted() {
     loom::model(|| two_notifiers::<1>(0, 0));
+}
+
+#[test]
+fn c_two_notifiers_one_bitmap_slot_coalesce_and_are_counted() {
+    loom::model(|| two_notifiers::<41>(40, 40));
 }
 
 /// (d) A parker that returns spuriously (at once, or woken with no change of

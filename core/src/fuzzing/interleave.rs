@@ -14,9 +14,12 @@ use crate::{Action, Exit, Loop, Notified, Park, ParkWord, RunMode, Runner, SpinP
 use core::cell::Cell;
 use core::sync::atomic::Ordering;
 
+/// Slots the schedule notifies, and their places in the loop: one in the park
+/// word itself, two in different words of the bitmap beneath it.
 const SLOTS: usize = 3;
+const SLOT_IDS: [usize; SLOTS] = [0, 40, 129];
 
-type FuzzLoop<'d> = Loop<FuzzPark<'d>, SLOTS>;
+type FuzzLoop<'d> = Loop<FuzzPark<'d>, 130>;
 
 /// The scheduler: the bytes, and what "other threads" did so far.
 struct Schedule<'d> {
@@ -42,7 +45,7 @@ impl<'d> Schedule<'d> {
         let byte = self.next_byte()?;
         for i in 0..(byte & 0b11) {
             let slot = usize::from((byte >> (2 + 2 * i)) & 0b11) % SLOTS;
-            if lp.handle(slot).map(|h| h.notify()) == Ok(Notified::Pending) {
+            if lp.handle(SLOT_IDS[slot]).map(|h| h.notify()) == Ok(Notified::Pending) {
                 self.owed[slot].set(self.owed[slot].get() + 1);
             }
         }
@@ -69,7 +72,7 @@ impl Park for FuzzPark<'_> {
                 None => {
                     // Nobody will ever notify again: sleeping for good is only
                     // right if nothing is pending for an active slot.
-                    for slot in 0..SLOTS {
+                    for slot in SLOT_IDS {
                         let ledger = lp.ledger(slot).unwrap_or_default();
                         assert!(
                             !(lp.state(slot) == Ok(State::Active) && ledger.pending > 0),
@@ -124,7 +127,8 @@ pub fn notify_interleave(data: &[u8]) {
             let calls = schedule.calls[slot].get() + 1;
             assert!(
                 calls <= schedule.owed[slot].get(),
-                "slot {slot}: callback {calls} without a notification to account for it"
+                "slot {}: callback {calls} without a notification to account for it",
+                SLOT_IDS[slot]
             );
             schedule.calls[slot].set(calls);
             // Other threads keep notifying while a callback runs.
@@ -144,7 +148,7 @@ pub fn notify_interleave(data: &[u8]) {
         panic!("a fresh loop must take a runner");
     };
     let mut runner = runner.with_spin_policy(spin);
-    for (slot, callback) in callbacks.iter_mut().enumerate() {
+    for (&slot, callback) in SLOT_IDS.iter().zip(&mut callbacks) {
         if let Err(e) = runner.arm(slot, callback) {
             panic!("arming slot {slot}: {e}");
         }
@@ -153,7 +157,7 @@ pub fn notify_interleave(data: &[u8]) {
     let exit = runner.run(RunMode::UntilDone);
     match exit {
         Exit::Done => {
-            for (slot, (calls, target)) in schedule.calls.iter().zip(targets).enumerate() {
+            for (slot, (calls, target)) in SLOT_IDS.iter().zip(schedule.calls.iter().zip(targets)) {
                 assert_eq!(calls.get(), target, "slot {slot}");
             }
         }
@@ -163,12 +167,12 @@ pub fn notify_interleave(data: &[u8]) {
     // Quiescent now (no other thread exists): take what is left, then every
     // notification must be accounted for.
     runner.run(RunMode::NoWait);
-    for slot in 0..SLOTS {
+    for (i, slot) in SLOT_IDS.into_iter().enumerate() {
         let ledger = lp.ledger(slot).unwrap_or_default();
         assert!(ledger.is_conserved(), "slot {slot}: {ledger}");
         assert_eq!(
             ledger.delivered,
-            schedule.calls[slot].get(),
+            schedule.calls[i].get(),
             "slot {slot}: {ledger}"
         );
         assert_eq!(ledger.pending, 0, "slot {slot}: {ledger}");

@@ -3,15 +3,16 @@
 //! ledger. Checked against the real loop by the `loop_ops` fuzz target and the
 //! state-machine property test.
 
-use crate::ready::BITS;
+use crate::ready::{BITS, DIRECT_SLOTS};
 use crate::{Action, Error, Exit, Ledger, Notified, RunMode, State};
 
 /// Slots of the modelled loop: enough for three words of the ready bitmap.
 pub const CAP: usize = 130;
 
-/// Slots operations aim at: the three bitmap groups (0..64, 64..128, 128..130)
-/// and their edges, then two that do not exist. The first eight are valid.
-pub const SLOTS: [usize; 10] = [0, 1, 2, 63, 64, 65, 127, 129, 130, 4096];
+/// Slots operations aim at: the direct slots (0..29, in the park word), the
+/// three bitmap groups beneath (29..64, 64..128, 128..130) and their edges, then
+/// two that do not exist. The first eight are valid.
+pub const SLOTS: [usize; 10] = [0, 1, 28, 29, 63, 64, 127, 129, 130, 4096];
 
 /// Passes after which a run is deemed not to end (callbacks notifying each
 /// other forever); the model forbids such runs.
@@ -234,38 +235,59 @@ impl Model {
         Ok(())
     }
 
-    /// One look at the ready set: the groups non-empty when it began, in order;
-    /// within a group, the bits set when it was taken, in order.
+    /// One look at the ready set: first the direct slots set when it began, in
+    /// order; then the groups non-empty when it began, in order, and within a
+    /// group the bits set when it was taken (a callback's notification of a
+    /// group not yet taken is handed on in the same look).
     fn pass(&mut self) -> (bool, usize) {
         let stop = core::mem::take(&mut self.stop);
         let mut groups = [false; CAP.div_ceil(BITS)];
         for (g, nonempty) in groups.iter_mut().enumerate() {
             *nonempty = group(g).any(|s| self.pending[s]);
         }
+        let mut direct = [false; DIRECT_SLOTS];
+        for (s, taken) in direct.iter_mut().enumerate() {
+            *taken = self.take(s);
+        }
         let mut ran = 0;
+        for s in (0..DIRECT_SLOTS).filter(|&s| direct[s]) {
+            ran += self.deliver(s);
+        }
         for g in (0..groups.len()).filter(|&g| groups[g]) {
             let mut taken = [false; BITS];
             for s in group(g) {
-                taken[s - g * BITS] = core::mem::take(&mut self.pending[s]);
-                if taken[s - g * BITS] {
-                    self.ledger[s].pending = 0;
-                }
+                taken[s % BITS] = self.take(s);
             }
-            for s in group(g).filter(|&s| taken[s - g * BITS]) {
-                if !self.active[s] {
-                    self.ledger[s].dropped += 1;
-                    continue;
-                }
-                self.ledger[s].delivered += 1;
-                ran += 1;
-                let chained = self.chain[s].map(|k| self.notify(k));
-                self.trace.record(s, chained);
-                if self.reply[s] == Action::Disarm {
-                    self.active[s] = false;
-                }
+            for s in group(g).filter(|&s| taken[s % BITS]) {
+                ran += self.deliver(s);
             }
         }
         (stop, ran)
+    }
+
+    /// Takes `slot`'s pending notification, if any.
+    fn take(&mut self, slot: usize) -> bool {
+        let taken = core::mem::take(&mut self.pending[slot]);
+        if taken {
+            self.ledger[slot].pending = 0;
+        }
+        taken
+    }
+
+    /// Hands a taken notification on: a callback if the slot is active, else a
+    /// drop. Returns the callbacks run.
+    fn deliver(&mut self, slot: usize) -> usize {
+        if !self.active[slot] {
+            self.ledger[slot].dropped += 1;
+            return 0;
+        }
+        self.ledger[slot].delivered += 1;
+        let chained = self.chain[slot].map(|k| self.notify(k));
+        self.trace.record(slot, chained);
+        if self.reply[slot] == Action::Disarm {
+            self.active[slot] = false;
+        }
+        1
     }
 
     /// What `run(mode)` returns, or `None` if it would wait for another thread
@@ -290,8 +312,10 @@ impl Model {
     }
 }
 
+/// The slots of bitmap group `g`: those below the direct slots live in the
+/// park word instead.
 fn group(g: usize) -> core::ops::Range<usize> {
-    g * BITS..((g + 1) * BITS).min(CAP)
+    (g * BITS).max(DIRECT_SLOTS)..((g + 1) * BITS).min(CAP)
 }
 
 fn slot_ok(slot: usize) -> Result<(), Error> {
