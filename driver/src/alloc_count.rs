@@ -15,6 +15,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Allocations so far. Every access is Relaxed: a count orders nothing, and it
+/// is read either on the thread that allocated or after joins, which order it.
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
 /// The system allocator, counting every allocation and reallocation.
