@@ -209,38 +209,61 @@ fn two_notifiers<const CAP: usize>(slot_a: usize, slot_b: usize) {
     }
 }
 
-// Slots 0 to 28 live in the park word itself, the rest in the bitmap beneath
-// it (words of 64 slots, the first starting at slot 29): each pairing below
-// takes a different path through `mark` and `take`.
+/// Model-checks [`two_notifiers`] with the loop on a thread with a large stack:
+/// a loop of hundreds of slots, or a failing assertion's unwinding beside one,
+/// overflows a model thread's default stack, and loom then hangs instead of
+/// reporting the failure.
+fn check_two_notifiers<const CAP: usize>(slot_a: usize, slot_b: usize) {
+    loom::model(move || {
+        thread::Builder::new()
+            .stack_size(1 << 24)
+            .spawn(move || two_notifiers::<CAP>(slot_a, slot_b))
+            .unwrap()
+            .join()
+            .unwrap();
+    });
+}
+
+// Slots 0 to 21 live in the park word itself, the rest in the bitmap beneath
+// it: words of 64 slots (the first starting at slot 22), eight words to a
+// summary bit of the park word (slots 0 to 511, 512 to 1023, ...). Each pairing
+// below takes a different path through `mark` and `take`.
 
 #[test]
 fn c_two_notifiers_park_word_slots_lose_no_wakeup() {
-    loom::model(|| two_notifiers::<2>(0, 1));
+    check_two_notifiers::<2>(0, 1);
 }
 
 #[test]
 fn c_two_notifiers_park_word_and_bitmap_slots_lose_no_wakeup() {
-    loom::model(|| two_notifiers::<65>(0, 64));
+    check_two_notifiers::<65>(0, 64);
 }
 
 #[test]
 fn c_two_notifiers_same_bitmap_word_lose_no_wakeup() {
-    loom::model(|| two_notifiers::<42>(40, 41));
+    check_two_notifiers::<42>(40, 41);
+}
+
+/// Two words under one summary bit: the loop's plain look at the other word
+/// may find it empty while its notifier is between its two RMWs.
+#[test]
+fn c_two_notifiers_different_bitmap_words_lose_no_wakeup() {
+    check_two_notifiers::<65>(40, 64);
 }
 
 #[test]
-fn c_two_notifiers_different_bitmap_words_lose_no_wakeup() {
-    loom::model(|| two_notifiers::<65>(40, 64));
+fn c_two_notifiers_different_summary_bits_lose_no_wakeup() {
+    check_two_notifiers::<601>(40, 600);
 }
 
 #[test]
 fn c_two_notifiers_one_slot_coalesce_and_are_counted() {
-    loom::model(|| two_notifiers::<1>(0, 0));
+    check_two_notifiers::<1>(0, 0);
 }
 
 #[test]
 fn c_two_notifiers_one_bitmap_slot_coalesce_and_are_counted() {
-    loom::model(|| two_notifiers::<41>(40, 40));
+    check_two_notifiers::<41>(40, 40);
 }
 
 /// (d) A parker that returns spuriously (at once, or woken with no change of
@@ -374,47 +397,55 @@ fn e_stop_from_another_thread_ends_a_waiting_run() {
 /// (f) A callback panics while another thread notifies: what the panicking
 /// take had swapped out is put back (and the loop told to look again) even as
 /// new notifications land, so nothing is lost and a later run finishes.
+fn panicking_callback_beside_a_notifier<const CAP: usize>(exploding: usize, other: usize) {
+    let lp = Arc::new(Loop::<LoomPark, CAP>::new(LoomPark::new()));
+    let mut first = true;
+    let mut calls = [0u32; 2];
+    let (zero, one) = calls.split_at_mut(1);
+    let mut explode_once = || {
+        zero[0] += 1;
+        if std::mem::take(&mut first) {
+            panic!("injected callback failure");
+        }
+        Action::Disarm
+    };
+    let mut count = || {
+        one[0] += 1;
+        Action::Disarm
+    };
+    let mut r = runner(&lp);
+    r.arm(exploding, &mut explode_once).unwrap();
+    r.arm(other, &mut count).unwrap();
+    lp.handle(exploding).unwrap().notify();
+    let notifier = {
+        let lp = lp.clone();
+        thread::spawn(move || {
+            lp.handle(other).unwrap().notify();
+        })
+    };
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.run(RunMode::NoWait)));
+    assert!(unwound.is_err());
+    // The exploding slot must run again to disarm: notify it; the other slot's
+    // notification came from the other thread, before, during or after the panic.
+    lp.handle(exploding).unwrap().notify();
+    assert_eq!(r.run(RunMode::UntilDone), Exit::Done);
+    drop(r);
+    notifier.join().unwrap();
+    assert_eq!(calls, [2, 1]);
+    for slot in [exploding, other] {
+        let l = lp.ledger(slot).unwrap();
+        assert!(l.is_conserved() && l.pending == 0, "slot {slot}: {l}");
+    }
+}
+
 #[test]
 fn f_panicking_callback_loses_nothing_to_a_concurrent_notify() {
-    loom::model(|| {
-        let lp = Arc::new(Loop::<LoomPark, 2>::new(LoomPark::new()));
-        let mut first = true;
-        let mut calls = [0u32; 2];
-        let (zero, one) = calls.split_at_mut(1);
-        let mut explode_once = || {
-            zero[0] += 1;
-            if std::mem::take(&mut first) {
-                panic!("injected callback failure");
-            }
-            Action::Disarm
-        };
-        let mut count = || {
-            one[0] += 1;
-            Action::Disarm
-        };
-        let mut r = runner(&lp);
-        r.arm(0, &mut explode_once).unwrap();
-        r.arm(1, &mut count).unwrap();
-        lp.handle(0).unwrap().notify();
-        let notifier = {
-            let lp = lp.clone();
-            thread::spawn(move || {
-                lp.handle(1).unwrap().notify();
-            })
-        };
-        let unwound =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.run(RunMode::NoWait)));
-        assert!(unwound.is_err());
-        // Slot 0 must run again to disarm: notify it; slot 1's notification
-        // came from the other thread, before, during or after the panic.
-        lp.handle(0).unwrap().notify();
-        assert_eq!(r.run(RunMode::UntilDone), Exit::Done);
-        drop(r);
-        notifier.join().unwrap();
-        assert_eq!(calls, [2, 1]);
-        for slot in 0..2 {
-            let l = lp.ledger(slot).unwrap();
-            assert!(l.is_conserved() && l.pending == 0, "slot {slot}: {l}");
-        }
-    });
+    loom::model(|| panicking_callback_beside_a_notifier::<2>(0, 1));
+}
+
+/// The same in the bitmap: the other slot shares the exploding slot's word,
+/// whose remaining bits the unwinding take puts back while it is notified.
+#[test]
+fn f_panicking_bitmap_callback_loses_nothing_to_a_concurrent_notify() {
+    loom::model(|| panicking_callback_beside_a_notifier::<42>(40, 41));
 }

@@ -15,7 +15,8 @@ use core::cell::Cell;
 use core::sync::atomic::Ordering;
 
 /// Slots the schedule notifies, and their places in the loop: one in the park
-/// word itself, two in different words of the bitmap beneath it.
+/// word itself, two in different words of the bitmap beneath it (under one
+/// summary bit).
 const SLOTS: usize = 3;
 const SLOT_IDS: [usize; SLOTS] = [0, 40, 129];
 

@@ -3,16 +3,35 @@
 //! ledger. Checked against the real loop by the `loop_ops` fuzz target and the
 //! state-machine property test.
 
-use crate::ready::{BITS, DIRECT_SLOTS};
+use crate::ready::{BITS, DIRECT_SLOTS, GROUPS_PER_CLASS};
 use crate::{Action, Error, Exit, Ledger, Notified, RunMode, State};
 
-/// Slots of the modelled loop: enough for three words of the ready bitmap.
-pub const CAP: usize = 130;
+/// Slots one summary bit of the park word covers.
+const CLASS_SLOTS: usize = BITS * GROUPS_PER_CLASS;
 
-/// Slots operations aim at: the direct slots (0..29, in the park word), the
-/// three bitmap groups beneath (29..64, 64..128, 128..130) and their edges, then
-/// two that do not exist. The first eight are valid.
-pub const SLOTS: [usize; 10] = [0, 1, 28, 29, 63, 64, 127, 129, 130, 4096];
+/// Slots of the modelled loop: enough for two summary classes of the bitmap.
+pub const CAP: usize = CLASS_SLOTS + 2;
+
+/// Bitmap groups of the modelled loop, and summary classes over them.
+const GROUPS: usize = CAP.div_ceil(BITS);
+const CLASSES: usize = GROUPS.div_ceil(GROUPS_PER_CLASS);
+
+/// Slots operations aim at: both edges of the direct slots (in the park word),
+/// the first bitmap group beneath them, a second group, both edges of the first
+/// summary class, a slot inside the second, then two that do not exist. The
+/// first eight are valid.
+pub const SLOTS: [usize; 10] = [
+    0,
+    DIRECT_SLOTS - 1,
+    DIRECT_SLOTS,
+    BITS,
+    CLASS_SLOTS - 1,
+    CLASS_SLOTS,
+    CLASS_SLOTS + 1,
+    1,
+    CAP,
+    4096,
+];
 
 /// Passes after which a run is deemed not to end (callbacks notifying each
 /// other forever); the model forbids such runs.
@@ -99,6 +118,9 @@ impl Trace {
 pub struct Model {
     active: [bool; CAP],
     pending: [bool; CAP],
+    /// Summary bits of the park word: a group of the class went from empty to
+    /// non-empty since the last pass began.
+    marked: [bool; CLASSES],
     reply: [Action; CAP],
     chain: [Option<usize>; CAP],
     stop: bool,
@@ -113,6 +135,7 @@ impl Default for Model {
         Model {
             active: [false; CAP],
             pending: [false; CAP],
+            marked: [false; CLASSES],
             reply: [Action::Rearm; CAP],
             chain: [None; CAP],
             stop: false,
@@ -216,6 +239,9 @@ impl Model {
             ledger.coalesced += 1;
             Notified::Coalesced
         } else {
+            if slot >= DIRECT_SLOTS && !group(slot / BITS).any(|s| self.pending[s]) {
+                self.marked[slot / BITS / GROUPS_PER_CLASS] = true;
+            }
             self.pending[slot] = true;
             ledger.pending = 1;
             Notified::Pending
@@ -236,15 +262,13 @@ impl Model {
     }
 
     /// One look at the ready set: first the direct slots set when it began, in
-    /// order; then the groups non-empty when it began, in order, and within a
-    /// group the bits set when it was taken (a callback's notification of a
-    /// group not yet taken is handed on in the same look).
+    /// order; then each group of the classes marked when it began, in order,
+    /// and within a group the bits set when it is reached (a callback's
+    /// notification of a group not yet reached is handed on in the same look,
+    /// and marks its class again if the group was empty).
     fn pass(&mut self) -> (bool, usize) {
         let stop = core::mem::take(&mut self.stop);
-        let mut groups = [false; CAP.div_ceil(BITS)];
-        for (g, nonempty) in groups.iter_mut().enumerate() {
-            *nonempty = group(g).any(|s| self.pending[s]);
-        }
+        let marked = core::mem::take(&mut self.marked);
         let mut direct = [false; DIRECT_SLOTS];
         for (s, taken) in direct.iter_mut().enumerate() {
             *taken = self.take(s);
@@ -253,7 +277,7 @@ impl Model {
         for s in (0..DIRECT_SLOTS).filter(|&s| direct[s]) {
             ran += self.deliver(s);
         }
-        for g in (0..groups.len()).filter(|&g| groups[g]) {
+        for g in (0..GROUPS).filter(|&g| marked[g / GROUPS_PER_CLASS]) {
             let mut taken = [false; BITS];
             for s in group(g) {
                 taken[s % BITS] = self.take(s);
