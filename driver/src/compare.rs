@@ -1,7 +1,8 @@
 //! `driver --peers`: rearm and each peer over the same ping-pong, run in
-//! alternation (rearm, peer A, rearm, peer B, ...) so that drift in the machine
-//! (other load, host placement of the VM's CPUs) hits both sides of every pair;
-//! each ratio comes from a pair run back to back.
+//! alternation (rearm, peer A, rearm, peer B, ..., rearm) so that drift in the
+//! machine (other load, host placement of the VM's CPUs) hits both sides of
+//! every comparison; each ratio compares a peer's run with the rearm runs just
+//! before and just after it.
 
 use crate::backend::BackendKind;
 use crate::bench::{self, BenchError, Config, Mode};
@@ -37,7 +38,8 @@ pub struct Row {
     pub threads: usize,
     /// Rate of every run (pings per second per context).
     pub rates: Vec<f64>,
-    /// For a peer: rearm's rate divided by the peer's, per pair.
+    /// For a peer: rearm's rate (the geometric mean of the rearm runs just
+    /// before and after the peer's) divided by the peer's, per round.
     pub rearm_over_peer: Vec<f64>,
     /// CPU microseconds per ping, per run.
     pub cpu_us: Vec<f64>,
@@ -71,8 +73,8 @@ pub fn runs_here(peer: Peer) -> bool {
     !(peer == Peer::BusySpin && crate::machine::usable_cpus() < 2)
 }
 
-/// Runs the comparison: for each thread count, `rounds` rounds of
-/// (rearm, peer) pairs over `peers`. `progress` hears about each run.
+/// Runs the comparison: for each thread count, `rounds` rounds of rearm runs
+/// with one peer run between each two. `progress` hears about each run.
 pub fn compare(
     backend: BackendKind,
     peers: &[Peer],
@@ -103,32 +105,45 @@ pub fn compare(
                 cpu_us: Vec::new(),
             })
             .collect();
+        // Each round: rearm, peer A, rearm, peer B, ..., rearm. A peer's ratio
+        // uses the rearm runs on both sides of it (their geometric mean), so a
+        // drift during the pair, or what the run before left behind (a peer
+        // whose threads sleep, say), weighs on both sides alike.
         for round in 1..=rounds {
+            progress(&format!("async{t} round {round}/{rounds}: rearm"));
+            let mut before = run_rearm(backend, &config, &mut rearm)?;
             for row in peer_rows.iter_mut() {
                 let Contender::Peer(peer) = row.contender else {
                     continue;
                 };
                 progress(&format!(
-                    "async{t} round {round}/{rounds}: rearm, then {peer}"
+                    "async{t} round {round}/{rounds}: {peer}, then rearm"
                 ));
-                let ours =
-                    bench::run(backend, Mode::PingPong, &config).map_err(CompareError::Rearm)?;
-                let (user, system) = ours.cpu_us_per_event();
-                rearm.rates.push(ours.rate());
-                rearm.cpu_us.push(user + system);
                 let theirs =
                     peers::run(peer, t, config.pings).map_err(|e| CompareError::Peer(peer, e))?;
                 row.rates.push(theirs.rate());
                 row.cpu_us.push(
                     theirs.cpu.total().as_secs_f64() * 1e6 / (theirs.pings * t as u64) as f64,
                 );
-                row.rearm_over_peer.push(ours.rate() / theirs.rate());
+                let after = run_rearm(backend, &config, &mut rearm)?;
+                row.rearm_over_peer
+                    .push((before * after).sqrt() / theirs.rate());
+                before = after;
             }
         }
         rows.push(rearm);
         rows.extend(peer_rows);
     }
     Ok(rows)
+}
+
+/// One rearm run, recorded in `row`; returns its rate.
+fn run_rearm(backend: BackendKind, config: &Config, row: &mut Row) -> Result<f64, CompareError> {
+    let ours = bench::run(backend, Mode::PingPong, config).map_err(CompareError::Rearm)?;
+    let (user, system) = ours.cpu_us_per_event();
+    row.rates.push(ours.rate());
+    row.cpu_us.push(user + system);
+    Ok(ours.rate())
 }
 
 /// The comparison as a table: median, min and max rate per contender, the

@@ -44,3 +44,46 @@ fn peers_flag_prints_every_contender_with_a_ratio() {
         assert!(row.contains('('), "no ratio for {peer}: {row}");
     }
 }
+
+/// Each peer run sits between two rearm runs, and its ratio is rearm's rate
+/// there (the geometric mean of both) over the peer's: drift during a pair, or
+/// what the previous run left behind, weighs on both sides alike.
+#[test]
+fn peers_are_compared_with_the_rearm_runs_on_both_sides() {
+    use driver::BackendKind;
+    use driver::compare::{Contender, compare};
+    let peers = [Peer::StdPark, Peer::Crossbeam];
+    let rounds = 3;
+    let config = driver::Config::new(1, 2_000);
+    let rows = compare(
+        BackendKind::Futex,
+        &peers,
+        &[1],
+        &config,
+        rounds,
+        &mut |_| {},
+    )
+    .expect("the comparison runs");
+    let rearm = &rows[0];
+    assert_eq!(rearm.contender, Contender::Rearm(BackendKind::Futex));
+    // rearm, peer, rearm, peer, rearm: one rearm run more than peer runs.
+    let per_round = peers.len() + 1;
+    assert_eq!(rearm.rates.len(), rounds as usize * per_round);
+    for (k, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row.contender, Contender::Peer(peers[k]));
+        assert_eq!(row.rates.len(), rounds as usize);
+        for round in 0..rounds as usize {
+            let (before, after) = (
+                rearm.rates[round * per_round + k],
+                rearm.rates[round * per_round + k + 1],
+            );
+            let want = (before * after).sqrt() / row.rates[round];
+            let got = row.rearm_over_peer[round];
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "{}: round {round}: ratio {got}, want {want}",
+                peers[k]
+            );
+        }
+    }
+}
