@@ -2,7 +2,7 @@
 //! next, a summary table, and JSON.
 
 use crate::bench::{Detail, Mode, RunReport};
-use rearm_core::Ledger;
+use rearm_core::{Ledger, WaitStats};
 use std::fmt::Write as _;
 
 /// `1234567` → `"1,234,567"`, as libuv's benchmarks print.
@@ -54,32 +54,22 @@ pub fn details(report: &RunReport) -> String {
         Some(n) => format!("{n} allocations"),
         None => "allocations not counted".to_string(),
     };
-    let w = report.main_waits;
-    let share = |n: u64| {
-        if w.waits == 0 {
-            0.0
-        } else {
-            100.0 * n as f64 / w.waits as f64
-        }
-    };
     let mut out = format!(
-        "  {} · cpu {:.2} µs/{unit} (user {user:.2}, sys {system:.2}) · {:.4} syscalls/{unit} (sleep/wake {:.4}, yield {:.4}) · {allocations}\n  main loop waited {} times: spun {:.1}%, yielded {:.1}%, parked {:.1}%",
+        "  {} · cpu {:.2} µs/{unit} (user {user:.2}, sys {system:.2}) · {:.4} syscalls/{unit} (sleep/wake {:.4}, yield {:.4}) · {allocations}\n  {}",
         report.backend,
         user + system,
         report.syscalls_per_event(),
         report.sleep_wake_per_event(),
         report.syscalls_per_event() - report.sleep_wake_per_event(),
-        thousands(w.waits),
-        share(w.spun),
-        share(w.yielded),
-        share(w.parked),
+        waits_line("main loop", report.main_waits),
     );
     match &report.detail {
         Detail::PingPong(contexts) => {
             let (to_main, to_worker) = ledgers(contexts);
             let _ = write!(
                 out,
-                "\n  ledger ok: worker->main {to_main}\n             main->worker {to_worker}"
+                "\n  {}\n  ledger ok: worker->main {to_main}\n             main->worker {to_worker}",
+                waits_line("worker loops", worker_waits(contexts)),
             );
         }
         Detail::Pummel(p) => {
@@ -93,6 +83,37 @@ pub fn details(report: &RunReport) -> String {
         }
     }
     out
+}
+
+/// How `who`'s waits ended, as shares: "main loop waited 1,000 times: spun
+/// 99.0%, yielded 1.0%, parked 0.0%".
+fn waits_line(who: &str, w: WaitStats) -> String {
+    let share = |n: u64| {
+        if w.waits == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / w.waits as f64
+        }
+    };
+    format!(
+        "{who} waited {} times: spun {:.1}%, yielded {:.1}%, parked {:.1}%",
+        thousands(w.waits),
+        share(w.spun),
+        share(w.yielded),
+        share(w.parked),
+    )
+}
+
+/// The wait statistics of every context's worker loop, summed.
+fn worker_waits(contexts: &[crate::bench::ContextReport]) -> WaitStats {
+    contexts
+        .iter()
+        .fold(WaitStats::default(), |sum, c| WaitStats {
+            waits: sum.waits + c.worker_waits.waits,
+            spun: sum.spun + c.worker_waits.spun,
+            yielded: sum.yielded + c.worker_waits.yielded,
+            parked: sum.parked + c.worker_waits.parked,
+        })
 }
 
 /// The ledgers of all contexts summed, per direction.
@@ -223,13 +244,17 @@ pub fn json(report: &RunReport) -> String {
         }
         Detail::Pummel(p) => ledger_json(&p.ledger),
     };
-    let w = report.main_waits;
+    // Pummel's notifiers are plain threads, not loops: no worker waits.
+    let workers = match &report.detail {
+        Detail::PingPong(contexts) => waits_json(worker_waits(contexts)),
+        Detail::Pummel(_) => "null".to_string(),
+    };
     format!(
         concat!(
             r#"{{"benchmark":"{}","backend":"{}","mode":"{}","threads":{},"pings":{},"#,
             r#""seconds":{},"rate":{},"cpu_user_us_per_ping":{},"cpu_system_us_per_ping":{},"#,
             r#""syscalls_per_ping":{},"sleep_wake_syscalls_per_ping":{},"syscalls":{},"allocations":{},"#,
-            r#""main_waits":{{"waits":{},"spun":{},"yielded":{},"parked":{}}},"ledger":{}}}"#
+            r#""main_waits":{},"worker_waits":{},"ledger":{}}}"#
         ),
         report.label(),
         report.backend,
@@ -247,11 +272,16 @@ pub fn json(report: &RunReport) -> String {
             .measure
             .allocations
             .map_or("null".to_string(), |a| a.to_string()),
-        w.waits,
-        w.spun,
-        w.yielded,
-        w.parked,
+        waits_json(report.main_waits),
+        workers,
         ledger,
+    )
+}
+
+fn waits_json(w: WaitStats) -> String {
+    format!(
+        r#"{{"waits":{},"spun":{},"yielded":{},"parked":{}}}"#,
+        w.waits, w.spun, w.yielded, w.parked
     )
 }
 

@@ -121,6 +121,8 @@ fn no_arguments_runs_async1_with_a_million_pings() {
     );
     assert!(stdout.contains("futex"), "{stdout}");
     assert!(stdout.contains("0 allocations"), "{stdout}");
+    assert!(stdout.contains("main loop waited "), "{stdout}");
+    assert!(stdout.contains("worker loops waited "), "{stdout}");
     assert!(
         stdout.contains("worker->main notified 1000001 = delivered 1000000 + coalesced 0 + dropped 1 + pending 0"),
         "{stdout}"
@@ -159,10 +161,25 @@ fn json_output_is_one_parseable_object_per_run() {
             "cpu_system_us_per_ping",
             "syscalls_per_ping",
             "allocations",
+            "main_waits",
+            "worker_waits",
             "ledger",
         ] {
             assert!(run.get(key).is_some(), "{key} missing from {run}");
         }
+        // Every wait ended one way: spinning, yielding or parked.
+        for who in ["main_waits", "worker_waits"] {
+            let w = &run[who];
+            let ended = ["spun", "yielded", "parked"].map(|k| w[k].as_u64().expect(who));
+            assert_eq!(
+                Some(ended.iter().sum()),
+                w["waits"].as_u64(),
+                "{who}: {run}"
+            );
+        }
+        // Each worker waits for main's reply between its pings: a worker loop
+        // that never waited in 20,000 round trips means the stats were not kept.
+        assert!(run["worker_waits"]["waits"].as_u64() > Some(0), "{run}");
         assert_eq!(run["pings"], 20000);
         assert_eq!(run["allocations"], 0, "{run}");
         let to_main = &run["ledger"]["worker_to_main"];

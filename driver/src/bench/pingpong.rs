@@ -11,9 +11,10 @@ use super::harness::{Panics, Release, Stopwatch, checked, conclude, join_helpers
 use super::watchdog::Watched;
 use super::{BenchError, CachePadded, Config, Detail, MAX_THREADS, Mode, OwnedCounter, RunReport};
 use crate::backend::{Backend, Syscalls};
-use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner};
+use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner, WaitStats};
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
 use std::thread;
 
@@ -30,6 +31,8 @@ struct Side {
 struct Context {
     main: CachePadded<Side>,
     worker: CachePadded<Side>,
+    /// How the worker's waits ended, set once its run returns.
+    worker_waits: OnceLock<WaitStats>,
 }
 
 /// The counters of one context after a run.
@@ -47,6 +50,8 @@ pub struct ContextReport {
     pub to_main: Ledger,
     /// The ledger of the worker's async (main notifies it).
     pub to_worker: Ledger,
+    /// How the worker loop's waits ended (all zero if it never ran).
+    pub worker_waits: WaitStats,
 }
 
 impl ContextReport {
@@ -252,6 +257,8 @@ fn worker<B: Backend>(
     }
     to_main.notify();
     runner.run(RunMode::UntilDone);
+    // Set once: this is the context's only worker. No allocation.
+    let _ = ctx.worker_waits.set(runner.wait_stats());
 }
 
 fn syscalls<B: Backend>(main_loop: &Loop<B, MAX_THREADS>, workers: &[Loop<B, 1>]) -> Syscalls {
@@ -273,6 +280,7 @@ fn context_report<B: Backend>(
         worker_seen: ctx.worker.0.seen.get(),
         to_main: main_loop.ledger(slot).unwrap_or_default(),
         to_worker: worker_loop.ledger(0).unwrap_or_default(),
+        worker_waits: ctx.worker_waits.get().copied().unwrap_or_default(),
     }
 }
 
