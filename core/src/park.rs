@@ -56,6 +56,15 @@ pub trait Park {
     fn yield_now(&self) {
         self.relax();
     }
+
+    /// A monotonic clock in nanoseconds, if the platform has a cheap one. The
+    /// wait timestamps its yields with it: a yield that takes longer than
+    /// sleeping and being woken would (another busy thread got the CPU, not the
+    /// one being waited for) makes the next waits park instead of yielding. The
+    /// default, `None`, keeps yielding as [`SpinPolicy`](crate::SpinPolicy) says.
+    fn now_ns(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A parker that never sleeps: `park` busy-waits on the word, `unpark` does

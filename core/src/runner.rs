@@ -239,11 +239,24 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
             step += 1;
         }
         self.spin.spun_out();
-        for _ in 0..self.spin.policy().yields {
+        for _ in 0..self.spin.yields() {
+            let before = if self.spin.time_next_yield() {
+                parker.now_ns()
+            } else {
+                None
+            };
             parker.yield_now();
+            // Only a timed yield reads the clock twice; the rest not at all.
+            let slow = match before.and_then(|before| Some((before, parker.now_ns()?))) {
+                Some((before, after)) => self.spin.yield_took(after.saturating_sub(before)),
+                None => false,
+            };
             if ready.is_signalled() {
                 self.stats.yielded += 1;
                 return;
+            }
+            if slow {
+                break;
             }
         }
         self.stats.parked += 1;

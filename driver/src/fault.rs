@@ -105,6 +105,10 @@ impl<P: Park> Park for FaultyPark<P> {
         }
         self.inner.yield_now();
     }
+
+    fn now_ns(&self) -> Option<u64> {
+        self.inner.now_ns()
+    }
 }
 
 impl<P: Backend> Backend for FaultyPark<P> {

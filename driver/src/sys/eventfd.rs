@@ -128,6 +128,10 @@ impl Park for EventfdPark {
         self.yields.bump();
         rustix::thread::sched_yield();
     }
+
+    fn now_ns(&self) -> Option<u64> {
+        Some(crate::sys::monotonic_ns())
+    }
 }
 
 impl AsFd for EventfdPark {

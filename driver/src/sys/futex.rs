@@ -62,4 +62,8 @@ impl Park for FutexPark {
         self.yields.bump();
         rustix::thread::sched_yield();
     }
+
+    fn now_ns(&self) -> Option<u64> {
+        Some(crate::sys::monotonic_ns())
+    }
 }

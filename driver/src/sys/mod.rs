@@ -30,3 +30,13 @@ impl SyscallCounter {
         self.0.load(Ordering::Relaxed)
     }
 }
+
+/// `CLOCK_MONOTONIC` in nanoseconds (a vDSO read, no syscall): the parkers'
+/// clock for timing yields.
+pub fn monotonic_ns() -> u64 {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    // Monotonic time is never negative; u64 nanoseconds last 584 years.
+    (now.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(now.tv_nsec as u64)
+}
