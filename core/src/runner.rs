@@ -246,11 +246,12 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
                 None
             };
             parker.yield_now();
-            // Only a timed yield reads the clock twice; the rest not at all.
-            let slow = match before.and_then(|before| Some((before, parker.now_ns()?))) {
-                Some((before, after)) => self.spin.yield_took(after.saturating_sub(before)),
-                None => false,
-            };
+            // Only a timed yield reads the clock, before and after.
+            let slow = before.is_some_and(|before| {
+                parker
+                    .now_ns()
+                    .is_some_and(|after| self.spin.yield_took(after.saturating_sub(before)))
+            });
             if ready.is_signalled() {
                 self.stats.yielded += 1;
                 return;
