@@ -53,12 +53,20 @@ struct Args {
     #[arg(long, value_enum, default_value_t = ModeChoice::Pingpong)]
     mode: ModeChoice,
 
-    /// Run the ping-pong over rearm and every peer (busy-spin, spin+yield, std
-    /// park, std mpsc, crossbeam, tokio Notify, mio Waker, eventfd+epoll, and
-    /// libuv when built with --features libuv), in alternation, and print each
-    /// rate with its ratio to rearm.
-    #[arg(long)]
-    peers: bool,
+    /// Run the ping-pong over rearm and every peer (busy-spin, spin-yield,
+    /// std-park, std-mpsc, crossbeam, tokio-notify, mio-waker, eventfd-epoll,
+    /// and libuv when built with --features libuv), in alternation, and print
+    /// each rate with its ratio to rearm. --peers=std-park,crossbeam runs only
+    /// those.
+    #[arg(
+        long,
+        value_name = "PEER,...",
+        num_args = 0..=1,
+        require_equals = true,
+        value_delimiter = ',',
+        value_parser = parse_peer
+    )]
+    peers: Option<Vec<Peer>>,
 
     /// Armed asyncs per loop for --mode wake, comma-separated (1 to 4096).
     #[arg(long, value_delimiter = ',', default_value = "1,64,1024,4096", value_parser = parse_asyncs)]
@@ -144,6 +152,13 @@ fn parse_asyncs(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+fn parse_peer(s: &str) -> Result<Peer, String> {
+    Peer::from_key(s.trim()).ok_or_else(|| {
+        let keys: Vec<&str> = Peer::ALL.iter().map(|p| p.key()).collect();
+        format!("'{s}' is not a peer; peers: {}", keys.join(", "))
+    })
+}
+
 fn parse_pings(s: &str) -> Result<u64, String> {
     let n: u64 = s
         .trim()
@@ -179,6 +194,8 @@ pub enum Action {
     Peers {
         /// rearm's backend.
         backend: BackendKind,
+        /// The peers, in report order.
+        peers: Vec<Peer>,
         /// Thread counts.
         threads: Vec<usize>,
         /// Everything else about a run.
@@ -246,13 +263,13 @@ where
         config
     };
     let action = if let Some(duration) = args.soak {
-        if args.peers || args.json || args.plot.is_some() {
+        if args.peers.is_some() || args.json || args.plot.is_some() {
             return Err(conflict(
                 "--soak runs on its own: it cannot take --peers, --json or --plot",
             ));
         }
         Action::Soak(duration, Duration::from_secs_f64(args.timeout))
-    } else if args.peers {
+    } else if let Some(chosen) = &args.peers {
         if args.mode != ModeChoice::Pingpong {
             return Err(conflict(
                 "--peers compares the ping-pong: it cannot take --mode",
@@ -261,9 +278,16 @@ where
         if args.json {
             return Err(conflict("--peers prints a table: it cannot take --json"));
         }
+        // Each peer once, in report order; none named means all of them.
+        let peers: Vec<Peer> = Peer::ALL
+            .iter()
+            .copied()
+            .filter(|p| chosen.is_empty() || chosen.contains(p))
+            .collect();
         Action::Peers {
             // With "all", rearm is represented by its default backend.
             backend: backends[0],
+            peers,
             threads: args.threads.clone(),
             config: config(1, args.pings.unwrap_or(DEFAULT_PEER_PINGS)),
         }
@@ -311,9 +335,18 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Action::Runs(runs) => execute_runs(plan, runs, out, err, interactive),
         Action::Peers {
             backend,
+            peers,
             threads,
             config,
-        } => execute_peers(plan, *backend, threads, config, out, err, interactive),
+        } => execute_peers(
+            plan,
+            (*backend, peers),
+            threads,
+            config,
+            out,
+            err,
+            interactive,
+        ),
         Action::Wake {
             backends,
             asyncs,
@@ -419,14 +452,14 @@ fn execute_runs(
 
 fn execute_peers(
     plan: &Plan,
-    backend: BackendKind,
+    (backend, peers): (BackendKind, &[Peer]),
     threads: &[usize],
     config: &Config,
     out: &mut dyn Write,
     err: &mut dyn Write,
     interactive: bool,
 ) -> Result<(), String> {
-    let skipped: Vec<&str> = Peer::ALL
+    let skipped: Vec<&str> = peers
         .iter()
         .filter(|&&p| !compare::runs_here(p))
         .map(|p| p.name())
@@ -441,22 +474,15 @@ fn execute_peers(
     }
     let _ = writeln!(
         out,
-        "rearm ({backend}) against {} peers, {} pings per context, {} round(s), alternating; {}",
-        Peer::ALL.len() - skipped.len(),
+        "rearm ({backend}) against {} peer(s), {} pings per context, {} round(s), alternating; {}",
+        peers.len() - skipped.len(),
         report::thousands(config.pings),
         plan.repeat,
         machine::describe()
     );
     let mut progress = compare::progress_printer(err, interactive);
-    let rows = compare::compare(
-        backend,
-        Peer::ALL,
-        threads,
-        config,
-        plan.repeat,
-        &mut progress,
-    )
-    .map_err(|e| e.to_string())?;
+    let rows = compare::compare(backend, peers, threads, config, plan.repeat, &mut progress)
+        .map_err(|e| e.to_string())?;
     let _ = writeln!(out, "\n{}", compare::table(&rows));
     let bars: Vec<Bar> = rows
         .iter()

@@ -30,8 +30,15 @@ pub fn cli_args(data: &[u8]) {
             }
         }
         Action::Peers {
-            threads, config, ..
+            peers,
+            threads,
+            config,
+            ..
         } => {
+            assert!(!peers.is_empty(), "accepted --peers with no peer");
+            for (i, p) in peers.iter().enumerate() {
+                assert!(!peers[..i].contains(p), "{p} twice in {peers:?}");
+            }
             assert!(!threads.is_empty());
             for &t in threads {
                 assert!((1..=MAX_THREADS).contains(&t), "accepted {t} threads");

@@ -100,6 +100,31 @@ fn spin_policy_flags_are_checked() {
 }
 
 #[test]
+fn an_unknown_or_empty_peer_is_refused() {
+    assert_refused(
+        &["--peers=libxev"],
+        "'libxev' is not a peer; peers: busy-spin",
+    );
+    assert_refused(&["--peers="], "'' is not a peer");
+    assert_refused(&["--peers=std-park,"], "'' is not a peer");
+    // A list needs the '=': a bare word after --peers is not taken as one.
+    assert_refused(&["--peers", "std-park"], "unexpected argument 'std-park'");
+}
+
+#[test]
+fn named_peers_run_once_each_in_report_order() {
+    let out = driver(&["--peers=crossbeam,std-park,crossbeam", "--pings", "2000"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("against 2 peer(s)"), "{stdout}");
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("async1")).collect();
+    assert_eq!(rows.len(), 3, "{stdout}");
+    assert!(rows[0].contains("rearm (futex)"), "{stdout}");
+    assert!(rows[1].contains(" std park "), "{stdout}");
+    assert!(rows[2].contains(" crossbeam "), "{stdout}");
+}
+
+#[test]
 fn an_unknown_flag_is_refused() {
     assert_refused(&["--fast"], "unexpected argument '--fast'");
 }

@@ -79,6 +79,33 @@ impl Peer {
         }
     }
 
+    /// Its name on the command line (`--peers=std-park,crossbeam`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Peer::BusySpin => "busy-spin",
+            Peer::SpinYield => "spin-yield",
+            Peer::StdPark => "std-park",
+            Peer::StdMpsc => "std-mpsc",
+            Peer::Crossbeam => "crossbeam",
+            Peer::TokioNotify => "tokio-notify",
+            Peer::MioWaker => "mio-waker",
+            Peer::EventfdEpoll => "eventfd-epoll",
+            #[cfg(feature = "libuv")]
+            Peer::Libuv => "libuv",
+        }
+    }
+
+    /// The peer whose [`key`](Self::key) is `key`, among those built in.
+    ///
+    /// ```
+    /// use driver::peers::Peer;
+    /// assert_eq!(Peer::from_key("std-park"), Some(Peer::StdPark));
+    /// assert_eq!(Peer::from_key("std park"), None);
+    /// ```
+    pub fn from_key(key: &str) -> Option<Peer> {
+        Peer::ALL.iter().copied().find(|p| p.key() == key)
+    }
+
     /// Whether this peer only busy-waits (a floor, not a practical choice).
     pub fn is_floor(self) -> bool {
         matches!(self, Peer::BusySpin | Peer::SpinYield)
