@@ -8,7 +8,7 @@
 //!   completion slots, a ready bitmap and a park word (the first slots live in
 //!   the park word itself).
 //! - An [`Async`] notifies one slot from any thread in O(1): one `fetch_or` for
-//!   the first slots, at most three for the others, and a wake of the loop's
+//!   the first slots, at most two for the others, and a wake of the loop's
 //!   thread only if it announced that it sleeps. Notifications coalesce; those
 //!   aimed at a dead slot are dropped and counted.
 //! - A [`Runner`] drives the loop on its own thread: it arms slots with
