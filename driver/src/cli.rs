@@ -338,15 +338,10 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             peers,
             threads,
             config,
-        } => execute_peers(
-            plan,
-            (*backend, peers),
-            threads,
-            config,
-            out,
-            err,
-            interactive,
-        ),
+        } => {
+            let mut progress = compare::progress_printer(err, interactive);
+            execute_peers(plan, *backend, peers, threads, config, out, &mut progress)
+        }
         Action::Wake {
             backends,
             asyncs,
@@ -452,12 +447,12 @@ fn execute_runs(
 
 fn execute_peers(
     plan: &Plan,
-    (backend, peers): (BackendKind, &[Peer]),
+    backend: BackendKind,
+    peers: &[Peer],
     threads: &[usize],
     config: &Config,
     out: &mut dyn Write,
-    err: &mut dyn Write,
-    interactive: bool,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<(), String> {
     let skipped: Vec<&str> = peers
         .iter()
@@ -480,8 +475,7 @@ fn execute_peers(
         plan.repeat,
         machine::describe()
     );
-    let mut progress = compare::progress_printer(err, interactive);
-    let rows = compare::compare(backend, peers, threads, config, plan.repeat, &mut progress)
+    let rows = compare::compare(backend, peers, threads, config, plan.repeat, progress)
         .map_err(|e| e.to_string())?;
     let _ = writeln!(out, "\n{}", compare::table(&rows));
     let bars: Vec<Bar> = rows
