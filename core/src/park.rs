@@ -58,11 +58,28 @@ pub trait Park {
     }
 
     /// A monotonic clock in nanoseconds, if the platform has a cheap one. The
-    /// wait timestamps its yields with it: a yield that takes longer than
-    /// sleeping and being woken would (another busy thread got the CPU, not the
-    /// one being waited for) makes the next waits park instead of yielding. The
+    /// wait times one yield in eight and every park with it: yields that cost
+    /// more than sleeping and being woken would, and more than parked waits
+    /// have lately slept (another busy process got the CPU, not the thread
+    /// being waited for), make the next waits park instead of yielding. The
     /// default, `None`, keeps yielding as [`SpinPolicy`](crate::SpinPolicy) says.
     fn now_ns(&self) -> Option<u64> {
+        None
+    }
+
+    /// CPU time this process has used, divided by the number of CPUs it may
+    /// run on, in nanoseconds; `None` (the default) if the platform cannot
+    /// tell. It advances as fast as [`now_ns`](Park::now_ns) exactly while the
+    /// process keeps every CPU it may use busy.
+    ///
+    /// The wait reads it around a yield, once a slow yield was seen, to tell
+    /// where the CPU went: a long yield during which this kept pace went to
+    /// the process's own threads (five threads on two CPUs, say), which needed
+    /// it, and says nothing against yielding; one during which it stalled went
+    /// to another process, or the process was stopped, and counts against
+    /// yielding. Without it every slow yield counts against. It may cost a
+    /// syscall: it is read only while slow yields are about.
+    fn busy_ns(&self) -> Option<u64> {
         None
     }
 }

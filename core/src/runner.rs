@@ -245,12 +245,20 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
             } else {
                 None
             };
+            // The process's CPU use, only while slow yields are about.
+            let busy_before = if before.is_some() && self.spin.bracket_next_yield() {
+                parker.busy_ns()
+            } else {
+                None
+            };
             parker.yield_now();
             // Only a timed yield reads the clock, before and after.
             let slow = before.is_some_and(|before| {
+                let busy =
+                    busy_before.and_then(|b| parker.busy_ns().map(|after| after.saturating_sub(b)));
                 parker
                     .now_ns()
-                    .is_some_and(|after| self.spin.yield_took(after.saturating_sub(before)))
+                    .is_some_and(|after| self.spin.yield_took(after.saturating_sub(before), busy))
             });
             if ready.is_signalled() {
                 self.stats.yielded += 1;
@@ -261,7 +269,13 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
             }
         }
         self.stats.parked += 1;
+        let before = parker.now_ns();
         ready.park(parker);
+        if let Some(before) = before
+            && let Some(after) = parker.now_ns()
+        {
+            self.spin.parked_for(after.saturating_sub(before));
+        }
     }
 }
 

@@ -109,6 +109,10 @@ impl<P: Park> Park for FaultyPark<P> {
     fn now_ns(&self) -> Option<u64> {
         self.inner.now_ns()
     }
+
+    fn busy_ns(&self) -> Option<u64> {
+        self.inner.busy_ns()
+    }
 }
 
 impl<P: Backend> Backend for FaultyPark<P> {

@@ -1,7 +1,7 @@
 //! A parker on an eventfd watched by epoll: what libuv and libxev do on Linux,
 //! and what lets another reactor (mio, tokio) watch a rearm loop.
 
-use super::SyscallCounter;
+use super::{BusyClock, SyscallCounter};
 use rearm_core::{Park, ParkWord};
 use rustix::event::{EventfdFlags, epoll, eventfd};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -27,6 +27,7 @@ pub struct EventfdPark {
     writes: SyscallCounter,
     full_writes: SyscallCounter,
     yields: SyscallCounter,
+    busy: BusyClock,
 }
 
 impl EventfdPark {
@@ -48,6 +49,7 @@ impl EventfdPark {
             writes: SyscallCounter::default(),
             full_writes: SyscallCounter::default(),
             yields: SyscallCounter::default(),
+            busy: BusyClock::new(),
         })
     }
 
@@ -131,6 +133,10 @@ impl Park for EventfdPark {
 
     fn now_ns(&self) -> Option<u64> {
         Some(crate::sys::monotonic_ns())
+    }
+
+    fn busy_ns(&self) -> Option<u64> {
+        Some(self.busy.read())
     }
 }
 

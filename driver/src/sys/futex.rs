@@ -1,7 +1,7 @@
 //! A parker on Linux private futexes: the loop sleeps in `FUTEX_WAIT` on its own
 //! park word; a notifier that found it parked issues one `FUTEX_WAKE`.
 
-use super::SyscallCounter;
+use super::{BusyClock, SyscallCounter};
 use rearm_core::{Park, ParkWord};
 use rustix::io::Errno;
 use rustix::thread::futex;
@@ -15,6 +15,7 @@ pub struct FutexPark {
     waits: SyscallCounter,
     wakes: SyscallCounter,
     yields: SyscallCounter,
+    busy: BusyClock,
 }
 
 impl FutexPark {
@@ -65,5 +66,9 @@ impl Park for FutexPark {
 
     fn now_ns(&self) -> Option<u64> {
         Some(crate::sys::monotonic_ns())
+    }
+
+    fn busy_ns(&self) -> Option<u64> {
+        Some(self.busy.read())
     }
 }

@@ -40,3 +40,36 @@ pub fn monotonic_ns() -> u64 {
         .saturating_mul(1_000_000_000)
         .saturating_add(now.tv_nsec as u64)
 }
+
+/// What the parkers report as [`Park::busy_ns`](rearm_core::Park::busy_ns):
+/// this process's CPU time (`CLOCK_PROCESS_CPUTIME_ID`, a syscall) divided by
+/// the CPUs it may run on, counted once when the parker is made.
+#[derive(Clone, Copy, Debug)]
+pub struct BusyClock {
+    cpus: u64,
+}
+
+impl BusyClock {
+    /// Counts the CPUs this process may run on now (affinity and cgroup
+    /// quota, as `std::thread::available_parallelism` sees them).
+    pub fn new() -> Self {
+        BusyClock {
+            cpus: crate::machine::usable_cpus().max(1) as u64,
+        }
+    }
+
+    /// CPU nanoseconds used by the whole process so far, per usable CPU.
+    pub fn read(&self) -> u64 {
+        let used = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+        let ns = (used.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(used.tv_nsec as u64);
+        ns / self.cpus
+    }
+}
+
+impl Default for BusyClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
