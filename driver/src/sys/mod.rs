@@ -34,11 +34,16 @@ impl SyscallCounter {
 /// `CLOCK_MONOTONIC` in nanoseconds (a vDSO read, no syscall): the parkers'
 /// clock for timing yields.
 pub fn monotonic_ns() -> u64 {
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    // Monotonic time is never negative; u64 nanoseconds last 584 years.
-    (now.tv_sec as u64)
+    clock_ns(rustix::time::ClockId::Monotonic)
+}
+
+/// A clock's reading in nanoseconds. The clocks read here never go negative;
+/// u64 nanoseconds last 584 years.
+fn clock_ns(clock: rustix::time::ClockId) -> u64 {
+    let t = rustix::time::clock_gettime(clock);
+    (t.tv_sec as u64)
         .saturating_mul(1_000_000_000)
-        .saturating_add(now.tv_nsec as u64)
+        .saturating_add(t.tv_nsec as u64)
 }
 
 /// What the parkers report as [`Park::busy_ns`](rearm_core::Park::busy_ns):
@@ -60,11 +65,7 @@ impl BusyClock {
 
     /// CPU nanoseconds used by the whole process so far, per usable CPU.
     pub fn read(&self) -> u64 {
-        let used = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
-        let ns = (used.tv_sec as u64)
-            .saturating_mul(1_000_000_000)
-            .saturating_add(used.tv_nsec as u64);
-        ns / self.cpus
+        clock_ns(rustix::time::ClockId::ProcessCPUTime) / self.cpus
     }
 }
 
