@@ -49,8 +49,8 @@
 /// Measured on the 2-vCPU VM (alternating with the policy before the two
 /// means, medians): async1 beside two busy processes with the driver stopped
 /// for 10 ms every 25 ms, 11,131 → 64,807 pings/s (8 rounds, every one
-/// faster); beside two or three busy processes, one CPU, two free CPUs: within
-/// the noise (README, "Beside foreign busy threads").
+/// faster); beside busy processes without stops, on one CPU and on two free
+/// CPUs: no loss beyond the noise (README, "Beside foreign busy threads").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SpinPolicy {
     /// Upper bound on spin steps ([`Park::relax`](crate::Park::relax) calls) per wait.
