@@ -9,17 +9,19 @@ use driver::bench::{self, Config, Mode};
 #[global_allocator]
 static ALLOCATOR: CountingAlloc = CountingAlloc;
 
+/// One test, not two: the count is process-wide and the harness runs tests on
+/// parallel threads, so a second test's allocations (and the harness's own,
+/// reporting it) once landed in a timed region: 3 allocations counted in async1
+/// on futex, under AddressSanitizer.
 #[test]
-fn the_counting_allocator_counts() {
+fn timed_regions_allocate_nothing() {
+    // The counting allocator counts: a zero below is a measurement.
     assert!(alloc_count::is_installed());
     let before = alloc_count::allocations();
     let v: Vec<u64> = std::hint::black_box(Vec::with_capacity(10));
     drop(v);
     assert!(alloc_count::allocations() > before);
-}
 
-#[test]
-fn timed_regions_allocate_nothing() {
     for backend in BackendKind::ALL {
         for (mode, threads) in [(Mode::PingPong, 1), (Mode::PingPong, 2), (Mode::Pummel, 2)] {
             let report = bench::run(backend, mode, &Config::new(threads, 50_000))
