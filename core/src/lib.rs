@@ -47,7 +47,7 @@ pub use park::{Park, SpinPark};
 #[cfg(loom)]
 #[doc(hidden)]
 pub use ready::Fault;
-pub use ready::MAX_CAPACITY;
+pub use ready::{DIRECT_SLOTS, MAX_CAPACITY};
 pub use runner::{Callback, Runner, WaitStats};
 pub use sync::ParkWord;
 pub use wait::SpinPolicy;

@@ -77,9 +77,27 @@ const SUMMARY_BITS: u32 = 8;
 /// Group words one summary bit covers.
 pub(crate) const GROUPS_PER_CLASS: usize = BITS / SUMMARY_BITS as usize;
 
-/// Slots whose pending bit lives in the park word itself (0 up to this): a
-/// notification of one of them is a single read-modify-write.
-pub(crate) const DIRECT_SLOTS: usize = (u32::BITS - FLAG_BITS - SUMMARY_BITS) as usize;
+/// Slots whose pending bit lives in the loop's park word: slots `0` up to
+/// `DIRECT_SLOTS` (22 on every target).
+///
+/// A notification of one of them costs one read-modify-write on each side
+/// (the notifier's `fetch_or`, the loop's `swap`); one of any other slot costs
+/// up to two on each side (its group word, and a summary bit in the park word
+/// when the group was empty). Each async also counts its notifications, one
+/// more on the notifier's side. So a lone notify and its callback take three
+/// locked instructions for these slots and five for the rest, however many
+/// slots the loop has. Give the busiest asyncs the lowest slots.
+///
+/// ```
+/// use rearm_core::{DIRECT_SLOTS, Loop, SpinPark};
+///
+/// let lp: Loop<SpinPark, 64> = Loop::new(SpinPark::new());
+/// // The hottest async: a slot whose notification touches one word.
+/// let hot = lp.handle(0)?;
+/// assert!(hot.slot() < DIRECT_SLOTS);
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
+pub const DIRECT_SLOTS: usize = (u32::BITS - FLAG_BITS - SUMMARY_BITS) as usize;
 
 /// Where the summary bits start in `wake`.
 const SUMMARY_SHIFT: u32 = FLAG_BITS + DIRECT_SLOTS as u32;

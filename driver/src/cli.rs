@@ -8,7 +8,7 @@ use crate::peers::Peer;
 use crate::plot::{self, Bar};
 use crate::{machine, report};
 use clap::{Parser, ValueEnum};
-use rearm_core::{MAX_CAPACITY, SpinPolicy};
+use rearm_core::{DIRECT_SLOTS, MAX_CAPACITY, SpinPolicy};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -495,6 +495,36 @@ fn execute_peers(
     )
 }
 
+/// Prints what the locked instructions alone cost: the floor under the wake
+/// costs just printed, and why slots in the park word are cheaper.
+fn wake_floor(plan: &Plan, rounds: u64, out: &mut dyn Write) {
+    use bench::wake_cost::{RMWS_DIRECT, RMWS_GROUP, locked_rmw_ns};
+    let mut costs = Vec::new();
+    for _ in 0..plan.repeat {
+        let ns = locked_rmw_ns(rounds);
+        costs.push(ns);
+        if plan.json {
+            let _ = writeln!(
+                out,
+                r#"{{"benchmark":"locked_rmw","rounds":{rounds},"ns_per_rmw":{ns}}}"#
+            );
+        }
+    }
+    let Some((median, min, max)) = report::spread(&costs) else {
+        return;
+    };
+    if !plan.json {
+        let _ = writeln!(
+            out,
+            "floor: one uncontended read-modify-write {median:.1} ns (min {min:.1}, max {max:.1}, {} runs); a notify+callback takes {RMWS_DIRECT} ({:.1} ns) for slots below {DIRECT_SLOTS}, {RMWS_GROUP} ({:.1} ns) for the others: {:.2}x",
+            costs.len(),
+            median * f64::from(RMWS_DIRECT),
+            median * f64::from(RMWS_GROUP),
+            f64::from(RMWS_GROUP) / f64::from(RMWS_DIRECT),
+        );
+    }
+}
+
 fn execute_wake(
     plan: &Plan,
     backends: &[BackendKind],
@@ -537,6 +567,7 @@ fn execute_wake(
             });
         }
     }
+    wake_floor(plan, rounds, out);
     draw(
         plan,
         "rearm: ns per notify + callback vs armed asyncs",

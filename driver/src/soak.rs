@@ -5,6 +5,7 @@
 use crate::backend::BackendKind;
 use crate::bench::{self, Config, Mode};
 use crate::report::thousands;
+use rearm_core::DIRECT_SLOTS;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -25,8 +26,8 @@ pub struct Soak {
 }
 
 /// Contexts whose main-loop slots reach past the park word's direct slots
-/// (22) into the first group word: the summary-bit path, under the soak too.
-const BITMAP_THREADS: usize = 24;
+/// into the first group word: the summary-bit path, under the soak too.
+const BITMAP_THREADS: usize = DIRECT_SLOTS + 2;
 
 /// Every configuration of the cycle, in order.
 fn cycle() -> Vec<(BackendKind, Mode, usize, bool)> {
@@ -141,7 +142,7 @@ mod tests {
                 all.iter()
                     .any(|&(_, mode, threads, f)| mode == Mode::PingPong
                         && f == faults
-                        && threads > 22),
+                        && threads > DIRECT_SLOTS),
                 "no ping-pong past the direct slots with faults={faults}"
             );
         }

@@ -240,6 +240,40 @@ fn pummel_prints_the_libuv_line_and_a_table_for_several_runs() {
 }
 
 #[test]
+fn wake_mode_prints_each_cost_and_the_locked_instruction_floor() {
+    let args = [
+        "--mode", "wake", "--asyncs", "1,64", "--pings", "20000", "--repeat", "2",
+    ];
+    let out = driver(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for h in ["   1 asyncs armed: ", "  64 asyncs armed: "] {
+        assert!(stdout.contains(&format!("wake futex: {h}")), "{stdout}");
+    }
+    assert!(stdout.contains("(min "), "no spread:\n{stdout}");
+    assert!(
+        stdout.contains("floor: one uncontended read-modify-write "),
+        "{stdout}"
+    );
+
+    let out = driver(&[&["--json"][..], &args].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let runs: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let of = |kind: &str| runs.iter().filter(|r| r["benchmark"] == kind).count();
+    assert_eq!((of("wake"), of("locked_rmw"), runs.len()), (4, 2, 6));
+    for run in &runs {
+        let ns = run["ns_per_callback"]
+            .as_f64()
+            .or(run["ns_per_rmw"].as_f64())
+            .unwrap_or_else(|| panic!("no cost in {run}"));
+        assert!(ns > 0.0 && ns.is_finite(), "{run}");
+    }
+}
+
+#[test]
 fn help_exits_zero() {
     let out = driver(&["--help"]);
     assert_eq!(out.status.code(), Some(0));

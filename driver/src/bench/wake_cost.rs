@@ -5,7 +5,19 @@
 
 use crate::backend::Backend;
 use rearm_core::{Action, Loop, MAX_CAPACITY, RunMode, Runner, SpinPolicy};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// Locked instructions in one notify and its callback, for a slot in the park
+/// word (below [`rearm_core::DIRECT_SLOTS`]): the notifier's count and
+/// `fetch_or`, the loop's `swap`.
+pub const RMWS_DIRECT: u32 = 3;
+
+/// Locked instructions in one notify and its callback for any other slot,
+/// when nothing else is pending (as here): the count, the group bit, the
+/// summary bit; the loop's two `swap`s.
+pub const RMWS_GROUP: u32 = 5;
 
 /// The cost of one notify + callback with `asyncs` armed asyncs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,4 +85,23 @@ pub fn run<B: Backend>(asyncs: usize, rounds: u64) -> std::io::Result<Option<Wak
         rounds,
         elapsed,
     }))
+}
+
+/// Nanoseconds per uncontended read-modify-write (`fetch_add` on a word no
+/// other thread touches), timed over `rounds`: the floor under a wake, since
+/// a notify and its callback take [`RMWS_DIRECT`] or [`RMWS_GROUP`] of them,
+/// each a full barrier on x86. Returns 0 for no rounds.
+pub fn locked_rmw_ns(rounds: u64) -> f64 {
+    if rounds == 0 {
+        return 0.0;
+    }
+    let word = AtomicU64::new(0);
+    let start = Instant::now();
+    for _ in 0..rounds {
+        // black_box: the compiler may not merge or drop the increments.
+        black_box(&word).fetch_add(1, Ordering::Relaxed);
+    }
+    let elapsed = start.elapsed();
+    black_box(word.load(Ordering::Relaxed));
+    elapsed.as_secs_f64() * 1e9 / rounds as f64
 }
