@@ -99,9 +99,12 @@ pub fn locked_rmw_ns(rounds: u64) -> f64 {
     let start = Instant::now();
     for _ in 0..rounds {
         // black_box: the compiler may not merge or drop the increments.
+        // Relaxed: the word publishes nothing, and x86 locks the instruction
+        // whatever the ordering (the core's Release RMWs cost the same).
         black_box(&word).fetch_add(1, Ordering::Relaxed);
     }
     let elapsed = start.elapsed();
+    // Relaxed: one thread; the load only keeps the count observable.
     black_box(word.load(Ordering::Relaxed));
     elapsed.as_secs_f64() * 1e9 / rounds as f64
 }
