@@ -33,7 +33,10 @@ pub enum State {
 }
 
 /// Why [`crate::Runner::run`] returned.
+///
+/// New run modes may bring new reasons: match with a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Exit {
     /// No completion is active, so nothing could ever run: the normal end of
     /// [`RunMode::UntilDone`].

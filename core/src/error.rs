@@ -5,7 +5,10 @@ use crate::State;
 use core::fmt;
 
 /// What went wrong when a loop was used in a way its protocol does not allow.
+///
+/// New kinds of misuse may be added: match with a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Error {
     /// Every slot of the loop holds an active completion.
     Full {

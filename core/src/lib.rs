@@ -16,19 +16,49 @@
 //!   [`RunMode`], and between runs spins, yields and parks per an adaptive
 //!   [`SpinPolicy`].
 //! - [`Park`] is the one seam to the platform (futex-shaped). [`SpinPark`] is
-//!   built in; the `driver` crate adds futex and eventfd parkers.
+//!   built in; with the `std` feature, [`ThreadPark`] sleeps on any platform
+//!   the standard library supports; the `driver` crate adds Linux futex and
+//!   eventfd parkers.
 //! - Every notification is accounted for in a [`Ledger`]:
 //!   `notified == delivered + coalesced + dropped + pending` at quiescent points.
 //!
 //! See [`Loop`] for a two-thread ping-pong.
+//!
+//! # Features
+//!
+//! - `std` (off by default): [`ThreadPark`], a parker that sleeps wherever the
+//!   standard library runs, and [`relax::Yield`]. Without it the crate needs
+//!   neither `std` nor `alloc`.
+//! - `fuzzing` (off by default, not public API): the reference model and fuzz
+//!   harnesses the project's own fuzz targets and tests call.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// The crate's atomics (fetch_or, swap, compare_exchange on 8-, 32-bit and
+// pointer-sized words) need compare-and-swap, which some cores lack.
+#[cfg(not(all(
+    target_has_atomic = "8",
+    target_has_atomic = "32",
+    target_has_atomic = "ptr"
+)))]
+compile_error!(
+    "rearm-core needs atomic compare-and-swap on 8-bit, 32-bit and pointer-sized \
+     words, and this target has none (Cortex-M0/M0+, thumbv6m-none-eabi, is one \
+     such). Build for a core that has it (thumbv7m-none-eabi and later, \
+     thumbv8m.base-none-eabi, riscv32imac-unknown-none-elf)."
+);
+
+// The one place std is linked, and only with the `std` feature.
+#[cfg(feature = "std")]
+extern crate std;
 
 mod async_handle;
 mod completion;
 mod error;
 mod event_loop;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod ledger;
@@ -36,7 +66,11 @@ mod park;
 mod ready;
 mod runner;
 mod sync;
+#[cfg(feature = "std")]
+mod thread_park;
 mod wait;
+
+pub mod relax;
 
 pub use async_handle::{Async, Notified};
 pub use completion::{Action, Exit, RunMode, State};
@@ -50,4 +84,11 @@ pub use ready::Fault;
 pub use ready::{DIRECT_SLOTS, MAX_CAPACITY};
 pub use runner::{Callback, Runner, WaitStats};
 pub use sync::ParkWord;
+#[cfg(feature = "std")]
+pub use thread_park::ThreadPark;
 pub use wait::SpinPolicy;
+
+/// The crate README's examples, run as doctests.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,8 +1,8 @@
 //! The one seam to the platform: how a loop's thread sleeps and is woken.
 
+use crate::relax::{RelaxStrategy, Spin};
 use crate::sync::{Ordering, ParkWord};
 use core::marker::PhantomData;
-use spin::relax::{RelaxStrategy, Spin};
 
 /// How a loop's thread sleeps until it is notified; futex-shaped.
 ///
@@ -13,7 +13,8 @@ use spin::relax::{RelaxStrategy, Spin};
 /// `park` never sleeps through a change of the word that happened before or during
 /// the call. Spurious returns are allowed: the loop re-checks the word.
 ///
-/// Implementations: [`SpinPark`] here (bare metal, or any platform as a fallback);
+/// Implementations: [`SpinPark`] here (bare metal, or any platform as a
+/// fallback); with the `std` feature, `ThreadPark` (sleeps wherever std runs);
 /// futex and eventfd parkers in the `driver` crate.
 ///
 /// A parker that is `Sync` makes its [`Loop`](crate::Loop) `Sync`, so that
@@ -89,9 +90,9 @@ pub trait Park {
 /// ends the wait); right for bare-metal cores that own their CPU.
 ///
 /// `R` says how to pass time once the loop has given up spinning, in
-/// [`yield_now`](Park::yield_now) and in `park`: [`spin::relax::Spin`] (the
-/// CPU's spin-loop hint, the default) or, where threads share CPUs (with spin's
-/// `std` feature), `spin::relax::Yield`, so the thread being waited for can
+/// [`yield_now`](Park::yield_now) and in `park`: [`relax::Spin`](crate::relax::Spin)
+/// (the CPU's spin-loop hint, the default) or, where threads share CPUs (with
+/// the `std` feature), `relax::Yield`, so the thread being waited for can
 /// run. The loop's own spin steps ([`relax`](Park::relax)) always use the
 /// spin-loop hint: a notification usually arrives within a few of them, and
 /// giving the CPU away there would cost a whole scheduler time slice.

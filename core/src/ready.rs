@@ -325,6 +325,19 @@ impl ReadySet {
         self.wake.load(Ordering::Relaxed) != EMPTY
     }
 
+    /// Announces that the loop sleeps: from now until the next `take`, the first
+    /// notification (or a stop) calls the parker's `unpark`. Returns false, and
+    /// announces nothing, if anything was signalled since the last take (or the
+    /// park is already announced). Loop thread only.
+    pub(crate) fn announce_park(&self) -> bool {
+        // Relaxed both ways: success publishes nothing (a notifier reads PARKED only
+        // to decide to unpark); failure means something is waiting, and `take`
+        // acquires it. The RMW, not the ordering, is what rules out a lost wakeup.
+        self.wake
+            .compare_exchange(EMPTY, PARKED, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+
     /// Announces that the loop sleeps and sleeps until signalled. Returns at once
     /// if anything was signalled since the last take. Loop thread only.
     pub(crate) fn park(&self, parker: &impl Park) {
@@ -336,14 +349,7 @@ impl ReadySet {
             }
             return;
         }
-        // Relaxed both ways: success publishes nothing (a notifier reads PARKED only
-        // to decide to unpark); failure means something is waiting, and `take`
-        // acquires it. The RMW, not the ordering, is what rules out a lost wakeup.
-        if self
-            .wake
-            .compare_exchange(EMPTY, PARKED, Ordering::Relaxed, Ordering::Relaxed)
-            .is_err()
-        {
+        if !self.announce_park() {
             return;
         }
         // The parker may return spuriously (signals, a stale eventfd count, a

@@ -45,7 +45,11 @@ pub struct Runner<'l, 'c, P: Park, const CAP: usize> {
 }
 
 /// How a runner's waits ended, since it was made.
+///
+/// More ways for a wait to end may be counted later: read the fields, do not
+/// build the struct.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WaitStats {
     /// Times the runner had nothing to do and waited.
     pub waits: u64,
@@ -55,6 +59,27 @@ pub struct WaitStats {
     pub yielded: u64,
     /// Waits that parked (slept through the [`Park`]er).
     pub parked: u64,
+}
+
+/// Sums two runners' statistics (of several loops, say), field by field.
+///
+/// ```
+/// use rearm_core::WaitStats;
+///
+/// let total = WaitStats::default() + WaitStats::default();
+/// assert_eq!(total.waits, 0);
+/// ```
+impl core::ops::Add for WaitStats {
+    type Output = WaitStats;
+
+    fn add(self, other: WaitStats) -> WaitStats {
+        WaitStats {
+            waits: self.waits.wrapping_add(other.waits),
+            spun: self.spun.wrapping_add(other.spun),
+            yielded: self.yielded.wrapping_add(other.yielded),
+            parked: self.parked.wrapping_add(other.parked),
+        }
+    }
 }
 
 impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
@@ -185,6 +210,35 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
                 RunMode::Once | RunMode::UntilDone => self.wait(),
             }
         }
+    }
+
+    /// Announces that this loop's thread is about to block outside the parker,
+    /// in a reactor that watches it (the `driver` crate's eventfd parker has a
+    /// file descriptor for that). Until the next [`run`](Runner::run), the
+    /// first notification, or a [`stop`](Loop::stop), calls the parker's
+    /// [`unpark`](Park::unpark), which makes that descriptor readable.
+    ///
+    /// Returns `false`, and announces nothing, when a notification or a stop is
+    /// already pending: run with [`RunMode::NoWait`] instead of blocking. After
+    /// `true`, block; on waking, for whatever reason, run with `NoWait`, which
+    /// also withdraws the announcement.
+    ///
+    /// ```
+    /// use rearm_core::{Action, Loop, RunMode, Runner, SpinPark};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = Runner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// assert!(runner.prepare_block()); // nothing pending: block in the reactor
+    /// lp.handle(0)?.notify(); // would make the reactor's descriptor readable
+    /// runner.run(RunMode::NoWait); // the reactor woke: run what is ready
+    /// lp.handle(0)?.notify();
+    /// assert!(!runner.prepare_block()); // pending: do not block, run first
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    pub fn prepare_block(&mut self) -> bool {
+        self.lp.ready.announce_park()
     }
 
     /// Takes the ready set once and runs the callbacks it names. Returns whether a

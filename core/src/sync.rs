@@ -27,3 +27,10 @@ pub(crate) type Count = u32;
 /// It is `core::sync::atomic::AtomicU32` in every normal build, so a parker can
 /// hand it straight to `futex(2)`; under `cfg(loom)` it is loom's model of it.
 pub type ParkWord = AtomicU32;
+
+#[cfg(all(feature = "std", loom))]
+pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
+/// The blocking primitives [`crate::ThreadPark`] sleeps on: std's, or loom's
+/// models of them, so the models see every lock, wait and notification.
+#[cfg(all(feature = "std", not(loom)))]
+pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};

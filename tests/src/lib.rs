@@ -1,7 +1,10 @@
 //! Support shared by rearm's cross-crate tests.
 //!
-//! Under `cfg(loom)` this is the model checker's parker; otherwise, helpers for
-//! the real-thread tests.
+//! Under `cfg(loom)`: the model checker's fault-injecting parker, and the
+//! runner of negative controls (broken models loom must reject). The
+//! real-thread tests need nothing shared from here.
 
 #[cfg(loom)]
 pub mod loom_park;
+#[cfg(loom)]
+pub mod negative_control;

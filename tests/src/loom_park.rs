@@ -12,7 +12,9 @@ use std::sync::atomic::Ordering;
 /// `spurious_returns` inject them.
 #[derive(Debug)]
 pub struct LoomPark {
-    lock: Mutex<()>,
+    /// Unparks not yet taken by [`LoomPark::block_until_unparked`]: an eventfd's
+    /// counter, for models of a reactor that watches the parker.
+    lock: Mutex<u64>,
     changed: Condvar,
     /// `park` returns this many times without sleeping before it behaves.
     spurious_returns: loom::sync::atomic::AtomicUsize,
@@ -39,11 +41,21 @@ impl LoomPark {
 
     fn with(returns: usize, no_recheck: bool) -> Self {
         LoomPark {
-            lock: Mutex::new(()),
+            lock: Mutex::new(0),
             changed: Condvar::new(),
             spurious_returns: loom::sync::atomic::AtomicUsize::new(returns),
             no_recheck,
         }
+    }
+
+    /// Blocks until `unpark` was called since the last return from here, and
+    /// takes those calls: what a reactor watching an eventfd parker does.
+    pub fn block_until_unparked(&self) {
+        let mut unparks = self.lock.lock().unwrap();
+        while *unparks == 0 {
+            unparks = self.changed.wait(unparks).unwrap();
+        }
+        *unparks = 0;
     }
 
     /// Wakes whoever sleeps here without any change of the word.
@@ -79,7 +91,8 @@ impl Park for LoomPark {
     }
 
     fn unpark(&self, _word: &ParkWord) {
-        let _guard = self.lock.lock().unwrap();
+        let mut unparks = self.lock.lock().unwrap();
+        *unparks += 1;
         self.changed.notify_all();
     }
 

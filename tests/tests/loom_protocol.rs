@@ -10,6 +10,7 @@ use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
 use rearm_core::{Action, Exit, Fault, Ledger, Loop, RunMode, Runner, SpinPolicy};
 use rearm_tests::loom_park::LoomPark;
+use rearm_tests::negative_control::expect_deadlock;
 
 fn runner<const CAP: usize>(lp: &Loop<LoomPark, CAP>) -> Runner<'_, '_, LoomPark, CAP> {
     Runner::new(lp)
@@ -304,34 +305,6 @@ fn d_spurious_wakeups_never_run_a_callback_without_a_notify() {
     });
 }
 
-/// Runs the `#[ignore]`d model `inner` of this test binary in a child process
-/// and requires loom to report a deadlock there. (In-process, loom's deadlock
-/// panic is followed by a panic while unwinding its threads, which aborts.)
-fn expect_deadlock(inner: &str) {
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = std::process::Command::new(exe)
-        .args([
-            "--ignored",
-            "--exact",
-            inner,
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("run the test binary");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "loom accepted the broken model {inner}"
-    );
-    assert!(
-        stderr.contains("deadlock"),
-        "{inner} failed, but not with a deadlock:\n{stderr}"
-    );
-}
-
 /// Negative control: the ping-pong of (a) with the park announced by a plain
 /// store instead of a compare-exchange. The store can overwrite a NOTIFIED
 /// that just landed; loom must find that interleaving and report the deadlock.
@@ -448,4 +421,48 @@ fn f_panicking_callback_loses_nothing_to_a_concurrent_notify() {
 #[test]
 fn f_panicking_bitmap_callback_loses_nothing_to_a_concurrent_notify() {
     loom::model(|| panicking_callback_beside_a_notifier::<42>(40, 41));
+}
+
+/// A loop watched by another reactor: the reactor's thread runs what is ready,
+/// announces the park with `prepare_block` and blocks on the parker's event
+/// (as on an eventfd in its epoll set) instead of in the parker. `announce:
+/// false` is the negative control: blocking unannounced loses the wake.
+fn reactor_beside_a_notifier(announce: bool) {
+    let lp = Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+    let mut cb = || Action::Disarm;
+    let mut r = runner(&lp);
+    r.arm(0, &mut cb).unwrap();
+    let notifier = {
+        let lp = lp.clone();
+        thread::spawn(move || lp.handle(0).unwrap().notify())
+    };
+    while r.run(RunMode::NoWait) != Exit::Done {
+        if !announce || r.prepare_block() {
+            lp.parker().block_until_unparked();
+        }
+    }
+    drop(r);
+    notifier.join().unwrap();
+    let ledger = lp.ledger(0).unwrap();
+    assert!(ledger.is_conserved() && ledger.delivered == 1, "{ledger}");
+}
+
+/// (g) A reactor that announces before it blocks is woken by the notification,
+/// or finds it pending and does not block.
+#[test]
+fn g_reactor_announcing_before_it_blocks_loses_no_wakeup() {
+    loom::model(|| reactor_beside_a_notifier(true));
+}
+
+/// Negative control: a reactor that blocks without announcing is never woken
+/// by a notification that came after its last run; loom must report it.
+#[test]
+fn negative_control_reactor_blocking_unannounced_is_caught() {
+    expect_deadlock("broken_reactor_blocking_unannounced");
+}
+
+#[test]
+#[ignore = "a deliberately broken reactor: negative_control_reactor_blocking_unannounced_is_caught runs it and expects failure"]
+fn broken_reactor_blocking_unannounced() {
+    loom::model(|| reactor_beside_a_notifier(false));
 }

@@ -9,8 +9,8 @@
 
 use driver::bench::{self, Config, Detail, Mode, RunReport};
 use driver::{Backend, BackendKind};
+use rearm_core::relax::Yield;
 use rearm_core::{Ledger, SpinPark};
-use spin::relax::Yield;
 use std::sync::Mutex;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());

@@ -1,8 +1,8 @@
 //! The core's spin parker: what it does with its relax strategy.
 #![cfg(not(loom))]
 
+use rearm_core::relax::RelaxStrategy;
 use rearm_core::{Park, ParkWord, SpinPark};
-use spin::relax::RelaxStrategy;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static STRATEGY_CALLS: AtomicU32 = AtomicU32::new(0);
@@ -16,7 +16,7 @@ impl RelaxStrategy for Counting {
 }
 
 /// Regression: `SpinPark::relax` called the relax strategy, so with
-/// `spin::relax::Yield` every spin step of the loop gave its CPU away; with
+/// `rearm_core::relax::Yield` every spin step of the loop gave its CPU away; with
 /// CPU-bound notifiers about (`async_pummel_4` on the spin backend) each wait
 /// then cost a whole scheduler time slice, about 400 callbacks a second.
 /// Spin steps must use the spin-loop hint; only yields and parking use `R`.

@@ -1,0 +1,180 @@
+//! A parker that sleeps wherever the standard library runs: a mutex and a
+//! condition variable beside the loop's park word.
+
+use crate::Park;
+use crate::sync::{AtomicCount, Condvar, Mutex, MutexGuard, Ordering, ParkWord};
+use std::sync::PoisonError;
+
+/// Sleeps on a [`Condvar`](std::sync::Condvar) while the loop's park word
+/// holds the announced value; any thread may wake it. Needs the `std` feature.
+///
+/// It works on every platform std supports (on Linux, macOS, Windows and the
+/// BSDs std's condition variable is itself futex-like), costs nothing while the
+/// loop does not sleep (notifiers call [`unpark`](Park::unpark) only when the
+/// loop announced a park), and gives the adaptive wait std's clock
+/// ([`now_ns`](Park::now_ns)) and `yield`. [`new`](ThreadPark::new) is a
+/// `const fn`, so a `static` loop can sleep on it.
+///
+/// It holds no thread identity: successive runners on different threads may
+/// drive its loop, and whichever one sleeps is the one woken.
+///
+/// ```
+/// use rearm_core::{Action, Loop, RunMode, Runner, ThreadPark};
+///
+/// static LOOP: Loop<ThreadPark, 4> = Loop::new(ThreadPark::new());
+///
+/// let mut seen = 0;
+/// let mut on_event = || { seen += 1; Action::Disarm };
+/// let mut runner = Runner::new(&LOOP)?;
+/// let slot = runner.add(&mut on_event)?;
+/// let notifier = std::thread::spawn(move || LOOP.handle(slot).unwrap().notify());
+/// runner.run(RunMode::UntilDone); // sleeps until the other thread notifies
+/// notifier.join().unwrap();
+/// drop(runner);
+/// assert_eq!(seen, 1);
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[derive(Debug)]
+pub struct ThreadPark {
+    /// Held while the sleeper looks at the word and, by `unpark`, between the
+    /// word's change and the notification: see `unpark`.
+    lock: Mutex<()>,
+    changed: Condvar,
+    sleeps: AtomicCount,
+    wakes: AtomicCount,
+    yields: AtomicCount,
+    /// What `now_ns` counts from: the first reading.
+    #[cfg(not(loom))]
+    epoch: std::sync::OnceLock<std::time::Instant>,
+    /// Under loom only, the negative control: wake without taking the lock.
+    #[cfg(loom)]
+    unlocked_wake: bool,
+}
+
+impl ThreadPark {
+    /// A parker with nobody asleep on it.
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        ThreadPark {
+            lock: Mutex::new(()),
+            changed: Condvar::new(),
+            sleeps: AtomicCount::new(0),
+            wakes: AtomicCount::new(0),
+            yields: AtomicCount::new(0),
+            epoch: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A parker with nobody asleep on it.
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        ThreadPark {
+            lock: Mutex::new(()),
+            changed: Condvar::new(),
+            sleeps: AtomicCount::new(0),
+            wakes: AtomicCount::new(0),
+            yields: AtomicCount::new(0),
+            unlocked_wake: false,
+        }
+    }
+
+    /// A parker whose `unpark` notifies without taking the lock, so a wake can
+    /// fall between the sleeper's look at the word and its sleep and be lost:
+    /// the loom models' negative control. Exists only under `cfg(loom)`.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn with_unlocked_wake() -> Self {
+        ThreadPark {
+            unlocked_wake: true,
+            ..Self::new()
+        }
+    }
+
+    /// Times the loop's thread went to sleep (waited on the condition
+    /// variable; a spurious return that found the word unchanged sleeps again
+    /// and counts again).
+    pub fn sleeps(&self) -> u64 {
+        // Relaxed: a statistic, read at quiescent points.
+        read(&self.sleeps)
+    }
+
+    /// Times a notifier woke the loop's thread (it had announced a park).
+    pub fn wakes(&self) -> u64 {
+        read(&self.wakes)
+    }
+
+    /// Times the loop's thread yielded its CPU while waiting.
+    pub fn yields(&self) -> u64 {
+        read(&self.yields)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        // Poisoning cannot carry a broken invariant here: the lock guards no
+        // data (the word is atomic), and no user code runs while it is held.
+        self.lock.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Default for ThreadPark {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn read(counter: &AtomicCount) -> u64 {
+    #[allow(clippy::useless_conversion)]
+    u64::from(counter.load(Ordering::Relaxed))
+}
+
+impl Park for ThreadPark {
+    fn park(&self, word: &ParkWord, expected: u32) {
+        let mut guard = self.lock();
+        // The word is read under the lock that `unpark` takes after the word
+        // changed, so no change can fall between this look and the sleep.
+        // Relaxed would do for that (the lock orders it); Acquire keeps the
+        // parker correct on its own, whatever the caller does after it returns.
+        while word.load(Ordering::Acquire) == expected {
+            // Relaxed: a statistic (see `sleeps`).
+            self.sleeps.fetch_add(1, Ordering::Relaxed);
+            guard = self
+                .changed
+                .wait(guard)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn unpark(&self, _word: &ParkWord) {
+        self.wakes.fetch_add(1, Ordering::Relaxed);
+        // The word changed before this call. Taking the lock (and letting it go)
+        // orders that change after the sleeper's look at the word, or the look
+        // after the change: either the sleeper saw the change and does not
+        // sleep, or it was already waiting when the lock came free, and the
+        // notification below wakes it. Notifying after the unlock spares the
+        // woken thread from blocking on a lock still held here.
+        #[cfg(loom)]
+        let skip_lock = self.unlocked_wake;
+        #[cfg(not(loom))]
+        let skip_lock = false;
+        if !skip_lock {
+            drop(self.lock());
+        }
+        // One runner at a time drives a loop, so at most one thread sleeps here.
+        self.changed.notify_one();
+    }
+
+    fn yield_now(&self) {
+        self.yields.fetch_add(1, Ordering::Relaxed);
+        #[cfg(not(loom))]
+        std::thread::yield_now();
+        #[cfg(loom)]
+        loom::thread::yield_now();
+    }
+
+    #[cfg(not(loom))]
+    fn now_ns(&self) -> Option<u64> {
+        let epoch = *self.epoch.get_or_init(std::time::Instant::now);
+        // u64 nanoseconds last 584 years from the first reading.
+        Some(u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX))
+    }
+}

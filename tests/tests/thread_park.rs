@@ -1,0 +1,82 @@
+//! `ThreadPark` on real threads: a `static` loop served by several notifier
+//! threads sleeps between their notifications and loses none; successive
+//! runners on different threads are each woken. (The loom models in
+//! `loom_thread_park.rs` check the same protocol under every interleaving.)
+
+use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPolicy, ThreadPark};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+const SENDERS: usize = 3;
+static SERVED: Loop<ThreadPark, SENDERS> = Loop::new(ThreadPark::new());
+
+#[test]
+fn static_thread_park_loop_sleeps_between_three_senders_and_loses_nothing() {
+    const EACH: u32 = 40;
+    let loop_thread = std::thread::spawn(|| {
+        let calls = AtomicU32::new(0);
+        let count = || {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Action::Rearm
+        };
+        let (mut a, mut b, mut c) = (count, count, count);
+        let mut runner = Runner::new(&SERVED).unwrap();
+        for callback in [&mut a as _, &mut b as _, &mut c as _] {
+            runner.add(callback).unwrap();
+        }
+        let exit = runner.run(RunMode::UntilDone);
+        runner.run(RunMode::NoWait); // whatever landed with the stop
+        (exit, runner.wait_stats().parked)
+    });
+    std::thread::scope(|s| {
+        for slot in 0..SENDERS {
+            s.spawn(move || {
+                for _ in 0..EACH {
+                    std::thread::sleep(Duration::from_micros(500));
+                    SERVED.handle(slot).unwrap().notify();
+                }
+            });
+        }
+    });
+    SERVED.stop();
+    let (exit, parked) = loop_thread.join().unwrap();
+    assert_eq!(exit, Exit::Stopped);
+    for slot in 0..SENDERS {
+        let ledger = SERVED.ledger(slot).unwrap();
+        assert_eq!(ledger.notified, u64::from(EACH));
+        assert!(ledger.is_conserved() && ledger.pending == 0, "{ledger}");
+        assert!(ledger.delivered >= 1, "{ledger}");
+    }
+    // Notifications half a millisecond apart outlast any spin budget: the
+    // loop must have slept, and every sleep was ended by a wake or a stop.
+    assert!(parked > 0 && SERVED.parker().sleeps() > 0);
+    assert!(SERVED.parker().wakes() > 0);
+}
+
+#[test]
+fn thread_park_wakes_successive_runners_on_different_threads() {
+    let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+    for round in 1..=3u64 {
+        std::thread::scope(|s| {
+            let runner_thread = s.spawn(|| {
+                let mut once = || Action::Disarm;
+                let mut r = Runner::new(&lp)
+                    .unwrap()
+                    .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+                r.arm(0, &mut once).unwrap();
+                r.run(RunMode::UntilDone)
+            });
+            // Notify only once the new runner armed the slot (earlier, the
+            // notification would find it dead and be dropped), and late
+            // enough that it has most likely gone to sleep.
+            while lp.state(0) != Ok(rearm_core::State::Active) {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(Duration::from_millis(2));
+            lp.handle(0).unwrap().notify();
+            assert_eq!(runner_thread.join().unwrap(), Exit::Done);
+        });
+        assert_eq!(lp.ledger(0).unwrap().delivered, round);
+    }
+    assert!(lp.parker().sleeps() >= 1);
+}
