@@ -1,8 +1,8 @@
 //! The parkers a benchmark can run on, under one trait.
 
 use crate::sys::{EventfdPark, FutexPark, SyscallCounter};
-use rearm_core::{Park, SpinPark};
-use spin::relax::RelaxStrategy;
+use rearm_core::relax::RelaxStrategy;
+use rearm_core::{Park, SpinPark, ThreadPark};
 use std::fmt;
 use std::io;
 
@@ -71,7 +71,7 @@ impl std::iter::Sum for Syscalls {
 /// `sched_yield` calls made through [`CountedYield`], by every parker.
 static SPIN_YIELDS: SyscallCounter = SyscallCounter::new();
 
-/// `spin::relax::Yield`, counted: the relax strategy of the driver's spin
+/// `rearm_core::relax::Yield`, counted: the relax strategy of the driver's spin
 /// backend.
 #[derive(Debug)]
 pub struct CountedYield;
@@ -113,6 +113,24 @@ impl Backend for EventfdPark {
     }
 }
 
+/// The core's portable sleeping parker (mutex and condition variable): the
+/// `thread` backend. Its sleeps, wakes and yields are counted as syscalls,
+/// though a condition variable may skip the kernel when it need not sleep.
+impl Backend for ThreadPark {
+    const KIND: BackendKind = BackendKind::Thread;
+
+    fn open() -> io::Result<Self> {
+        Ok(ThreadPark::new())
+    }
+
+    fn syscalls(&self) -> Syscalls {
+        Syscalls {
+            sleep_wake: self.sleeps() + self.wakes(),
+            yields: self.yields(),
+        }
+    }
+}
+
 /// The core's spin parker with the driver's counted yield: the `spin` backend.
 impl Backend for SpinPark<CountedYield> {
     const KIND: BackendKind = BackendKind::Spin;
@@ -135,7 +153,7 @@ impl Backend for SpinPark<CountedYield> {
 
 /// The core's spin parker with std's yield, uncounted (for tests that want
 /// the parker exactly as the core and `spin` ship it).
-impl Backend for SpinPark<spin::relax::Yield> {
+impl Backend for SpinPark<rearm_core::relax::Yield> {
     const KIND: BackendKind = BackendKind::Spin;
 
     fn open() -> io::Result<Self> {
@@ -158,11 +176,18 @@ pub enum BackendKind {
     /// ([`SpinBackend`](crate::bench::SpinBackend)): no sleep, and no syscall
     /// but `sched_yield`.
     Spin,
+    /// The core's portable [`ThreadPark`] (std's mutex and condition variable).
+    Thread,
 }
 
 impl BackendKind {
     /// Every backend, in report order.
-    pub const ALL: [BackendKind; 3] = [BackendKind::Futex, BackendKind::Eventfd, BackendKind::Spin];
+    pub const ALL: [BackendKind; 4] = [
+        BackendKind::Futex,
+        BackendKind::Eventfd,
+        BackendKind::Spin,
+        BackendKind::Thread,
+    ];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -170,6 +195,7 @@ impl BackendKind {
             BackendKind::Futex => "futex",
             BackendKind::Eventfd => "eventfd",
             BackendKind::Spin => "spin",
+            BackendKind::Thread => "thread",
         }
     }
 

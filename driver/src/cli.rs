@@ -43,7 +43,8 @@ struct Args {
     #[arg(long, value_parser = parse_pings)]
     pings: Option<u64>,
 
-    /// Parker: futex, eventfd, spin, or all of them.
+    /// Parker: futex, eventfd, spin, thread (the core's portable ThreadPark),
+    /// or all of them.
     #[arg(long, value_enum, default_value_t = BackendChoice::Futex)]
     backend: BackendChoice,
 
@@ -115,6 +116,7 @@ enum BackendChoice {
     Futex,
     Eventfd,
     Spin,
+    Thread,
     All,
 }
 
@@ -242,6 +244,7 @@ where
         BackendChoice::Futex => vec![BackendKind::Futex],
         BackendChoice::Eventfd => vec![BackendKind::Eventfd],
         BackendChoice::Spin => vec![BackendKind::Spin],
+        BackendChoice::Thread => vec![BackendKind::Thread],
         BackendChoice::All => BackendKind::ALL.to_vec(),
     };
     let conflict = |what: &str| {

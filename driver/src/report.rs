@@ -108,12 +108,7 @@ fn waits_line(who: &str, w: WaitStats) -> String {
 fn worker_waits(contexts: &[crate::bench::ContextReport]) -> WaitStats {
     contexts
         .iter()
-        .fold(WaitStats::default(), |sum, c| WaitStats {
-            waits: sum.waits + c.worker_waits.waits,
-            spun: sum.spun + c.worker_waits.spun,
-            yielded: sum.yielded + c.worker_waits.yielded,
-            parked: sum.parked + c.worker_waits.parked,
-        })
+        .fold(WaitStats::default(), |sum, c| sum + c.worker_waits)
 }
 
 /// The ledgers of all contexts summed, per direction.

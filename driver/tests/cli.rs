@@ -173,7 +173,7 @@ fn json_output_is_one_parseable_object_per_run() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect();
-    assert_eq!(runs.len(), 3 * 2 * 2);
+    assert_eq!(runs.len(), driver::BackendKind::ALL.len() * 2 * 2);
     for run in &runs {
         for key in [
             "backend",

@@ -20,7 +20,7 @@ fn signal(pid: u32, sig: libc::c_int) {
 
 #[test]
 fn frozen_and_resumed_runs_keep_the_invariant() {
-    for backend in ["futex", "eventfd", "spin"] {
+    for backend in ["futex", "eventfd", "spin", "thread"] {
         let mut child = driver()
             .args([
                 "--backend",
@@ -80,8 +80,17 @@ fn all_threads_on_one_cpu_keep_the_invariant() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(stdout.matches("ledger ok").count(), 9, "{stdout}");
+    let backends = driver::BackendKind::ALL.len();
+    assert_eq!(
+        stdout.matches("ledger ok").count(),
+        3 * backends,
+        "{stdout}"
+    );
     for label in ["async1:", "async2:", "async4:"] {
-        assert_eq!(stdout.matches(label).count(), 3, "{label} in {stdout}");
+        assert_eq!(
+            stdout.matches(label).count(),
+            backends,
+            "{label} in {stdout}"
+        );
     }
 }

@@ -16,7 +16,7 @@ use crate::backend::{Backend, BackendKind, Syscalls};
 use crate::cpu::CpuUse;
 use crate::fault::FaultyPark;
 use crate::sys::{EventfdPark, FutexPark};
-use rearm_core::{SpinPark, SpinPolicy, WaitStats};
+use rearm_core::{SpinPark, SpinPolicy, ThreadPark, WaitStats};
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -307,9 +307,11 @@ pub fn run(backend: BackendKind, mode: Mode, config: &Config) -> Result<RunRepor
         (BackendKind::Futex, false) => run_on::<FutexPark>(mode, config),
         (BackendKind::Eventfd, false) => run_on::<EventfdPark>(mode, config),
         (BackendKind::Spin, false) => run_on::<SpinBackend>(mode, config),
+        (BackendKind::Thread, false) => run_on::<ThreadPark>(mode, config),
         (BackendKind::Futex, true) => run_on::<FaultyPark<FutexPark>>(mode, config),
         (BackendKind::Eventfd, true) => run_on::<FaultyPark<EventfdPark>>(mode, config),
         (BackendKind::Spin, true) => run_on::<FaultyPark<SpinBackend>>(mode, config),
+        (BackendKind::Thread, true) => run_on::<FaultyPark<ThreadPark>>(mode, config),
     }
 }
 
@@ -334,6 +336,7 @@ pub fn wake_cost_on(
         BackendKind::Futex => wake_cost::run::<FutexPark>(asyncs, rounds)?,
         BackendKind::Eventfd => wake_cost::run::<EventfdPark>(asyncs, rounds)?,
         BackendKind::Spin => wake_cost::run::<SpinBackend>(asyncs, rounds)?,
+        BackendKind::Thread => wake_cost::run::<ThreadPark>(asyncs, rounds)?,
     };
     cost.ok_or_else(|| {
         BenchError::Config(format!(
@@ -353,6 +356,7 @@ pub fn idle_on(
         BackendKind::Futex => idle::run::<FutexPark>(spin, settle, window)?,
         BackendKind::Eventfd => idle::run::<EventfdPark>(spin, settle, window)?,
         BackendKind::Spin => idle::run::<SpinBackend>(spin, settle, window)?,
+        BackendKind::Thread => idle::run::<ThreadPark>(spin, settle, window)?,
     })
 }
 

@@ -16,8 +16,10 @@ use std::sync::atomic::Ordering;
 /// (`EAGAIN`: it already holds the maximum, 2⁶⁴−2) is not an error and loses no
 /// wake: a full counter is readable, so the loop wakes anyway.
 ///
-/// The eventfd is exposed through [`AsFd`]: a reactor that sees it readable
-/// can run the loop with `RunMode::NoWait`.
+/// The eventfd is exposed through [`AsFd`], so another reactor (mio, tokio,
+/// raw epoll) can watch the loop beside its own sources: its thread calls
+/// `Runner::prepare_block` before it blocks and, once the fd is readable,
+/// [`drain`](EventfdPark::drain)s it and runs the loop with `RunMode::NoWait`.
 #[derive(Debug)]
 pub struct EventfdPark {
     event: OwnedFd,
@@ -88,7 +90,10 @@ impl EventfdPark {
         self.yields.get()
     }
 
-    fn drain(&self) {
+    /// Empties the counter. A reactor that watches the fd (see
+    /// `Runner::prepare_block`) calls this when it finds the fd readable,
+    /// before it runs the loop; `park` does it itself.
+    pub fn drain(&self) {
         self.reads.bump();
         let mut buf = [0u8; 8];
         // EAGAIN: another wake already drained it. Nothing else can fail on an

@@ -59,7 +59,7 @@ impl BusyClock {
     /// quota, as `std::thread::available_parallelism` sees them).
     pub fn new() -> Self {
         BusyClock {
-            cpus: crate::machine::usable_cpus().max(1) as u64,
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()) as u64,
         }
     }
 
