@@ -8,13 +8,19 @@ use loom::thread;
 use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPolicy, ThreadPark};
 use rearm_tests::negative_control::expect_deadlock;
 
+/// The runner of `lp`, parking as soon as nothing is ready, so that every wait
+/// goes through the parker.
+fn parking_runner<'c>(lp: &Loop<ThreadPark, 1>) -> Runner<'_, 'c, ThreadPark, 1> {
+    Runner::new(lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy::PARK_AT_ONCE)
+}
+
 /// One notification from another thread, against a loop that parks at once.
 fn notified_once(parker: ThreadPark) {
     let lp = Arc::new(Loop::<ThreadPark, 1>::new(parker));
     let mut cb = || Action::Disarm;
-    let mut r = Runner::new(&*lp)
-        .unwrap()
-        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+    let mut r = parking_runner(&lp);
     r.arm(0, &mut cb).unwrap();
     let notifier = {
         let lp = lp.clone();
@@ -43,9 +49,7 @@ fn thread_park_wakes_successive_runners_on_different_threads() {
     /// the slot dead and be dropped).
     fn wait_for_one(lp: &Arc<Loop<ThreadPark, 1>>) {
         let mut cb = || Action::Disarm;
-        let mut r = Runner::new(&**lp)
-            .unwrap()
-            .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+        let mut r = parking_runner(lp);
         r.arm(0, &mut cb).unwrap();
         let notifier = {
             let lp = lp.clone();
