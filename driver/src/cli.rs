@@ -7,15 +7,19 @@ use crate::compare::{self, Contender};
 use crate::peers::Peer;
 use crate::plot::{self, Bar};
 use crate::{machine, report};
-use clap::{Parser, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use rearm_core::{DIRECT_SLOTS, MAX_CAPACITY, SpinPolicy};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Longest stall timeout accepted, in seconds (a day).
 const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+/// Shortest stall timeout accepted, in seconds: a tiny positive number would
+/// round to a zero Duration, which no run can honour.
+const MIN_TIMEOUT_SECS: f64 = 0.001;
 /// Most repeats of each configuration.
 const MAX_REPEAT: u32 = 1000;
 /// Pings per run when none are given: libuv's million, or for `--peers` a
@@ -75,20 +79,22 @@ struct Args {
 
     /// Runs of each configuration (rounds, with --peers); the summary gives
     /// median, min and max.
-    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_REPEAT as i64))]
+    #[arg(long, default_value = "1", value_parser = parse_repeat)]
     repeat: u32,
 
     /// Print one JSON object per run (one per line) instead of text.
     #[arg(long)]
     json: bool,
 
-    /// Also draw the rates as a bar chart into this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw the rates as a bar chart into this SVG file (its directory
+    /// must exist).
+    #[arg(long, value_name = "FILE.svg", value_parser = parse_plot)]
     plot: Option<PathBuf>,
 
-    /// Seconds without progress after which a run is stopped and reported.
-    #[arg(long, default_value = "30", value_parser = parse_timeout)]
-    timeout: f64,
+    /// Time without progress after which a run is stopped and reported (30,
+    /// 30s, 500ms, 2m; 1 ms to a day).
+    #[arg(long, value_name = "DURATION", default_value = "30", value_parser = parse_timeout, allow_negative_numbers = true)]
+    timeout: Duration,
 
     /// Spin steps a waiting loop may take before it yields (the adaptive
     /// budget's ceiling; 0 never spins).
@@ -107,7 +113,7 @@ struct Args {
     /// Soak: cycle through every backend, thread count and benchmark, with and
     /// without faults, for this long (600, 600s, 10m, 1h); report runs, pings
     /// and violations.
-    #[arg(long, value_name = "DURATION", value_parser = crate::soak::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::soak::parse_duration, allow_negative_numbers = true)]
     soak: Option<Duration>,
 }
 
@@ -172,19 +178,109 @@ fn parse_pings(s: &str) -> Result<u64, String> {
     Ok(n)
 }
 
-fn parse_timeout(s: &str) -> Result<f64, String> {
-    let secs: f64 = s
+/// Seconds in a duration as `--timeout` and `--soak` take it: a number with
+/// an optional unit, `ms`, `s` (the default), `m` or `h` ("90", "1.5m").
+/// Negative numbers parse, so that the range check can say what is allowed.
+pub fn parse_seconds(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let split = t
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && c == '-')))
+        .map_or(t.len(), |(i, _)| i);
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (say 90, 90s, 500ms, 10m or 1h)"))?;
+    let scale = match unit {
+        "" | "s" => 1.0,
+        "ms" => 1e-3,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (use ms, s, m or h)")),
+    };
+    Ok(value * scale)
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs = parse_seconds(s)?;
+    if !(MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&secs) {
+        return Err(format!("'{s}': must be at least 1 ms and at most a day"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_repeat(s: &str) -> Result<u32, String> {
+    let n: u32 = s
         .trim()
         .parse()
-        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
-    // At least a millisecond: a tiny positive number would round to a zero
-    // Duration, which no run can honour.
-    if !(0.001..=MAX_TIMEOUT_SECS).contains(&secs) {
-        return Err(format!(
-            "{s} seconds: must be at least 0.001 and at most {MAX_TIMEOUT_SECS}"
-        ));
+        .map_err(|_| format!("'{s}' is not a whole number between 1 and {MAX_REPEAT}"))?;
+    if n == 0 || n > MAX_REPEAT {
+        return Err(format!("{n} repeats: must be between 1 and {MAX_REPEAT}"));
     }
-    Ok(secs)
+    Ok(n)
+}
+
+/// A plot path is checked before any thread starts: an SVG file in a
+/// directory that exists.
+fn parse_plot(s: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(s);
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    {
+        return Err(format!("'{s}': the plot is drawn as SVG; name a .svg file"));
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(format!("'{s}': no directory {}", dir.display()));
+    }
+    Ok(path)
+}
+
+/// Every flag, by clap id and as typed, in the order `--help` lists them.
+const FLAGS: [(&str, &str); 14] = [
+    ("threads", "--threads"),
+    ("pings", "--pings"),
+    ("backend", "--backend"),
+    ("mode", "--mode"),
+    ("peers", "--peers"),
+    ("asyncs", "--asyncs"),
+    ("repeat", "--repeat"),
+    ("json", "--json"),
+    ("plot", "--plot"),
+    ("timeout", "--timeout"),
+    ("max_spins", "--max-spins"),
+    ("yields", "--yields"),
+    ("inject_faults", "--inject-faults"),
+    ("soak", "--soak"),
+];
+
+/// Refuses the flags in `given` that `what` would ignore (not in `uses`),
+/// saying `why` it has no use for them.
+fn refuse_unused(what: &str, why: &str, given: &[&str], uses: &[&str]) -> Result<(), clap::Error> {
+    let unused: Vec<&str> = given
+        .iter()
+        .copied()
+        .filter(|flag| !uses.contains(flag))
+        .collect();
+    if unused.is_empty() {
+        return Ok(());
+    }
+    Err(conflict(&format!(
+        "{what} does not use {} ({why}): leave {} out",
+        unused.join(", "),
+        if unused.len() == 1 { "it" } else { "them" }
+    )))
+}
+
+fn conflict(what: &str) -> clap::Error {
+    clap::Error::raw(
+        clap::error::ErrorKind::ArgumentConflict,
+        format!("{what}\n"),
+    )
 }
 
 /// What to do.
@@ -239,7 +335,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = Args::try_parse_from(args)?;
+    let matches = Args::command().try_get_matches_from(args)?;
+    let args = Args::from_arg_matches(&matches)?;
+    // The flags typed on the command line (not those left at their defaults).
+    let given: Vec<&str> = FLAGS
+        .iter()
+        .filter(|(id, _)| matches.value_source(id) == Some(ValueSource::CommandLine))
+        .map(|&(_, flag)| flag)
+        .collect();
     let backends: Vec<BackendKind> = match args.backend {
         BackendChoice::Futex => vec![BackendKind::Futex],
         BackendChoice::Eventfd => vec![BackendKind::Eventfd],
@@ -247,15 +350,9 @@ where
         BackendChoice::Thread => vec![BackendKind::Thread],
         BackendChoice::All => BackendKind::ALL.to_vec(),
     };
-    let conflict = |what: &str| {
-        clap::Error::raw(
-            clap::error::ErrorKind::ArgumentConflict,
-            format!("{what}\n"),
-        )
-    };
     let config = |threads: usize, pings: u64| {
         let mut config = Config::new(threads, pings);
-        config.timeout = Duration::from_secs_f64(args.timeout);
+        config.timeout = args.timeout;
         config.hard_exit_after = Some(Duration::from_secs(5));
         config.inject_faults = args.inject_faults;
         let default = SpinPolicy::default();
@@ -266,12 +363,13 @@ where
         config
     };
     let action = if let Some(duration) = args.soak {
-        if args.peers.is_some() || args.json || args.plot.is_some() {
-            return Err(conflict(
-                "--soak runs on its own: it cannot take --peers, --json or --plot",
-            ));
-        }
-        Action::Soak(duration, Duration::from_secs_f64(args.timeout))
+        refuse_unused(
+            "--soak",
+            "it cycles through every backend, benchmark and thread count itself",
+            &given,
+            &["--soak", "--timeout"],
+        )?;
+        Action::Soak(duration, args.timeout)
     } else if let Some(chosen) = &args.peers {
         if args.mode != ModeChoice::Pingpong {
             return Err(conflict(
@@ -281,6 +379,29 @@ where
         if args.json {
             return Err(conflict("--peers prints a table: it cannot take --json"));
         }
+        if args.backend == BackendChoice::All {
+            return Err(conflict(
+                "--peers runs rearm on one backend: name it (futex, eventfd, spin or thread), not all",
+            ));
+        }
+        refuse_unused(
+            "--peers",
+            "asyncs are for --mode wake",
+            &given,
+            &[
+                "--peers",
+                "--threads",
+                "--pings",
+                "--backend",
+                "--mode",
+                "--repeat",
+                "--plot",
+                "--timeout",
+                "--max-spins",
+                "--yields",
+                "--inject-faults",
+            ],
+        )?;
         // Each peer once, in report order; none named means all of them.
         let peers: Vec<Peer> = Peer::ALL
             .iter()
@@ -297,11 +418,29 @@ where
     } else {
         match args.mode {
             ModeChoice::Pingpong | ModeChoice::Pummel => {
-                let mode = if args.mode == ModeChoice::Pingpong {
-                    Mode::PingPong
+                let (mode, name) = if args.mode == ModeChoice::Pingpong {
+                    (Mode::PingPong, "--mode pingpong")
                 } else {
-                    Mode::Pummel
+                    (Mode::Pummel, "--mode pummel")
                 };
+                refuse_unused(
+                    name,
+                    "asyncs are for --mode wake",
+                    &given,
+                    &[
+                        "--threads",
+                        "--pings",
+                        "--backend",
+                        "--mode",
+                        "--repeat",
+                        "--json",
+                        "--plot",
+                        "--timeout",
+                        "--max-spins",
+                        "--yields",
+                        "--inject-faults",
+                    ],
+                )?;
                 let pings = args.pings.unwrap_or(DEFAULT_PINGS);
                 let mut runs = Vec::new();
                 for &backend in &backends {
@@ -311,12 +450,36 @@ where
                 }
                 Action::Runs(runs)
             }
-            ModeChoice::Wake => Action::Wake {
-                backends,
-                asyncs: args.asyncs.clone(),
-                rounds: args.pings.unwrap_or(DEFAULT_WAKE_ROUNDS),
-            },
-            ModeChoice::Idle => Action::Idle(backends),
+            ModeChoice::Wake => {
+                refuse_unused(
+                    "--mode wake",
+                    "it times notify and callback on one thread that parks at once",
+                    &given,
+                    &[
+                        "--mode",
+                        "--backend",
+                        "--asyncs",
+                        "--pings",
+                        "--repeat",
+                        "--json",
+                        "--plot",
+                    ],
+                )?;
+                Action::Wake {
+                    backends,
+                    asyncs: args.asyncs.clone(),
+                    rounds: args.pings.unwrap_or(DEFAULT_WAKE_ROUNDS),
+                }
+            }
+            ModeChoice::Idle => {
+                refuse_unused(
+                    "--mode idle",
+                    "it times one loop with nothing to do, with the default wait",
+                    &given,
+                    &["--mode", "--backend", "--repeat", "--json"],
+                )?;
+                Action::Idle(backends)
+            }
         }
     };
     Ok(Plan {
@@ -354,7 +517,13 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Action::Soak(duration, timeout) => execute_soak(*duration, *timeout, out),
     };
     match result {
-        Ok(()) => 0,
+        Ok(()) => {
+            // Not on stdout: with --json that is JSON Lines and nothing else.
+            if let Some(path) = &plan.plot {
+                let _ = writeln!(err, "plot written to {}", path.display());
+            }
+            0
+        }
         Err(message) => {
             let _ = writeln!(err, "error: {message}");
             EXIT_FAILED
@@ -370,18 +539,16 @@ fn caption() -> String {
     )
 }
 
-fn draw(
-    plan: &Plan,
-    title: &str,
-    y_label: &str,
-    bars: &[Bar],
-    out: &mut dyn Write,
-) -> Result<(), String> {
-    if let Some(path) = &plan.plot {
-        plot::bar_chart(path, title, y_label, &caption(), bars)?;
-        let _ = writeln!(out, "plot written to {}", path.display());
+fn draw(plan: &Plan, title: &str, y_label: &str, bars: &[Bar]) -> Result<(), String> {
+    match &plan.plot {
+        Some(path) => plot::bar_chart(path, title, y_label, &caption(), bars),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// "1 run", "5 runs".
+fn runs(n: usize) -> String {
+    format!("{n} run{}", if n == 1 { "" } else { "s" })
 }
 
 fn execute_runs(
@@ -444,7 +611,6 @@ fn execute_runs(
         "rearm: rate per backend (median)",
         "per second",
         &bars,
-        out,
     )
 }
 
@@ -494,7 +660,6 @@ fn execute_peers(
         "asyncN ping-pong: rearm and peers (median of alternating runs)",
         "pings per second per context",
         &bars,
-        out,
     )
 }
 
@@ -519,8 +684,8 @@ fn wake_floor(plan: &Plan, rounds: u64, out: &mut dyn Write) {
     if !plan.json {
         let _ = writeln!(
             out,
-            "floor: one uncontended read-modify-write {median:.1} ns (min {min:.1}, max {max:.1}, {} runs); a notify+callback takes {RMWS_DIRECT} ({:.1} ns) for slots below {DIRECT_SLOTS}, {RMWS_GROUP} ({:.1} ns) for the others: {:.2}x",
-            costs.len(),
+            "floor: one uncontended read-modify-write {median:.1} ns (min {min:.1}, max {max:.1}, {}); a notify+callback takes {RMWS_DIRECT} ({:.1} ns) for slots below {DIRECT_SLOTS}, {RMWS_GROUP} ({:.1} ns) for the others: {:.2}x",
+            runs(costs.len()),
             median * f64::from(RMWS_DIRECT),
             median * f64::from(RMWS_GROUP),
             f64::from(RMWS_GROUP) / f64::from(RMWS_DIRECT),
@@ -558,8 +723,8 @@ fn execute_wake(
             if !plan.json {
                 let _ = writeln!(
                     out,
-                    "wake {backend}: {h:>4} asyncs armed: {median:.1} ns per notify+callback (min {min:.1}, max {max:.1}, {} runs), {:.2}x the first",
-                    costs.len(),
+                    "wake {backend}: {h:>4} asyncs armed: {median:.1} ns per notify+callback (min {min:.1}, max {max:.1}, {}), {:.2}x the first",
+                    runs(costs.len()),
                     median / base
                 );
             }
@@ -576,7 +741,6 @@ fn execute_wake(
         "rearm: ns per notify + callback vs armed asyncs",
         "nanoseconds",
         &bars,
-        out,
     )
 }
 

@@ -149,20 +149,31 @@ fn run_rearm(backend: BackendKind, config: &Config, row: &mut Row) -> Result<f64
 /// The comparison as a table: median, min and max rate per contender, the
 /// median of rearm ÷ peer over its pairs, and CPU per ping.
 pub fn table(rows: &[Row]) -> String {
-    let mut out = format!(
-        "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>14} {:>8}\n",
-        "bench", "contender", "runs", "median/s", "min/s", "max/s", "rearm ÷ peer", "cpu µs"
-    );
-    for row in rows {
-        let (median, min, max) = spread(&row.rates).unwrap_or((0.0, 0.0, 0.0));
-        let ratio = match spread(&row.rearm_over_peer) {
+    let ratios: Vec<String> = rows
+        .iter()
+        .map(|row| match spread(&row.rearm_over_peer) {
             Some((m, lo, hi)) => format!("{m:.2} ({lo:.2}-{hi:.2})"),
             None => "-".into(),
-        };
+        })
+        .collect();
+    // As wide as its widest value, so no cell pushes the columns after it.
+    const RATIO: &str = "rearm ÷ peer";
+    let ratio_width = ratios
+        .iter()
+        .map(|r| r.chars().count())
+        .chain([RATIO.chars().count()])
+        .max()
+        .unwrap_or_default();
+    let mut out = format!(
+        "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>ratio_width$} {:>8}\n",
+        "bench", "contender", "runs", "median/s", "min/s", "max/s", RATIO, "cpu µs"
+    );
+    for (row, ratio) in rows.iter().zip(&ratios) {
+        let (median, min, max) = spread(&row.rates).unwrap_or((0.0, 0.0, 0.0));
         let cpu = spread(&row.cpu_us).map_or(0.0, |s| s.0);
         let _ = writeln!(
             out,
-            "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>14} {:>8.2}",
+            "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>ratio_width$} {:>8.2}",
             format!("async{}", row.threads),
             row.contender.to_string(),
             row.rates.len(),

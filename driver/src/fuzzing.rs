@@ -17,6 +17,12 @@ pub fn cli_args(data: &[u8]) {
         return;
     };
     assert!(plan.repeat >= 1, "accepted --repeat {}", plan.repeat);
+    if let Some(path) = &plan.plot {
+        let svg = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+        assert!(svg, "accepted --plot {}", path.display());
+    }
     let check = |config: &crate::bench::Config| {
         assert!((1..=MAX_THREADS).contains(&config.threads), "{config:?}");
         assert!((1..=MAX_PINGS).contains(&config.pings), "{config:?}");

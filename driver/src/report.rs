@@ -68,8 +68,10 @@ pub fn details(report: &RunReport) -> String {
             let (to_main, to_worker) = ledgers(contexts);
             let _ = write!(
                 out,
-                "\n  {}\n  ledger ok: worker->main {to_main}\n             main->worker {to_worker}",
+                "\n  {}\n  ledger ok: worker->main {}\n             main->worker {}",
                 waits_line("worker loops", worker_waits(contexts)),
+                ledger_line(&to_main),
+                ledger_line(&to_worker),
             );
         }
         Detail::Pummel(p) => {
@@ -78,11 +80,24 @@ pub fn details(report: &RunReport) -> String {
                 "\n  coalesced {:.1}% of {} notifications\n  ledger ok: {}",
                 100.0 * p.coalescing_ratio(),
                 thousands(p.ledger.notified),
-                p.ledger
+                ledger_line(&p.ledger)
             );
         }
     }
     out
+}
+
+/// A ledger as the reports print it: "notified 1,000,001 = delivered
+/// 1,000,000 + coalesced 0 + dropped 1 + pending 0".
+pub fn ledger_line(l: &Ledger) -> String {
+    format!(
+        "notified {} = delivered {} + coalesced {} + dropped {} + pending {}",
+        thousands(l.notified),
+        thousands(l.delivered),
+        thousands(l.coalesced),
+        thousands(l.dropped),
+        thousands(l.pending)
+    )
 }
 
 /// How `who`'s waits ended, as shares: "main loop waited 1,000 times: spun

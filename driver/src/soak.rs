@@ -106,20 +106,7 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
 /// Parses a soak duration: seconds (`600`, `600s`), minutes (`10m`) or hours
 /// (`1h`), from a second to a week.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{s}' is not a duration (say 600, 600s, 10m or 1h)"))?;
-    let seconds = match unit {
-        "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => return Err(format!("'{s}': unknown unit '{unit}' (use s, m or h)")),
-    };
+    let seconds = crate::cli::parse_seconds(s)?;
     // At least a second: a soak shorter than one run checks nothing, and a
     // tiny positive number would round to a zero Duration.
     if !(1.0..=7.0 * 86_400.0).contains(&seconds) {

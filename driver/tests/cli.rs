@@ -63,7 +63,7 @@ fn absurd_pings_are_refused() {
 fn a_non_number_is_refused() {
     assert_refused(&["--pings", "lots"], "is not a whole number");
     assert_refused(&["--threads", "two"], "is not a thread count");
-    assert_refused(&["--timeout", "soon"], "is not a number of seconds");
+    assert_refused(&["--timeout", "soon"], "is not a duration");
 }
 
 #[test]
@@ -78,10 +78,10 @@ fn an_unknown_mode_is_refused() {
 
 #[test]
 fn a_non_positive_timeout_or_repeat_is_refused() {
-    assert_refused(&["--timeout", "0"], "must be at least 0.001");
-    assert_refused(&["--timeout", "NaN"], "must be at least 0.001");
+    assert_refused(&["--timeout", "0"], "must be at least 1 ms");
+    assert_refused(&["--timeout", "NaN"], "is not a duration");
     // Regression: positive, but a zero Duration once converted.
-    assert_refused(&["--timeout", "1e-12"], "must be at least 0.001");
+    assert_refused(&["--timeout", "0.000000000001"], "must be at least 1 ms");
     assert_refused(&["--soak", "0.0000000001"], "at least 1 second");
     assert_refused(&["--repeat", "0"], "--repeat");
 }
@@ -149,7 +149,7 @@ fn no_arguments_runs_async1_with_a_million_pings() {
     assert!(stdout.contains("main loop waited "), "{stdout}");
     assert!(stdout.contains("worker loops waited "), "{stdout}");
     assert!(
-        stdout.contains("worker->main notified 1000001 = delivered 1000000 + coalesced 0 + dropped 1 + pending 0"),
+        stdout.contains("worker->main notified 1,000,001 = delivered 1,000,000 + coalesced 0 + dropped 1 + pending 0"),
         "{stdout}"
     );
 }
@@ -278,4 +278,126 @@ fn help_exits_zero() {
     let out = driver(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("--backend"));
+}
+
+/// A scratch path of this test's own under the system's temporary directory.
+fn scratch(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("rearm-cli-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn plot_written_goes_to_stderr_so_json_lines_stay_json() {
+    let path = scratch("json.svg");
+    let path_arg = path.to_str().expect("a UTF-8 temp path");
+    let out = driver(&["--pings", "1000", "--json", "--plot", path_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for line in text(&out.stdout).lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("stdout is not JSON Lines ({e}): {line}"));
+    }
+    assert!(text(&out.stderr).contains("plot written to"));
+    assert!(path.exists());
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn plot_into_a_missing_directory_is_refused_before_any_run() {
+    assert_refused(
+        &["--pings", "1000", "--plot", "/nonexistent/dir/x.svg"],
+        "no directory /nonexistent/dir",
+    );
+}
+
+#[test]
+fn plot_not_named_svg_is_refused() {
+    assert_refused(&["--pings", "1000", "--plot", "x.png"], "name a .svg file");
+}
+
+#[test]
+fn flags_a_mode_would_ignore_are_refused() {
+    assert_refused(
+        &["--mode", "idle", "--plot", "z.svg"],
+        "--mode idle does not use --plot",
+    );
+    assert_refused(
+        &[
+            "--mode",
+            "idle",
+            "--pings",
+            "5",
+            "--threads",
+            "8",
+            "--inject-faults",
+        ],
+        "--mode idle does not use --threads, --pings, --inject-faults",
+    );
+    assert_refused(
+        &["--soak", "2", "--repeat", "5"],
+        "--soak does not use --repeat",
+    );
+    assert_refused(
+        &["--peers=crossbeam", "--backend", "all"],
+        "--peers runs rearm on one backend",
+    );
+    assert_refused(
+        &["--mode", "wake", "--threads", "2", "--max-spins", "5"],
+        "--mode wake does not use --threads, --max-spins",
+    );
+    assert_refused(&["--asyncs", "5"], "--mode pingpong does not use --asyncs");
+}
+
+#[test]
+fn timeout_takes_the_soak_duration_syntax_and_states_its_range() {
+    assert_refused(
+        &["--timeout", "-1"],
+        "must be at least 1 ms and at most a day",
+    );
+    assert_refused(&["--timeout", "2d"], "unknown unit 'd'");
+    let out = driver(&["--pings", "1000", "--timeout", "2m"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn zero_repeats_are_refused_in_the_words_of_the_other_flags() {
+    assert_refused(&["--repeat", "0"], "0 repeats: must be between 1 and 1000");
+}
+
+#[test]
+fn ledger_and_wake_lines_read_as_prose() {
+    let out = driver(&["--pings", "20000"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("notified 20,001 = delivered 20,000 + coalesced 0 + dropped 1"),
+        "{stdout}"
+    );
+    let out = driver(&["--mode", "wake", "--asyncs", "1", "--pings", "1000"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(", 1 run)") && !stdout.contains("1 runs"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn peers_table_columns_line_up_with_their_headers() {
+    let out = driver(&["--peers=spin-yield", "--threads", "1", "--pings", "2000"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let table: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("bench"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(table.len() >= 3, "{stdout}");
+    // Every row is as wide as the header, and its last column ends where the
+    // header's does: nothing overflowed its column and shifted the rest.
+    let width = table[0].chars().count();
+    for row in &table[1..] {
+        assert_eq!(
+            row.chars().count(),
+            width,
+            "misaligned:\n{}",
+            table.join("\n")
+        );
+    }
 }
