@@ -27,7 +27,7 @@ pub enum Error {
     /// A loop is run from one place at a time: two runners would take the same
     /// ready bits and run callbacks concurrently. (Running a loop from inside one of
     /// its own callbacks cannot even be written: the runner is mutably borrowed.)
-    NestedRun,
+    AlreadyHasRunner,
     /// A state change the completion protocol does not allow, such as arming a
     /// slot that is already active or disarming one that is dead.
     IllegalTransition {
@@ -55,7 +55,7 @@ impl fmt::Display for Error {
                     "slot {slot} does not exist: the loop has {capacity} slots"
                 )
             }
-            Error::NestedRun => f.write_str("this loop already has a runner"),
+            Error::AlreadyHasRunner => f.write_str("this loop already has a runner"),
             Error::IllegalTransition { slot, from, to } => {
                 write!(f, "slot {slot} cannot go from {from:?} to {to:?}")
             }

@@ -12,7 +12,7 @@ pub type Callback<'c> = &'c mut (dyn FnMut() -> Action + 'c);
 /// Drives one [`Loop`] on the current thread: holds the callbacks, runs them when
 /// their asyncs are notified, and sleeps in between.
 ///
-/// There is at most one runner per loop at a time ([`Error::NestedRun`]
+/// There is at most one runner per loop at a time ([`Error::AlreadyHasRunner`]
 /// otherwise). Dropping it disarms every completion it armed and frees the loop
 /// for another runner, on this or any thread. Callbacks are borrowed, never
 /// boxed: the runner allocates nothing.
@@ -85,13 +85,13 @@ impl core::ops::Add for WaitStats {
 impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     /// Becomes the runner of `lp`, with the default [`SpinPolicy`].
     ///
-    /// Fails with [`Error::NestedRun`] if `lp` already has a runner.
+    /// Fails with [`Error::AlreadyHasRunner`] if `lp` already has a runner.
     pub fn new(lp: &'l Loop<P, CAP>) -> Result<Self, Error> {
         // Acquire pairs with the Release in the previous runner's drop: this
         // runner sees the owner-side counters and slot states it left behind.
         lp.claimed
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .map_err(|_| Error::NestedRun)?;
+            .map_err(|_| Error::AlreadyHasRunner)?;
         Ok(Runner {
             lp,
             callbacks: core::array::from_fn(|_| None),

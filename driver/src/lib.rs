@@ -14,42 +14,27 @@
 //! peers, the command line and the plots.
 //!
 //! - [`sys`]: the futex and eventfd parkers (syscalls through rustix, no
-//!   `unsafe`), each counting its syscalls;
-//! - [`bench`](mod@bench): `asyncN` (ping-pong) and `async_pummel_N`, every run checked
-//!   against its invariant and watched for stalls;
-//! - [`report`]: the libuv-style lines, tables and JSON;
-//! - [`cli`]: the command line of the `driver` binary.
+//!   `unsafe`), each counting its syscalls; with `bench`, the backends the
+//!   benchmarks run on and the fault injector;
+//! - `harness`: what every benchmark and peer shares (start gate, counters,
+//!   stopwatch, watchdog);
+//! - `bench`: `asyncN` (ping-pong), `async_pummel_N`, wake cost and idle, every
+//!   run checked against its invariant and watched for stalls;
+//! - `peers`: the other wakeup mechanisms rearm is compared with;
+//! - `cli`: the command line of the `driver` binary, its reports (text and
+//!   JSON), the comparison, the soak and the plots.
 
-#[cfg(feature = "bench")]
-pub mod alloc_count;
-#[cfg(feature = "bench")]
-pub mod backend;
 #[cfg(feature = "bench")]
 pub mod bench;
 #[cfg(feature = "bench")]
 pub mod cli;
 #[cfg(feature = "bench")]
-pub mod compare;
-#[cfg(feature = "bench")]
-pub mod cpu;
-#[cfg(feature = "bench")]
-pub mod fault;
-#[cfg(feature = "bench")]
-#[doc(hidden)]
-pub mod fuzzing;
-#[cfg(feature = "bench")]
-pub mod machine;
+pub mod harness;
 #[cfg(feature = "bench")]
 pub mod peers;
-#[cfg(feature = "bench")]
-pub mod plot;
-#[cfg(feature = "bench")]
-pub mod report;
-#[cfg(feature = "bench")]
-pub mod soak;
 pub mod sys;
 
 #[cfg(feature = "bench")]
-pub use backend::{Backend, BackendKind};
-#[cfg(feature = "bench")]
 pub use bench::{BenchError, Config, Mode, RunReport};
+#[cfg(feature = "bench")]
+pub use sys::{Backend, BackendKind};

@@ -1,6 +1,6 @@
 //! `driver`: times cross-thread wakeups on rearm (`driver --help`).
 
-use driver::alloc_count::CountingAlloc;
+use driver::harness::alloc_count::CountingAlloc;
 use std::process::ExitCode;
 
 #[global_allocator]

@@ -3,8 +3,8 @@
 //! zero is a measurement, not a default.
 
 use driver::BackendKind;
-use driver::alloc_count::{self, CountingAlloc};
 use driver::bench::{self, Config, Mode};
+use driver::harness::alloc_count::{self, CountingAlloc};
 
 #[global_allocator]
 static ALLOCATOR: CountingAlloc = CountingAlloc;

@@ -175,13 +175,14 @@ fn json_output_is_one_parseable_object_per_run() {
         .collect();
     assert_eq!(runs.len(), driver::BackendKind::ALL.len() * 2 * 2);
     for run in &runs {
+        assert_common_fields(run, "pingpong");
+        assert_eq!(run["unit"], "ping", "{run}");
         for key in [
             "backend",
-            "mode",
             "threads",
             "pings",
             "seconds",
-            "rate",
+            "rate_per_second",
             "cpu_user_us_per_ping",
             "cpu_system_us_per_ping",
             "syscalls_per_ping",
@@ -262,10 +263,10 @@ fn wake_mode_prints_each_cost_and_the_locked_instruction_floor() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect();
-    let of = |kind: &str| runs.iter().filter(|r| r["benchmark"] == kind).count();
-    assert_eq!((of("wake"), of("locked_rmw"), runs.len()), (4, 2, 6));
+    let of = |kind: &str| runs.iter().filter(|r| r["record"] == kind).count();
+    assert_eq!((of("run"), of("locked_rmw_floor"), runs.len()), (4, 2, 6));
     for run in &runs {
-        let ns = run["ns_per_callback"]
+        let ns = run["ns_per_notify_and_callback"]
             .as_f64()
             .or(run["ns_per_rmw"].as_f64())
             .unwrap_or_else(|| panic!("no cost in {run}"));
@@ -400,4 +401,73 @@ fn peers_table_columns_line_up_with_their_headers() {
             table.join("\n")
         );
     }
+}
+
+/// Parses every line of stdout as a JSON object.
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// What every JSON object carries, whatever the mode.
+#[track_caller]
+fn assert_common_fields(object: &serde_json::Value, mode: &str) {
+    assert_eq!(object["schema"], "rearm-driver/1", "{object}");
+    assert_eq!(object["mode"], mode, "{object}");
+    assert_eq!(object["version"], env!("CARGO_PKG_VERSION"), "{object}");
+    assert!(object["record"].is_string(), "{object}");
+    let machine = object["machine"].as_str().unwrap_or_default();
+    assert!(machine.contains("CPUs"), "{object}");
+}
+
+#[test]
+fn every_mode_writes_json_of_one_schema() {
+    // Pummel counts callbacks, not pings.
+    let pummel = json_lines(&driver(&["--mode", "pummel", "--pings", "20000", "--json"]));
+    assert_eq!(pummel.len(), 1);
+    let run = &pummel[0];
+    assert_common_fields(run, "pummel");
+    assert_eq!(run["unit"], "callback", "{run}");
+    assert_eq!(run["callbacks"], 20000, "{run}");
+    assert!(run.get("pings").is_none(), "{run}");
+    assert!(run["cpu_user_us_per_callback"].is_number(), "{run}");
+    assert_eq!(run["ledger"]["balanced"], true, "{run}");
+    assert!(run["worker_waits"].is_null(), "{run}");
+
+    let wake = json_lines(&driver(&[
+        "--mode", "wake", "--asyncs", "1,64", "--pings", "1000", "--json",
+    ]));
+    assert_eq!(wake.len(), 3, "two costs and the floor: {wake:?}");
+    for object in &wake {
+        assert_common_fields(object, "wake");
+    }
+    assert_eq!(wake[1]["asyncs"], 64);
+    assert!(wake[0]["ns_per_notify_and_callback"].as_f64() > Some(0.0));
+    assert_eq!(wake[2]["record"], "locked_rmw_floor");
+    assert!(wake[2]["ns_per_rmw"].as_f64() > Some(0.0));
+
+    let idle = json_lines(&driver(&["--mode", "idle", "--json"]));
+    assert_eq!(idle.len(), 1);
+    assert_common_fields(&idle[0], "idle");
+    assert!(idle[0]["cpu_percent_of_one_cpu"].is_number(), "{}", idle[0]);
+
+    let peers = json_lines(&driver(&[
+        "--peers=spin-yield",
+        "--threads",
+        "1",
+        "--pings",
+        "2000",
+        "--json",
+    ]));
+    assert_eq!(peers.len(), 2, "rearm and one peer: {peers:?}");
+    for object in &peers {
+        assert_common_fields(object, "peers");
+        assert_eq!(object["benchmark"], "async1");
+        assert!(object["rate_per_second"]["median"].as_f64() > Some(0.0));
+    }
+    assert!(peers[0]["rearm_over_peer"].is_null());
+    assert!(peers[1]["rearm_over_peer"]["median"].as_f64() > Some(0.0));
 }

@@ -3,8 +3,8 @@
 //! reported by name, and an eventfd counter near its maximum still wakes the
 //! loop. Each fault comes from a parker wrapper defined here.
 
-use driver::backend::Syscalls;
 use driver::bench::{self, BenchError, Config, Mode};
+use driver::sys::Syscalls;
 use driver::sys::{EventfdPark, FutexPark};
 use driver::{Backend, BackendKind};
 use rearm_core::{Park, ParkWord, SpinPolicy};

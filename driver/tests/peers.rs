@@ -51,7 +51,7 @@ fn peers_flag_prints_every_contender_with_a_ratio() {
 #[test]
 fn peers_are_compared_with_the_rearm_runs_on_both_sides() {
     use driver::BackendKind;
-    use driver::compare::{Contender, compare};
+    use driver::cli::compare::{Contender, compare};
     let peers = [Peer::StdPark, Peer::Crossbeam];
     let rounds = 3;
     let config = driver::Config::new(1, 2_000);

@@ -1,3 +1,3 @@
 //! The driver's command line: never panics, accepts only valid plans.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| driver::fuzzing::cli_args(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| driver::cli::fuzzing::cli_args(data));

@@ -50,5 +50,5 @@ fn notify_interleave_corpus_replays() {
 
 #[test]
 fn cli_args_corpus_replays() {
-    replay("cli_args", driver::fuzzing::cli_args);
+    replay("cli_args", driver::cli::fuzzing::cli_args);
 }

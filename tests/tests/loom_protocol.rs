@@ -8,9 +8,19 @@
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
-use rearm_core::{Action, Exit, Fault, Ledger, Loop, RunMode, Runner, SpinPolicy};
+use rearm_core::{
+    Action, DIRECT_SLOTS, Exit, Fault, Ledger, Loop, MAX_CAPACITY, RunMode, Runner, SpinPolicy,
+};
 use rearm_tests::loom_park::LoomPark;
 use rearm_tests::negative_control::expect_deadlock;
+
+/// The first slot in the bitmap (group word 0), below the park word's slots.
+const BITMAP: usize = DIRECT_SLOTS;
+/// The first slot of group word 1: another word, the same summary bit.
+const NEXT_WORD: usize = usize::BITS as usize;
+/// The first slot under summary bit 1: the eight summary bits split the
+/// bitmap's slots evenly (see the core's `ready.rs`).
+const NEXT_CLASS: usize = MAX_CAPACITY / 8;
 
 fn runner<const CAP: usize>(lp: &Loop<LoomPark, CAP>) -> Runner<'_, '_, LoomPark, CAP> {
     Runner::new(lp)
@@ -18,7 +28,7 @@ fn runner<const CAP: usize>(lp: &Loop<LoomPark, CAP>) -> Runner<'_, '_, LoomPark
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE)
 }
 
-/// (a) libuv's ping-pong between two threads with `PINGS` pings: every notify is
+/// Libuv's ping-pong between two threads with `PINGS` pings: every notify is
 /// delivered exactly once, nothing deadlocks, and the worker's last reply is
 /// the one dropped notification.
 fn ping_pong(main_loop: Loop<LoomPark, 1>) {
@@ -93,15 +103,15 @@ fn ping_pong(main_loop: Loop<LoomPark, 1>) {
 }
 
 #[test]
-fn a_ping_pong_delivers_every_ping_exactly_once() {
+fn ping_pong_delivers_every_ping_exactly_once() {
     loom::model(|| ping_pong(Loop::new(LoomPark::new())));
 }
 
-/// (b) The final-reply race: a notification lands while the callback that
+/// The final-reply race: a notification lands while the callback that
 /// disarms its completion is running, or just after it returned. Either way it
 /// is dropped exactly once and nothing stays pending.
 #[test]
-fn b_notify_racing_the_disarming_callback_is_dropped_once() {
+fn notify_racing_the_disarming_callback_is_dropped_once() {
     loom::model(|| {
         let lp = Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
         let in_callback = Arc::new(AtomicBool::new(false));
@@ -139,7 +149,7 @@ fn b_notify_racing_the_disarming_callback_is_dropped_once() {
     });
 }
 
-/// (c) Two notifier threads on one loop: no wakeup is lost and every
+/// Two notifier threads on one loop: no wakeup is lost and every
 /// notification is accounted for. Each notifier raises its flag, then notifies;
 /// the loop finishes only once a callback has seen both flags. A lost wakeup
 /// leaves the loop asleep with a flag unseen: a deadlock loom reports.
@@ -225,54 +235,54 @@ fn check_two_notifiers<const CAP: usize>(slot_a: usize, slot_b: usize) {
     });
 }
 
-// Slots 0 to 21 live in the park word itself, the rest in the bitmap beneath
-// it: words of 64 slots (the first starting at slot 22), eight words to a
-// summary bit of the park word (slots 0 to 511, 512 to 1023, ...). Each pairing
+// Slots below DIRECT_SLOTS live in the park word itself, the rest in the
+// bitmap beneath it: words of usize::BITS slots (the first starting at
+// DIRECT_SLOTS), eight words to a summary bit of the park word. Each pairing
 // below takes a different path through `mark` and `take`.
 
 #[test]
-fn c_two_notifiers_park_word_slots_lose_no_wakeup() {
+fn two_notifiers_park_word_slots_lose_no_wakeup() {
     check_two_notifiers::<2>(0, 1);
 }
 
 #[test]
-fn c_two_notifiers_park_word_and_bitmap_slots_lose_no_wakeup() {
-    check_two_notifiers::<65>(0, 64);
+fn two_notifiers_park_word_and_bitmap_slots_lose_no_wakeup() {
+    check_two_notifiers::<{ NEXT_WORD + 1 }>(0, NEXT_WORD);
 }
 
 #[test]
-fn c_two_notifiers_same_bitmap_word_lose_no_wakeup() {
-    check_two_notifiers::<42>(40, 41);
+fn two_notifiers_same_bitmap_word_lose_no_wakeup() {
+    check_two_notifiers::<{ BITMAP + 2 }>(BITMAP, BITMAP + 1);
 }
 
 /// Two words under one summary bit: the loop's plain look at the other word
 /// may find it empty while its notifier is between its two RMWs.
 #[test]
-fn c_two_notifiers_different_bitmap_words_lose_no_wakeup() {
-    check_two_notifiers::<65>(40, 64);
+fn two_notifiers_different_bitmap_words_lose_no_wakeup() {
+    check_two_notifiers::<{ NEXT_WORD + 1 }>(BITMAP, NEXT_WORD);
 }
 
 #[test]
-fn c_two_notifiers_different_summary_bits_lose_no_wakeup() {
-    check_two_notifiers::<601>(40, 600);
+fn two_notifiers_different_summary_bits_lose_no_wakeup() {
+    check_two_notifiers::<{ NEXT_CLASS + 1 }>(BITMAP, NEXT_CLASS);
 }
 
 #[test]
-fn c_two_notifiers_one_slot_coalesce_and_are_counted() {
+fn two_notifiers_one_slot_coalesce_and_are_counted() {
     check_two_notifiers::<1>(0, 0);
 }
 
 #[test]
-fn c_two_notifiers_one_bitmap_slot_coalesce_and_are_counted() {
-    check_two_notifiers::<41>(40, 40);
+fn two_notifiers_one_bitmap_slot_coalesce_and_are_counted() {
+    check_two_notifiers::<{ BITMAP + 1 }>(BITMAP, BITMAP);
 }
 
-/// (d) A parker that returns spuriously (at once, or woken with no change of
+/// A parker that returns spuriously (at once, or woken with no change of
 /// the word) never produces a callback without a notification, and never makes
 /// `Once` return before a callback ran. The callback also sees what the
 /// notifier wrote before notifying.
 #[test]
-fn d_spurious_wakeups_never_run_a_callback_without_a_notify() {
+fn spurious_wakeups_never_run_a_callback_without_a_notify() {
     loom::model(|| {
         let lp = Arc::new(Loop::<LoomPark, 1>::new(LoomPark::spurious(1)));
         let data = Arc::new(AtomicUsize::new(0));
@@ -305,7 +315,7 @@ fn d_spurious_wakeups_never_run_a_callback_without_a_notify() {
     });
 }
 
-/// Negative control: the ping-pong of (a) with the park announced by a plain
+/// Negative control: the ping-pong model above, with the park announced by a plain
 /// store instead of a compare-exchange. The store can overwrite a NOTIFIED
 /// that just landed; loom must find that interleaving and report the deadlock.
 #[test]
@@ -346,11 +356,11 @@ fn broken_parker_without_recheck() {
     });
 }
 
-/// (e) A stop from another thread ends a run that has nothing to do: it wakes
+/// A stop from another thread ends a run that has nothing to do: it wakes
 /// the parked loop (or is found before it parks), and `run` returns `Stopped`
 /// with the completion still active. A lost stop would be a deadlock.
 #[test]
-fn e_stop_from_another_thread_ends_a_waiting_run() {
+fn stop_from_another_thread_ends_a_waiting_run() {
     loom::model(|| {
         let lp = Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
         let mut cb = || Action::Rearm;
@@ -367,7 +377,7 @@ fn e_stop_from_another_thread_ends_a_waiting_run() {
     });
 }
 
-/// (f) A callback panics while another thread notifies: what the panicking
+/// A callback panics while another thread notifies: what the panicking
 /// take had swapped out is put back (and the loop told to look again) even as
 /// new notifications land, so nothing is lost and a later run finishes.
 fn panicking_callback_beside_a_notifier<const CAP: usize>(exploding: usize, other: usize) {
@@ -412,15 +422,15 @@ fn panicking_callback_beside_a_notifier<const CAP: usize>(exploding: usize, othe
 }
 
 #[test]
-fn f_panicking_callback_loses_nothing_to_a_concurrent_notify() {
+fn panicking_callback_loses_nothing_to_a_concurrent_notify() {
     loom::model(|| panicking_callback_beside_a_notifier::<2>(0, 1));
 }
 
 /// The same in the bitmap: the other slot shares the exploding slot's word,
 /// whose remaining bits the unwinding take puts back while it is notified.
 #[test]
-fn f_panicking_bitmap_callback_loses_nothing_to_a_concurrent_notify() {
-    loom::model(|| panicking_callback_beside_a_notifier::<42>(40, 41));
+fn panicking_bitmap_callback_loses_nothing_to_a_concurrent_notify() {
+    loom::model(|| panicking_callback_beside_a_notifier::<{ BITMAP + 2 }>(BITMAP, BITMAP + 1));
 }
 
 /// A loop watched by another reactor: the reactor's thread runs what is ready,
@@ -447,10 +457,10 @@ fn reactor_beside_a_notifier(announce: bool) {
     assert!(ledger.is_conserved() && ledger.delivered == 1, "{ledger}");
 }
 
-/// (g) A reactor that announces before it blocks is woken by the notification,
+/// A reactor that announces before it blocks is woken by the notification,
 /// or finds it pending and does not block.
 #[test]
-fn g_reactor_announcing_before_it_blocks_loses_no_wakeup() {
+fn reactor_announcing_before_it_blocks_loses_no_wakeup() {
     loom::model(|| reactor_beside_a_notifier(true));
 }
 

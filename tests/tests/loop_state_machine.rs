@@ -5,8 +5,9 @@
 //! errors, and the ledger of every slot, after every step.
 //!
 //! Everything runs on the test thread; callbacks may notify other slots of the
-//! same loop (including their own), which exercises the ready set's three
-//! levels: the slots used sit in three different group words.
+//! same loop (including their own). The slots used (`fuzzing::SLOTS`) take
+//! every path of the ready set: the park word, two bitmap words, and two
+//! summary bits.
 #![cfg(not(loom))]
 
 use proptest::prelude::*;

@@ -1,6 +1,7 @@
 //! The million-ping invariant with real threads: libuv's four counters equal N
-//! in every context, and the ledger is exactly what DESIGN.md says (worker to
-//! main: N + 1 notified, N delivered, 1 dropped; main to worker: N delivered).
+//! in every context, and the ledger is exactly what the invariant says (README,
+//! "How to read the numbers"; worker to main: N + 1 notified, N delivered, 1
+//! dropped; main to worker: N delivered).
 //! The benchmark harness checks both on every run and returns an error
 //! otherwise; these tests also re-check the report themselves.
 //!
@@ -117,7 +118,7 @@ fn every_backend_pummel() {
 /// A second run per backend parks at once, so faults land in real sleeps.
 #[test]
 fn million_ping_survives_injected_faults_on_every_backend() {
-    use driver::fault::FaultyPark;
+    use driver::sys::FaultyPark;
     use driver::sys::{EventfdPark, FutexPark};
     ping_pong::<FaultyPark<FutexPark>>(1, MILLION);
     ping_pong::<FaultyPark<EventfdPark>>(1, MILLION);

@@ -2,8 +2,8 @@
 //! notified; the process's CPU time is measured over a window that starts
 //! after the loop has had time to spend its spin budget and park.
 
-use crate::backend::{Backend, Syscalls};
-use crate::cpu::{CpuClock, CpuUse};
+use crate::harness::{CpuClock, CpuUse};
+use crate::sys::{Backend, Syscalls};
 use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPolicy};
 use std::time::Duration;
 

@@ -1,26 +1,21 @@
 //! The benchmarks: `asyncN` ping-pong and `async_pummel_N`, each checked on every
 //! run, each watched for stalls.
 
-pub(crate) mod gate;
-mod harness;
 pub mod idle;
 mod pingpong;
 mod pummel;
+mod skeleton;
 pub mod wake_cost;
-mod watchdog;
 
 pub use pingpong::ContextReport;
 pub use pummel::PummelReport;
 
-use crate::backend::{Backend, BackendKind, Syscalls};
-use crate::cpu::CpuUse;
-use crate::fault::FaultyPark;
-use crate::sys::{EventfdPark, FutexPark};
-use rearm_core::{SpinPark, SpinPolicy, ThreadPark, WaitStats};
+use crate::harness::CpuUse;
+use crate::sys::{self, Backend, BackendKind, OnBackend, Syscalls};
+use rearm_core::{SpinPolicy, WaitStats};
 use std::fmt;
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Contexts one run can hold: the main loop's capacity.
@@ -81,7 +76,7 @@ pub struct Config {
     pub spin: SpinPolicy,
     /// See [`ThreadHook`].
     pub thread_hook: Option<ThreadHook>,
-    /// Run every parker inside a [`FaultyPark`].
+    /// Run every parker inside a [`FaultyPark`](crate::sys::FaultyPark).
     pub inject_faults: bool,
 }
 
@@ -295,24 +290,17 @@ impl From<rearm_core::Error> for BenchError {
     }
 }
 
-/// The core's spin parker as the driver runs it: yielding the CPU between
-/// looks at the word, so that it completes even when every thread shares one
-/// CPU (pure spinning there passes one ping per scheduler tick).
-pub type SpinBackend = SpinPark<crate::backend::CountedYield>;
-
 /// Runs one benchmark on one backend (inside a fault-injecting wrapper if the
 /// config asks for it).
 pub fn run(backend: BackendKind, mode: Mode, config: &Config) -> Result<RunReport, BenchError> {
-    match (backend, config.inject_faults) {
-        (BackendKind::Futex, false) => run_on::<FutexPark>(mode, config),
-        (BackendKind::Eventfd, false) => run_on::<EventfdPark>(mode, config),
-        (BackendKind::Spin, false) => run_on::<SpinBackend>(mode, config),
-        (BackendKind::Thread, false) => run_on::<ThreadPark>(mode, config),
-        (BackendKind::Futex, true) => run_on::<FaultyPark<FutexPark>>(mode, config),
-        (BackendKind::Eventfd, true) => run_on::<FaultyPark<EventfdPark>>(mode, config),
-        (BackendKind::Spin, true) => run_on::<FaultyPark<SpinBackend>>(mode, config),
-        (BackendKind::Thread, true) => run_on::<FaultyPark<ThreadPark>>(mode, config),
+    struct Bench<'a>(Mode, &'a Config);
+    impl OnBackend for Bench<'_> {
+        type Output = Result<RunReport, BenchError>;
+        fn run<B: Backend>(self) -> Self::Output {
+            run_on::<B>(self.0, self.1)
+        }
     }
+    sys::dispatch(backend, config.inject_faults, Bench(mode, config))
 }
 
 /// Runs one benchmark on the parker `B` (any [`Backend`], including one a test
@@ -332,12 +320,14 @@ pub fn wake_cost_on(
     asyncs: usize,
     rounds: u64,
 ) -> Result<wake_cost::WakeCost, BenchError> {
-    let cost = match backend {
-        BackendKind::Futex => wake_cost::run::<FutexPark>(asyncs, rounds)?,
-        BackendKind::Eventfd => wake_cost::run::<EventfdPark>(asyncs, rounds)?,
-        BackendKind::Spin => wake_cost::run::<SpinBackend>(asyncs, rounds)?,
-        BackendKind::Thread => wake_cost::run::<ThreadPark>(asyncs, rounds)?,
-    };
+    struct Wake(usize, u64);
+    impl OnBackend for Wake {
+        type Output = io::Result<Option<wake_cost::WakeCost>>;
+        fn run<B: Backend>(self) -> Self::Output {
+            wake_cost::run::<B>(self.0, self.1)
+        }
+    }
+    let cost = sys::dispatch(backend, false, Wake(asyncs, rounds))?;
     cost.ok_or_else(|| {
         BenchError::Config(format!(
             "{asyncs} asyncs and {rounds} rounds: out of range, or callbacks went missing"
@@ -352,38 +342,15 @@ pub fn idle_on(
     settle: Duration,
     window: Duration,
 ) -> Result<idle::Idle, BenchError> {
-    Ok(match backend {
-        BackendKind::Futex => idle::run::<FutexPark>(spin, settle, window)?,
-        BackendKind::Eventfd => idle::run::<EventfdPark>(spin, settle, window)?,
-        BackendKind::Spin => idle::run::<SpinBackend>(spin, settle, window)?,
-        BackendKind::Thread => idle::run::<ThreadPark>(spin, settle, window)?,
-    })
-}
-
-/// A counter written by one thread and read by the watchdog: a load and a store,
-/// no locked instruction on the hot path.
-#[derive(Debug, Default)]
-pub(crate) struct OwnedCounter(AtomicU64);
-
-impl OwnedCounter {
-    /// Adds one and returns the new value. Only one thread may call this.
-    pub(crate) fn bump(&self) -> u64 {
-        // Relaxed: single writer; readers (the watchdog, the report after joins)
-        // need no ordering with anything else.
-        let next = self.0.load(Ordering::Relaxed) + 1;
-        self.0.store(next, Ordering::Relaxed);
-        next
+    struct Idle(SpinPolicy, Duration, Duration);
+    impl OnBackend for Idle {
+        type Output = Result<idle::Idle, BenchError>;
+        fn run<B: Backend>(self) -> Self::Output {
+            Ok(idle::run::<B>(self.0, self.1, self.2)?)
+        }
     }
-
-    pub(crate) fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
+    sys::dispatch(backend, false, Idle(spin, settle, window))
 }
-
-/// Keeps `T` on cache lines of its own, so two threads' counters never share one.
-#[derive(Debug, Default)]
-#[repr(align(128))]
-pub(crate) struct CachePadded<T>(pub(crate) T);
 
 /// The text of a panic payload.
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

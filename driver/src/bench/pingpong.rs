@@ -6,11 +6,14 @@
 //! asked-for number of pings, then disarms. The worker's last reply finds main's
 //! completion disarmed and is dropped: the ledger shows exactly that.
 
-use super::gate::Gate;
-use super::harness::{Panics, Release, Stopwatch, checked, conclude, join_helpers, spawn_helpers};
-use super::watchdog::Watched;
-use super::{BenchError, CachePadded, Config, Detail, MAX_THREADS, Mode, OwnedCounter, RunReport};
-use crate::backend::{Backend, Syscalls};
+use super::skeleton::{
+    Panics, RunGuard, TimedRegion, checked, conclude, join_helpers, spawn_helpers,
+};
+use super::{BenchError, Config, Detail, MAX_THREADS, Mode, RunReport};
+use crate::harness::Gate;
+use crate::harness::PingCounters;
+use crate::harness::WatchdogConfig;
+use crate::sys::{Backend, Syscalls};
 use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner, WaitStats};
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -18,19 +21,10 @@ use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
 use std::thread;
 
-/// libuv's four counters for one side of a context.
-#[derive(Debug, Default)]
-struct Side {
-    /// Counted right after the notify call.
-    sent: OwnedCounter,
-    /// Counted on entry to the callback.
-    seen: OwnedCounter,
-}
-
+/// One context: libuv's counters, and how its worker's waits ended.
 #[derive(Debug, Default)]
 struct Context {
-    main: CachePadded<Side>,
-    worker: CachePadded<Side>,
+    pings: PingCounters,
     /// How the worker's waits ended, set once its run returns.
     worker_waits: OnceLock<WaitStats>,
 }
@@ -129,14 +123,14 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
     };
     let progress = |i: usize| {
         let c = &contexts[i];
-        let (main_seen, worker_seen) = (c.main.0.seen.get(), c.worker.0.seen.get());
+        let (main_seen, worker_seen) = (c.pings.main.0.seen.get(), c.pings.worker.0.seen.get());
         (main_seen < pings || worker_seen < pings).then_some(main_seen + worker_seen)
     };
     let snapshot = || describe(&contexts, &main_loop, &worker_loops, pings);
     let worker_body = |i: usize| worker(config, &contexts[i], &worker_loops[i], to_main[i], &gate);
 
     thread::scope(|s| {
-        let watched = Watched {
+        let watched = WatchdogConfig {
             progress: &progress,
             contexts: threads,
             describe: &snapshot,
@@ -147,7 +141,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         };
         let slots = Vec::with_capacity(threads);
         let watchdog = s.spawn(move || watched.watch(slots));
-        let _release = Release {
+        let _release = RunGuard {
             gate: &gate,
             done: &done,
             watchdog: watchdog.thread().clone(),
@@ -161,7 +155,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
             .zip(to_worker.iter().copied())
             .map(|(ctx, to_worker)| {
                 move || {
-                    let side = &ctx.main.0;
+                    let side = &ctx.pings.main.0;
                     side.seen.bump();
                     to_worker.notify();
                     if side.sent.bump() >= pings {
@@ -179,7 +173,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
 
         let go = spawn_error.is_none();
         gate.wait_for(workers.len());
-        let stopwatch = Stopwatch::start(syscalls(&main_loop, &worker_loops));
+        let stopwatch = TimedRegion::start(syscalls(&main_loop, &worker_loops));
         gate.open(go);
         let main_run = if go {
             catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::UntilDone)))
@@ -234,7 +228,7 @@ fn worker<B: Backend>(
 ) {
     config.call_hook();
     let pings = config.pings;
-    let side = &ctx.worker.0;
+    let side = &ctx.pings.worker.0;
     let mut on_ping = || {
         side.seen.bump();
         to_main.notify();
@@ -274,10 +268,10 @@ fn context_report<B: Backend>(
     slot: usize,
 ) -> ContextReport {
     ContextReport {
-        main_sent: ctx.main.0.sent.get(),
-        main_seen: ctx.main.0.seen.get(),
-        worker_sent: ctx.worker.0.sent.get(),
-        worker_seen: ctx.worker.0.seen.get(),
+        main_sent: ctx.pings.main.0.sent.get(),
+        main_seen: ctx.pings.main.0.seen.get(),
+        worker_sent: ctx.pings.worker.0.sent.get(),
+        worker_seen: ctx.pings.worker.0.seen.get(),
         to_main: main_loop.ledger(slot).unwrap_or_default(),
         to_worker: worker_loop.ledger(0).unwrap_or_default(),
         worker_waits: ctx.worker_waits.get().copied().unwrap_or_default(),

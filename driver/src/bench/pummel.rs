@@ -2,11 +2,14 @@
 //! loop has run the asked-for number of callbacks. Measures the loop's callback
 //! rate under a flood, and how much the flood coalesces.
 
-use super::gate::Gate;
-use super::harness::{Panics, Release, Stopwatch, checked, conclude, join_helpers, spawn_helpers};
-use super::watchdog::Watched;
-use super::{BenchError, Config, Detail, Mode, OwnedCounter, RunReport};
-use crate::backend::Backend;
+use super::skeleton::{
+    Panics, RunGuard, TimedRegion, checked, conclude, join_helpers, spawn_helpers,
+};
+use super::{BenchError, Config, Detail, Mode, RunReport};
+use crate::harness::Gate;
+use crate::harness::OwnedCounter;
+use crate::harness::WatchdogConfig;
+use crate::sys::Backend;
 use rearm_core::{Action, Async, Exit, Ledger, Loop, Notified, RunMode, Runner};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::AtomicBool;
@@ -84,7 +87,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
     let syscalls = || lp.parker().syscalls() + B::shared_syscalls();
 
     thread::scope(|s| {
-        let watched = Watched {
+        let watched = WatchdogConfig {
             progress: &progress,
             contexts: 1,
             describe: &snapshot,
@@ -95,7 +98,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         };
         let slots = Vec::with_capacity(1);
         let watchdog = s.spawn(move || watched.watch(slots));
-        let _release = Release {
+        let _release = RunGuard {
             gate: &gate,
             done: &done,
             watchdog: watchdog.thread().clone(),
@@ -116,7 +119,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
         config.call_hook();
         let go = spawn_error.is_none();
         gate.wait_for(notifiers.len());
-        let stopwatch = Stopwatch::start(syscalls());
+        let stopwatch = TimedRegion::start(syscalls());
         gate.open(go);
         let main_run = if go {
             catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::UntilDone)))

@@ -3,7 +3,7 @@
 //! cross-core latency hides the cost of finding the ready async. libuv scans
 //! every async handle of a loop on each wakeup; rearm takes ready bits.
 
-use crate::backend::Backend;
+use crate::sys::{Backend, xorshift64};
 use rearm_core::{Action, Loop, MAX_CAPACITY, RunMode, Runner, SpinPolicy};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,14 +65,12 @@ pub fn run<B: Backend>(asyncs: usize, rounds: u64) -> std::io::Result<Option<Wak
         }
     }
     let handles: Vec<_> = (0..asyncs).filter_map(|s| lp.handle(s).ok()).collect();
-    // xorshift64: cheap, deterministic, and spreads notifications over every
-    // group word of the ready bitmap.
+    // Pseudo-random, deterministic, and spread over every group word of the
+    // ready bitmap.
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let start = Instant::now();
     for _ in 0..rounds {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
+        state = xorshift64(state);
         handles[(state % asyncs as u64) as usize].notify();
         runner.run(RunMode::NoWait);
     }

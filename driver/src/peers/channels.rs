@@ -2,8 +2,9 @@
 //! worker receives on its own. std's mpsc and crossbeam-channel share the code
 //! (their APIs match); only the constructor differs.
 
-use super::{Counters, timed};
-use crate::cpu::CpuUse;
+use super::timed;
+use crate::harness::CpuUse;
+use crate::harness::PingCounters;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 macro_rules! channel_peer {
     ($(#[$doc:meta])* $name:ident, $channel:path) => {
         $(#[$doc])*
-        pub(crate) fn $name(contexts: &[Counters], pings: u64) -> (Duration, CpuUse) {
+        pub(crate) fn $name(contexts: &[PingCounters], pings: u64) -> (Duration, CpuUse) {
             let n = contexts.len();
             let (to_main, from_workers) = $channel();
             let (to_workers, inboxes): (Vec<_>, Vec<_>) = (0..n).map(|_| $channel()).unzip();

@@ -1,8 +1,9 @@
 //! Raw eventfd + epoll, always sleeping, as libuv and libxev do on Linux: an
 //! eventfd per direction per context; main's epoll watches all of its own.
 
-use super::{Counters, PeerError, timed};
-use crate::cpu::CpuUse;
+use super::{PeerError, timed};
+use crate::harness::CpuUse;
+use crate::harness::PingCounters;
 use rustix::event::{EventfdFlags, epoll, eventfd};
 use rustix::fd::OwnedFd;
 use rustix::io;
@@ -47,7 +48,7 @@ fn empty_event() -> epoll::Event {
     }
 }
 
-pub(crate) fn run(contexts: &[Counters], pings: u64) -> Result<(Duration, CpuUse), PeerError> {
+pub(crate) fn run(contexts: &[PingCounters], pings: u64) -> Result<(Duration, CpuUse), PeerError> {
     let n = contexts.len();
     let to_main: Vec<OwnedFd> = (0..n).map(|_| new_eventfd()).collect::<Result<_, _>>()?;
     let to_worker: Vec<OwnedFd> = (0..n).map(|_| new_eventfd()).collect::<Result<_, _>>()?;

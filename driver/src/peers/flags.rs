@@ -3,9 +3,10 @@
 //! way to sleep. Main polls every context's mailbox, as libuv polls every async
 //! handle of a loop.
 
-use super::{Counters, timed};
-use crate::bench::CachePadded;
-use crate::cpu::CpuUse;
+use super::timed;
+use crate::harness::CachePadded;
+use crate::harness::CpuUse;
+use crate::harness::PingCounters;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::{self, Thread};
@@ -48,7 +49,7 @@ pub(crate) struct Mailbox {
 /// message to main.
 pub(crate) fn answer(
     mailbox: &Mailbox,
-    counters: &Counters,
+    counters: &PingCounters,
     pings: u64,
     mut idle: impl FnMut(),
     wake_main: impl Fn(),
@@ -76,7 +77,7 @@ pub(crate) fn answer(
 /// follows every message to worker `i`.
 pub(crate) fn serve(
     boxes: &[Mailbox],
-    contexts: &[Counters],
+    contexts: &[PingCounters],
     pings: u64,
     mut idle: impl FnMut(),
     wake: impl Fn(usize),
@@ -107,7 +108,7 @@ pub(crate) fn serve(
     }
 }
 
-pub(crate) fn run(contexts: &[Counters], pings: u64, wait: Wait) -> (Duration, CpuUse) {
+pub(crate) fn run(contexts: &[PingCounters], pings: u64, wait: Wait) -> (Duration, CpuUse) {
     let n = contexts.len();
     let boxes: Vec<Mailbox> = (0..n).map(|_| Mailbox::default()).collect();
     let workers: Vec<OnceLock<Thread>> = (0..n).map(|_| OnceLock::new()).collect();

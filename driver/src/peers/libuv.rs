@@ -6,8 +6,9 @@
 //! This is the driver's one piece of `unsafe`: libuv is a C library. Every
 //! block argues its safety.
 
-use super::{Counters, PeerError, timed};
-use crate::cpu::CpuUse;
+use super::{PeerError, timed};
+use crate::harness::CpuUse;
+use crate::harness::PingCounters;
 use libuv_sys2 as uv;
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
@@ -21,7 +22,7 @@ struct Context<'a> {
     main_async: UnsafeCell<uv::uv_async_t>,
     worker_loop: UnsafeCell<uv::uv_loop_t>,
     worker_async: UnsafeCell<uv::uv_async_t>,
-    counters: &'a Counters,
+    counters: &'a PingCounters,
     pings: u64,
 }
 
@@ -81,7 +82,7 @@ fn check(what: &str, status: i32) -> Result<(), PeerError> {
     }
 }
 
-pub(crate) fn run(contexts: &[Counters], pings: u64) -> Result<(Duration, CpuUse), PeerError> {
+pub(crate) fn run(contexts: &[PingCounters], pings: u64) -> Result<(Duration, CpuUse), PeerError> {
     let main_loop: Box<UnsafeCell<uv::uv_loop_t>> = Box::new(zeroed());
     // SAFETY: a zeroed, boxed (unmoving) loop struct, initialized once.
     check("uv_loop_init", unsafe { uv::uv_loop_init(main_loop.get()) })?;

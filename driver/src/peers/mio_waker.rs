@@ -2,8 +2,9 @@
 //! (an eventfd on Linux); the atomic mailboxes of the flag peers carry the pings.
 
 use super::flags::{Mailbox, answer, serve};
-use super::{Counters, PeerError, timed};
-use crate::cpu::CpuUse;
+use super::{PeerError, timed};
+use crate::harness::CpuUse;
+use crate::harness::PingCounters;
 use mio::{Events, Poll, Token, Waker};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -15,7 +16,7 @@ fn setup() -> Result<(Poll, Waker), PeerError> {
     Ok((poll, waker))
 }
 
-pub(crate) fn run(contexts: &[Counters], pings: u64) -> Result<(Duration, CpuUse), PeerError> {
+pub(crate) fn run(contexts: &[PingCounters], pings: u64) -> Result<(Duration, CpuUse), PeerError> {
     let n = contexts.len();
     let boxes: Vec<Mailbox> = (0..n).map(|_| Mailbox::default()).collect();
     let (mut main_poll, main_waker) = setup()?;

@@ -15,12 +15,10 @@ mod libuv;
 mod mio_waker;
 mod tokio_notify;
 
-use crate::bench::gate::Gate;
-use crate::bench::{CachePadded, OwnedCounter};
-use crate::cpu::{CpuClock, CpuUse};
+use crate::harness::{CpuUse, Gate, PingCounters, Stopwatch};
 use std::fmt;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A wakeup mechanism other than rearm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -105,11 +103,6 @@ impl Peer {
     pub fn from_key(key: &str) -> Option<Peer> {
         Peer::ALL.iter().copied().find(|p| p.key() == key)
     }
-
-    /// Whether this peer only busy-waits (a floor, not a practical choice).
-    pub fn is_floor(self) -> bool {
-        matches!(self, Peer::BusySpin | Peer::SpinYield)
-    }
 }
 
 impl fmt::Display for Peer {
@@ -140,38 +133,6 @@ impl PeerReport {
     }
 }
 
-/// libuv's four counters of one context, each written by one thread.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    main: CachePadded<(OwnedCounter, OwnedCounter)>,
-    worker: CachePadded<(OwnedCounter, OwnedCounter)>,
-}
-
-impl Counters {
-    pub(crate) fn main_seen(&self) {
-        self.main.0.0.bump();
-    }
-    /// Counts a ping main sent; returns how many it has sent.
-    pub(crate) fn main_sent(&self) -> u64 {
-        self.main.0.1.bump()
-    }
-    pub(crate) fn worker_seen(&self) {
-        self.worker.0.0.bump();
-    }
-    /// Counts a reply the worker sent; returns how many it has sent.
-    pub(crate) fn worker_sent(&self) -> u64 {
-        self.worker.0.1.bump()
-    }
-    fn all(&self) -> [u64; 4] {
-        [
-            self.main.0.1.get(),
-            self.main.0.0.get(),
-            self.worker.0.1.get(),
-            self.worker.0.0.get(),
-        ]
-    }
-}
-
 /// Why a peer run has no result.
 #[derive(Debug)]
 pub enum PeerError {
@@ -199,7 +160,7 @@ pub fn run(peer: Peer, threads: usize, pings: u64) -> Result<PeerReport, PeerErr
             "threads and pings must be positive".into(),
         ));
     }
-    let contexts: Vec<Counters> = (0..threads).map(|_| Counters::default()).collect();
+    let contexts: Vec<PingCounters> = (0..threads).map(|_| PingCounters::default()).collect();
     let (elapsed, cpu) = match peer {
         Peer::BusySpin => flags::run(&contexts, pings, flags::Wait::Spin),
         Peer::SpinYield => flags::run(&contexts, pings, flags::Wait::Yield),
@@ -250,8 +211,7 @@ where
             })
             .collect();
         gate.wait_for(contexts);
-        let cpu_before = CpuClock::now();
-        let start = Instant::now();
+        let stopwatch = Stopwatch::start();
         gate.open(true);
         main();
         for h in handles {
@@ -259,6 +219,7 @@ where
                 std::panic::resume_unwind(payload);
             }
         }
-        (start.elapsed(), CpuClock::now().since(cpu_before))
+        let timed = stopwatch.stop();
+        (timed.elapsed, timed.cpu)
     })
 }

@@ -1,8 +1,9 @@
 //! tokio's `Notify`, each thread running a current-thread runtime: main's
 //! runtime drives one future per context.
 
-use super::{Counters, PeerError, timed};
-use crate::cpu::CpuUse;
+use super::{PeerError, timed};
+use crate::harness::CpuUse;
+use crate::harness::PingCounters;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -16,7 +17,7 @@ fn runtime() -> Result<Runtime, PeerError> {
         .map_err(|e| PeerError::Setup(format!("tokio runtime: {e}")))
 }
 
-pub(crate) fn run(contexts: &[Counters], pings: u64) -> Result<(Duration, CpuUse), PeerError> {
+pub(crate) fn run(contexts: &[PingCounters], pings: u64) -> Result<(Duration, CpuUse), PeerError> {
     let n = contexts.len();
     let to_main: Vec<Notify> = (0..n).map(|_| Notify::new()).collect();
     let to_worker: Vec<Notify> = (0..n).map(|_| Notify::new()).collect();

@@ -151,6 +151,23 @@ impl AsFd for EventfdPark {
     }
 }
 
+/// How the benchmarks open this parker and read its counts.
+#[cfg(feature = "bench")]
+impl super::Backend for EventfdPark {
+    const KIND: super::BackendKind = super::BackendKind::Eventfd;
+
+    fn open() -> std::io::Result<Self> {
+        Ok(EventfdPark::new()?)
+    }
+
+    fn syscalls(&self) -> super::Syscalls {
+        super::Syscalls {
+            sleep_wake: self.waits() + self.reads() + self.writes(),
+            yields: self.yields(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,3 +72,20 @@ impl Park for FutexPark {
         Some(self.busy.read())
     }
 }
+
+/// How the benchmarks open this parker and read its counts.
+#[cfg(feature = "bench")]
+impl super::Backend for FutexPark {
+    const KIND: super::BackendKind = super::BackendKind::Futex;
+
+    fn open() -> std::io::Result<Self> {
+        Ok(FutexPark::new())
+    }
+
+    fn syscalls(&self) -> super::Syscalls {
+        super::Syscalls {
+            sleep_wake: self.waits() + self.wakes(),
+            yields: self.yields(),
+        }
+    }
+}

@@ -1,11 +1,29 @@
 //! The platform's ways to sleep and wake, one file per mechanism, each syscall
 //! wrapped once (through rustix: no `unsafe` here).
+//!
+//! With the `bench` feature, also what the benchmarks need of a parker: the
+//! [`Backend`] trait, the one place a backend's name becomes its type
+//! ([`dispatch`]), and the fault injector.
 
+#[cfg(feature = "bench")]
+mod backend;
 mod eventfd;
+#[cfg(feature = "bench")]
+mod fault;
 mod futex;
+#[cfg(feature = "bench")]
+mod spin;
+#[cfg(feature = "bench")]
+mod thread;
 
+#[cfg(feature = "bench")]
+pub use backend::{Backend, BackendKind, OnBackend, Syscalls, dispatch};
 pub use eventfd::EventfdPark;
+#[cfg(feature = "bench")]
+pub use fault::{FaultyPark, xorshift64};
 pub use futex::FutexPark;
+#[cfg(feature = "bench")]
+pub use spin::{CountedYield, SpinBackend};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

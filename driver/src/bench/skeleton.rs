@@ -3,17 +3,15 @@
 //! return, the timed region's measurements, and the order in which failures
 //! are reported.
 
-use super::gate::Gate;
 use super::{BenchError, Measure, RunReport, panic_message};
-use crate::alloc_count;
-use crate::backend::Syscalls;
-use crate::cpu::CpuClock;
+use crate::harness::{Gate, Stopwatch};
+use crate::sys::Syscalls;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, Scope, ScopedJoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Panics caught in a run's threads: which thread, what it said.
 #[derive(Debug, Default)]
@@ -76,14 +74,14 @@ pub(crate) fn join_helpers(handles: Vec<ScopedJoinHandle<'_, ()>>, panics: &Pani
 }
 
 /// On drop, sends helpers still waiting at the gate home and tells the
-/// watchdog the run is over: every early return releases everyone.
-pub(crate) struct Release<'a> {
+/// watchdog the run is over: every early return lets everyone go.
+pub(crate) struct RunGuard<'a> {
     pub(crate) gate: &'a Gate,
     pub(crate) done: &'a AtomicBool,
     pub(crate) watchdog: thread::Thread,
 }
 
-impl Drop for Release<'_> {
+impl Drop for RunGuard<'_> {
     fn drop(&mut self) {
         // A no-op when the gate already opened for a run.
         self.gate.open(false);
@@ -93,37 +91,29 @@ impl Drop for Release<'_> {
     }
 }
 
-/// The clocks of a timed region.
-pub(crate) struct Stopwatch {
-    cpu: CpuClock,
+/// The clocks of a timed region, and the parkers' syscall count.
+pub(crate) struct TimedRegion {
+    stopwatch: Stopwatch,
     syscalls: Syscalls,
-    allocations: u64,
-    start: Instant,
 }
 
-impl Stopwatch {
+impl TimedRegion {
     /// Starts the region; `syscalls` is the parkers' count now.
     pub(crate) fn start(syscalls: Syscalls) -> Self {
-        // The CPU clock reads a /proc file (and allocates): before the count.
-        let cpu = CpuClock::now();
-        Stopwatch {
-            cpu,
+        TimedRegion {
+            stopwatch: Stopwatch::start(),
             syscalls,
-            allocations: alloc_count::allocations(),
-            start: Instant::now(),
         }
     }
 
     /// Ends the region; `syscalls` is the parkers' count now.
     pub(crate) fn stop(self, syscalls: Syscalls) -> Measure {
-        let elapsed = self.start.elapsed();
-        let allocations = alloc_count::allocations() - self.allocations;
-        let cpu = CpuClock::now().since(self.cpu);
+        let timed = self.stopwatch.stop();
         Measure {
-            elapsed,
-            cpu,
+            elapsed: timed.elapsed,
+            cpu: timed.cpu,
             syscalls: syscalls - self.syscalls,
-            allocations: alloc_count::is_installed().then_some(allocations),
+            allocations: timed.allocations,
         }
     }
 }

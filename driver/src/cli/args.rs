@@ -1,17 +1,13 @@
-//! The `driver` command line: parse, validate before any thread starts, run,
-//! print.
+//! The argument schema, and its validation into a [`Plan`] before any thread
+//! starts.
 
-use crate::backend::BackendKind;
-use crate::bench::{self, BenchError, Config, MAX_PINGS, MAX_THREADS, Mode, RunReport};
-use crate::compare::{self, Contender};
+use crate::bench::{Config, MAX_PINGS, MAX_THREADS, Mode};
 use crate::peers::Peer;
-use crate::plot::{self, Bar};
-use crate::{machine, report};
+use crate::sys::BackendKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
-use rearm_core::{DIRECT_SLOTS, MAX_CAPACITY, SpinPolicy};
+use rearm_core::{MAX_CAPACITY, SpinPolicy};
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,10 +43,10 @@ struct Args {
     #[arg(long, value_parser = parse_pings)]
     pings: Option<u64>,
 
-    /// Parker: futex, eventfd, spin, thread (the core's portable ThreadPark),
-    /// or all of them.
-    #[arg(long, value_enum, default_value_t = BackendChoice::Futex)]
-    backend: BackendChoice,
+    /// Parker: one backend (thread is the core's portable ThreadPark), or all
+    /// of them.
+    #[arg(long, value_enum, default_value = "futex")]
+    backend: BackendArg,
 
     /// Benchmark: pingpong (asyncN), pummel (async_pummel_N), wake (notify cost
     /// against the number of armed asyncs, see --asyncs), idle (CPU used by a
@@ -113,17 +109,36 @@ struct Args {
     /// Soak: cycle through every backend, thread count and benchmark, with and
     /// without faults, for this long (600, 600s, 10m, 1h); report runs, pings
     /// and violations.
-    #[arg(long, value_name = "DURATION", value_parser = crate::soak::parse_duration, allow_negative_numbers = true)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::soak::parse_duration, allow_negative_numbers = true)]
     soak: Option<Duration>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum BackendChoice {
-    Futex,
-    Eventfd,
-    Spin,
-    Thread,
+/// `--backend`: one backend by name, or all of them. Its values come from
+/// [`BackendKind::ALL`], so a new backend needs nothing here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BackendArg {
+    One(BackendKind),
     All,
+}
+
+impl ValueEnum for BackendArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static VARIANTS: std::sync::OnceLock<Vec<BackendArg>> = std::sync::OnceLock::new();
+        VARIANTS.get_or_init(|| {
+            BackendKind::ALL
+                .iter()
+                .map(|&kind| BackendArg::One(kind))
+                .chain([BackendArg::All])
+                .collect()
+        })
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            BackendArg::One(kind) => kind.name(),
+            BackendArg::All => "all",
+        }))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -285,7 +300,7 @@ fn conflict(what: &str) -> clap::Error {
 
 /// What to do.
 #[derive(Debug)]
-pub enum Action {
+pub enum Work {
     /// Benchmark runs, in order, each repeated `repeat` times.
     Runs(Vec<(BackendKind, Mode, Config)>),
     /// rearm against every peer, per thread count.
@@ -318,7 +333,7 @@ pub enum Action {
 #[derive(Debug)]
 pub struct Plan {
     /// The work.
-    pub action: Action,
+    pub work: Work,
     /// Runs (or rounds) of each configuration.
     pub repeat: u32,
     /// JSON output.
@@ -344,11 +359,8 @@ where
         .map(|&(_, flag)| flag)
         .collect();
     let backends: Vec<BackendKind> = match args.backend {
-        BackendChoice::Futex => vec![BackendKind::Futex],
-        BackendChoice::Eventfd => vec![BackendKind::Eventfd],
-        BackendChoice::Spin => vec![BackendKind::Spin],
-        BackendChoice::Thread => vec![BackendKind::Thread],
-        BackendChoice::All => BackendKind::ALL.to_vec(),
+        BackendArg::One(kind) => vec![kind],
+        BackendArg::All => BackendKind::ALL.to_vec(),
     };
     let config = |threads: usize, pings: u64| {
         let mut config = Config::new(threads, pings);
@@ -362,24 +374,21 @@ where
         };
         config
     };
-    let action = if let Some(duration) = args.soak {
+    let work = if let Some(duration) = args.soak {
         refuse_unused(
             "--soak",
             "it cycles through every backend, benchmark and thread count itself",
             &given,
             &["--soak", "--timeout"],
         )?;
-        Action::Soak(duration, args.timeout)
+        Work::Soak(duration, args.timeout)
     } else if let Some(chosen) = &args.peers {
         if args.mode != ModeChoice::Pingpong {
             return Err(conflict(
                 "--peers compares the ping-pong: it cannot take --mode",
             ));
         }
-        if args.json {
-            return Err(conflict("--peers prints a table: it cannot take --json"));
-        }
-        if args.backend == BackendChoice::All {
+        if args.backend == BackendArg::All {
             return Err(conflict(
                 "--peers runs rearm on one backend: name it (futex, eventfd, spin or thread), not all",
             ));
@@ -395,6 +404,7 @@ where
                 "--backend",
                 "--mode",
                 "--repeat",
+                "--json",
                 "--plot",
                 "--timeout",
                 "--max-spins",
@@ -408,7 +418,7 @@ where
             .copied()
             .filter(|p| chosen.is_empty() || chosen.contains(p))
             .collect();
-        Action::Peers {
+        Work::Peers {
             // With "all", rearm is represented by its default backend.
             backend: backends[0],
             peers,
@@ -448,7 +458,7 @@ where
                         runs.push((backend, mode, config(threads, pings)));
                     }
                 }
-                Action::Runs(runs)
+                Work::Runs(runs)
             }
             ModeChoice::Wake => {
                 refuse_unused(
@@ -465,7 +475,7 @@ where
                         "--plot",
                     ],
                 )?;
-                Action::Wake {
+                Work::Wake {
                     backends,
                     asyncs: args.asyncs.clone(),
                     rounds: args.pings.unwrap_or(DEFAULT_WAKE_ROUNDS),
@@ -478,320 +488,14 @@ where
                     &given,
                     &["--mode", "--backend", "--repeat", "--json"],
                 )?;
-                Action::Idle(backends)
+                Work::Idle(backends)
             }
         }
     };
     Ok(Plan {
-        action,
+        work,
         repeat: args.repeat,
         json: args.json,
         plot: args.plot,
     })
-}
-
-/// Exit status for a run that failed its checks, stalled or panicked.
-pub const EXIT_FAILED: u8 = 1;
-
-/// Runs a plan, printing to `out` (results) and `err` (progress, failures).
-/// Stops at the first failed run. Returns the process exit status.
-pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let interactive = std::io::stderr().is_terminal();
-    let result = match &plan.action {
-        Action::Runs(runs) => execute_runs(plan, runs, out, err, interactive),
-        Action::Peers {
-            backend,
-            peers,
-            threads,
-            config,
-        } => {
-            let mut progress = compare::progress_printer(err, interactive);
-            execute_peers(plan, *backend, peers, threads, config, out, &mut progress)
-        }
-        Action::Wake {
-            backends,
-            asyncs,
-            rounds,
-        } => execute_wake(plan, backends, asyncs, *rounds, out),
-        Action::Idle(backends) => execute_idle(plan, backends, out),
-        Action::Soak(duration, timeout) => execute_soak(*duration, *timeout, out),
-    };
-    match result {
-        Ok(()) => {
-            // Not on stdout: with --json that is JSON Lines and nothing else.
-            if let Some(path) = &plan.plot {
-                let _ = writeln!(err, "plot written to {}", path.display());
-            }
-            0
-        }
-        Err(message) => {
-            let _ = writeln!(err, "error: {message}");
-            EXIT_FAILED
-        }
-    }
-}
-
-fn caption() -> String {
-    format!(
-        "{} · rearm {}",
-        machine::describe(),
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
-fn draw(plan: &Plan, title: &str, y_label: &str, bars: &[Bar]) -> Result<(), String> {
-    match &plan.plot {
-        Some(path) => plot::bar_chart(path, title, y_label, &caption(), bars),
-        None => Ok(()),
-    }
-}
-
-/// "1 run", "5 runs".
-fn runs(n: usize) -> String {
-    format!("{n} run{}", if n == 1 { "" } else { "s" })
-}
-
-fn execute_runs(
-    plan: &Plan,
-    runs: &[(BackendKind, Mode, Config)],
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    interactive: bool,
-) -> Result<(), String> {
-    let total = runs.len() * plan.repeat as usize;
-    let progress = total > 1 && interactive;
-    let mut reports: Vec<RunReport> = Vec::with_capacity(total);
-    let mut done = 0;
-    // Round-robin over the configurations, so that drift in the machine (load,
-    // the VM's CPU placement) falls on every configuration alike.
-    for _ in 0..plan.repeat {
-        for (backend, mode, config) in runs {
-            done += 1;
-            let label = mode.label(config.threads);
-            if progress {
-                let _ = writeln!(err, "[{done}/{total}] {label} on {backend}...");
-            }
-            match bench::run(*backend, *mode, config) {
-                Ok(report) => {
-                    let _ = if plan.json {
-                        writeln!(out, "{}", report::json(&report))
-                    } else {
-                        writeln!(
-                            out,
-                            "{}\n{}",
-                            report::headline(&report),
-                            report::details(&report)
-                        )
-                    };
-                    let _ = out.flush();
-                    reports.push(report);
-                }
-                Err(e) => {
-                    if let BenchError::Violation { report, .. } = &e {
-                        let _ = writeln!(err, "{}", report::details(report));
-                    }
-                    return Err(format!("{label} on {backend} failed: {e}"));
-                }
-            }
-        }
-    }
-    if reports.len() > 1 && !plan.json {
-        let _ = writeln!(out, "\n{}", report::table(&reports));
-    }
-    let bars: Vec<Bar> = report::medians(&reports)
-        .into_iter()
-        .map(|(label, value)| Bar {
-            label,
-            value,
-            ours: true,
-        })
-        .collect();
-    draw(
-        plan,
-        "rearm: rate per backend (median)",
-        "per second",
-        &bars,
-    )
-}
-
-fn execute_peers(
-    plan: &Plan,
-    backend: BackendKind,
-    peers: &[Peer],
-    threads: &[usize],
-    config: &Config,
-    out: &mut dyn Write,
-    progress: &mut dyn FnMut(&str),
-) -> Result<(), String> {
-    let skipped: Vec<&str> = peers
-        .iter()
-        .filter(|&&p| !compare::runs_here(p))
-        .map(|p| p.name())
-        .collect();
-    if !skipped.is_empty() {
-        let _ = writeln!(
-            out,
-            "left out on one CPU: {} (a spinning thread holds the CPU its peer needs: \
-             one ping per scheduler time slice)",
-            skipped.join(", ")
-        );
-    }
-    let _ = writeln!(
-        out,
-        "rearm ({backend}) against {} peer(s), {} pings per context, {} round(s), alternating; {}",
-        peers.len() - skipped.len(),
-        report::thousands(config.pings),
-        plan.repeat,
-        machine::describe()
-    );
-    let rows = compare::compare(backend, peers, threads, config, plan.repeat, progress)
-        .map_err(|e| e.to_string())?;
-    let _ = writeln!(out, "\n{}", compare::table(&rows));
-    let bars: Vec<Bar> = rows
-        .iter()
-        .map(|row| Bar {
-            label: format!("async{} {}", row.threads, row.contender),
-            value: report::spread(&row.rates).map_or(0.0, |s| s.0),
-            ours: matches!(row.contender, Contender::Rearm(_)),
-        })
-        .collect();
-    draw(
-        plan,
-        "asyncN ping-pong: rearm and peers (median of alternating runs)",
-        "pings per second per context",
-        &bars,
-    )
-}
-
-/// Prints what the locked instructions alone cost: the floor under the wake
-/// costs just printed, and why slots in the park word are cheaper.
-fn wake_floor(plan: &Plan, rounds: u64, out: &mut dyn Write) {
-    use bench::wake_cost::{RMWS_DIRECT, RMWS_GROUP, locked_rmw_ns};
-    let mut costs = Vec::new();
-    for _ in 0..plan.repeat {
-        let ns = locked_rmw_ns(rounds);
-        costs.push(ns);
-        if plan.json {
-            let _ = writeln!(
-                out,
-                r#"{{"benchmark":"locked_rmw","rounds":{rounds},"ns_per_rmw":{ns}}}"#
-            );
-        }
-    }
-    let Some((median, min, max)) = report::spread(&costs) else {
-        return;
-    };
-    if !plan.json {
-        let _ = writeln!(
-            out,
-            "floor: one uncontended read-modify-write {median:.1} ns (min {min:.1}, max {max:.1}, {}); a notify+callback takes {RMWS_DIRECT} ({:.1} ns) for slots below {DIRECT_SLOTS}, {RMWS_GROUP} ({:.1} ns) for the others: {:.2}x",
-            runs(costs.len()),
-            median * f64::from(RMWS_DIRECT),
-            median * f64::from(RMWS_GROUP),
-            f64::from(RMWS_GROUP) / f64::from(RMWS_DIRECT),
-        );
-    }
-}
-
-fn execute_wake(
-    plan: &Plan,
-    backends: &[BackendKind],
-    asyncs: &[usize],
-    rounds: u64,
-    out: &mut dyn Write,
-) -> Result<(), String> {
-    let mut bars = Vec::new();
-    for &backend in backends {
-        let mut first = None;
-        for &h in asyncs {
-            let mut costs = Vec::new();
-            for _ in 0..plan.repeat {
-                let cost = bench::wake_cost_on(backend, h, rounds)
-                    .map_err(|e| format!("wake cost with {h} asyncs on {backend}: {e}"))?;
-                costs.push(cost.ns_per_callback());
-                if plan.json {
-                    let _ = writeln!(
-                        out,
-                        r#"{{"benchmark":"wake","backend":"{backend}","asyncs":{h},"rounds":{rounds},"seconds":{},"ns_per_callback":{}}}"#,
-                        cost.elapsed.as_secs_f64(),
-                        cost.ns_per_callback()
-                    );
-                }
-            }
-            let (median, min, max) = report::spread(&costs).unwrap_or((0.0, 0.0, 0.0));
-            let base = *first.get_or_insert(median);
-            if !plan.json {
-                let _ = writeln!(
-                    out,
-                    "wake {backend}: {h:>4} asyncs armed: {median:.1} ns per notify+callback (min {min:.1}, max {max:.1}, {}), {:.2}x the first",
-                    runs(costs.len()),
-                    median / base
-                );
-            }
-            bars.push(Bar {
-                label: format!("{backend} H={h}"),
-                value: median,
-                ours: true,
-            });
-        }
-    }
-    wake_floor(plan, rounds, out);
-    draw(
-        plan,
-        "rearm: ns per notify + callback vs armed asyncs",
-        "nanoseconds",
-        &bars,
-    )
-}
-
-fn execute_soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Result<(), String> {
-    let soak = crate::soak::soak(duration, timeout, out);
-    let _ = writeln!(
-        out,
-        "soak: {:.0} s, {} runs ({} with injected faults), {} pings and callbacks checked, {} failed",
-        soak.elapsed.as_secs_f64(),
-        soak.runs,
-        soak.faulty_runs,
-        report::thousands(soak.events),
-        soak.failures.len()
-    );
-    if soak.failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("soak failed:\n  {}", soak.failures.join("\n  ")))
-    }
-}
-
-fn execute_idle(plan: &Plan, backends: &[BackendKind], out: &mut dyn Write) -> Result<(), String> {
-    for &backend in backends {
-        for _ in 0..plan.repeat {
-            let idle = bench::idle_on(
-                backend,
-                SpinPolicy::default(),
-                Duration::from_millis(200),
-                Duration::from_secs(2),
-            )
-            .map_err(|e| format!("idle on {backend}: {e}"))?;
-            let _ = if plan.json {
-                writeln!(
-                    out,
-                    r#"{{"benchmark":"idle","backend":"{backend}","seconds":{},"cpu_percent":{},"syscalls":{}}}"#,
-                    idle.window.as_secs_f64(),
-                    idle.percent_of_a_cpu(),
-                    idle.syscalls.total()
-                )
-            } else {
-                writeln!(
-                    out,
-                    "idle {backend}: {:.3}% of a CPU over {:.1} s (user {:.1} ms, sys {:.1} ms), {} syscalls",
-                    idle.percent_of_a_cpu(),
-                    idle.window.as_secs_f64(),
-                    idle.cpu.user.as_secs_f64() * 1e3,
-                    idle.cpu.system.as_secs_f64() * 1e3,
-                    idle.syscalls.total()
-                )
-            };
-        }
-    }
-    Ok(())
 }

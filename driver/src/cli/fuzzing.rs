@@ -2,7 +2,7 @@
 //! corpus). Not part of the API.
 
 use crate::bench::{MAX_PINGS, MAX_THREADS};
-use crate::cli::{self, Action};
+use crate::cli::{self, Work};
 use rearm_core::MAX_CAPACITY;
 
 /// Splits `data` at NUL bytes into arguments, parses them as `driver`'s
@@ -28,14 +28,14 @@ pub fn cli_args(data: &[u8]) {
         assert!((1..=MAX_PINGS).contains(&config.pings), "{config:?}");
         assert!(!config.timeout.is_zero(), "{config:?}");
     };
-    match &plan.action {
-        Action::Runs(runs) => {
+    match &plan.work {
+        Work::Runs(runs) => {
             assert!(!runs.is_empty(), "accepted a plan with no runs");
             for (_, _, config) in runs {
                 check(config);
             }
         }
-        Action::Peers {
+        Work::Peers {
             peers,
             threads,
             config,
@@ -51,14 +51,14 @@ pub fn cli_args(data: &[u8]) {
             }
             check(config);
         }
-        Action::Wake { asyncs, rounds, .. } => {
+        Work::Wake { asyncs, rounds, .. } => {
             assert!(*rounds >= 1);
             for &h in asyncs {
                 assert!((1..=MAX_CAPACITY).contains(&h), "accepted {h} asyncs");
             }
         }
-        Action::Idle(backends) => assert!(!backends.is_empty()),
-        Action::Soak(duration, timeout) => {
+        Work::Idle(backends) => assert!(!backends.is_empty()),
+        Work::Soak(duration, timeout) => {
             assert!(!duration.is_zero() && !timeout.is_zero());
         }
     }

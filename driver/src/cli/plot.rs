@@ -75,7 +75,7 @@ fn draw(
             _ => String::new(),
         })
         .x_desc(x_label)
-        .x_label_formatter(&|v| crate::report::thousands(v.round() as u64))
+        .x_label_formatter(&|v| crate::cli::report::thousands(v.round() as u64))
         .draw()?;
     let ours = RGBColor(200, 60, 40);
     let theirs = RGBColor(70, 110, 170);
@@ -94,7 +94,10 @@ fn draw(
     }))?;
     chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
         Text::new(
-            format!(" {}", crate::report::thousands(bar.value.round() as u64)),
+            format!(
+                " {}",
+                crate::cli::report::thousands(bar.value.round() as u64)
+            ),
             (bar.value.max(left), SegmentValue::CenterOf(n - 1 - i)),
             TextStyle::from(("sans-serif", 12).into_font()).pos(Pos::new(HPos::Left, VPos::Center)),
         )

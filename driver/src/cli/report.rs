@@ -3,7 +3,9 @@
 
 use crate::bench::{Detail, Mode, RunReport};
 use rearm_core::{Ledger, WaitStats};
+use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 /// `1234567` → `"1,234,567"`, as libuv's benchmarks print.
 pub fn thousands(n: u64) -> String {
@@ -220,78 +222,180 @@ pub fn table(reports: &[RunReport]) -> String {
 }
 
 /// A JSON number, or `null` for a value JSON cannot hold.
-fn number(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        "null".to_string()
+/// The JSON schema every object carries in its `schema` field. Bump it when a
+/// field changes meaning or goes away; new fields keep it.
+pub const SCHEMA: &str = "rearm-driver/1";
+
+/// What every JSON object starts with: the schema, the mode that made it, and
+/// where and by what it was measured.
+fn header(mode: &str, record: &str) -> Map<String, Value> {
+    static MACHINE: OnceLock<String> = OnceLock::new();
+    let mut object = Map::new();
+    object.insert("schema".into(), SCHEMA.into());
+    object.insert("mode".into(), mode.into());
+    object.insert("record".into(), record.into());
+    object.insert("version".into(), env!("CARGO_PKG_VERSION").into());
+    object.insert(
+        "machine".into(),
+        MACHINE
+            .get_or_init(crate::harness::machine::describe)
+            .as_str()
+            .into(),
+    );
+    object
+}
+
+/// A header and the given fields as one line of JSON.
+fn line(mut object: Map<String, Value>, fields: Value) -> String {
+    if let Value::Object(fields) = fields {
+        object.extend(fields);
+    }
+    Value::Object(object).to_string()
+}
+
+fn ledger_value(l: &Ledger) -> Value {
+    json!({
+        "notified": l.notified,
+        "delivered": l.delivered,
+        "coalesced": l.coalesced,
+        "dropped": l.dropped,
+        "pending": l.pending,
+        "balanced": l.is_conserved(),
+    })
+}
+
+fn waits_value(w: WaitStats) -> Value {
+    json!({ "waits": w.waits, "spun": w.spun, "yielded": w.yielded, "parked": w.parked })
+}
+
+/// One JSON object (one line) describing a ping-pong or pummel run. Its unit
+/// is the ping (per context) or the callback, and the per-unit fields say
+/// which: `pings`, `cpu_user_us_per_ping`... or `callbacks`,
+/// `cpu_user_us_per_callback`...
+pub fn json(report: &RunReport) -> String {
+    let (user, system) = report.cpu_us_per_event();
+    let unit = match report.mode {
+        Mode::PingPong => "ping",
+        Mode::Pummel => "callback",
+    };
+    let (ledger, worker_waits) = match &report.detail {
+        Detail::PingPong(contexts) => {
+            let (to_main, to_worker) = ledgers(contexts);
+            (
+                json!({
+                    "worker_to_main": ledger_value(&to_main),
+                    "main_to_worker": ledger_value(&to_worker),
+                }),
+                waits_value(worker_waits(contexts)),
+            )
+        }
+        // Pummel's notifiers are plain threads, not loops: no worker waits.
+        Detail::Pummel(p) => (ledger_value(&p.ledger), Value::Null),
+    };
+    let mut fields = json!({
+        "benchmark": report.label(),
+        "backend": report.backend.name(),
+        "threads": report.threads,
+        "unit": unit,
+        "seconds": report.measure.elapsed.as_secs_f64(),
+        "rate_per_second": report.rate(),
+        "syscalls": report.measure.syscalls.total(),
+        "allocations": report.measure.allocations,
+        "main_waits": waits_value(report.main_waits),
+        "worker_waits": worker_waits,
+        "ledger": ledger,
+    });
+    let per_unit = [
+        (format!("{unit}s"), json!(report.pings)),
+        (format!("cpu_user_us_per_{unit}"), json!(user)),
+        (format!("cpu_system_us_per_{unit}"), json!(system)),
+        (
+            format!("syscalls_per_{unit}"),
+            json!(report.syscalls_per_event()),
+        ),
+        (
+            format!("sleep_wake_syscalls_per_{unit}"),
+            json!(report.sleep_wake_per_event()),
+        ),
+    ];
+    if let Value::Object(map) = &mut fields {
+        map.extend(per_unit);
+    }
+    line(header(report.mode.name(), "run"), fields)
+}
+
+/// One `--mode wake` run: notify and callback with `asyncs` armed.
+pub fn wake_json(backend: &str, asyncs: usize, rounds: u64, seconds: f64, ns: f64) -> String {
+    line(
+        header("wake", "run"),
+        json!({
+            "backend": backend,
+            "asyncs": asyncs,
+            "rounds": rounds,
+            "seconds": seconds,
+            "ns_per_notify_and_callback": ns,
+        }),
+    )
+}
+
+/// `--mode wake`'s floor: one uncontended locked read-modify-write.
+pub fn locked_rmw_json(rounds: u64, ns: f64) -> String {
+    line(
+        header("wake", "locked_rmw_floor"),
+        json!({ "rounds": rounds, "ns_per_rmw": ns }),
+    )
+}
+
+/// One `--mode idle` run.
+pub fn idle_json(backend: &str, seconds: f64, percent_of_one_cpu: f64, syscalls: u64) -> String {
+    line(
+        header("idle", "run"),
+        json!({
+            "backend": backend,
+            "seconds": seconds,
+            "cpu_percent_of_one_cpu": percent_of_one_cpu,
+            "syscalls": syscalls,
+        }),
+    )
+}
+
+/// The median, least and greatest of `values`, as an object (null if none).
+pub fn spread_value(values: &[f64]) -> Value {
+    match spread(values) {
+        Some((median, min, max)) => json!({ "median": median, "min": min, "max": max }),
+        None => Value::Null,
     }
 }
 
-fn ledger_json(l: &Ledger) -> String {
-    format!(
-        r#"{{"notified":{},"delivered":{},"coalesced":{},"dropped":{},"pending":{},"balanced":{}}}"#,
-        l.notified,
-        l.delivered,
-        l.coalesced,
-        l.dropped,
-        l.pending,
-        l.is_conserved()
+/// A peer `--peers` left out, and why.
+pub fn skipped_peer_json(contender: &str, why: &str) -> String {
+    line(
+        header("peers", "skipped"),
+        json!({ "contender": contender, "why": why }),
     )
 }
 
-/// One JSON object (one line) describing a run.
-pub fn json(report: &RunReport) -> String {
-    let (user, system) = report.cpu_us_per_event();
-    let ledger = match &report.detail {
-        Detail::PingPong(contexts) => {
-            let (to_main, to_worker) = ledgers(contexts);
-            format!(
-                r#"{{"worker_to_main":{},"main_to_worker":{}}}"#,
-                ledger_json(&to_main),
-                ledger_json(&to_worker)
-            )
-        }
-        Detail::Pummel(p) => ledger_json(&p.ledger),
-    };
-    // Pummel's notifiers are plain threads, not loops: no worker waits.
-    let workers = match &report.detail {
-        Detail::PingPong(contexts) => waits_json(worker_waits(contexts)),
-        Detail::Pummel(_) => "null".to_string(),
-    };
-    format!(
-        concat!(
-            r#"{{"benchmark":"{}","backend":"{}","mode":"{}","threads":{},"pings":{},"#,
-            r#""seconds":{},"rate":{},"cpu_user_us_per_ping":{},"cpu_system_us_per_ping":{},"#,
-            r#""syscalls_per_ping":{},"sleep_wake_syscalls_per_ping":{},"syscalls":{},"allocations":{},"#,
-            r#""main_waits":{},"worker_waits":{},"ledger":{}}}"#
-        ),
-        report.label(),
-        report.backend,
-        report.mode.name(),
-        report.threads,
-        report.pings,
-        number(report.measure.elapsed.as_secs_f64()),
-        number(report.rate()),
-        number(user),
-        number(system),
-        number(report.syscalls_per_event()),
-        number(report.sleep_wake_per_event()),
-        report.measure.syscalls.total(),
-        report
-            .measure
-            .allocations
-            .map_or("null".to_string(), |a| a.to_string()),
-        waits_json(report.main_waits),
-        workers,
-        ledger,
-    )
-}
-
-fn waits_json(w: WaitStats) -> String {
-    format!(
-        r#"{{"waits":{},"spun":{},"yielded":{},"parked":{}}}"#,
-        w.waits, w.spun, w.yielded, w.parked
+/// One row of `--peers`: a contender at one thread count over every round.
+pub fn peer_json(
+    benchmark: &str,
+    contender: &str,
+    pings: u64,
+    rates: &[f64],
+    rearm_over_peer: &[f64],
+    cpu_us_per_ping: &[f64],
+) -> String {
+    line(
+        header("peers", "contender"),
+        json!({
+            "benchmark": benchmark,
+            "contender": contender,
+            "unit": "ping",
+            "pings": pings,
+            "rounds": rates.len(),
+            "rate_per_second": spread_value(rates),
+            "rearm_over_peer": spread_value(rearm_over_peer),
+            "cpu_us_per_ping": spread_value(cpu_us_per_ping),
+        }),
     )
 }
 

@@ -3,7 +3,7 @@
 //! in spin steps. A correct protocol re-checks the word and loses nothing;
 //! `driver --inject-faults` and the tests run the benchmarks under it.
 
-use crate::backend::{Backend, BackendKind, Syscalls};
+use super::{Backend, BackendKind, Syscalls};
 use rearm_core::{Park, ParkWord};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +15,16 @@ static SEEDS: AtomicU64 = AtomicU64::new(0x2545_F491_4F6C_DD1D);
 /// How long an injected delay lasts: about a futex wake's cost, so delays
 /// shift timing without dominating it.
 const DELAY: Duration = Duration::from_micros(20);
+
+/// The step of xorshift64: cheap, deterministic pseudo-random numbers (never
+/// zero from a non-zero state). The fault injector's dice, and the wake
+/// benchmark's choice of slot.
+pub fn xorshift64(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
+}
 
 /// `P`, with faults injected into every hook.
 #[derive(Debug)]
@@ -39,13 +49,10 @@ impl<P> FaultyPark<P> {
         self.faults.load(Ordering::Relaxed)
     }
 
-    /// The next pseudo-random number (xorshift64). Several threads may race
-    /// here and draw the same number: harmless, it only decides faults.
+    /// The next pseudo-random number. Several threads may race here and draw
+    /// the same number: harmless, it only decides faults.
     fn roll(&self) -> u64 {
-        let mut x = self.rng.load(Ordering::Relaxed);
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = xorshift64(self.rng.load(Ordering::Relaxed));
         self.rng.store(x, Ordering::Relaxed);
         x
     }

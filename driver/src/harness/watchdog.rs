@@ -3,30 +3,34 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// What the watchdog needs from a run.
-pub(crate) struct Watched<'a> {
+/// The watchdog's configuration: what it watches in a run, and when it gives up.
+pub struct WatchdogConfig<'a> {
     /// For each context (by index, below `contexts`): a number that grows while
     /// it makes progress, or `None` once it has finished.
-    pub(crate) progress: &'a (dyn Fn(usize) -> Option<u64> + Sync),
-    pub(crate) contexts: usize,
+    pub progress: &'a (dyn Fn(usize) -> Option<u64> + Sync),
+    /// How many contexts `progress` covers.
+    pub contexts: usize,
     /// Counters and ledgers, for the report.
-    pub(crate) describe: &'a (dyn Fn() -> String + Sync),
+    pub describe: &'a (dyn Fn() -> String + Sync),
     /// Asks every loop of the run to stop.
-    pub(crate) stop_all: &'a (dyn Fn() + Sync),
+    pub stop_all: &'a (dyn Fn() + Sync),
     /// Set (then the watchdog thread unparked) when the run is over.
-    pub(crate) done: &'a AtomicBool,
-    pub(crate) timeout: Duration,
-    pub(crate) hard_exit_after: Option<Duration>,
+    pub done: &'a AtomicBool,
+    /// How long a context may go without progress.
+    pub timeout: Duration,
+    /// If the run's threads have not returned this long after a stop, print
+    /// and exit the process with status 3; `None` waits for them.
+    pub hard_exit_after: Option<Duration>,
 }
 
-impl Watched<'_> {
+impl WatchdogConfig<'_> {
     /// Watches until `done`; returns the snapshot if it had to stop a run in
     /// which some unfinished context made no progress for the timeout (others
     /// may still be making progress: a context is stalled on its own).
     ///
     /// `last` holds one slot per context; the caller allocates it before the
     /// timed region, since the watchdog runs inside it.
-    pub(crate) fn watch(&self, mut last: Vec<(Option<u64>, Instant)>) -> Option<String> {
+    pub fn watch(&self, mut last: Vec<(Option<u64>, Instant)>) -> Option<String> {
         let poll = (self.timeout / 8).clamp(Duration::from_millis(1), Duration::from_millis(250));
         last.clear();
         let start = Instant::now();

@@ -5,10 +5,10 @@
 //!
 //! ```
 //! #[global_allocator]
-//! static ALLOCATOR: driver::alloc_count::CountingAlloc = driver::alloc_count::CountingAlloc;
+//! static ALLOCATOR: driver::harness::alloc_count::CountingAlloc = driver::harness::alloc_count::CountingAlloc;
 //!
 //! fn main() {
-//!     assert!(driver::alloc_count::is_installed());
+//!     assert!(driver::harness::alloc_count::is_installed());
 //! }
 //! ```
 

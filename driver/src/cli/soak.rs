@@ -2,9 +2,9 @@
 //! benchmark, with and without injected faults, checking every run, for as
 //! long as asked. A soak passes only with zero violations, stalls and panics.
 
-use crate::backend::BackendKind;
 use crate::bench::{self, Config, Mode};
-use crate::report::thousands;
+use crate::cli::report::thousands;
+use crate::sys::BackendKind;
 use rearm_core::DIRECT_SLOTS;
 use std::io::Write;
 use std::time::{Duration, Instant};

@@ -11,14 +11,14 @@ struct State {
 
 /// A one-shot start gate. Blocking, allocation-free (futex-based std locks).
 #[derive(Debug, Default)]
-pub(crate) struct Gate {
+pub struct Gate {
     state: Mutex<State>,
     changed: Condvar,
 }
 
 impl Gate {
     /// Marks the caller ready and waits for the verdict: `true` means go.
-    pub(crate) fn arrive_and_wait(&self) -> bool {
+    pub fn arrive_and_wait(&self) -> bool {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.arrived += 1;
         self.changed.notify_all();
@@ -34,7 +34,7 @@ impl Gate {
     }
 
     /// Waits until `count` threads have arrived.
-    pub(crate) fn wait_for(&self, count: usize) {
+    pub fn wait_for(&self, count: usize) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         while state.arrived < count {
             state = self
@@ -45,7 +45,7 @@ impl Gate {
     }
 
     /// Releases every thread that arrived or will arrive: `go` says whether to run.
-    pub(crate) fn open(&self, go: bool) {
+    pub fn open(&self, go: bool) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.verdict.get_or_insert(go);
         self.changed.notify_all();

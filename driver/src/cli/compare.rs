@@ -4,10 +4,10 @@
 //! every comparison; each ratio compares a peer's run with the rearm runs just
 //! before and just after it.
 
-use crate::backend::BackendKind;
 use crate::bench::{self, BenchError, Config, Mode};
+use crate::cli::report::{spread, thousands};
 use crate::peers::{self, Peer, PeerError};
-use crate::report::{spread, thousands};
+use crate::sys::BackendKind;
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
@@ -70,7 +70,7 @@ impl std::error::Error for CompareError {}
 /// the only CPU its peer needs until it is preempted): seconds per hundred
 /// pings, so it is left out there.
 pub fn runs_here(peer: Peer) -> bool {
-    !(peer == Peer::BusySpin && crate::machine::usable_cpus() < 2)
+    !(peer == Peer::BusySpin && crate::harness::machine::usable_cpus() < 2)
 }
 
 /// Runs the comparison: for each thread count, `rounds` rounds of rearm runs

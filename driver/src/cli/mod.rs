@@ -1,0 +1,15 @@
+//! The `driver` command line: parse, validate before any thread starts, run,
+//! print. Beside it: the reports (all text and JSON), the comparison with
+//! peers, the soak and the plots.
+
+mod args;
+pub mod compare;
+mod execute;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod plot;
+pub mod report;
+pub mod soak;
+
+pub use args::{Plan, Work, parse, parse_seconds};
+pub use execute::{EXIT_FAILED, execute};

@@ -1,0 +1,19 @@
+//! What every benchmark and every peer shares: the start gate, cache padding,
+//! libuv's counters, the stopwatch (wall clock, CPU, allocations), the machine
+//! description and the watchdog. Nothing here knows a benchmark or a parker.
+
+pub mod alloc_count;
+mod counters;
+mod cpu;
+mod gate;
+pub mod machine;
+mod padding;
+mod stopwatch;
+mod watchdog;
+
+pub use counters::{OwnedCounter, PingCounters, Side};
+pub use cpu::{CpuClock, CpuUse};
+pub use gate::Gate;
+pub use padding::CachePadded;
+pub use stopwatch::{Stopwatch, Timed};
+pub use watchdog::WatchdogConfig;
