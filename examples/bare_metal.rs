@@ -1,13 +1,10 @@
-//! The shape of a bare-metal embedding: no heap, no OS, a `static` loop, a
-//! parker of your own, and an interrupt handler that notifies the loop. Only
-//! `core` is used below `main`, which stands in for the hardware with a thread.
+//! A bare-metal embedding: no heap, no OS, a `static` loop, a parker of your
+//! own, an interrupt handler that notifies. `main` plays the hardware.
 use core::sync::atomic::{AtomicU32, Ordering};
 use rearm_core::{Action, Loop, Park, ParkWord, RunMode, Runner};
 
-/// The one seam to the platform: sleep while the word holds `expected`; wake.
-/// On a Cortex-M core `park` would execute WFE and `unpark` SEV.
+/// Sleep while the word holds `expected`; wake. On Cortex-M: WFE and SEV.
 struct WfePark;
-
 impl Park for WfePark {
     fn park(&self, word: &ParkWord, expected: u32) {
         while word.load(Ordering::Acquire) == expected {
@@ -17,11 +14,9 @@ impl Park for WfePark {
     fn unpark(&self, _word: &ParkWord) {} // sev
 }
 
-/// No heap: the loop is a static, the notifier needs no handle of its own.
-static LOOP: Loop<WfePark, 8> = Loop::new(WfePark);
+static LOOP: Loop<WfePark, 8> = Loop::new(WfePark); // no heap: a static
 const UART: usize = 0; // the slot the UART's interrupt notifies
-/// Bytes the interrupt received and the loop has not taken. Notifications
-/// coalesce, so data travels beside them, never in them.
+/// Notifications coalesce: data travels beside them, never in them.
 static RX_PENDING: AtomicU32 = AtomicU32::new(0);
 
 /// The UART's interrupt handler: O(1), never blocks, never allocates.
@@ -33,31 +28,26 @@ fn uart_interrupt() {
 }
 
 fn main() {
-    const BYTES: u32 = 3;
     let mut received = 0;
     let mut on_uart = || {
         received += RX_PENDING.swap(0, Ordering::Acquire);
-        if received == BYTES {
+        if received == 3 {
             Action::Disarm
         } else {
             Action::Rearm
         }
     };
     let mut runner = Runner::new(&LOOP).expect("the loop's only runner");
-    runner
-        .arm(UART, &mut on_uart)
-        .expect("slot 0 exists and is free");
-    // The hardware: three bytes arrive, a millisecond apart.
-    let uart = std::thread::spawn(|| {
-        for _ in 0..BYTES {
+    runner.arm(UART, &mut on_uart).expect("a free slot");
+    let hardware = std::thread::spawn(|| {
+        for _ in 0..3 {
             std::thread::sleep(std::time::Duration::from_millis(1));
             uart_interrupt();
         }
     });
-    runner.run(RunMode::UntilDone); // returns once the callback disarmed
+    runner.run(RunMode::UntilDone); // until the callback disarms
     drop(runner);
-    uart.join().unwrap();
-    let ledger = LOOP.ledger_total();
-    println!("received {received} bytes; {ledger}");
-    assert!(received == BYTES && ledger.is_conserved());
+    hardware.join().unwrap();
+    println!("received {received} bytes; {}", LOOP.ledger_total());
+    assert!(received == 3 && LOOP.ledger_total().is_conserved());
 }

@@ -3,9 +3,8 @@
 /// Bounds for a loop's spin-then-yield-then-park wait.
 ///
 /// Waking a thread that sleeps costs tens of microseconds on a typical VM (a
-/// futex wake plus a scheduler round trip: ~40 µs measured on the 2-vCPU machine
-/// the benchmarks run on), while a cache-line round trip between two running cores
-/// costs ~0.3 µs. So a loop whose peer is running should spin a little before
+/// futex wake plus a scheduler round trip), while a cache-line round trip
+/// between two running cores costs well under a microsecond. So a loop whose peer is running should spin a little before
 /// sleeping, and a loop whose peer cannot run (one CPU, oversubscribed threads)
 /// should not spin at all: every spin step there delays the very thread it waits
 /// for. No fixed count serves both, so the budget adapts:
@@ -24,8 +23,8 @@
 ///
 /// Between spinning and parking the loop offers the CPU `yields` times
 /// ([`Park::yield_now`](crate::Park::yield_now)): with the peer on the same CPU
-/// that is the cheapest way to let it run and answer (`taskset -c 0`: 442,000
-/// pings/s, against 306,000 for std's park/unpark). But a yield hands the CPU to
+/// that is the cheapest way to let it run and answer, cheaper than a sleep and
+/// a wake. But a yield hands the CPU to
 /// whichever thread the scheduler picks: with other busy processes beside the
 /// loop it sometimes costs a whole time slice, and a yielding thread, unlike a
 /// woken one, gets no preference when the peer answers. Where the parker has a
@@ -36,21 +35,18 @@
 ///   doubling with each such yield up to 4096, halving with each fast one;
 /// - a running mean of what timed yields cost does the same while it exceeds
 ///   both `YIELD_WORTH_NS` (about a sleep and a wake) and the running mean of
-///   how long parked waits slept: beside busy processes 96 % of yields take
-///   under 10 µs and 3 % a time slice (1–5 ms), well over 100 µs on average,
-///   which no test of one yield sees; but a woken thread may wait for a time
-///   slice too, and then parking is no cheaper than yielding;
+///   how long parked waits slept: beside busy processes most yields are
+///   short and a few lose a whole time slice, which no test of one yield
+///   sees but the mean does; a woken thread may wait for a time slice too,
+///   and then parking is no cheaper than yielding;
 /// - a slow yield during which the process kept its CPUs busy
 ///   ([`Park::busy_ns`](crate::Park::busy_ns), read around timed yields once
 ///   a slow one was seen) went to the loop's own threads, which needed the
-///   CPU (async4 on two CPUs: parking there instead halves the rate), and
-///   counts for neither.
+///   CPU (more threads than CPUs: parking there would slow them), and counts
+///   for neither.
 ///
-/// Measured on the 2-vCPU VM (alternating with the policy before the two
-/// means, medians): async1 beside two busy processes with the driver stopped
-/// for 10 ms every 25 ms, 11,131 → 64,807 pings/s (8 rounds, every one
-/// faster); beside busy processes without stops, on one CPU and on two free
-/// CPUs: no loss beyond the noise (README, "Beside foreign busy threads").
+/// What each of these choices was measured to gain or cost is in the
+/// repository's `docs/results.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SpinPolicy {
     /// Upper bound on spin steps ([`Park::relax`](crate::Park::relax) calls) per wait.
