@@ -62,7 +62,7 @@ fn absurd_pings_are_refused() {
 #[test]
 fn a_non_number_is_refused() {
     assert_refused(&["--pings", "lots"], "is not a whole number");
-    assert_refused(&["--threads", "two"], "is not a thread count");
+    assert_refused(&["--threads", "two"], "is not a whole number of threads");
     assert_refused(&["--timeout", "soon"], "is not a duration");
 }
 

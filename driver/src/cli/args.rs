@@ -149,30 +149,32 @@ enum ModeChoice {
     Idle,
 }
 
-fn parse_threads(s: &str) -> Result<usize, String> {
-    let n: usize = s
+/// A whole number of `unit` between 1 and `max`; `limit` says where `max`
+/// comes from, if anywhere.
+fn count(s: &str, unit: &str, max: u64, limit: &str) -> Result<u64, String> {
+    let n: u64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("'{s}' is not a thread count"))?;
-    if n == 0 || n > MAX_THREADS {
-        return Err(format!(
-            "{n} threads: must be between 1 and {MAX_THREADS} (the main loop's capacity)"
-        ));
+        .map_err(|_| format!("'{s}' is not a whole number of {unit} between 1 and {max}"))?;
+    if n == 0 || n > max {
+        return Err(format!("{n} {unit}: must be between 1 and {max}{limit}"));
     }
     Ok(n)
 }
 
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n = count(
+        s,
+        "threads",
+        MAX_THREADS as u64,
+        " (the main loop's capacity)",
+    )?;
+    Ok(n as usize)
+}
+
 fn parse_asyncs(s: &str) -> Result<usize, String> {
-    let n: usize = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{s}' is not a number of asyncs"))?;
-    if n == 0 || n > MAX_CAPACITY {
-        return Err(format!(
-            "{n} asyncs: must be between 1 and {MAX_CAPACITY} (a loop's capacity)"
-        ));
-    }
-    Ok(n)
+    let n = count(s, "asyncs", MAX_CAPACITY as u64, " (a loop's capacity)")?;
+    Ok(n as usize)
 }
 
 fn parse_peer(s: &str) -> Result<Peer, String> {
@@ -183,14 +185,7 @@ fn parse_peer(s: &str) -> Result<Peer, String> {
 }
 
 fn parse_pings(s: &str) -> Result<u64, String> {
-    let n: u64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{s}' is not a whole number between 1 and {MAX_PINGS}"))?;
-    if n == 0 || n > MAX_PINGS {
-        return Err(format!("{n} pings: must be between 1 and {MAX_PINGS}"));
-    }
-    Ok(n)
+    count(s, "pings", MAX_PINGS, "")
 }
 
 /// Seconds in a duration as `--timeout` and `--soak` take it: a number with
@@ -225,14 +220,8 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
 }
 
 fn parse_repeat(s: &str) -> Result<u32, String> {
-    let n: u32 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{s}' is not a whole number between 1 and {MAX_REPEAT}"))?;
-    if n == 0 || n > MAX_REPEAT {
-        return Err(format!("{n} repeats: must be between 1 and {MAX_REPEAT}"));
-    }
-    Ok(n)
+    let n = count(s, "repeats", MAX_REPEAT.into(), "")?;
+    Ok(n as u32)
 }
 
 /// A plot path is checked before any thread starts: an SVG file in a
@@ -271,6 +260,21 @@ const FLAGS: [(&str, &str); 14] = [
     ("yields", "--yields"),
     ("inject_faults", "--inject-faults"),
     ("soak", "--soak"),
+];
+
+/// The flags every ping-pong or pummel run uses.
+const RUN_FLAGS: &[&str] = &[
+    "--threads",
+    "--pings",
+    "--backend",
+    "--mode",
+    "--repeat",
+    "--json",
+    "--plot",
+    "--timeout",
+    "--max-spins",
+    "--yields",
+    "--inject-faults",
 ];
 
 /// Refuses the flags in `given` that `what` would ignore (not in `uses`),
@@ -393,25 +397,8 @@ where
                 "--peers runs rearm on one backend: name it (futex, eventfd, spin or thread), not all",
             ));
         }
-        refuse_unused(
-            "--peers",
-            "asyncs are for --mode wake",
-            &given,
-            &[
-                "--peers",
-                "--threads",
-                "--pings",
-                "--backend",
-                "--mode",
-                "--repeat",
-                "--json",
-                "--plot",
-                "--timeout",
-                "--max-spins",
-                "--yields",
-                "--inject-faults",
-            ],
-        )?;
+        let uses = [RUN_FLAGS, &["--peers"]].concat();
+        refuse_unused("--peers", "asyncs are for --mode wake", &given, &uses)?;
         // Each peer once, in report order; none named means all of them.
         let peers: Vec<Peer> = Peer::ALL
             .iter()
@@ -433,24 +420,7 @@ where
                 } else {
                     (Mode::Pummel, "--mode pummel")
                 };
-                refuse_unused(
-                    name,
-                    "asyncs are for --mode wake",
-                    &given,
-                    &[
-                        "--threads",
-                        "--pings",
-                        "--backend",
-                        "--mode",
-                        "--repeat",
-                        "--json",
-                        "--plot",
-                        "--timeout",
-                        "--max-spins",
-                        "--yields",
-                        "--inject-faults",
-                    ],
-                )?;
+                refuse_unused(name, "asyncs are for --mode wake", &given, RUN_FLAGS)?;
                 let pings = args.pings.unwrap_or(DEFAULT_PINGS);
                 let mut runs = Vec::new();
                 for &backend in &backends {
