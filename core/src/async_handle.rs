@@ -1,8 +1,5 @@
 //! The cross-thread handle: notify one slot of one loop.
 
-use crate::event_loop::{DEAD, bump_shared};
-use crate::ready::Mark;
-use crate::sync::Ordering;
 use crate::{Ledger, Loop, Park};
 
 /// Notifies one slot of a [`Loop`] from any thread; `Copy`, and `Send` and `Sync`
@@ -43,25 +40,8 @@ impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
     /// Notifies the slot: O(1) whatever the loop's size, never blocks, wakes the
     /// loop's thread only if it announced that it sleeps.
     pub fn notify(&self) -> Notified {
-        let side = &self.lp.slots[self.slot];
-        bump_shared(&side.notified);
-        // Relaxed: the state is a filter, not a lock. If the runner disarms the
-        // slot after we read ACTIVE, the bit we set is found by the runner with
-        // the slot dead and counted as dropped there; if we read a stale DEAD
-        // while the slot is being armed, the two calls were concurrent and the
-        // notification counts as earlier. Coherence still guarantees that a
-        // notify ordered after the arm (by any synchronization) reads ACTIVE.
-        if side.state.load(Ordering::Relaxed) == DEAD {
-            bump_shared(&side.dropped);
-            return Notified::Dropped;
-        }
-        match self.lp.ready.mark(self.slot, &self.lp.parker) {
-            Mark::Set => Notified::Pending,
-            Mark::AlreadySet => {
-                bump_shared(&side.coalesced);
-                Notified::Coalesced
-            }
-        }
+        let lp = self.lp;
+        lp.notifiers.notify(self.slot, &lp.ready, &lp.parker)
     }
 
     /// The slot this handle notifies.

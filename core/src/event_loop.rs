@@ -2,100 +2,9 @@
 //! and counters. Callbacks live in the [`Runner`], on the loop's own thread.
 
 use crate::ready::{MAX_CAPACITY, ReadySet};
-use crate::sync::{AtomicBool, AtomicCount, AtomicU8, Count, Ordering};
+use crate::slot::{self, Notifiers, Owners};
+use crate::sync::AtomicBool;
 use crate::{Async, Error, Ledger, Park, Runner, State};
-
-/// Slot state values in [`NotifySide::state`].
-pub(crate) const DEAD: u8 = 0;
-pub(crate) const ACTIVE: u8 = 1;
-
-/// What notifiers read and write for one slot: its state and their counters.
-/// One cache line each, so notifiers of different slots do not slow each other.
-#[repr(align(64))]
-pub(crate) struct NotifySide {
-    /// `DEAD` or `ACTIVE`; written only by the runner.
-    pub(crate) state: AtomicU8,
-    pub(crate) notified: AtomicCount,
-    pub(crate) coalesced: AtomicCount,
-    /// Notifications that found the slot dead.
-    pub(crate) dropped: AtomicCount,
-}
-
-/// What only the runner writes for one slot, kept apart from [`NotifySide`] so the
-/// runner's writes do not pull the notifiers' line away from them.
-pub(crate) struct OwnerSide {
-    /// Callbacks run.
-    pub(crate) delivered: AtomicCount,
-    /// Pending bits the runner took after the slot was disarmed.
-    pub(crate) reaped: AtomicCount,
-}
-
-#[cfg(not(loom))]
-impl NotifySide {
-    const fn new() -> Self {
-        NotifySide {
-            state: AtomicU8::new(DEAD),
-            notified: AtomicCount::new(0),
-            coalesced: AtomicCount::new(0),
-            dropped: AtomicCount::new(0),
-        }
-    }
-}
-
-#[cfg(not(loom))]
-impl OwnerSide {
-    const fn new() -> Self {
-        OwnerSide {
-            delivered: AtomicCount::new(0),
-            reaped: AtomicCount::new(0),
-        }
-    }
-}
-
-#[cfg(loom)]
-impl NotifySide {
-    fn new() -> Self {
-        NotifySide {
-            state: AtomicU8::new(DEAD),
-            notified: AtomicCount::new(0),
-            coalesced: AtomicCount::new(0),
-            dropped: AtomicCount::new(0),
-        }
-    }
-}
-
-#[cfg(loom)]
-impl OwnerSide {
-    fn new() -> Self {
-        OwnerSide {
-            delivered: AtomicCount::new(0),
-            reaped: AtomicCount::new(0),
-        }
-    }
-}
-
-/// Adds one to a counter that only one thread writes: a load and a store, no
-/// locked instruction. Relaxed: counters are read at quiescent points, which are
-/// ordered by whatever made them quiescent.
-pub(crate) fn bump_owned(counter: &AtomicCount) {
-    counter.store(
-        counter.load(Ordering::Relaxed).wrapping_add(1),
-        Ordering::Relaxed,
-    );
-}
-
-/// Adds one to a counter that several threads may write.
-pub(crate) fn bump_shared(counter: &AtomicCount) {
-    // Relaxed: a counter orders nothing; see `bump_owned`.
-    counter.fetch_add(1, Ordering::Relaxed);
-}
-
-fn read(counter: &AtomicCount) -> u64 {
-    // Widens on targets whose counters are 32 bits; a no-op elsewhere.
-    let value: Count = counter.load(Ordering::Relaxed);
-    #[allow(clippy::useless_conversion)]
-    u64::from(value)
-}
 
 /// The shared half of an event loop with `CAP` completion slots.
 ///
@@ -157,8 +66,8 @@ fn read(counter: &AtomicCount) -> u64 {
 /// ```
 pub struct Loop<P: Park, const CAP: usize> {
     pub(crate) ready: ReadySet,
-    pub(crate) slots: [NotifySide; CAP],
-    pub(crate) owner: [OwnerSide; CAP],
+    pub(crate) notifiers: Notifiers<CAP>,
+    pub(crate) owners: Owners<CAP>,
     /// Whether a [`Runner`] drives this loop now.
     pub(crate) claimed: AtomicBool,
     pub(crate) parker: P,
@@ -171,34 +80,34 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     );
 
     /// A loop with every slot dead, sleeping through `parker`.
-    #[cfg(not(loom))]
+    #[cfg(not(rearm_loom))]
     pub const fn new(parker: P) -> Self {
         let () = Self::CAPACITY_IS_VALID;
         Loop {
             ready: ReadySet::new(),
-            slots: [const { NotifySide::new() }; CAP],
-            owner: [const { OwnerSide::new() }; CAP],
+            notifiers: Notifiers::new(),
+            owners: Owners::new(),
             claimed: AtomicBool::new(false),
             parker,
         }
     }
 
     /// A loop with every slot dead, sleeping through `parker`.
-    #[cfg(loom)]
+    #[cfg(rearm_loom)]
     pub fn new(parker: P) -> Self {
         let () = Self::CAPACITY_IS_VALID;
         Loop {
             ready: ReadySet::new(),
-            slots: core::array::from_fn(|_| NotifySide::new()),
-            owner: core::array::from_fn(|_| OwnerSide::new()),
+            notifiers: Notifiers::new(),
+            owners: Owners::new(),
             claimed: AtomicBool::new(false),
             parker,
         }
     }
 
     /// A loop whose park protocol has a deliberate bug: the loom models' negative
-    /// control. Exists only under `cfg(loom)`.
-    #[cfg(loom)]
+    /// control. Exists only under `cfg(rearm_loom)`.
+    #[cfg(rearm_loom)]
     #[doc(hidden)]
     pub fn with_fault(parker: P, fault: crate::ready::Fault) -> Self {
         let mut lp = Self::new(parker);
@@ -235,24 +144,18 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     /// The state of `slot`, as notifiers see it.
     pub fn state(&self, slot: usize) -> Result<State, Error> {
         self.check_slot(slot)?;
-        // Relaxed: a snapshot; see `Async::notify` for why notifiers need no more.
-        Ok(match self.slots[slot].state.load(Ordering::Relaxed) {
-            ACTIVE => State::Active,
-            _ => State::Dead,
-        })
+        Ok(self.notifiers.state(slot))
     }
 
     /// The ledger of `slot`'s notifications. Balanced at quiescent points.
     pub fn ledger(&self, slot: usize) -> Result<Ledger, Error> {
         self.check_slot(slot)?;
-        let (notify, owner) = (&self.slots[slot], &self.owner[slot]);
-        Ok(Ledger {
-            notified: read(&notify.notified),
-            delivered: read(&owner.delivered),
-            coalesced: read(&notify.coalesced),
-            dropped: read(&notify.dropped).wrapping_add(read(&owner.reaped)),
-            pending: u64::from(self.ready.is_pending(slot)),
-        })
+        Ok(slot::ledger(
+            &self.notifiers,
+            &self.owners,
+            slot,
+            self.ready.is_pending(slot),
+        ))
     }
 
     /// The sum of every slot's ledger.

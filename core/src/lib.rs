@@ -65,6 +65,7 @@ mod ledger;
 mod park;
 mod ready;
 mod runner;
+mod slot;
 mod sync;
 #[cfg(feature = "std")]
 mod thread_park;
@@ -78,7 +79,7 @@ pub use error::Error;
 pub use event_loop::Loop;
 pub use ledger::{Ledger, Unbalanced};
 pub use park::{Park, SpinPark};
-#[cfg(loom)]
+#[cfg(rearm_loom)]
 #[doc(hidden)]
 pub use ready::Fault;
 pub use ready::{DIRECT_SLOTS, MAX_CAPACITY};

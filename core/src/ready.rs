@@ -131,13 +131,13 @@ pub(crate) struct ReadySet {
     wake: ParkWord,
     groups: [AtomicUsize; BITS],
     /// A deliberate protocol bug, for the model checker's negative control.
-    #[cfg(loom)]
+    #[cfg(rearm_loom)]
     pub(crate) fault: Fault,
 }
 
 /// A deliberate protocol bug that the loom models must catch (negative control).
-/// Exists only under `cfg(loom)`.
-#[cfg(loom)]
+/// Exists only under `cfg(rearm_loom)`.
+#[cfg(rearm_loom)]
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Fault {
@@ -200,7 +200,7 @@ pub(crate) struct Taken {
 }
 
 impl ReadySet {
-    #[cfg(not(loom))]
+    #[cfg(not(rearm_loom))]
     pub(crate) const fn new() -> Self {
         ReadySet {
             wake: ParkWord::new(EMPTY),
@@ -208,7 +208,7 @@ impl ReadySet {
         }
     }
 
-    #[cfg(loom)]
+    #[cfg(rearm_loom)]
     pub(crate) fn new() -> Self {
         ReadySet {
             wake: ParkWord::new(EMPTY),
@@ -341,7 +341,7 @@ impl ReadySet {
     /// Announces that the loop sleeps and sleeps until signalled. Returns at once
     /// if anything was signalled since the last take. Loop thread only.
     pub(crate) fn park(&self, parker: &impl Park) {
-        #[cfg(loom)]
+        #[cfg(rearm_loom)]
         if self.fault == Fault::StoreParked {
             self.wake.store(PARKED, Ordering::Relaxed);
             while self.wake.load(Ordering::Relaxed) == PARKED {

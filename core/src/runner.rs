@@ -1,6 +1,5 @@
 //! The loop's own thread: callbacks, the run modes, and the wait.
 
-use crate::event_loop::{ACTIVE, DEAD, bump_owned};
 use crate::sync::Ordering;
 use crate::wait::SpinBudget;
 use crate::{Action, Error, Exit, Loop, Park, RunMode, SpinPolicy, State};
@@ -127,9 +126,7 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
         }
         *entry = Some(callback);
         self.active += 1;
-        // Relaxed: notifiers use the state as a filter only (see `Async::notify`);
-        // nothing they read is published by it.
-        self.lp.slots[slot].state.store(ACTIVE, Ordering::Relaxed);
+        self.lp.notifiers.set_active(slot);
         Ok(())
     }
 
@@ -251,15 +248,15 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
         let taken = lp.ready.take(|slot| {
             let Some(callback) = callbacks[slot].as_mut() else {
                 // Notified while active, disarmed before we got here.
-                bump_owned(&lp.owner[slot].reaped);
+                lp.owners.count_reaped(slot);
                 return;
             };
-            bump_owned(&lp.owner[slot].delivered);
+            lp.owners.count_delivered(slot);
             ran += 1;
             if callback() == Action::Disarm {
                 callbacks[slot] = None;
                 *active -= 1;
-                lp.slots[slot].state.store(DEAD, Ordering::Relaxed);
+                lp.notifiers.set_dead(slot);
             }
         });
         (taken.stop, ran)
@@ -268,9 +265,7 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     fn retire(&mut self, slot: usize) {
         self.callbacks[slot] = None;
         self.active -= 1;
-        // Relaxed: see `arm`. A notifier that still read ACTIVE sets the bit,
-        // which `dispatch` then reaps as dropped.
-        self.lp.slots[slot].state.store(DEAD, Ordering::Relaxed);
+        self.lp.notifiers.set_dead(slot);
     }
 
     /// Waits until something is signalled: spin (adaptive budget), yield, park.

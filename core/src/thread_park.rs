@@ -45,16 +45,16 @@ pub struct ThreadPark {
     wakes: AtomicCount,
     yields: AtomicCount,
     /// What `now_ns` counts from: the first reading.
-    #[cfg(not(loom))]
+    #[cfg(not(rearm_loom))]
     epoch: std::sync::OnceLock<std::time::Instant>,
     /// Under loom only, the negative control: wake without taking the lock.
-    #[cfg(loom)]
+    #[cfg(rearm_loom)]
     unlocked_wake: bool,
 }
 
 impl ThreadPark {
     /// A parker with nobody asleep on it.
-    #[cfg(not(loom))]
+    #[cfg(not(rearm_loom))]
     pub const fn new() -> Self {
         ThreadPark {
             lock: Mutex::new(()),
@@ -67,7 +67,7 @@ impl ThreadPark {
     }
 
     /// A parker with nobody asleep on it.
-    #[cfg(loom)]
+    #[cfg(rearm_loom)]
     pub fn new() -> Self {
         ThreadPark {
             lock: Mutex::new(()),
@@ -81,8 +81,8 @@ impl ThreadPark {
 
     /// A parker whose `unpark` notifies without taking the lock, so a wake can
     /// fall between the sleeper's look at the word and its sleep and be lost:
-    /// the loom models' negative control. Exists only under `cfg(loom)`.
-    #[cfg(loom)]
+    /// the loom models' negative control. Exists only under `cfg(rearm_loom)`.
+    #[cfg(rearm_loom)]
     #[doc(hidden)]
     pub fn with_unlocked_wake() -> Self {
         ThreadPark {
@@ -152,9 +152,9 @@ impl Park for ThreadPark {
         // sleep, or it was already waiting when the lock came free, and the
         // notification below wakes it. Notifying after the unlock spares the
         // woken thread from blocking on a lock still held here.
-        #[cfg(loom)]
+        #[cfg(rearm_loom)]
         let skip_lock = self.unlocked_wake;
-        #[cfg(not(loom))]
+        #[cfg(not(rearm_loom))]
         let skip_lock = false;
         if !skip_lock {
             drop(self.lock());
@@ -165,13 +165,13 @@ impl Park for ThreadPark {
 
     fn yield_now(&self) {
         self.yields.fetch_add(1, Ordering::Relaxed);
-        #[cfg(not(loom))]
+        #[cfg(not(rearm_loom))]
         std::thread::yield_now();
-        #[cfg(loom)]
+        #[cfg(rearm_loom)]
         loom::thread::yield_now();
     }
 
-    #[cfg(not(loom))]
+    #[cfg(not(rearm_loom))]
     fn now_ns(&self) -> Option<u64> {
         let epoch = *self.epoch.get_or_init(std::time::Instant::now);
         // u64 nanoseconds last 584 years from the first reading.

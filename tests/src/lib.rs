@@ -1,10 +1,10 @@
 //! Support shared by rearm's cross-crate tests.
 //!
-//! Under `cfg(loom)`: the model checker's fault-injecting parker, and the
+//! Under `cfg(rearm_loom)`: the model checker's fault-injecting parker, and the
 //! runner of negative controls (broken models loom must reject). The
 //! real-thread tests need nothing shared from here.
 
-#[cfg(loom)]
+#[cfg(rearm_loom)]
 pub mod loom_park;
-#[cfg(loom)]
+#[cfg(rearm_loom)]
 pub mod negative_control;

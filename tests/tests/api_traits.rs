@@ -1,7 +1,7 @@
 //! What the API promises about thread safety, checked by the compiler: loops
 //! with a `Sync` parker and their async handles can be shared across threads;
 //! a loop is never `Clone` (its slots are its identity).
-#![cfg(not(loom))]
+#![cfg(not(rearm_loom))]
 
 use driver::sys::{EventfdPark, FutexPark};
 use rearm_core::{Async, Loop, SpinPark};

@@ -1,7 +1,7 @@
 //! A callback that panics: the loop stays consistent. Notifications taken with
 //! it but not yet dispatched are put back, the panicking completion stays
 //! armed, counts stay right, and the next run carries on.
-#![cfg(not(loom))]
+#![cfg(not(rearm_loom))]
 
 use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPark, State};
 use std::cell::Cell;

@@ -1,6 +1,6 @@
 //! The footprint table in `core/README.md` is what `size_of` says: every row
 //! it states is checked here (on 64-bit targets, which the table describes).
-#![cfg(all(target_pointer_width = "64", not(loom)))]
+#![cfg(all(target_pointer_width = "64", not(rearm_loom)))]
 
 use rearm_core::{Loop, Runner, SpinPark, ThreadPark};
 use std::mem::size_of;

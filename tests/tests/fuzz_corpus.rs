@@ -1,7 +1,7 @@
 //! Replays every committed fuzz input (the minimized corpus and the named
 //! regressions under `fuzz/`) through the same harnesses the fuzz targets
 //! call, so `cargo test` checks them on stable Rust, without cargo-fuzz.
-#![cfg(not(loom))]
+#![cfg(not(rearm_loom))]
 
 use std::path::{Path, PathBuf};
 

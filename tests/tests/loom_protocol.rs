@@ -3,7 +3,7 @@
 //! that truly blocks, so a lost wakeup is a deadlock loom reports.
 //!
 //! Run with `.ci/loom` (`RUSTFLAGS="--cfg loom"`, release, its own target dir).
-#![cfg(loom)]
+#![cfg(rearm_loom)]
 
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

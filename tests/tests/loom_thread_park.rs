@@ -1,7 +1,7 @@
 //! Loom models of the core's `ThreadPark` (feature `std`): the real parker,
 //! built on loom's mutex and condition variable, under every interleaving up
 //! to the preemption bound `.ci/loom` sets. A lost wakeup is a deadlock.
-#![cfg(loom)]
+#![cfg(rearm_loom)]
 
 use loom::sync::Arc;
 use loom::thread;

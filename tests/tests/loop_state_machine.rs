@@ -8,7 +8,7 @@
 //! same loop (including their own). The slots used (`fuzzing::SLOTS`) take
 //! every path of the ready set: the park word, two bitmap words, and two
 //! summary bits.
-#![cfg(not(loom))]
+#![cfg(not(rearm_loom))]
 
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};

@@ -6,7 +6,7 @@
 //! otherwise; these tests also re-check the report themselves.
 //!
 //! The runs are serialised (one lock): each one fills this 2-CPU machine.
-#![cfg(not(loom))]
+#![cfg(not(rearm_loom))]
 
 use driver::bench::{self, Config, Detail, Mode, RunReport};
 use driver::{Backend, BackendKind};

@@ -4,7 +4,7 @@
 //! keeps yielding. Driven on one thread by a parker with a fake clock, whose
 //! yields and parks stand in for the peer: each advances the clock by its cost
 //! and notifies the loop.
-#![cfg(not(loom))]
+#![cfg(not(rearm_loom))]
 
 use rearm_core::{Action, Exit, Loop, Park, ParkWord, RunMode, Runner, SpinPolicy, WaitStats};
 use std::cell::Cell;

@@ -1,5 +1,5 @@
 //! The core's spin parker: what it does with its relax strategy.
-#![cfg(not(loom))]
+#![cfg(not(rearm_loom))]
 
 use rearm_core::relax::RelaxStrategy;
 use rearm_core::{Park, ParkWord, SpinPark};

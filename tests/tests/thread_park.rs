@@ -3,7 +3,7 @@
 //! runners on different threads are each woken. (The loom models in
 //! `loom_thread_park.rs` check the same protocol under every interleaving.)
 
-#![cfg(not(loom))]
+#![cfg(not(rearm_loom))]
 
 use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPolicy, ThreadPark};
 use std::sync::atomic::{AtomicU32, Ordering};

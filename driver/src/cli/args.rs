@@ -51,8 +51,8 @@ struct Args {
     /// Benchmark: pingpong (asyncN), pummel (async_pummel_N), wake (notify cost
     /// against the number of armed asyncs, see --asyncs), idle (CPU used by a
     /// loop with nothing to do).
-    #[arg(long, value_enum, default_value_t = ModeChoice::Pingpong)]
-    mode: ModeChoice,
+    #[arg(long, value_enum, default_value_t = ModeArg::Pingpong)]
+    mode: ModeArg,
 
     /// Run the ping-pong over rearm and every peer (busy-spin, spin-yield,
     /// std-park, std-mpsc, crossbeam, tokio-notify, mio-waker, eventfd-epoll,
@@ -142,7 +142,7 @@ impl ValueEnum for BackendArg {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum ModeChoice {
+enum ModeArg {
     Pingpong,
     Pummel,
     Wake,
@@ -387,7 +387,7 @@ where
         )?;
         Work::Soak(duration, args.timeout)
     } else if let Some(chosen) = &args.peers {
-        if args.mode != ModeChoice::Pingpong {
+        if args.mode != ModeArg::Pingpong {
             return Err(conflict(
                 "--peers compares the ping-pong: it cannot take --mode",
             ));
@@ -414,8 +414,8 @@ where
         }
     } else {
         match args.mode {
-            ModeChoice::Pingpong | ModeChoice::Pummel => {
-                let (mode, name) = if args.mode == ModeChoice::Pingpong {
+            ModeArg::Pingpong | ModeArg::Pummel => {
+                let (mode, name) = if args.mode == ModeArg::Pingpong {
                     (Mode::PingPong, "--mode pingpong")
                 } else {
                     (Mode::Pummel, "--mode pummel")
@@ -430,7 +430,7 @@ where
                 }
                 Work::Runs(runs)
             }
-            ModeChoice::Wake => {
+            ModeArg::Wake => {
                 refuse_unused(
                     "--mode wake",
                     "it times notify and callback on one thread that parks at once",
@@ -451,7 +451,7 @@ where
                     rounds: args.pings.unwrap_or(DEFAULT_WAKE_ROUNDS),
                 }
             }
-            ModeChoice::Idle => {
+            ModeArg::Idle => {
                 refuse_unused(
                     "--mode idle",
                     "it times one loop with nothing to do, with the default wait",
