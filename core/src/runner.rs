@@ -216,7 +216,8 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     /// [`unpark`](Park::unpark), which makes that descriptor readable.
     ///
     /// Returns `false`, and announces nothing, when a notification or a stop is
-    /// already pending: run with [`RunMode::NoWait`] instead of blocking. After
+    /// already pending (or a block is already announced): run with
+    /// [`RunMode::NoWait`] instead of blocking. After
     /// `true`, block; on waking, for whatever reason, run with `NoWait`, which
     /// also withdraws the announcement.
     ///

@@ -3,7 +3,7 @@
 //! through the methods here.
 
 use crate::ready::{Mark, ReadySet};
-use crate::sync::{AtomicCount, AtomicU8, Count, Ordering};
+use crate::sync::{AtomicCount, AtomicU8, Ordering, bump_owned, bump_shared, read};
 use crate::{Ledger, Notified, Park, State};
 
 /// Slot state values in [`NotifySide::state`].
@@ -69,29 +69,6 @@ impl OwnerSide {
             reaped: AtomicCount::new(0),
         }
     }
-}
-
-/// Adds one to a counter that only one thread writes: a load and a store, no
-/// locked instruction. Relaxed: counters are read at quiescent points, which are
-/// ordered by whatever made them quiescent.
-fn bump_owned(counter: &AtomicCount) {
-    counter.store(
-        counter.load(Ordering::Relaxed).wrapping_add(1),
-        Ordering::Relaxed,
-    );
-}
-
-/// Adds one to a counter that several threads may write.
-fn bump_shared(counter: &AtomicCount) {
-    // Relaxed: a counter orders nothing; see `bump_owned`.
-    counter.fetch_add(1, Ordering::Relaxed);
-}
-
-fn read(counter: &AtomicCount) -> u64 {
-    // Widens on targets whose counters are 32 bits; a no-op elsewhere.
-    let value: Count = counter.load(Ordering::Relaxed);
-    #[allow(clippy::useless_conversion)]
-    u64::from(value)
 }
 
 /// Every slot's notifier side: state and the notifiers' counters. Indices are

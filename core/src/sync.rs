@@ -22,6 +22,30 @@ pub(crate) type Count = u64;
 #[cfg(all(not(rearm_loom), not(target_has_atomic = "64")))]
 pub(crate) type Count = u32;
 
+/// Adds one to a counter that only one thread writes: a load and a store, no
+/// locked instruction. Relaxed: counters are read at quiescent points, which are
+/// ordered by whatever made them quiescent.
+pub(crate) fn bump_owned(counter: &AtomicCount) {
+    counter.store(
+        counter.load(Ordering::Relaxed).wrapping_add(1),
+        Ordering::Relaxed,
+    );
+}
+
+/// Adds one to a counter that several threads may write.
+pub(crate) fn bump_shared(counter: &AtomicCount) {
+    // Relaxed: a counter orders nothing; see `bump_owned`.
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A counter's value, as a `u64` whatever its width.
+pub(crate) fn read(counter: &AtomicCount) -> u64 {
+    // Widens on targets whose counters are 32 bits; a no-op elsewhere.
+    let value: Count = counter.load(Ordering::Relaxed);
+    #[allow(clippy::useless_conversion)]
+    u64::from(value)
+}
+
 /// The futex-shaped word a loop parks on; see [`crate::Park`].
 ///
 /// It is `core::sync::atomic::AtomicU32` in every normal build, so a parker can
@@ -30,7 +54,15 @@ pub type ParkWord = AtomicU32;
 
 #[cfg(all(feature = "std", rearm_loom))]
 pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
-/// The blocking primitives [`crate::ThreadPark`] sleeps on: std's, or loom's
-/// models of them, so the models see every lock, wait and notification.
+#[cfg(all(feature = "std", rearm_loom))]
+pub(crate) use loom::thread::yield_now;
+#[cfg(feature = "std")]
+pub(crate) use std::sync::PoisonError;
+/// What [`crate::ThreadPark`] takes from std, the only place the crate names it
+/// (and only with the `std` feature): the blocking primitives it sleeps on,
+/// std's or loom's models of them, so the models see every lock, wait and
+/// notification; its yield; its clock.
 #[cfg(all(feature = "std", not(rearm_loom)))]
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+#[cfg(all(feature = "std", not(rearm_loom)))]
+pub(crate) use std::{sync::OnceLock, thread::yield_now, time::Instant};

@@ -1,9 +1,15 @@
 //! A parker that sleeps wherever the standard library runs: a mutex and a
 //! condition variable beside the loop's park word.
 
+#![cfg(feature = "std")]
+
 use crate::Park;
-use crate::sync::{AtomicCount, Condvar, Mutex, MutexGuard, Ordering, ParkWord};
-use std::sync::PoisonError;
+use crate::sync::{
+    AtomicCount, Condvar, Mutex, MutexGuard, Ordering, ParkWord, PoisonError, bump_shared, read,
+    yield_now,
+};
+#[cfg(not(rearm_loom))]
+use crate::sync::{Instant, OnceLock};
 
 /// Sleeps on a [`Condvar`](std::sync::Condvar) while the loop's park word
 /// holds the announced value; any thread may wake it. Needs the `std` feature.
@@ -46,7 +52,7 @@ pub struct ThreadPark {
     yields: AtomicCount,
     /// What `now_ns` counts from: the first reading.
     #[cfg(not(rearm_loom))]
-    epoch: std::sync::OnceLock<std::time::Instant>,
+    epoch: OnceLock<Instant>,
     /// Under loom only, the negative control: wake without taking the lock.
     #[cfg(rearm_loom)]
     unlocked_wake: bool,
@@ -62,7 +68,7 @@ impl ThreadPark {
             sleeps: AtomicCount::new(0),
             wakes: AtomicCount::new(0),
             yields: AtomicCount::new(0),
-            epoch: std::sync::OnceLock::new(),
+            epoch: OnceLock::new(),
         }
     }
 
@@ -95,7 +101,6 @@ impl ThreadPark {
     /// variable; a spurious return that found the word unchanged sleeps again
     /// and counts again).
     pub fn sleeps(&self) -> u64 {
-        // Relaxed: a statistic, read at quiescent points.
         read(&self.sleeps)
     }
 
@@ -122,11 +127,6 @@ impl Default for ThreadPark {
     }
 }
 
-fn read(counter: &AtomicCount) -> u64 {
-    #[allow(clippy::useless_conversion)]
-    u64::from(counter.load(Ordering::Relaxed))
-}
-
 impl Park for ThreadPark {
     fn park(&self, word: &ParkWord, expected: u32) {
         let mut guard = self.lock();
@@ -135,8 +135,7 @@ impl Park for ThreadPark {
         // Relaxed would do for that (the lock orders it); Acquire keeps the
         // parker correct on its own, whatever the caller does after it returns.
         while word.load(Ordering::Acquire) == expected {
-            // Relaxed: a statistic (see `sleeps`).
-            self.sleeps.fetch_add(1, Ordering::Relaxed);
+            bump_shared(&self.sleeps);
             guard = self
                 .changed
                 .wait(guard)
@@ -145,7 +144,7 @@ impl Park for ThreadPark {
     }
 
     fn unpark(&self, _word: &ParkWord) {
-        self.wakes.fetch_add(1, Ordering::Relaxed);
+        bump_shared(&self.wakes);
         // The word changed before this call. Taking the lock (and letting it go)
         // orders that change after the sleeper's look at the word, or the look
         // after the change: either the sleeper saw the change and does not
@@ -164,16 +163,13 @@ impl Park for ThreadPark {
     }
 
     fn yield_now(&self) {
-        self.yields.fetch_add(1, Ordering::Relaxed);
-        #[cfg(not(rearm_loom))]
-        std::thread::yield_now();
-        #[cfg(rearm_loom)]
-        loom::thread::yield_now();
+        bump_shared(&self.yields);
+        yield_now();
     }
 
     #[cfg(not(rearm_loom))]
     fn now_ns(&self) -> Option<u64> {
-        let epoch = *self.epoch.get_or_init(std::time::Instant::now);
+        let epoch = *self.epoch.get_or_init(Instant::now);
         // u64 nanoseconds last 584 years from the first reading.
         Some(u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX))
     }

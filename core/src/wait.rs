@@ -4,9 +4,9 @@
 ///
 /// Waking a thread that sleeps costs tens of microseconds on a typical VM (a
 /// futex wake plus a scheduler round trip), while a cache-line round trip
-/// between two running cores costs well under a microsecond. So a loop whose peer is running should spin a little before
-/// sleeping, and a loop whose peer cannot run (one CPU, oversubscribed threads)
-/// should not spin at all: every spin step there delays the very thread it waits
+/// between two running cores costs well under a microsecond. So a loop whose
+/// peer is running should spin a little before sleeping, and a loop whose peer
+/// cannot run (one CPU, oversubscribed threads) should not spin at all: every spin step there delays the very thread it waits
 /// for. No fixed count serves both, so the budget adapts:
 ///
 /// - a wait that ends while spinning after `i` steps raises the budget by an
