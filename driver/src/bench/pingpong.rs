@@ -10,9 +10,7 @@ use super::skeleton::{
     Panics, RunGuard, TimedRegion, checked, conclude, join_helpers, spawn_helpers,
 };
 use super::{BenchError, Config, Detail, MAX_THREADS, Mode, RunReport};
-use crate::harness::Gate;
-use crate::harness::PingCounters;
-use crate::harness::WatchdogConfig;
+use crate::harness::{Gate, PingCounters, WatchdogConfig};
 use crate::sys::{Backend, Syscalls};
 use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner, WaitStats};
 use std::fmt::Write as _;
@@ -267,11 +265,12 @@ fn context_report<B: Backend>(
     worker_loop: &Loop<B, 1>,
     slot: usize,
 ) -> ContextReport {
+    let [main_sent, main_seen, worker_sent, worker_seen] = ctx.pings.all();
     ContextReport {
-        main_sent: ctx.pings.main.0.sent.get(),
-        main_seen: ctx.pings.main.0.seen.get(),
-        worker_sent: ctx.pings.worker.0.sent.get(),
-        worker_seen: ctx.pings.worker.0.seen.get(),
+        main_sent,
+        main_seen,
+        worker_sent,
+        worker_seen,
         to_main: main_loop.ledger(slot).unwrap_or_default(),
         to_worker: worker_loop.ledger(0).unwrap_or_default(),
         worker_waits: ctx.worker_waits.get().copied().unwrap_or_default(),

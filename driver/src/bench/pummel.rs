@@ -6,9 +6,7 @@ use super::skeleton::{
     Panics, RunGuard, TimedRegion, checked, conclude, join_helpers, spawn_helpers,
 };
 use super::{BenchError, Config, Detail, Mode, RunReport};
-use crate::harness::Gate;
-use crate::harness::OwnedCounter;
-use crate::harness::WatchdogConfig;
+use crate::harness::{Gate, OwnedCounter, WatchdogConfig};
 use crate::sys::Backend;
 use rearm_core::{Action, Async, Exit, Ledger, Loop, Notified, RunMode, Runner};
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -22,6 +22,7 @@ impl OwnedCounter {
 
     /// The count so far.
     pub fn get(&self) -> u64 {
+        // Relaxed: see `bump`; a reader after the joins sees the final count.
         self.0.load(Ordering::Relaxed)
     }
 }
