@@ -87,7 +87,7 @@ pub use runner::{Callback, Runner, WaitStats};
 pub use sync::ParkWord;
 #[cfg(feature = "std")]
 pub use thread_park::ThreadPark;
-pub use wait::SpinPolicy;
+pub use wait::{SpinBound, SpinPolicy};
 
 /// The crate README's examples, run as doctests.
 #[cfg(all(doctest, feature = "std"))]

@@ -83,6 +83,15 @@ pub trait Park {
     fn busy_ns(&self) -> Option<u64> {
         None
     }
+
+    /// CPU time the calling thread has used, in nanoseconds; `None` (the
+    /// default) if the platform cannot tell. The wait reads it around some
+    /// parks to learn what parking costs this loop's thread, and spins for at
+    /// most about that long ([`SpinBound::ParkCost`](crate::SpinBound::ParkCost)).
+    /// It may cost a syscall: it is read around one park in eight.
+    fn thread_cpu_ns(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A parker that never sleeps: `park` busy-waits on the word, `unpark` does

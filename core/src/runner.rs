@@ -1,7 +1,7 @@
 //! The loop's own thread: callbacks, the run modes, and the wait.
 
 use crate::sync::Ordering;
-use crate::wait::SpinBudget;
+use crate::wait::{CLOCK_EVERY, WaitState};
 use crate::{Action, Error, Exit, Loop, Park, RunMode, SpinPolicy, State};
 
 /// A completion's callback: runs on the loop's thread when its async was
@@ -39,7 +39,10 @@ pub struct Runner<'l, 'c, P: Park, const CAP: usize> {
     lp: &'l Loop<P, CAP>,
     callbacks: [Option<Callback<'c>>; CAP],
     active: usize,
-    spin: SpinBudget,
+    wait: WaitState,
+    /// Whether the parker has a clock ([`Park::now_ns`]), read once: without
+    /// one, no spin is capped by time.
+    has_clock: bool,
     stats: WaitStats,
 }
 
@@ -95,14 +98,15 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
             lp,
             callbacks: core::array::from_fn(|_| None),
             active: 0,
-            spin: SpinBudget::new(SpinPolicy::default()),
+            wait: WaitState::new(SpinPolicy::default()),
+            has_clock: lp.parker.now_ns().is_some(),
             stats: WaitStats::default(),
         })
     }
 
     /// Replaces the spin policy (and resets what it had learnt).
     pub fn with_spin_policy(mut self, policy: SpinPolicy) -> Self {
-        self.spin = SpinBudget::new(policy);
+        self.wait = WaitState::new(policy);
         self
     }
 
@@ -184,7 +188,7 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
 
     /// The spin budget the adaptive policy has settled on (spin steps per wait).
     pub fn spin_budget(&self) -> u32 {
-        self.spin.budget()
+        self.wait.spin.budget()
     }
 
     /// Runs callbacks as their asyncs are notified, for as long as `mode` says.
@@ -269,34 +273,46 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
         self.lp.notifiers.set_dead(slot);
     }
 
-    /// Waits until something is signalled: spin (adaptive budget), yield, park.
+    /// Waits until something is signalled: spin (adaptive budget, capped by
+    /// the park cost), yield, park. See [`SpinPolicy`] for why.
     fn wait(&mut self) {
         let ready = &self.lp.ready;
         let parker = &self.lp.parker;
         self.stats.waits += 1;
-        let budget = self.spin.next();
+        let budget = self.wait.spin.next();
+        let limit_ns = self.wait.spin_limit_ns().filter(|_| self.has_clock);
+        // Set at the first clock read: a reply within CLOCK_EVERY steps (the
+        // ping-pong's usual case) costs no clock read at all.
+        let mut deadline = None;
         let mut step = 0;
         loop {
             if ready.is_signalled() {
-                self.spin.spun(step);
+                self.wait.spin.spun(step);
                 self.stats.spun += 1;
                 return;
             }
             if step == budget {
                 break;
             }
+            if step % CLOCK_EVERY == CLOCK_EVERY - 1
+                && let Some(limit) = limit_ns
+                && let Some(now) = parker.now_ns()
+                && now >= *deadline.get_or_insert(now.saturating_add(limit))
+            {
+                break;
+            }
             parker.relax();
             step += 1;
         }
-        self.spin.spun_out();
-        for _ in 0..self.spin.yields() {
-            let before = if self.spin.time_next_yield() {
+        self.wait.spin.spun_out();
+        for _ in 0..self.wait.yields.yields() {
+            let before = if self.wait.yields.time_next() {
                 parker.now_ns()
             } else {
                 None
             };
             // The process's CPU use, only while slow yields are about.
-            let busy_before = if before.is_some() && self.spin.bracket_next_yield() {
+            let busy_before = if before.is_some() && self.wait.yields.bracket_next() {
                 parker.busy_ns()
             } else {
                 None
@@ -308,7 +324,7 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
                     busy_before.and_then(|b| parker.busy_ns().map(|after| after.saturating_sub(b)));
                 parker
                     .now_ns()
-                    .is_some_and(|after| self.spin.yield_took(after.saturating_sub(before), busy))
+                    .is_some_and(|after| self.wait.yield_took(after.saturating_sub(before), busy))
             });
             if ready.is_signalled() {
                 self.stats.yielded += 1;
@@ -320,11 +336,23 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
         }
         self.stats.parked += 1;
         let before = parker.now_ns();
+        let cpu_before = if self.wait.park.sample_next() {
+            parker.thread_cpu_ns()
+        } else {
+            None
+        };
         ready.park(parker);
+        if let Some(cpu_before) = cpu_before
+            && let Some(cpu_after) = parker.thread_cpu_ns()
+        {
+            self.wait
+                .park
+                .cpu_sample(cpu_after.saturating_sub(cpu_before));
+        }
         if let Some(before) = before
             && let Some(after) = parker.now_ns()
         {
-            self.spin.parked_for(after.saturating_sub(before));
+            self.wait.park.slept(after.saturating_sub(before));
         }
     }
 }
@@ -346,7 +374,7 @@ impl<P: Park, const CAP: usize> core::fmt::Debug for Runner<'_, '_, P, CAP> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Runner")
             .field("active", &self.active)
-            .field("spin_budget", &self.spin.budget())
+            .field("spin_budget", &self.wait.spin.budget())
             .field("wait_stats", &self.stats)
             .finish_non_exhaustive()
     }

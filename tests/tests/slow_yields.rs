@@ -94,6 +94,7 @@ fn waits_with(costs: Costs, waits: u32) -> WaitStats {
     let mut runner = Runner::new(&lp).unwrap().with_spin_policy(SpinPolicy {
         max_spins: 0,
         yields: 2,
+        ..SpinPolicy::default()
     });
     runner.arm(0, &mut callback).unwrap();
     assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);

@@ -144,6 +144,7 @@ pub fn notify_interleave(data: &[u8]) {
     let spin = SpinPolicy {
         max_spins: u32::from(policy & 0b111),
         yields: u32::from((policy >> 3) & 0b11),
+        ..SpinPolicy::default()
     };
     let Ok(runner) = Runner::new(&lp) else {
         panic!("a fresh loop must take a runner");

@@ -375,6 +375,7 @@ where
         config.spin = SpinPolicy {
             max_spins: args.max_spins.unwrap_or(default.max_spins),
             yields: args.yields.unwrap_or(default.yields),
+            ..default
         };
         config
     };

@@ -143,6 +143,10 @@ impl Park for EventfdPark {
     fn busy_ns(&self) -> Option<u64> {
         Some(self.busy.read())
     }
+
+    fn thread_cpu_ns(&self) -> Option<u64> {
+        Some(crate::sys::thread_cpu_ns())
+    }
 }
 
 impl AsFd for EventfdPark {

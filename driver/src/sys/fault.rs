@@ -120,6 +120,10 @@ impl<P: Park> Park for FaultyPark<P> {
     fn busy_ns(&self) -> Option<u64> {
         self.inner.busy_ns()
     }
+
+    fn thread_cpu_ns(&self) -> Option<u64> {
+        self.inner.thread_cpu_ns()
+    }
 }
 
 impl<P: Backend> Backend for FaultyPark<P> {

@@ -71,6 +71,10 @@ impl Park for FutexPark {
     fn busy_ns(&self) -> Option<u64> {
         Some(self.busy.read())
     }
+
+    fn thread_cpu_ns(&self) -> Option<u64> {
+        Some(crate::sys::thread_cpu_ns())
+    }
 }
 
 /// How the benchmarks open this parker and read its counts.

@@ -55,6 +55,13 @@ pub fn monotonic_ns() -> u64 {
     clock_ns(rustix::time::ClockId::Monotonic)
 }
 
+/// `CLOCK_THREAD_CPUTIME_ID` in nanoseconds: the calling thread's CPU time
+/// (a syscall), what the parkers report as
+/// [`Park::thread_cpu_ns`](rearm_core::Park::thread_cpu_ns).
+pub fn thread_cpu_ns() -> u64 {
+    clock_ns(rustix::time::ClockId::ThreadCPUTime)
+}
+
 /// A clock's reading in nanoseconds. The clocks read here never go negative;
 /// u64 nanoseconds last 584 years.
 fn clock_ns(clock: rustix::time::ClockId) -> u64 {
