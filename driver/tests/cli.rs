@@ -471,3 +471,101 @@ fn every_mode_writes_json_of_one_schema() {
     assert!(peers[0]["rearm_over_peer"].is_null());
     assert!(peers[1]["rearm_over_peer"]["median"].as_f64() > Some(0.0));
 }
+
+#[test]
+fn sparse_refuses_what_it_would_ignore_and_peers_that_never_sleep() {
+    assert_refused(
+        &["--mode", "sparse", "--threads", "2", "--inject-faults"],
+        "--mode sparse does not use --threads, --inject-faults",
+    );
+    assert_refused(
+        &["--mode", "sparse", "--asyncs", "4"],
+        "--mode sparse does not use --asyncs",
+    );
+    assert_refused(
+        &["--mode", "sparse", "--peers=busy-spin"],
+        "busy-spin has no sparse form",
+    );
+    assert_refused(
+        &["--mode", "sparse", "--gaps", "0"],
+        "0 µs: must be between 1",
+    );
+    assert_refused(
+        &["--mode", "sparse", "--gaps", "2000000"],
+        "must be between 1 and 1000000 (a second)",
+    );
+    assert_refused(&["--gaps", "5"], "--mode pingpong does not use --gaps");
+    assert_refused(
+        &["--mode", "pummel", "--spin-policy", "fastest"],
+        "invalid value 'fastest'",
+    );
+}
+
+#[test]
+fn sparse_prints_a_block_per_gap_with_every_mechanism_and_writes_json_and_a_plot() {
+    let out = driver(&[
+        "--mode",
+        "sparse",
+        "--gaps",
+        "2,200",
+        "--pings",
+        "200",
+        "--peers=std-park",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("gap 2 µs") && stdout.contains("gap 200 µs"),
+        "{stdout}"
+    );
+    for row in [
+        "rearm futex (default)",
+        "rearm eventfd (default)",
+        "rearm spin (default)",
+        "rearm thread (default)",
+        "rearm futex (low-latency)",
+        "std park",
+    ] {
+        let rows = stdout
+            .lines()
+            .filter(|line| line.trim_start().starts_with(row))
+            .count();
+        assert_eq!(rows, 2, "{row}:\n{stdout}");
+    }
+    assert!(!stdout.contains("crossbeam"), "{stdout}");
+    // Only the named preset, on the named backend.
+    let plot = scratch("sparse.svg");
+    let points = json_lines(&driver(&[
+        "--mode",
+        "sparse",
+        "--backend",
+        "futex",
+        "--spin-policy",
+        "low-latency",
+        "--gaps",
+        "10",
+        "--pings",
+        "100",
+        "--peers=tokio-notify",
+        "--json",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]));
+    assert_eq!(points.len(), 2, "{points:?}");
+    for point in &points {
+        assert_common_fields(point, "sparse");
+        assert_eq!(point["gap_us"], 10.0);
+        let received = point["received"].as_u64().unwrap();
+        let coalesced = point["coalesced"].as_u64().unwrap();
+        assert_eq!(received + coalesced, 100, "{point}");
+        assert!(point["latency_ns"]["p50"].as_u64() <= point["latency_ns"]["max"].as_u64());
+        assert!(point["cpu_ns_per_wake"].as_f64() > Some(0.0), "{point}");
+    }
+    assert_eq!(points[0]["spin_policy"], "low-latency");
+    assert_eq!(points[1]["peer"], "tokio-notify");
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(
+        svg.contains("CPU per wake") && svg.contains("latency"),
+        "{svg:.200}"
+    );
+}

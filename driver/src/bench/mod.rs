@@ -5,6 +5,7 @@ pub mod idle;
 mod pingpong;
 mod pummel;
 mod skeleton;
+pub mod sparse;
 pub mod wake_cost;
 
 pub use pingpong::ContextReport;

@@ -1,8 +1,10 @@
 //! The argument schema, and its validation into a [`Plan`] before any thread
 //! starts.
 
+use crate::bench::sparse::Mechanism;
 use crate::bench::{Config, MAX_PINGS, MAX_THREADS, Mode};
 use crate::peers::Peer;
+use crate::peers::sparse::SPARSE_PEERS;
 use crate::sys::BackendKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
@@ -50,7 +52,9 @@ struct Args {
 
     /// Benchmark: pingpong (asyncN), pummel (async_pummel_N), wake (notify cost
     /// against the number of armed asyncs, see --asyncs), idle (CPU used by a
-    /// loop with nothing to do).
+    /// loop with nothing to do), sparse (a loop notified every G µs, see
+    /// --gaps: its CPU per wake and latency percentiles, beside the peers that
+    /// sleep: std-park, crossbeam, tokio-notify, eventfd-epoll).
     #[arg(long, value_enum, default_value_t = ModeArg::Pingpong)]
     mode: ModeArg,
 
@@ -72,6 +76,11 @@ struct Args {
     /// Armed asyncs per loop for --mode wake, comma-separated (1 to 4096).
     #[arg(long, value_delimiter = ',', default_value = "1,64,1024,4096", value_parser = parse_asyncs)]
     asyncs: Vec<usize>,
+
+    /// Gaps between notifications for --mode sparse, in µs, comma-separated
+    /// (1 to 1,000,000 each).
+    #[arg(long, value_delimiter = ',', default_value = "1,5,20,50,100,500,2000,10000", value_parser = parse_gap)]
+    gaps: Vec<u64>,
 
     /// Runs of each configuration (rounds, with --peers); the summary gives
     /// median, min and max.
@@ -100,6 +109,13 @@ struct Args {
     /// Yields a waiting loop makes between spinning and parking.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=1000))]
     yields: Option<u32>,
+
+    /// The wait's preset: default (spin at most about what parking costs),
+    /// low-latency (spin as long as spinning pays, at any CPU cost),
+    /// park-at-once. --max-spins and --yields adjust it. With --mode sparse
+    /// and no preset named, rearm runs with both default and low-latency.
+    #[arg(long, value_enum)]
+    spin_policy: Option<PolicyArg>,
 
     /// Run every parker inside a fault injector (spurious returns, delays,
     /// yields at random points); the invariant must still hold.
@@ -147,6 +163,33 @@ enum ModeArg {
     Pummel,
     Wake,
     Idle,
+    Sparse,
+}
+
+/// `--spin-policy`: the core's presets, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum PolicyArg {
+    Default,
+    LowLatency,
+    ParkAtOnce,
+}
+
+impl PolicyArg {
+    fn policy(self) -> SpinPolicy {
+        match self {
+            PolicyArg::Default => SpinPolicy::default(),
+            PolicyArg::LowLatency => SpinPolicy::LOW_LATENCY,
+            PolicyArg::ParkAtOnce => SpinPolicy::PARK_AT_ONCE,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            PolicyArg::Default => "default",
+            PolicyArg::LowLatency => "low-latency",
+            PolicyArg::ParkAtOnce => "park-at-once",
+        }
+    }
 }
 
 /// A whole number of `unit` between 1 and `max`; `limit` says where `max`
@@ -182,6 +225,10 @@ fn parse_peer(s: &str) -> Result<Peer, String> {
         let keys: Vec<&str> = Peer::ALL.iter().map(|p| p.key()).collect();
         format!("'{s}' is not a peer; peers: {}", keys.join(", "))
     })
+}
+
+fn parse_gap(s: &str) -> Result<u64, String> {
+    count(s, "µs", 1_000_000, " (a second)")
 }
 
 fn parse_pings(s: &str) -> Result<u64, String> {
@@ -245,19 +292,21 @@ fn parse_plot(s: &str) -> Result<PathBuf, String> {
 }
 
 /// Every flag, by clap id and as typed, in the order `--help` lists them.
-const FLAGS: [(&str, &str); 14] = [
+const FLAGS: [(&str, &str); 16] = [
     ("threads", "--threads"),
     ("pings", "--pings"),
     ("backend", "--backend"),
     ("mode", "--mode"),
     ("peers", "--peers"),
     ("asyncs", "--asyncs"),
+    ("gaps", "--gaps"),
     ("repeat", "--repeat"),
     ("json", "--json"),
     ("plot", "--plot"),
     ("timeout", "--timeout"),
     ("max_spins", "--max-spins"),
     ("yields", "--yields"),
+    ("spin_policy", "--spin-policy"),
     ("inject_faults", "--inject-faults"),
     ("soak", "--soak"),
 ];
@@ -274,6 +323,7 @@ const RUN_FLAGS: &[&str] = &[
     "--timeout",
     "--max-spins",
     "--yields",
+    "--spin-policy",
     "--inject-faults",
 ];
 
@@ -329,8 +379,23 @@ pub enum Work {
     },
     /// Idle CPU per backend.
     Idle(Vec<BackendKind>),
+    /// Sparse arrivals: each mechanism at each gap.
+    Sparse(SparseWork),
     /// A soak of this length, each run with this stall timeout.
     Soak(Duration, Duration),
+}
+
+/// `--mode sparse`: what to measure.
+#[derive(Debug)]
+pub struct SparseWork {
+    /// rearm's rows and the peers', in report order.
+    pub mechanisms: Vec<Mechanism>,
+    /// Gaps between notifications.
+    pub gaps: Vec<Duration>,
+    /// Notifications per gap; `None`: [`default_count`](crate::bench::sparse::default_count).
+    pub count: Option<u64>,
+    /// A consumer that receives nothing for this long has stalled.
+    pub timeout: Duration,
 }
 
 /// What the command line asked for, validated.
@@ -366,17 +431,21 @@ where
         BackendArg::One(kind) => vec![kind],
         BackendArg::All => BackendKind::ALL.to_vec(),
     };
+    // A preset, adjusted by --max-spins and --yields.
+    let policy = |preset: PolicyArg| {
+        let base = preset.policy();
+        SpinPolicy {
+            max_spins: args.max_spins.unwrap_or(base.max_spins),
+            yields: args.yields.unwrap_or(base.yields),
+            ..base
+        }
+    };
     let config = |threads: usize, pings: u64| {
         let mut config = Config::new(threads, pings);
         config.timeout = args.timeout;
         config.hard_exit_after = Some(Duration::from_secs(5));
         config.inject_faults = args.inject_faults;
-        let default = SpinPolicy::default();
-        config.spin = SpinPolicy {
-            max_spins: args.max_spins.unwrap_or(default.max_spins),
-            yields: args.yields.unwrap_or(default.yields),
-            ..default
-        };
+        config.spin = policy(args.spin_policy.unwrap_or(PolicyArg::Default));
         config
     };
     let work = if let Some(duration) = args.soak {
@@ -387,10 +456,10 @@ where
             &["--soak", "--timeout"],
         )?;
         Work::Soak(duration, args.timeout)
-    } else if let Some(chosen) = &args.peers {
+    } else if let Some(chosen) = args.peers.as_ref().filter(|_| args.mode != ModeArg::Sparse) {
         if args.mode != ModeArg::Pingpong {
             return Err(conflict(
-                "--peers compares the ping-pong: it cannot take --mode",
+                "--peers compares the ping-pong, or with --mode sparse the sparse arrivals: it cannot take another --mode",
             ));
         }
         if args.backend == BackendArg::All {
@@ -460,6 +529,71 @@ where
                     &["--mode", "--backend", "--repeat", "--json"],
                 )?;
                 Work::Idle(backends)
+            }
+            ModeArg::Sparse => {
+                refuse_unused(
+                    "--mode sparse",
+                    "one producer notifies one loop; it runs no ping-pong and injects no faults",
+                    &given,
+                    &[
+                        "--mode",
+                        "--backend",
+                        "--peers",
+                        "--gaps",
+                        "--pings",
+                        "--repeat",
+                        "--json",
+                        "--plot",
+                        "--timeout",
+                        "--max-spins",
+                        "--yields",
+                        "--spin-policy",
+                    ],
+                )?;
+                let presets = match args.spin_policy {
+                    Some(preset) => vec![preset],
+                    None => vec![PolicyArg::Default, PolicyArg::LowLatency],
+                };
+                // Every backend unless one is named; the low-latency row on the first
+                // backend only: it shows what the cap costs and saves.
+                let backends = if given.contains(&"--backend") {
+                    backends
+                } else {
+                    BackendKind::ALL.to_vec()
+                };
+                let mut mechanisms = Vec::new();
+                for (i, &preset) in presets.iter().enumerate() {
+                    for &backend in backends.iter().take(if i == 0 { usize::MAX } else { 1 }) {
+                        mechanisms.push(Mechanism::Rearm {
+                            backend,
+                            policy_name: preset.name(),
+                            policy: policy(preset),
+                        });
+                    }
+                }
+                let chosen = args.peers.clone().unwrap_or_default();
+                for peer in SPARSE_PEERS {
+                    if chosen.is_empty() || chosen.contains(&peer) {
+                        mechanisms.push(Mechanism::Peer(peer));
+                    }
+                }
+                if let Some(other) = chosen.iter().find(|p| !SPARSE_PEERS.contains(p)) {
+                    return Err(conflict(&format!(
+                        "--mode sparse: {} has no sparse form (it never sleeps); the sparse peers are {}",
+                        other.key(),
+                        SPARSE_PEERS.map(Peer::key).join(", ")
+                    )));
+                }
+                Work::Sparse(SparseWork {
+                    mechanisms,
+                    gaps: args
+                        .gaps
+                        .iter()
+                        .map(|&us| Duration::from_micros(us))
+                        .collect(),
+                    count: args.pings,
+                    timeout: args.timeout,
+                })
             }
         }
     };

@@ -36,6 +36,7 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             rounds,
         } => execute_wake(plan, backends, asyncs, *rounds, out),
         Work::Idle(backends) => execute_idle(plan, backends, out),
+        Work::Sparse(work) => super::sparse::execute(plan, work, out, err, interactive),
         Work::Soak(duration, timeout) => execute_soak(*duration, *timeout, out),
     };
     match result {
@@ -53,7 +54,8 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
-fn caption() -> String {
+/// The plots' caption: where and with what they were measured.
+pub(super) fn caption() -> String {
     format!(
         "{} · rearm {}",
         machine::describe(),

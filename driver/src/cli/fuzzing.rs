@@ -58,6 +58,14 @@ pub fn cli_args(data: &[u8]) {
             }
         }
         Work::Idle(backends) => assert!(!backends.is_empty()),
+        Work::Sparse(work) => {
+            assert!(!work.mechanisms.is_empty() && !work.gaps.is_empty());
+            assert!(
+                work.gaps.iter().all(|g| !g.is_zero()),
+                "accepted a zero gap"
+            );
+            assert!(work.count.is_none_or(|n| n >= 1) && !work.timeout.is_zero());
+        }
         Work::Soak(duration, timeout) => {
             assert!(!duration.is_zero() && !timeout.is_zero());
         }

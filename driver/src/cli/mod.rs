@@ -10,6 +10,7 @@ pub mod fuzzing;
 pub mod plot;
 pub mod report;
 pub mod soak;
+mod sparse;
 
-pub use args::{Plan, Work, parse, parse_seconds};
+pub use args::{Plan, SparseWork, Work, parse, parse_seconds};
 pub use execute::{EXIT_FAILED, execute};

@@ -399,6 +399,46 @@ pub fn peer_json(
     )
 }
 
+/// One `--mode sparse` point: a mechanism at one gap in one round.
+pub fn sparse_json(
+    mechanism: crate::bench::sparse::Mechanism,
+    round: u32,
+    point: &crate::harness::arrivals::ArrivalPoint,
+) -> String {
+    use crate::bench::sparse::Mechanism;
+    let (backend, policy, peer) = match mechanism {
+        Mechanism::Rearm {
+            backend,
+            policy_name,
+            ..
+        } => (Some(backend.name()), Some(policy_name), None),
+        Mechanism::Peer(peer) => (None, None, Some(peer.key())),
+    };
+    line(
+        header("sparse", "point"),
+        json!({
+            "mechanism": mechanism.to_string(),
+            "backend": backend,
+            "spin_policy": policy,
+            "peer": peer,
+            "gap_us": point.gap.as_secs_f64() * 1e6,
+            "round": round + 1,
+            "sent": point.sent,
+            "received": point.received,
+            "coalesced": point.coalesced,
+            "wakes": point.wakes,
+            "cpu_ns_per_wake": point.cpu_ns_per_wake(),
+            "latency_ns": {
+                "p50": point.latency.p50,
+                "p99": point.latency.p99,
+                "p999": point.latency.p999,
+                "max": point.latency.max,
+            },
+            "seconds": point.elapsed.as_secs_f64(),
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

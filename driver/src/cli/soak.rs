@@ -1,11 +1,12 @@
 //! `driver --soak DURATION`: cycle through every backend, thread count and
-//! benchmark, with and without injected faults, checking every run, for as
-//! long as asked. A soak passes only with zero violations, stalls and panics.
+//! benchmark, with and without injected faults, and sparse arrivals on every
+//! backend, checking every run, for as long as asked. A soak passes only with zero violations, stalls and panics.
 
+use crate::bench::sparse::{self, Mechanism};
 use crate::bench::{self, Config, Mode};
 use crate::cli::report::thousands;
 use crate::sys::BackendKind;
-use rearm_core::DIRECT_SLOTS;
+use rearm_core::{DIRECT_SLOTS, SpinPolicy};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -16,8 +17,8 @@ pub struct Soak {
     pub elapsed: Duration,
     /// Runs completed or failed.
     pub runs: u64,
-    /// Pings (ping-pong, all contexts) and callbacks (pummel) of the runs that
-    /// passed.
+    /// Pings (ping-pong, all contexts), callbacks (pummel) and notifications
+    /// received (sparse) of the runs that passed.
     pub events: u64,
     /// Runs with injected faults.
     pub faulty_runs: u64,
@@ -29,7 +30,14 @@ pub struct Soak {
 /// into the first group word: the summary-bit path, under the soak too.
 const BITMAP_THREADS: usize = DIRECT_SLOTS + 2;
 
-/// Every configuration of the cycle, in order.
+/// Sparse arrivals in the soak: notifications this far apart, where the
+/// default wait alternates between spinning and parking, ...
+const SPARSE_GAP: Duration = Duration::from_micros(20);
+/// ... this many per run.
+const SPARSE_NOTIFICATIONS: u64 = 5_000;
+
+/// Every benchmark configuration of the cycle, in order; each cycle then runs
+/// sparse arrivals on every backend.
 fn cycle() -> Vec<(BackendKind, Mode, usize, bool)> {
     let mut all = Vec::new();
     for faults in [false, true] {
@@ -91,16 +99,48 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                         thousands(report.rate().round() as u64)
                     );
                 }
-                Err(e) => {
-                    let _ = writeln!(out, "soak run {}: {label}: FAILED: {e}", soak.runs);
-                    soak.failures
-                        .push(format!("run {}: {label}: {e}", soak.runs));
+                Err(e) => soak.failed(&label, &e.to_string(), out),
+            }
+        }
+        for backend in BackendKind::ALL {
+            if start.elapsed() >= duration {
+                break 'soak;
+            }
+            soak.runs += 1;
+            let mechanism = Mechanism::Rearm {
+                backend,
+                policy_name: "default",
+                policy: SpinPolicy::default(),
+            };
+            let label = format!("sparse on {backend}, {} µs gaps", SPARSE_GAP.as_micros());
+            match sparse::measure(mechanism, SPARSE_GAP, SPARSE_NOTIFICATIONS, timeout) {
+                Ok(point) => {
+                    soak.events += point.received;
+                    let at = start.elapsed().as_secs();
+                    let _ = writeln!(
+                        out,
+                        "soak {:>3}:{:02} run {:>5}: {label}: ok, {} received, {} coalesced",
+                        at / 60,
+                        at % 60,
+                        soak.runs,
+                        point.received,
+                        point.coalesced
+                    );
                 }
+                Err(e) => soak.failed(&label, &e, out),
             }
         }
     }
     soak.elapsed = start.elapsed();
     soak
+}
+
+impl Soak {
+    fn failed(&mut self, label: &str, why: &str, out: &mut dyn Write) {
+        let _ = writeln!(out, "soak run {}: {label}: FAILED: {why}", self.runs);
+        self.failures
+            .push(format!("run {}: {label}: {why}", self.runs));
+    }
 }
 
 /// Parses a soak duration: seconds (`600`, `600s`), minutes (`10m`) or hours

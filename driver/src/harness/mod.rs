@@ -1,8 +1,10 @@
 //! What every benchmark and every peer shares: the start gate, cache padding,
 //! libuv's counters, the stopwatch (wall clock, CPU, allocations), the machine
-//! description and the watchdog. Nothing here knows a benchmark or a parker.
+//! description, the watchdog, and sparse arrivals (a producer on a schedule).
+//! Nothing here knows a benchmark or a parker.
 
 pub mod alloc_count;
+pub mod arrivals;
 mod counters;
 mod cpu;
 mod gate;

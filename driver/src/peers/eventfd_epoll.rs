@@ -13,11 +13,11 @@ fn setup_err(what: &str, e: io::Errno) -> PeerError {
     PeerError::Setup(format!("{what}: {e}"))
 }
 
-fn new_eventfd() -> Result<OwnedFd, PeerError> {
+pub(super) fn new_eventfd() -> Result<OwnedFd, PeerError> {
     eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).map_err(|e| setup_err("eventfd", e))
 }
 
-fn new_epoll(fds: &[(&OwnedFd, u64)]) -> Result<OwnedFd, PeerError> {
+pub(super) fn new_epoll(fds: &[(&OwnedFd, u64)]) -> Result<OwnedFd, PeerError> {
     let ep = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(|e| setup_err("epoll", e))?;
     for (fd, data) in fds {
         epoll::add(
@@ -31,17 +31,17 @@ fn new_epoll(fds: &[(&OwnedFd, u64)]) -> Result<OwnedFd, PeerError> {
     Ok(ep)
 }
 
-fn signal(fd: &OwnedFd) {
+pub(super) fn signal(fd: &OwnedFd) {
     let _ = io::write(fd, &1u64.to_ne_bytes());
 }
 
 /// Drains `fd`; returns whether it held anything.
-fn drain(fd: &OwnedFd) -> bool {
+pub(super) fn drain(fd: &OwnedFd) -> bool {
     let mut buf = [0u8; 8];
     matches!(io::read(fd, &mut buf), Ok(8))
 }
 
-fn empty_event() -> epoll::Event {
+pub(super) fn empty_event() -> epoll::Event {
     epoll::Event {
         flags: epoll::EventFlags::empty(),
         data: epoll::EventData::new_u64(0),

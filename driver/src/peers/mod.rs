@@ -13,6 +13,7 @@ mod flags;
 #[cfg(feature = "libuv")]
 mod libuv;
 mod mio_waker;
+pub mod sparse;
 mod tokio_notify;
 
 use crate::harness::{CpuUse, Gate, PingCounters, Stopwatch};

@@ -1,0 +1,157 @@
+//! Sparse arrivals: a producer notifies one loop every G µs, for G in a list;
+//! the loop's thread reports its CPU per wake and the notify→callback latency
+//! ([`arrivals`](crate::harness::arrivals)). rearm runs here; the peers' forms
+//! are in [`peers::sparse`](crate::peers::sparse).
+
+use crate::harness::arrivals::{self, ArrivalPoint, Receiver};
+use crate::peers::{self, Peer};
+use crate::sys::{self, Backend, BackendKind, OnBackend};
+use rearm_core::{Action, Loop, RunMode, Runner, SpinPolicy};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The gaps measured when none are given, in microseconds.
+pub const DEFAULT_GAPS_US: [u64; 8] = [1, 5, 20, 50, 100, 500, 2000, 10000];
+
+/// Notifications per gap when none are asked for: as many as fit in a quarter
+/// of a second, at least 100 (for the percentiles) and at most 20,000.
+pub fn default_count(gap: Duration) -> u64 {
+    let fit = Duration::from_millis(250).as_nanos() / gap.as_nanos().max(1);
+    (fit as u64).clamp(100, 20_000)
+}
+
+/// A way for a loop's thread to wait for sparse notifications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mechanism {
+    /// A rearm loop on a backend, with a spin policy (named for reports).
+    Rearm {
+        /// The parker.
+        backend: BackendKind,
+        /// The spin policy's name in reports.
+        policy_name: &'static str,
+        /// The spin policy.
+        policy: SpinPolicy,
+    },
+    /// A peer with a sparse form ([`peers::sparse::SPARSE_PEERS`]).
+    Peer(Peer),
+}
+
+impl fmt::Display for Mechanism {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mechanism::Rearm {
+                backend,
+                policy_name,
+                ..
+            } => write!(f, "rearm {backend} ({policy_name})"),
+            Mechanism::Peer(peer) => write!(f, "{peer}"),
+        }
+    }
+}
+
+/// Measures `mechanism` at one gap: `count` notifications, a consumer that
+/// receives nothing for `timeout` is a stall.
+pub fn measure(
+    mechanism: Mechanism,
+    gap: Duration,
+    count: u64,
+    timeout: Duration,
+) -> Result<ArrivalPoint, String> {
+    match mechanism {
+        Mechanism::Rearm {
+            backend, policy, ..
+        } => sys::dispatch(
+            backend,
+            false,
+            OnRearm {
+                policy,
+                gap,
+                count,
+                timeout,
+            },
+        ),
+        Mechanism::Peer(peer) => peers::sparse::measure(peer, gap, count, timeout),
+    }
+}
+
+struct OnRearm {
+    policy: SpinPolicy,
+    gap: Duration,
+    count: u64,
+    timeout: Duration,
+}
+
+impl OnBackend for OnRearm {
+    type Output = Result<ArrivalPoint, String>;
+
+    fn run<B: Backend>(self) -> Self::Output {
+        let parker = B::open().map_err(|e| format!("{}: {e}", B::KIND))?;
+        let lp: Arc<Loop<B, 1>> = Arc::new(Loop::new(parker));
+        let notified = Arc::clone(&lp);
+        let policy = self.policy;
+        arrivals::measure(
+            self.gap,
+            self.count,
+            self.timeout,
+            move |_: &std::thread::Thread| {
+                move || {
+                    if let Ok(handle) = notified.handle(0) {
+                        handle.notify();
+                    }
+                }
+            },
+            move |r: &mut Receiver| {
+                let ready = r.ready_signal();
+                let mut on_notify = || {
+                    if r.on_wake() {
+                        Action::Rearm
+                    } else {
+                        Action::Disarm
+                    }
+                };
+                let Ok(runner) = Runner::new(&lp) else {
+                    return;
+                };
+                let mut runner = runner.with_spin_policy(policy);
+                if runner.arm(0, &mut on_notify).is_ok() {
+                    ready.signal();
+                    runner.run(RunMode::UntilDone);
+                }
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_fill_a_quarter_second_within_bounds() {
+        assert_eq!(default_count(Duration::from_micros(1)), 20_000);
+        assert_eq!(default_count(Duration::from_micros(50)), 5_000);
+        assert_eq!(default_count(Duration::from_millis(10)), 100);
+    }
+
+    #[test]
+    fn rearm_receives_every_notification_on_every_backend() {
+        for backend in BackendKind::ALL {
+            let mechanism = Mechanism::Rearm {
+                backend,
+                policy_name: "default",
+                policy: SpinPolicy::default(),
+            };
+            for gap_us in [1, 100] {
+                let point = measure(
+                    mechanism,
+                    Duration::from_micros(gap_us),
+                    300,
+                    Duration::from_secs(10),
+                )
+                .unwrap_or_else(|e| panic!("{mechanism}: {e}"));
+                assert_eq!(point.received + point.coalesced, 300, "{mechanism}");
+            }
+        }
+    }
+}

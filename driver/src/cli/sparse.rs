@@ -1,0 +1,163 @@
+//! `--mode sparse`: every mechanism at every gap, alternating, in rounds; a
+//! table of medians with their spread, JSON lines, and a two-panel plot.
+
+use super::plot::{self, GapSeries};
+use super::report::{self, spread};
+use super::{Plan, SparseWork, execute::caption};
+use crate::bench::sparse::{self, Mechanism};
+use crate::harness::arrivals::ArrivalPoint;
+use crate::peers::Peer;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::time::Duration;
+
+/// Runs every mechanism at every gap, `plan.repeat` rounds, and reports.
+pub fn execute(
+    plan: &Plan,
+    work: &SparseWork,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interactive: bool,
+) -> Result<(), String> {
+    let (mechanisms, gaps) = (&work.mechanisms[..], &work.gaps[..]);
+    // points[m][g]: one per round.
+    let mut points = vec![vec![Vec::new(); gaps.len()]; mechanisms.len()];
+    for round in 0..plan.repeat {
+        // Each gap runs every mechanism back to back, so drift in the machine
+        // falls on all of them alike.
+        for (g, &gap) in gaps.iter().enumerate() {
+            let count = work.count.unwrap_or_else(|| sparse::default_count(gap));
+            if interactive {
+                let _ = writeln!(
+                    err,
+                    "[round {}/{}] gap {} µs, {count} notifications each...",
+                    round + 1,
+                    plan.repeat,
+                    gap.as_micros()
+                );
+            }
+            for (m, &mechanism) in mechanisms.iter().enumerate() {
+                let point = sparse::measure(mechanism, gap, count, work.timeout)
+                    .map_err(|e| format!("{mechanism}, gap {} µs: {e}", gap.as_micros()))?;
+                if plan.json {
+                    let _ = writeln!(out, "{}", report::sparse_json(mechanism, round, &point));
+                    let _ = out.flush();
+                }
+                points[m][g].push(point);
+            }
+        }
+    }
+    if !plan.json {
+        let _ = write!(out, "{}", table(mechanisms, gaps, &points));
+    }
+    match &plan.plot {
+        Some(path) => plot::gap_chart(
+            path,
+            "rearm under sparse arrivals (median of each round)",
+            &caption(),
+            &series(mechanisms, gaps, &points),
+        ),
+        None => Ok(()),
+    }
+}
+
+/// Medians of `f` over the rounds.
+fn median(rounds: &[ArrivalPoint], f: impl Fn(&ArrivalPoint) -> f64) -> (f64, f64, f64) {
+    let values: Vec<f64> = rounds.iter().map(f).collect();
+    spread(&values).unwrap_or((f64::NAN, f64::NAN, f64::NAN))
+}
+
+fn us(ns: u64) -> f64 {
+    ns as f64 / 1e3
+}
+
+/// One block per gap, one row per mechanism: CPU per wake (median, min–max),
+/// its ratio to std park's median, the latency percentiles' medians, and what
+/// was received of what was sent.
+fn table(mechanisms: &[Mechanism], gaps: &[Duration], points: &[Vec<Vec<ArrivalPoint>>]) -> String {
+    let rounds = points.first().and_then(|m| m.first()).map_or(0, Vec::len);
+    let std_park = mechanisms
+        .iter()
+        .position(|m| *m == Mechanism::Peer(Peer::StdPark));
+    let mut out = format!(
+        "sparse arrivals: {rounds} round{}; medians (min–max over rounds); \
+         cpu = the loop thread's CPU per notification received; latency from notify to callback\n",
+        if rounds == 1 { "" } else { "s" }
+    );
+    let width = mechanisms
+        .iter()
+        .map(|m| m.to_string().len())
+        .max()
+        .unwrap_or(10)
+        .max(9);
+    for (g, gap) in gaps.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\ngap {} µs\n  {:<width$}  {:>22}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>15}",
+            gap.as_micros(),
+            "mechanism",
+            "cpu/wake µs",
+            "÷ std park",
+            "p50 µs",
+            "p99 µs",
+            "p99.9 µs",
+            "max µs",
+            "received/sent",
+        );
+        let park_cpu = std_park.map(|p| median(&points[p][g], ArrivalPoint::cpu_ns_per_wake).0);
+        for (m, mechanism) in mechanisms.iter().enumerate() {
+            let rounds = &points[m][g];
+            let (cpu, lo, hi) = median(rounds, ArrivalPoint::cpu_ns_per_wake);
+            let ratio = park_cpu.map_or(String::from("-"), |p| format!("{:.2}", cpu / p));
+            let lat = |f: fn(&ArrivalPoint) -> u64| median(rounds, |p| us(f(p))).0;
+            let received: u64 = rounds.iter().map(|p| p.received).sum();
+            let sent: u64 = rounds.iter().map(|p| p.sent).sum();
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>22}  {:>9}  {:>9.2}  {:>9.2}  {:>9.2}  {:>9.1}  {:>15}",
+                mechanism.to_string(),
+                format!("{:.2} ({:.2}–{:.2})", cpu / 1e3, lo / 1e3, hi / 1e3),
+                ratio,
+                lat(|p| p.latency.p50),
+                lat(|p| p.latency.p99),
+                lat(|p| p.latency.p999),
+                lat(|p| p.latency.max),
+                format!(
+                    "{}/{}",
+                    report::thousands(received),
+                    report::thousands(sent)
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// The plot's lines: per mechanism, per gap, the medians over rounds.
+fn series(
+    mechanisms: &[Mechanism],
+    gaps: &[Duration],
+    points: &[Vec<Vec<ArrivalPoint>>],
+) -> Vec<GapSeries> {
+    mechanisms
+        .iter()
+        .enumerate()
+        .map(|(m, mechanism)| GapSeries {
+            label: mechanism.to_string(),
+            ours: matches!(mechanism, Mechanism::Rearm { .. }),
+            points: gaps
+                .iter()
+                .enumerate()
+                .map(|(g, gap)| {
+                    let rounds = &points[m][g];
+                    [
+                        gap.as_secs_f64() * 1e6,
+                        median(rounds, ArrivalPoint::cpu_ns_per_wake).0 / 1e3,
+                        median(rounds, |p| us(p.latency.p50)).0,
+                        median(rounds, |p| us(p.latency.p99)).0,
+                    ]
+                })
+                .collect(),
+        })
+        .collect()
+}
