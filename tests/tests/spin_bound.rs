@@ -22,6 +22,8 @@ struct FakeMachine<'a> {
     spins: RefCell<Vec<u32>>,
     /// What one park costs the thread, or `None`: no thread CPU clock.
     park_cpu_ns: Option<u64>,
+    /// How long one park sleeps.
+    sleep_ns: u64,
     clock: bool,
 }
 
@@ -29,7 +31,7 @@ impl Park for FakeMachine<'_> {
     fn park(&self, _word: &ParkWord, _expected: u32) {
         self.spins.borrow_mut().push(self.steps.replace(0));
         self.cpu.set(self.cpu.get() + self.park_cpu_ns.unwrap_or(0));
-        self.now.set(self.now.get() + 50_000);
+        self.now.set(self.now.get() + self.sleep_ns);
         if let Some(lp) = self.lp.get() {
             lp.handle(0).expect("slot 0 exists").notify();
         }
@@ -52,8 +54,19 @@ impl Park for FakeMachine<'_> {
     }
 }
 
-/// Spin steps of each of `waits` waits, with `policy` (no yields).
+/// Spin steps of each of `waits` waits, with `policy` (no yields), each park
+/// sleeping a millisecond.
 fn spins(policy: SpinPolicy, park_cpu_ns: Option<u64>, clock: bool, waits: u32) -> Vec<u32> {
+    spins_sleeping(policy, park_cpu_ns, 1_000_000, clock, waits)
+}
+
+fn spins_sleeping(
+    policy: SpinPolicy,
+    park_cpu_ns: Option<u64>,
+    sleep_ns: u64,
+    clock: bool,
+    waits: u32,
+) -> Vec<u32> {
     let lp = Loop::new(FakeMachine {
         lp: Cell::new(None),
         now: Cell::new(0),
@@ -61,6 +74,7 @@ fn spins(policy: SpinPolicy, park_cpu_ns: Option<u64>, clock: bool, waits: u32) 
         steps: Cell::new(0),
         spins: RefCell::new(Vec::new()),
         park_cpu_ns,
+        sleep_ns,
         clock,
     });
     lp.parker().lp.set(Some(&lp));
@@ -87,9 +101,10 @@ fn spins(policy: SpinPolicy, park_cpu_ns: Option<u64>, clock: bool, waits: u32) 
 
 #[test]
 fn the_default_spins_about_the_assumed_park_cost_then_the_learnt_one() {
-    // The clock is first read at step 15 (15 µs), which sets the deadline 5 µs
-    // later; the next read, at step 31, finds it passed. Then each park costs
-    // 40 µs of CPU: deadline 15 + 40 µs, found passed at step 63.
+    // The clock is first read at step 15 (15 µs), which sets the deadline 8 µs
+    // later (the assumed 5 µs, raised to the shortest cap); the next read, at
+    // step 31, finds it passed. Then each park costs 40 µs of CPU: deadline
+    // 15 + 40 µs, found passed at step 63.
     let seen = spins(SpinPolicy::default(), Some(40_000), true, 4);
     assert_eq!(seen, [31, 63, 63, 63]);
 }
@@ -98,6 +113,18 @@ fn the_default_spins_about_the_assumed_park_cost_then_the_learnt_one() {
 fn cheaper_parks_cap_the_spin_lower() {
     // 10 µs parks: deadline at 25 µs, passed at step 31.
     let seen = spins(SpinPolicy::default(), Some(10_000), true, 3);
+    assert_eq!(seen, [31, 31, 31]);
+}
+
+#[test]
+fn after_a_near_miss_the_next_wait_spins_three_park_costs() {
+    // Parks cost 10 µs and sleep 20 µs, less than three park costs: the
+    // notification came soon after each. The wait after such a park spins
+    // 30 µs: deadline at 45 µs, passed at step 47.
+    let seen = spins_sleeping(SpinPolicy::default(), Some(10_000), 20_000, true, 3);
+    assert_eq!(seen, [31, 47, 47]);
+    // Sleeps of three park costs or more are no near miss.
+    let seen = spins_sleeping(SpinPolicy::default(), Some(10_000), 30_000, true, 3);
     assert_eq!(seen, [31, 31, 31]);
 }
 

@@ -21,7 +21,8 @@ use yields::YieldGate;
 /// most about what parking costs this loop (the classic spin-then-block rule,
 /// Karlin, Manasse, McGeoch and Owicki, SOSP '91). A wait that ends while
 /// spinning spent no more than parking would have; one that spins out spent
-/// the parking cost twice at most. Parkers that cannot tell their thread's CPU
+/// the parking cost twice at most. Two exceptions, both below, spin a little
+/// longer where that buys much: the shortest cap, and after a near miss. Parkers that cannot tell their thread's CPU
 /// time or the time of day are not bounded this way (see
 /// [`SpinBound::ParkCost`]).
 ///
@@ -32,7 +33,13 @@ use yields::YieldGate;
 ///   ([`Park::thread_cpu_ns`](crate::Park::thread_cpu_ns)); a running mean of
 ///   those samples is what blocking costs, and caps every spin (read with
 ///   [`Park::now_ns`](crate::Park::now_ns) every 16 spin steps, from the 16th
-///   on, so a reply within a few steps costs no clock read).
+///   on, so a reply within a few steps costs no clock read). The cap is never
+///   below 8 µs, about a sleeping thread's wake-up: a loop notified every few
+///   microseconds answers within one by spinning, and would wait a wake-up
+///   by parking. And the one wait after a near miss (a park that slept less
+///   than three park costs) may spin three park costs: two loops that answer
+///   each other would otherwise fall into parking in turn, each waiting out
+///   the other's wake-up, at a few percent of their spinning rate.
 /// - **The spin budget** (steps, at most `max_spins`): within that cap,
 ///   spinning adapts to whether it pays. A wait that ends while spinning after
 ///   `i` steps raises the budget by an eighth and to at least `2 * i`; one that
@@ -161,9 +168,9 @@ impl WaitState {
     }
 
     /// How long the next wait may spin, in nanoseconds, if time caps it.
-    pub(crate) fn spin_limit_ns(&self) -> Option<u64> {
+    pub(crate) fn spin_limit_ns(&mut self) -> Option<u64> {
         match self.bound {
-            SpinBound::ParkCost => Some(self.park.cost_ns()),
+            SpinBound::ParkCost => Some(self.park.spin_limit_ns()),
             SpinBound::Unbounded => None,
         }
     }

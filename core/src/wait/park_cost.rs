@@ -8,10 +8,20 @@ use super::running_mean;
 /// thread on Linux.
 pub(crate) const DEFAULT_PARK_COST_NS: u64 = 5_000;
 
+/// The spin cap is never below this: a wait shorter than a sleeping
+/// thread's wake-up is answered sooner by spinning than by parking, and a
+/// loop notified every few microseconds should answer within one.
+pub(crate) const SHORTEST_SPIN_NS: u64 = 8_000;
+
 /// The learnt cost is kept within these: a sample outside them is a clock
 /// glitch or a thread stopped mid-park, not what parking costs.
 const MIN_PARK_COST_NS: u64 = 500;
 const MAX_PARK_COST_NS: u64 = 100_000;
+
+/// A park that slept less than this many times the park cost was a near
+/// miss: the notification came so soon after it that spinning a little
+/// longer would have caught it.
+pub(crate) const NEAR_MISS: u64 = 3;
 
 /// Parks timed with the thread CPU clock: the first few (to learn quickly),
 /// then one in this many (each costs two clock reads, often syscalls).
@@ -27,6 +37,9 @@ pub(crate) struct ParkCost {
     parks: u32,
     /// How long parked waits slept, in ns (wall clock).
     sleep_mean_ns: u64,
+    /// Whether the last park was a near miss, until the next wait has used
+    /// its longer spin.
+    near_miss: bool,
 }
 
 impl ParkCost {
@@ -35,6 +48,7 @@ impl ParkCost {
             cpu_mean_ns: 0,
             parks: 0,
             sleep_mean_ns: 0,
+            near_miss: false,
         }
     }
 
@@ -57,6 +71,25 @@ impl ParkCost {
     /// A parked wait slept `ns` (until its notifier's wake ended it).
     pub(crate) fn slept(&mut self, ns: u64) {
         self.sleep_mean_ns = running_mean(self.sleep_mean_ns, ns);
+        self.near_miss = ns < NEAR_MISS.saturating_mul(self.cost_ns());
+    }
+
+    /// How long the next wait may spin, in ns: the park cost (at least
+    /// [`SHORTEST_SPIN_NS`]), or for the one wait after a near miss
+    /// [`NEAR_MISS`] times the park cost. A loop whose notifier
+    /// answers it (a ping-pong) and was itself asleep answers only after its
+    /// own wake; a loop that parks rather than wait for that puts its
+    /// notifier to sleep too, and both go on parking, each answer costing two
+    /// wakes. One longer spin after a near miss breaks that chain; where
+    /// notifications are simply far apart, the spin budget has fallen to
+    /// nothing and no wait spins at all.
+    pub(crate) fn spin_limit_ns(&mut self) -> u64 {
+        let cap = self.cost_ns().max(SHORTEST_SPIN_NS);
+        if core::mem::take(&mut self.near_miss) {
+            cap.max(NEAR_MISS.saturating_mul(self.cost_ns()))
+        } else {
+            cap
+        }
     }
 
     /// What a park costs this loop's thread, in ns of CPU.
@@ -98,6 +131,24 @@ mod tests {
         let mut p = ParkCost::new();
         p.cpu_sample(u64::MAX);
         assert_eq!(p.cost_ns(), MAX_PARK_COST_NS);
+    }
+
+    #[test]
+    fn a_near_miss_extends_the_next_spin_only() {
+        let mut p = ParkCost::new();
+        p.cpu_sample(5_000);
+        assert_eq!(p.spin_limit_ns(), SHORTEST_SPIN_NS);
+        p.slept(14_999);
+        assert_eq!(p.spin_limit_ns(), 15_000);
+        // For one wait only.
+        assert_eq!(p.spin_limit_ns(), SHORTEST_SPIN_NS);
+        p.slept(15_000);
+        assert_eq!(p.spin_limit_ns(), SHORTEST_SPIN_NS);
+        // A park dearer than the shortest cap is the cap.
+        let mut p = ParkCost::new();
+        p.cpu_sample(20_000);
+        p.slept(1_000_000);
+        assert_eq!(p.spin_limit_ns(), 20_000);
     }
 
     #[test]

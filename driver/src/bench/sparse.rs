@@ -1,7 +1,7 @@
 //! Sparse arrivals: a producer notifies one loop every G µs, for G in a list;
 //! the loop's thread reports its CPU per wake and the notify→callback latency
-//! ([`arrivals`](crate::harness::arrivals)). rearm runs here; the peers' forms
-//! are in [`peers::sparse`](crate::peers::sparse).
+//! ([`arrivals`]). rearm runs here; the peers' forms
+//! are in [`peers::sparse`].
 
 use crate::harness::arrivals::{self, ArrivalPoint, Receiver};
 use crate::peers::{self, Peer};
