@@ -14,7 +14,9 @@
 //! - A [`Runner`] drives the loop on its own thread: it arms slots with
 //!   callbacks that return [`Action::Rearm`] or [`Action::Disarm`], runs them per
 //!   [`RunMode`], and between runs spins, yields and parks per an adaptive
-//!   [`SpinPolicy`].
+//!   [`SpinPolicy`]. A [`SlotRunner`] does the same with one [`Handler`] told
+//!   which slot fired, passed to each run: a runtime keeps it and its per-slot
+//!   state in one struct it owns.
 //! - [`Park`] is the one seam to the platform (futex-shaped). [`SpinPark`] is
 //!   built in; with the `std` feature, [`ThreadPark`] sleeps on any platform
 //!   the standard library supports; the `driver` crate adds Linux futex and
@@ -27,7 +29,8 @@
 //! # Features
 //!
 //! - `std` (off by default): [`ThreadPark`], a parker that sleeps wherever the
-//!   standard library runs, and [`relax::Yield`]. Without it the crate needs
+//!   standard library runs, [`relax::Yield`], and [`OwnedAsync`], a handle that
+//!   owns a share of its loop (through an `Arc`) and becomes a `Waker`. Without it the crate needs
 //!   neither `std` nor `alloc`.
 //! - `fuzzing` (off by default, not public API): the reference model and fuzz
 //!   harnesses the project's own fuzz targets and tests call.
@@ -62,10 +65,13 @@ mod event_loop;
 #[doc(hidden)]
 pub mod fuzzing;
 mod ledger;
+#[cfg(feature = "std")]
+mod owned;
 mod park;
 mod ready;
 mod runner;
 mod slot;
+mod slot_runner;
 mod sync;
 #[cfg(feature = "std")]
 mod thread_park;
@@ -78,12 +84,15 @@ pub use completion::{Action, Exit, RunMode, State};
 pub use error::Error;
 pub use event_loop::Loop;
 pub use ledger::{Ledger, Unbalanced};
+#[cfg(feature = "std")]
+pub use owned::OwnedAsync;
 pub use park::{Park, SpinPark};
 #[cfg(rearm_loom)]
 #[doc(hidden)]
 pub use ready::Fault;
 pub use ready::{DIRECT_SLOTS, MAX_CAPACITY};
-pub use runner::{Callback, Runner, WaitStats};
+pub use runner::{Callback, Runner};
+pub use slot_runner::{Handler, SlotRunner, WaitStats};
 pub use sync::ParkWord;
 #[cfg(feature = "std")]
 pub use thread_park::ThreadPark;

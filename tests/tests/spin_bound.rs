@@ -7,7 +7,7 @@
 //! loop, so every wait spins out and parks.
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{Action, Exit, Loop, Park, ParkWord, RunMode, Runner, SpinBound, SpinPolicy};
+use rearm_core::{Action, Exit, Loop, Park, ParkWord, RunMode, SlotRunner, SpinBound, SpinPolicy};
 use std::cell::{Cell, RefCell};
 
 const STEP_NS: u64 = 1_000;
@@ -78,21 +78,24 @@ fn spins_sleeping(
         clock,
     });
     lp.parker().lp.set(Some(&lp));
-    let calls = Cell::new(0);
-    let mut callback = || {
-        calls.set(calls.get() + 1);
-        if calls.get() == waits {
+    let mut runner = SlotRunner::new(&lp).unwrap().with_spin_policy(SpinPolicy {
+        yields: 0,
+        ..policy
+    });
+    runner.arm(0).unwrap();
+    let mut calls = 0;
+    let mut until_the_last = |_slot: usize| {
+        calls += 1;
+        if calls == waits {
             Action::Disarm
         } else {
             Action::Rearm
         }
     };
-    let mut runner = Runner::new(&lp).unwrap().with_spin_policy(SpinPolicy {
-        yields: 0,
-        ..policy
-    });
-    runner.arm(0, &mut callback).unwrap();
-    assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
+    assert_eq!(
+        runner.run(RunMode::UntilDone, &mut until_the_last),
+        Exit::Done
+    );
     let stats = runner.wait_stats();
     assert_eq!(stats.parked, u64::from(waits), "{stats:?}");
     drop(runner);

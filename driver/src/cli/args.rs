@@ -531,24 +531,19 @@ where
                 Work::Idle(backends)
             }
             ModeArg::Sparse => {
+                // A ping-pong run's flags but the thread count and the faults,
+                // and the peers and gaps.
+                let sparse_flags: Vec<&str> = RUN_FLAGS
+                    .iter()
+                    .copied()
+                    .filter(|flag| !["--threads", "--inject-faults"].contains(flag))
+                    .chain(["--peers", "--gaps"])
+                    .collect();
                 refuse_unused(
                     "--mode sparse",
                     "one producer notifies one loop; it runs no ping-pong and injects no faults",
                     &given,
-                    &[
-                        "--mode",
-                        "--backend",
-                        "--peers",
-                        "--gaps",
-                        "--pings",
-                        "--repeat",
-                        "--json",
-                        "--plot",
-                        "--timeout",
-                        "--max-spins",
-                        "--yields",
-                        "--spin-policy",
-                    ],
+                    &sparse_flags,
                 )?;
                 let presets = match args.spin_policy {
                     Some(preset) => vec![preset],

@@ -1,0 +1,111 @@
+//! Handles that own a share of their loop (feature `std`): they move into
+//! `thread::spawn` without a `'static` loop, and become [`Waker`]s.
+
+use crate::{Async, Error, Ledger, Loop, Notified, Park};
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+
+/// Notifies one slot of a loop it shares ownership of, through an [`Arc`]: it
+/// can be moved to any thread and kept for as long as wanted, whatever the
+/// loop's lifetime would otherwise be. Notifying behaves as [`Async::notify`]
+/// does; [`waker`](OwnedAsync::waker) makes a [`Waker`] that notifies the slot.
+///
+/// ```
+/// use rearm_core::{Action, Loop, OwnedAsync, RunMode, Runner, ThreadPark};
+/// use std::sync::Arc;
+///
+/// let lp: Arc<Loop<ThreadPark, 2>> = Arc::new(Loop::new(ThreadPark::new()));
+/// let mut once = || Action::Disarm;
+/// let mut runner = Runner::new(&lp)?;
+/// runner.arm(1, &mut once)?; // armed before anyone notifies: nothing is dropped
+/// let handle = OwnedAsync::new(Arc::clone(&lp), 1)?;
+/// let sender = std::thread::spawn(move || handle.notify()); // no 'static loop needed
+/// runner.run(RunMode::UntilDone); // returns once the notification ran `once`
+/// sender.join().unwrap();
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
+pub struct OwnedAsync<P: Park, const CAP: usize> {
+    lp: Arc<Loop<P, CAP>>,
+    slot: usize,
+}
+
+impl<P: Park, const CAP: usize> OwnedAsync<P, CAP> {
+    /// A handle to `slot` of `lp`. Fails if the slot does not exist.
+    pub fn new(lp: Arc<Loop<P, CAP>>, slot: usize) -> Result<Self, Error> {
+        lp.check_slot(slot)?;
+        Ok(OwnedAsync { lp, slot })
+    }
+
+    /// Notifies the slot; see [`Async::notify`].
+    pub fn notify(&self) -> Notified {
+        self.borrowed().notify()
+    }
+
+    /// The slot this handle notifies.
+    pub fn slot(&self) -> usize {
+        self.slot
+    }
+
+    /// The loop this handle notifies.
+    pub fn target(&self) -> &Arc<Loop<P, CAP>> {
+        &self.lp
+    }
+
+    /// This slot's ledger; see [`Loop::ledger`].
+    pub fn ledger(&self) -> Ledger {
+        self.borrowed().ledger()
+    }
+
+    /// The same slot, as a borrowing [`Async`].
+    pub fn borrowed(&self) -> Async<'_, P, CAP> {
+        Async::new(&self.lp, self.slot)
+    }
+}
+
+impl<P: Park + Send + Sync + 'static, const CAP: usize> OwnedAsync<P, CAP> {
+    /// A [`Waker`] whose `wake` notifies this slot: a future polled on the
+    /// loop's thread (in the slot's callback) hands it to whatever completes it
+    /// on another thread, and the loop runs the callback again. Its one
+    /// allocation is the `Arc` it lives in.
+    ///
+    /// ```
+    /// use rearm_core::{Loop, Notified, OwnedAsync, ThreadPark};
+    /// use std::sync::Arc;
+    ///
+    /// let lp: Arc<Loop<ThreadPark, 1>> = Arc::new(Loop::new(ThreadPark::new()));
+    /// let waker = OwnedAsync::new(Arc::clone(&lp), 0)?.waker();
+    /// waker.wake_by_ref(); // the slot is dead: dropped and counted
+    /// assert_eq!(lp.ledger(0)?.dropped, 1);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    pub fn waker(self) -> Waker {
+        Waker::from(Arc::new(self))
+    }
+}
+
+impl<P: Park + Send + Sync + 'static, const CAP: usize> Wake for OwnedAsync<P, CAP> {
+    fn wake(self: Arc<Self>) {
+        self.notify();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.notify();
+    }
+}
+
+impl<P: Park, const CAP: usize> Clone for OwnedAsync<P, CAP> {
+    fn clone(&self) -> Self {
+        OwnedAsync {
+            lp: Arc::clone(&self.lp),
+            slot: self.slot,
+        }
+    }
+}
+
+impl<P: Park, const CAP: usize> core::fmt::Debug for OwnedAsync<P, CAP> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OwnedAsync")
+            .field("slot", &self.slot)
+            .finish_non_exhaustive()
+    }
+}
