@@ -1,9 +1,8 @@
 //! Handles that own a share of their loop (feature `std`): they move into
-//! `thread::spawn` without a `'static` loop, and become [`Waker`]s.
+//! `thread::spawn` without a `'static` loop, and become `Waker`s.
 
+use crate::sync::{Arc, Wake, Waker};
 use crate::{Async, Error, Ledger, Loop, Notified, Park};
-use std::sync::Arc;
-use std::task::{Wake, Waker};
 
 /// Notifies one slot of a loop it shares ownership of, through an [`Arc`]: it
 /// can be moved to any thread and kept for as long as wanted, whatever the

@@ -64,5 +64,13 @@ pub(crate) use std::sync::PoisonError;
 /// notification; its yield; its clock.
 #[cfg(all(feature = "std", not(rearm_loom)))]
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+/// What [`crate::OwnedAsync`] takes from std: the shared ownership of its loop
+/// and the waker it becomes. Only the loop's atomics are modelled by loom, so
+/// these are std's under every cfg.
+#[cfg(feature = "std")]
+pub(crate) use std::{
+    sync::Arc,
+    task::{Wake, Waker},
+};
 #[cfg(all(feature = "std", not(rearm_loom)))]
 pub(crate) use std::{sync::OnceLock, thread::yield_now, time::Instant};
