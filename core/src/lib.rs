@@ -21,6 +21,8 @@
 //!   built in; with the `std` feature, [`ThreadPark`] sleeps on any platform
 //!   the standard library supports; the `driver` crate adds Linux futex and
 //!   eventfd parkers.
+//! - A [`Mailbox`] is a bounded queue bound to one slot: any thread sends a
+//!   value and the slot's callback drains them, with no lock and no allocation.
 //! - Every notification is accounted for in a [`Ledger`]:
 //!   `notified == delivered + coalesced + dropped + pending` at quiescent points.
 //!
@@ -65,6 +67,7 @@ mod event_loop;
 #[doc(hidden)]
 pub mod fuzzing;
 mod ledger;
+mod mailbox;
 #[cfg(feature = "std")]
 mod owned;
 mod park;
@@ -84,6 +87,10 @@ pub use completion::{Action, Exit, RunMode, State};
 pub use error::Error;
 pub use event_loop::Loop;
 pub use ledger::{Ledger, Unbalanced};
+#[cfg(rearm_loom)]
+#[doc(hidden)]
+pub use mailbox::MailboxFault;
+pub use mailbox::{Mailbox, MailboxCounts, Notifier};
 #[cfg(feature = "std")]
 pub use owned::OwnedAsync;
 pub use park::{Park, SpinPark};

@@ -108,3 +108,13 @@ impl<P: Park, const CAP: usize> core::fmt::Debug for OwnedAsync<P, CAP> {
             .finish_non_exhaustive()
     }
 }
+
+impl<P: Park, const CAP: usize> crate::Notifier for OwnedAsync<P, CAP> {
+    fn notify(&self) -> Notified {
+        OwnedAsync::notify(self)
+    }
+
+    fn slot(&self) -> usize {
+        self.slot
+    }
+}

@@ -52,8 +52,10 @@ pub(crate) fn read(counter: &AtomicCount) -> u64 {
 /// hand it straight to `futex(2)`; under `cfg(rearm_loom)` it is loom's model of it.
 pub type ParkWord = AtomicU32;
 
+#[cfg(rearm_loom)]
+pub(crate) use loom::sync::Mutex;
 #[cfg(all(feature = "std", rearm_loom))]
-pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
+pub(crate) use loom::sync::{Condvar, MutexGuard};
 #[cfg(all(feature = "std", rearm_loom))]
 pub(crate) use loom::thread::yield_now;
 #[cfg(feature = "std")]

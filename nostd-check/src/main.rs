@@ -5,7 +5,9 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU32, Ordering};
-use rearm_core::{Action, Exit, Ledger, Loop, Park, ParkWord, RunMode, Runner};
+use rearm_core::{
+    Action, Exit, Ledger, Loop, Mailbox, Park, ParkWord, RunMode, Runner, SlotRunner,
+};
 
 /// How a bare-metal target might wait: poll the word, counting polls (where a
 /// real one would wait for an interrupt).
@@ -65,6 +67,33 @@ fn exercise() -> bool {
     first == Exit::Ran && second == Exit::Done && calls == 2 && LOOP.ledger(slot) == Ok(expected)
 }
 
+/// A mailbox on a loop of its own: values in, drained by the handler, the
+/// fifth refused while four are queued.
+fn exercise_mailbox() -> bool {
+    static MAIL_LOOP: Loop<PollPark, 1> = Loop::new(PollPark {
+        polls: AtomicU32::new(0),
+    });
+    let Ok(handle) = MAIL_LOOP.handle(0) else {
+        return false;
+    };
+    let mailbox: Mailbox<u32, _, 4> = Mailbox::new(handle);
+    let Ok(mut runner) = SlotRunner::new(&MAIL_LOOP) else {
+        return false;
+    };
+    if runner.arm(0).is_err() {
+        return false;
+    }
+    let sent = (1..=5).filter(|&v| mailbox.send(v).is_ok()).count();
+    let mut sum = 0;
+    let mut on_mail = |_slot: usize| {
+        mailbox.drain(|v| sum += v);
+        Action::Disarm
+    };
+    let exit = runner.run(RunMode::UntilDone, &mut on_mail);
+    let counts = mailbox.counts();
+    sent == 4 && exit == Exit::Done && sum == 10 && (counts.received, counts.refused) == (4, 1)
+}
+
 #[link(name = "c")]
 unsafe extern "C" {
     fn write(fd: i32, buf: *const u8, count: usize) -> isize;
@@ -81,8 +110,8 @@ fn say(message: &str) {
 /// The C runtime's entry point calls this.
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
-    if exercise() {
-        say("nostd-check: rearm-core ran without std or alloc\n");
+    if exercise() && exercise_mailbox() {
+        say("nostd-check: rearm-core (loop and mailbox) ran without std or alloc\n");
         0
     } else {
         say("nostd-check: the loop misbehaved\n");

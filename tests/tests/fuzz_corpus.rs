@@ -52,3 +52,8 @@ fn notify_interleave_corpus_replays() {
 fn cli_args_corpus_replays() {
     replay("cli_args", driver::cli::fuzzing::cli_args);
 }
+
+#[test]
+fn mailbox_ops_corpus_replays() {
+    replay("mailbox_ops", rearm_core::fuzzing::mailbox_bytes);
+}

@@ -6,10 +6,12 @@
 
 mod interleave;
 mod loop_ops;
+mod mailbox_ops;
 mod model;
 
 pub use interleave::notify_interleave;
 pub use loop_ops::{
     Executor, MAX_OPS, NeverPark, Pool, Script, callback, callbacks, decode, loop_ops,
 };
+pub use mailbox_ops::{MAILBOX_CAP, MailboxOp, mailbox_bytes, mailbox_ops};
 pub use model::{CAP, Model, Op, Outcome, SLOTS, Trace};

@@ -1,0 +1,154 @@
+//! The `mailbox_ops` harness: sends, receives, drains, loop turns and
+//! arming on a real mailbox bound to a real loop, checked after every step
+//! against a reference: a bounded first-in-first-out queue and one pending
+//! flag.
+
+use super::loop_ops::NeverPark;
+use crate::{Action, Loop, Mailbox, Notified, RunMode, SlotRunner};
+use core::cell::RefCell;
+use heapless::Deque;
+
+/// The mailbox's capacity in the harness: small, so inputs fill it.
+pub const MAILBOX_CAP: usize = 4;
+
+/// One step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailboxOp {
+    /// `send(value)`.
+    Send(u8),
+    /// `try_recv()`.
+    TryRecv,
+    /// `drain` from outside the callback.
+    Drain,
+    /// One non-waiting run of the loop, whose handler drains.
+    Turn,
+    /// Arms the slot (an error if it is armed).
+    Arm,
+    /// Disarms the slot (an error if it is dead).
+    Disarm,
+}
+
+impl MailboxOp {
+    /// The step a byte stands for: half of all bytes send (the value is the
+    /// byte's top bits), so inputs reach a full mailbox.
+    pub fn from_byte(byte: u8) -> Self {
+        match byte & 7 {
+            0..=3 => MailboxOp::Send(byte >> 3),
+            4 => MailboxOp::TryRecv,
+            5 => MailboxOp::Drain,
+            6 => MailboxOp::Turn,
+            _ if byte & 8 == 0 => MailboxOp::Arm,
+            _ => MailboxOp::Disarm,
+        }
+    }
+}
+
+/// What the mailbox should hold and have counted.
+#[derive(Debug, Default)]
+struct Reference {
+    queue: Deque<u8, MAILBOX_CAP>,
+    armed: bool,
+    pending: bool,
+    sent: u64,
+    received: u64,
+    refused: u64,
+}
+
+impl Reference {
+    /// Takes the oldest value, which the real mailbox must have handed out.
+    fn receive(&mut self, real: u8) {
+        assert_eq!(self.queue.pop_front(), Some(real), "received out of order");
+        self.received += 1;
+    }
+}
+
+/// Decodes `data` into steps and runs them through [`mailbox_ops`].
+pub fn mailbox_bytes(data: &[u8]) {
+    let mut ops = heapless::Vec::<MailboxOp, 512>::new();
+    for &byte in data.iter().take(512) {
+        let _ = ops.push(MailboxOp::from_byte(byte));
+    }
+    mailbox_ops(&ops);
+}
+
+/// Runs `ops` on a mailbox bound to slot 0 of a one-slot loop, comparing it
+/// with the reference after every step. Panics at the first difference.
+pub fn mailbox_ops(ops: &[MailboxOp]) {
+    let lp: Loop<NeverPark, 1> = Loop::new(NeverPark);
+    let mailbox: Mailbox<u8, _, MAILBOX_CAP> = Mailbox::new(lp.handle(0).expect("slot 0"));
+    let mut runner = SlotRunner::new(&lp).expect("the only runner");
+    let reference = RefCell::new(Reference::default());
+    for &op in ops {
+        match op {
+            MailboxOp::Send(value) => {
+                let mut r = reference.borrow_mut();
+                let outcome = mailbox.send(value);
+                if r.queue.push_back(value).is_err() {
+                    assert_eq!(outcome, Err(value), "a send to a full mailbox");
+                    r.refused += 1;
+                    continue;
+                }
+                r.sent += 1;
+                let expected = if !r.armed {
+                    Notified::Dropped
+                } else if r.pending {
+                    Notified::Coalesced
+                } else {
+                    Notified::Pending
+                };
+                r.pending |= r.armed;
+                assert_eq!(outcome, Ok(expected), "a send with room");
+            }
+            MailboxOp::TryRecv => {
+                let real = mailbox.try_recv();
+                let mut r = reference.borrow_mut();
+                match real {
+                    Some(value) => r.receive(value),
+                    None => assert!(r.queue.is_empty(), "try_recv missed a value"),
+                }
+            }
+            MailboxOp::Drain => {
+                let mut r = reference.borrow_mut();
+                mailbox.drain(|value| r.receive(value));
+                assert!(r.queue.is_empty(), "a drain left values behind");
+            }
+            MailboxOp::Turn => {
+                let mut ran = false;
+                let mut on_mail = |_slot: usize| {
+                    ran = true;
+                    let mut r = reference.borrow_mut();
+                    mailbox.drain(|value| r.receive(value));
+                    Action::Rearm
+                };
+                runner.run(RunMode::NoWait, &mut on_mail);
+                let mut r = reference.borrow_mut();
+                assert_eq!(ran, r.pending && r.armed, "whether the handler ran");
+                if ran {
+                    assert!(r.queue.is_empty(), "the handler's drain left values");
+                }
+                r.pending = false;
+            }
+            MailboxOp::Arm => {
+                let mut r = reference.borrow_mut();
+                assert_eq!(runner.arm(0).is_ok(), !r.armed, "arming");
+                r.armed = true;
+            }
+            MailboxOp::Disarm => {
+                let mut r = reference.borrow_mut();
+                assert_eq!(runner.disarm(0).is_ok(), r.armed, "disarming");
+                r.armed = false;
+            }
+        }
+        let r = reference.borrow();
+        let counts = mailbox.counts();
+        assert_eq!(
+            (counts.sent, counts.received, counts.refused),
+            (r.sent, r.received, r.refused),
+            "counts"
+        );
+        assert_eq!(counts.queued(), r.queue.len() as u64, "queued");
+        let ledger = lp.ledger(0).expect("slot 0");
+        assert_eq!(ledger.notified, r.sent, "one notify per value sent");
+        assert!(ledger.is_conserved(), "{ledger}");
+    }
+}

@@ -1,0 +1,49 @@
+//! What a mailbox notifies its loop through.
+
+use crate::{Async, Notified, Park};
+
+/// A handle that notifies one slot of a loop: [`Async`], which borrows the
+/// loop; [`OwnedAsync`](crate::OwnedAsync) (feature `std`), which shares
+/// ownership of it; or a reference to either. A [`Mailbox`](crate::Mailbox)
+/// keeps one and notifies through it after every send.
+///
+/// ```
+/// use rearm_core::{Loop, Notified, Notifier, SpinPark};
+///
+/// fn kick(to_loop: &impl Notifier) -> Notified {
+///     to_loop.notify()
+/// }
+///
+/// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+/// let handle = lp.handle(0)?;
+/// assert_eq!(kick(&handle), Notified::Dropped); // nobody armed slot 0
+/// assert_eq!(handle.slot(), 0);
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
+pub trait Notifier {
+    /// Notifies the slot; see [`Async::notify`].
+    fn notify(&self) -> Notified;
+
+    /// The slot it notifies.
+    fn slot(&self) -> usize;
+}
+
+impl<P: Park, const CAP: usize> Notifier for Async<'_, P, CAP> {
+    fn notify(&self) -> Notified {
+        Async::notify(self)
+    }
+
+    fn slot(&self) -> usize {
+        Async::slot(self)
+    }
+}
+
+impl<N: Notifier + ?Sized> Notifier for &N {
+    fn notify(&self) -> Notified {
+        (**self).notify()
+    }
+
+    fn slot(&self) -> usize {
+        (**self).slot()
+    }
+}

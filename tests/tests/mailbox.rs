@@ -1,0 +1,142 @@
+//! The mailbox: random steps against the reference queue (the same harness
+//! the `mailbox_ops` fuzz target runs), and real threads sending into a real
+//! loop, every value received once and in each sender's order.
+#![cfg(not(rearm_loom))]
+
+use proptest::prelude::*;
+use rearm_core::fuzzing::{MailboxOp, mailbox_ops};
+use rearm_core::{Action, Exit, Loop, Mailbox, Notified, RunMode, SlotRunner, ThreadPark};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+fn op() -> impl Strategy<Value = MailboxOp> {
+    prop_oneof![
+        4 => any::<u8>().prop_map(MailboxOp::Send),
+        1 => Just(MailboxOp::TryRecv),
+        1 => Just(MailboxOp::Drain),
+        2 => Just(MailboxOp::Turn),
+        1 => Just(MailboxOp::Arm),
+        1 => Just(MailboxOp::Disarm),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Values, their order, each send's outcome (refused, pending, coalesced,
+    /// dropped), whether a loop turn runs the handler, the counts and the
+    /// slot's ledger all match the reference after every step.
+    #[test]
+    fn mailbox_matches_the_reference_queue(ops in prop::collection::vec(op(), 0..200)) {
+        mailbox_ops(&ops);
+    }
+}
+
+#[test]
+fn full_mailbox_hands_the_value_back_and_counts_it() {
+    let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+    let mailbox: Mailbox<String, _, 2> = Mailbox::new(lp.handle(0).unwrap());
+    mailbox.send("a".into()).unwrap();
+    mailbox.send("b".into()).unwrap();
+    assert_eq!(mailbox.send("c".into()), Err("c".to_string()));
+    let counts = mailbox.counts();
+    assert_eq!((counts.sent, counts.refused, counts.queued()), (2, 1, 2));
+}
+
+#[test]
+fn send_to_a_dead_slot_is_kept_for_the_next_drain() {
+    let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+    let mailbox: Mailbox<u32, _, 4> = Mailbox::new(lp.handle(0).unwrap());
+    assert_eq!(mailbox.send(7), Ok(Notified::Dropped));
+    let mut got = Vec::new();
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    // Nothing pending: the send's notify was dropped, so the loop is not
+    // told. The value waits in the mailbox; the next notify drains it.
+    let mut on_mail = |_slot: usize| {
+        mailbox.drain(|v| got.push(v));
+        Action::Disarm
+    };
+    assert_eq!(runner.run(RunMode::NoWait, &mut on_mail), Exit::Ran);
+    assert_eq!(mailbox.send(8), Ok(Notified::Pending));
+    assert_eq!(runner.run(RunMode::NoWait, &mut on_mail), Exit::Done);
+    assert_eq!(got, [7, 8]);
+}
+
+const SENDERS: u64 = 4;
+const PER_SENDER: u64 = 50_000;
+
+/// Four threads send 50,000 values each into a mailbox of 64 on a loop that
+/// sleeps between drains: every value arrives once, in its sender's order,
+/// and the counts agree with what the senders were told. A value left behind
+/// leaves the loop asleep: a watchdog then stops it and the test fails.
+#[test]
+fn senders_on_real_threads_lose_nothing_and_keep_their_order() {
+    let lp = Arc::new(Loop::<ThreadPark, 1>::new(ThreadPark::new()));
+    let mailbox: Mailbox<u64, _, 64> = Mailbox::new(lp.handle(0).unwrap());
+    let mut next = [0u64; SENDERS as usize];
+    let mut received = 0;
+    let mut on_mail = |_slot: usize| {
+        mailbox.drain(|value| {
+            let (sender, seq) = ((value >> 32) as usize, value & 0xffff_ffff);
+            assert_eq!(seq, next[sender], "sender {sender}'s values out of order");
+            next[sender] += 1;
+            received += 1;
+        });
+        if received == SENDERS * PER_SENDER {
+            Action::Disarm
+        } else {
+            Action::Rearm
+        }
+    };
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    let done = AtomicBool::new(false);
+    let (refused, exit) = std::thread::scope(|s| {
+        let senders: Vec<_> = (0..SENDERS)
+            .map(|sender| {
+                let (mailbox, done) = (&mailbox, &done);
+                s.spawn(move || {
+                    let mut refused = 0u64;
+                    for seq in 0..PER_SENDER {
+                        let mut value = sender << 32 | seq;
+                        while let Err(back) = mailbox.send(value) {
+                            value = back;
+                            refused += 1;
+                            if done.load(Ordering::Relaxed) {
+                                return refused; // the loop stopped: the test fails below
+                            }
+                            std::thread::yield_now();
+                        }
+                    }
+                    refused
+                })
+            })
+            .collect();
+        let (lp_watch, done) = (&lp, &done);
+        let watchdog = s.spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !done.load(Ordering::Relaxed) {
+                if Instant::now() > deadline {
+                    lp_watch.stop();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let exit = runner.run(RunMode::UntilDone, &mut on_mail);
+        done.store(true, Ordering::Relaxed);
+        let refused: u64 = senders.into_iter().map(|t| t.join().unwrap()).sum();
+        watchdog.join().unwrap();
+        (refused, exit)
+    });
+    assert_eq!(exit, Exit::Done, "stalled: {:?}", mailbox.counts());
+    assert_eq!(next, [PER_SENDER; SENDERS as usize]);
+    let counts = mailbox.counts();
+    assert_eq!(counts.sent, SENDERS * PER_SENDER);
+    assert_eq!(counts.received, SENDERS * PER_SENDER);
+    assert_eq!(counts.refused, refused);
+    assert_eq!(counts.queued(), 0);
+    lp.ledger(0).unwrap().check().unwrap();
+}
