@@ -3,9 +3,13 @@
 //! Nothing else in the crate names where an atomic type comes from.
 
 #[cfg(not(rearm_loom))]
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{
+    AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering, fence,
+};
 #[cfg(rearm_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{
+    AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering, fence,
+};
 
 /// Counter cell: 64 bits wherever the target has 64-bit atomics, so a long soak
 /// cannot wrap it; 32 bits (wrapping, documented on [`crate::Ledger`]) elsewhere.

@@ -1,6 +1,6 @@
 //! Loom models of the mailbox: a send whose notify coalesces with one the loop
-//! is about to take must still be received by the drain that notification
-//! leads to. The queue inside is the core's loom model of heapless's queue
+//! is about to take, or that skips its notify because the loop was told, must
+//! still be received by the drain that notification leads to. The queue inside is the core's loom model of heapless's queue
 //! (same algorithm, same orderings), so loom explores its interleavings too.
 //! A value left behind leaves the loop asleep with a value unread: a deadlock
 //! loom reports.
@@ -70,8 +70,9 @@ fn senders_and_a_draining_loop(senders: u32, per_sender: u32, fault: MailboxFaul
     assert_eq!(counts.queued(), 0);
 }
 
-/// One sender, two values: the second send's notify may coalesce with the
-/// first's while the loop is between taking it and draining.
+/// One sender, two values: the second send may skip its notify (the loop
+/// was told by the first) or coalesce with the first's while the loop is
+/// between taking it and draining, or race the drain's clearing of "told".
 #[test]
 fn coalesced_send_is_received_by_the_drain_it_merged_into() {
     loom::model(|| senders_and_a_draining_loop(1, 2, MailboxFault::None));
@@ -102,4 +103,19 @@ fn negative_control_notify_before_enqueue_is_caught() {
 #[ignore = "a deliberately broken send: negative_control_notify_before_enqueue_is_caught runs it and expects failure"]
 fn broken_notify_before_enqueue() {
     loom::model(|| senders_and_a_draining_loop(1, 2, MailboxFault::NotifyBeforeEnqueue));
+}
+
+/// Negative control: a sender that looks at "told" without the fence after
+/// its enqueue. It can read "told" as still set while the receiver, having
+/// cleared it, finds the queue empty: the value is left behind with nobody
+/// told, and loom must report the deadlock.
+#[test]
+fn negative_control_look_without_fence_is_caught() {
+    expect_deadlock("broken_look_without_fence");
+}
+
+#[test]
+#[ignore = "a deliberately broken send: negative_control_look_without_fence_is_caught runs it and expects failure"]
+fn broken_look_without_fence() {
+    loom::model(|| senders_and_a_draining_loop(1, 2, MailboxFault::NoFenceBeforeLook));
 }

@@ -7,7 +7,7 @@ mod queue;
 pub use notifier::Notifier;
 
 use crate::Notified;
-use crate::sync::{AtomicCount, Ordering, bump_shared, read};
+use crate::sync::{AtomicBool, AtomicCount, Ordering, bump_shared, fence, read};
 use queue::Queue;
 
 /// A bounded queue of `N` values of `T` bound to one slot of a loop: any
@@ -17,12 +17,13 @@ use queue::Queue;
 /// allocating: the values live in the mailbox (heapless's multi-producer
 /// array queue), and `N` is a power of two, at least 2.
 ///
-/// A send enqueues, then notifies the slot through its [`Notifier`]. The
-/// loop takes the notification before it runs the callback, so every value
-/// enqueued before a notify, coalesced or not, is there for the drain that
-/// notification leads to: none is left behind for some later notify. A full
-/// mailbox hands the value back in the `Err`: a send never drops a value and
-/// never blocks.
+/// A send enqueues, then notifies the slot through its [`Notifier`], unless
+/// the loop has already been told and has not yet found the mailbox empty:
+/// while a busy loop drains, senders touch nothing of the loop's. Every value
+/// enqueued before a notify, or before a skipped one, is there for the drain
+/// that follows: none is left behind for some later send. A full mailbox
+/// hands the value back in the `Err`: a send never drops a value and never
+/// blocks.
 ///
 /// Its counts ([`counts`](Mailbox::counts)): values sent, received and
 /// refused, each counted where it happens. At a quiescent point
@@ -65,12 +66,26 @@ use queue::Queue;
 pub struct Mailbox<T, A: Notifier, const N: usize> {
     queue: Queue<T, N>,
     to_loop: A,
+    /// Written by senders.
     sent: AtomicCount,
     refused: AtomicCount,
-    received: AtomicCount,
+    /// Written by the receiver, on a cache line of its own: beside the
+    /// senders' counters, every message would move that line between them.
+    received: LineOf<AtomicCount>,
+    /// Whether the loop has been told: a notification is on its way or
+    /// pending, or a drain is running that will look again before it stops.
+    /// Senders read it on every send and skip the notify while it is set;
+    /// the receiver clears it when it finds the queue empty. Its own line:
+    /// it changes once per drain, not once per message.
+    told: LineOf<AtomicBool>,
     #[cfg(rearm_loom)]
     fault: MailboxFault,
 }
+
+/// A value alone on its cache line (128 bytes: two 64-byte lines, for
+/// processors that fetch lines in pairs).
+#[repr(align(128))]
+struct LineOf<T>(T);
 
 /// A mailbox's counts; see [`Mailbox::counts`].
 ///
@@ -105,6 +120,10 @@ pub enum MailboxFault {
     /// Notifies first and enqueues after: the loop can take the notification
     /// and drain before the value is there, and nothing notifies again.
     NotifyBeforeEnqueue,
+    /// Reads whether the loop was told without the fence after the enqueue:
+    /// a sender can read a stale "told" while the receiver, having cleared
+    /// it, finds the queue empty.
+    NoFenceBeforeLook,
 }
 
 impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
@@ -121,7 +140,8 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
             to_loop,
             sent: AtomicCount::new(0),
             refused: AtomicCount::new(0),
-            received: AtomicCount::new(0),
+            received: LineOf(AtomicCount::new(0)),
+            told: LineOf(AtomicBool::new(false)),
             #[cfg(rearm_loom)]
             fault: MailboxFault::None,
         }
@@ -138,26 +158,58 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
         }
     }
 
-    /// Enqueues `value`, then notifies the slot, from any thread; never
-    /// blocks. Returns what became of the notification: `Coalesced` is normal
-    /// (the loop has one pending and will drain this value with it);
-    /// `Dropped` means the slot is dead, so the value waits until the slot is
-    /// armed and notified again, or someone drains. When the mailbox is full
-    /// the value comes back in the `Err`, and nothing is notified.
+    /// Enqueues `value`, then makes sure the loop will drain it, from any
+    /// thread; never blocks. Returns what became of the notification:
+    /// `Pending` (this send told the loop), `Coalesced` (it had been told and
+    /// has not yet found the mailbox empty: it drains this value too; such a
+    /// send does not notify at all, so the slot's ledger does not count it),
+    /// or `Dropped` (the slot is dead: the value waits for the next send
+    /// after the slot is armed, or a drain). When the mailbox is full the
+    /// value comes back in the `Err`, and nothing is notified.
     pub fn send(&self, value: T) -> Result<Notified, T> {
         #[cfg(rearm_loom)]
         if self.fault == MailboxFault::NotifyBeforeEnqueue {
+            self.told.0.store(true, Ordering::Relaxed);
             self.to_loop.notify();
             return self.enqueue(value).map(|()| Notified::Pending);
         }
         self.enqueue(value)?;
-        // The order is the point: the value is complete in its cell (the
-        // queue's Release store of the cell's sequence) before the notify's
-        // read-modify-write on the loop's word, also Release. The loop's
-        // Acquire swap of that word reads this RMW or a later one in the same
-        // chain (every write to it is an RMW), so it synchronizes with it,
-        // coalesced or not, and the drain after it sees the value.
-        Ok(self.to_loop.notify())
+        // A store (the queue's Release store of the cell's sequence) then a
+        // load of `told`, against the receiver's store of `told` then load
+        // of the sequence: each side needs the other's write, so both put a
+        // SeqCst fence between their write and their read. The fences are
+        // ordered one way or the other: if ours comes second, we read the
+        // receiver's clear (or a later set) and notify below; if theirs
+        // does, its look at the queue after clearing sees this value. A
+        // Release/Acquire pair cannot promise that: both sides could read
+        // the old values, the value left behind with nobody told.
+        #[cfg(rearm_loom)]
+        let fenced = self.fault != MailboxFault::NoFenceBeforeLook;
+        #[cfg(not(rearm_loom))]
+        let fenced = true;
+        if fenced {
+            fence(Ordering::SeqCst);
+        }
+        // Relaxed: the fence above orders it.
+        if self.told.0.load(Ordering::Relaxed) {
+            return Ok(Notified::Coalesced);
+        }
+        // AcqRel: one sender of those that found it clear wins and notifies;
+        // the rest are covered by that notification (their values are
+        // enqueued before their swap, which the winner's swap, or the
+        // receiver's next clear, reads after them).
+        if self.told.0.swap(true, Ordering::AcqRel) {
+            return Ok(Notified::Coalesced);
+        }
+        // The notify's read-modify-write on the loop's word (Release) comes
+        // after the enqueue; the loop's Acquire swap of that word reads it or
+        // a later RMW, so the drain it leads to sees the value.
+        let notified = self.to_loop.notify();
+        if notified == Notified::Dropped {
+            // Nobody will drain: let the next send notify again.
+            self.told.0.store(false, Ordering::Relaxed);
+        }
+        Ok(notified)
     }
 
     fn enqueue(&self, value: T) -> Result<(), T> {
@@ -173,31 +225,56 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
         }
     }
 
-    /// Takes the oldest value, if any. A value whose sender is still writing
-    /// it is not there yet (nor are those behind it); that sender notifies
-    /// when it is done.
+    /// Takes the oldest value, if any. `None` means the mailbox was empty,
+    /// and clears the "told" mark as [`drain`](Mailbox::drain) does, so the
+    /// next send notifies: take values until `None` in the slot's callback.
     pub fn try_recv(&self) -> Option<T> {
-        let value = self.queue.pop()?;
-        bump_shared(&self.received);
+        let value = match self.queue.pop() {
+            Some(value) => value,
+            None => self.clear_and_look()?,
+        };
+        bump_shared(&self.received.0);
         Some(value)
     }
 
     /// Hands every value there to `each`, oldest first, and returns how many.
-    /// Call it from the slot's callback: the notification that ran the
-    /// callback was taken first, so every value sent before it is drained now,
-    /// and any sent later notifies again.
+    /// Call it from the slot's callback (every callback must empty the
+    /// mailbox, with this or with `try_recv` until `None`): senders skip the
+    /// notify while the loop is told, and only finding the mailbox empty
+    /// clears that.
+    ///
+    /// A value whose sender is still writing it is not there yet, nor are
+    /// those behind it; that sender then finds the mark cleared and notifies.
     pub fn drain(&self, mut each: impl FnMut(T)) -> usize {
         // Counted once per drain, one locked add instead of one per value;
         // the guard adds them even if `each` panics part-way.
         let mut taken = Taken {
-            counter: &self.received,
+            counter: &self.received.0,
             count: 0,
         };
-        while let Some(value) = self.queue.pop() {
-            taken.count += 1;
-            each(value);
+        loop {
+            while let Some(value) = self.queue.pop() {
+                taken.count += 1;
+                each(value);
+            }
+            match self.clear_and_look() {
+                Some(value) => {
+                    taken.count += 1;
+                    each(value);
+                }
+                None => return taken.count,
+            }
         }
-        taken.count
+    }
+
+    /// Clears "told", then looks at the queue once more: a sender that read
+    /// "told" before the clear skipped its notify, and its value must be
+    /// seen here (see `send` for why the fence makes sure it is).
+    fn clear_and_look(&self) -> Option<T> {
+        // Relaxed: the fence after it orders it against the look.
+        self.told.0.store(false, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        self.queue.pop()
     }
 
     /// The counts: values sent, received, refused. Read them at a quiescent
@@ -207,7 +284,7 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     pub fn counts(&self) -> MailboxCounts {
         MailboxCounts {
             sent: read(&self.sent),
-            received: read(&self.received),
+            received: read(&self.received.0),
             refused: read(&self.refused),
         }
     }
