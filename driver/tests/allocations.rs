@@ -3,6 +3,7 @@
 //! zero is a measurement, not a default.
 
 use driver::BackendKind;
+use driver::bench::mailbox::{self, Carrier};
 use driver::bench::{self, Config, Mode};
 use driver::harness::alloc_count::{self, CountingAlloc};
 
@@ -33,5 +34,18 @@ fn timed_regions_allocate_nothing() {
                 mode.label(threads)
             );
         }
+    }
+    // The mailbox, two senders: its own check refuses a run that
+    // allocated, and here the count is known to be a measurement.
+    for backend in BackendKind::ALL {
+        let point = mailbox::measure(
+            Carrier::Rearm(backend),
+            2,
+            50_000,
+            std::time::Duration::from_secs(30),
+            rearm_core::SpinPolicy::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(point.allocations, Some(0), "mailbox on {backend}");
     }
 }

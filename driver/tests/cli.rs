@@ -502,6 +502,77 @@ fn sparse_refuses_what_it_would_ignore_and_peers_that_never_sleep() {
 }
 
 #[test]
+fn mailbox_refuses_what_it_would_ignore() {
+    assert_refused(
+        &["--mode", "mailbox", "--inject-faults"],
+        "--mode mailbox does not use --inject-faults",
+    );
+    assert_refused(
+        &["--mode", "mailbox", "--gaps", "5", "--asyncs", "4"],
+        "--mode mailbox does not use --asyncs, --gaps",
+    );
+    assert_refused(
+        &["--mode", "mailbox", "--peers=crossbeam"],
+        "--peers compares the ping-pong",
+    );
+    assert_refused(&["--mode", "mailbox", "--threads", "0"], "0 threads");
+}
+
+#[test]
+fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
+    let out = driver(&["--mode", "mailbox", "--threads", "1,3", "--pings", "20000"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("\n1 sender\n") && stdout.contains("\n3 senders\n"),
+        "{stdout}"
+    );
+    for row in [
+        "rearm mailbox (futex)",
+        "crossbeam bounded",
+        "std sync_channel",
+    ] {
+        let rows = stdout
+            .lines()
+            .filter(|line| line.trim_start().starts_with(row))
+            .count();
+        assert_eq!(rows, 2, "{row}:\n{stdout}");
+    }
+    let plot = scratch("mailbox.svg");
+    let runs = json_lines(&driver(&[
+        "--mode",
+        "mailbox",
+        "--backend",
+        "all",
+        "--threads",
+        "2",
+        "--pings",
+        "10000",
+        "--json",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]));
+    // Every backend, then the two channels.
+    assert_eq!(runs.len(), driver::BackendKind::ALL.len() + 2, "{runs:?}");
+    for run in &runs {
+        assert_common_fields(run, "mailbox");
+        assert_eq!(run["senders"], 2, "{run}");
+        assert_eq!(run["messages"], 10_000, "{run}");
+        assert_eq!(run["capacity"], 1024, "{run}");
+        assert!(run["rate_per_second"].as_f64() > Some(0.0), "{run}");
+        assert!(run["cpu_ns_per_message"].as_f64() > Some(0.0), "{run}");
+    }
+    assert_eq!(runs[0]["carrier"], "rearm");
+    assert_eq!(runs[0]["backend"], "futex");
+    let last = runs.len() - 1;
+    assert_eq!(runs[last - 1]["carrier"], "crossbeam");
+    assert_eq!(runs[last]["carrier"], "std-sync-channel");
+    assert!(runs[last]["backend"].is_null());
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(svg.contains("crossbeam bounded, 2 senders"), "{svg:.200}");
+}
+
+#[test]
 fn sparse_prints_a_block_per_gap_with_every_mechanism_and_writes_json_and_a_plot() {
     let out = driver(&[
         "--mode",

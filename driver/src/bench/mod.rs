@@ -2,6 +2,7 @@
 //! run, each watched for stalls.
 
 pub mod idle;
+pub mod mailbox;
 mod pingpong;
 mod pummel;
 mod skeleton;

@@ -1,6 +1,7 @@
 //! The argument schema, and its validation into a [`Plan`] before any thread
 //! starts.
 
+use crate::bench::mailbox::{self, Carrier};
 use crate::bench::sparse::Mechanism;
 use crate::bench::{Config, MAX_PINGS, MAX_THREADS, Mode};
 use crate::peers::Peer;
@@ -36,12 +37,14 @@ const DEFAULT_WAKE_ROUNDS: u64 = 2_000_000;
 #[derive(Debug, Parser)]
 #[command(name = "driver", version, about, long_about)]
 struct Args {
-    /// Thread counts to run, comma-separated (1 to 64 each): async1, async2, ...
+    /// Thread counts to run, comma-separated (1 to 64 each): async1, async2,
+    /// ...; with --mode mailbox, sender threads (default 1,2,4).
     #[arg(long, value_delimiter = ',', default_value = "1", value_parser = parse_threads)]
     threads: Vec<usize>,
 
     /// Pings per context (pingpong, --peers; default 1,000,000, or 100,000 with
-    /// --peers), callbacks to run (pummel), or notify rounds (wake).
+    /// --peers), callbacks to run (pummel), notify rounds (wake), or messages
+    /// (mailbox; default 1,000,000).
     #[arg(long, value_parser = parse_pings)]
     pings: Option<u64>,
 
@@ -54,7 +57,9 @@ struct Args {
     /// against the number of armed asyncs, see --asyncs), idle (CPU used by a
     /// loop with nothing to do), sparse (a loop notified every G µs, see
     /// --gaps: its CPU per wake and latency percentiles, beside the peers that
-    /// sleep: std-park, crossbeam, tokio-notify, eventfd-epoll).
+    /// sleep: std-park, crossbeam, tokio-notify, eventfd-epoll), mailbox
+    /// (senders fill one loop's mailbox; beside crossbeam's bounded channel
+    /// and std's sync_channel of the same capacity).
     #[arg(long, value_enum, default_value_t = ModeArg::Pingpong)]
     mode: ModeArg,
 
@@ -164,6 +169,7 @@ enum ModeArg {
     Wake,
     Idle,
     Sparse,
+    Mailbox,
 }
 
 /// `--spin-policy`: the core's presets, by name.
@@ -381,6 +387,8 @@ pub enum Work {
     Idle(Vec<BackendKind>),
     /// Sparse arrivals: each mechanism at each gap.
     Sparse(SparseWork),
+    /// Mailbox throughput: each carrier with each number of senders.
+    Mailbox(MailboxWork),
     /// A soak of this length, each run with this stall timeout.
     Soak(Duration, Duration),
 }
@@ -395,6 +403,21 @@ pub struct SparseWork {
     /// Notifications per gap; `None`: [`default_count`](crate::bench::sparse::default_count).
     pub count: Option<u64>,
     /// A consumer that receives nothing for this long has stalled.
+    pub timeout: Duration,
+}
+
+/// `--mode mailbox`: what to measure.
+#[derive(Debug)]
+pub struct MailboxWork {
+    /// rearm's rows (one per backend) and the channels', in report order.
+    pub carriers: Vec<Carrier>,
+    /// Sender threads per run.
+    pub senders: Vec<usize>,
+    /// Messages per run.
+    pub messages: u64,
+    /// The rearm loop's wait.
+    pub policy: SpinPolicy,
+    /// A run with no message received for this long has stalled.
     pub timeout: Duration,
 }
 
@@ -529,6 +552,36 @@ where
                     &["--mode", "--backend", "--repeat", "--json"],
                 )?;
                 Work::Idle(backends)
+            }
+            ModeArg::Mailbox => {
+                let flags: Vec<&str> = RUN_FLAGS
+                    .iter()
+                    .copied()
+                    .filter(|flag| *flag != "--inject-faults")
+                    .collect();
+                refuse_unused(
+                    "--mode mailbox",
+                    "its carriers are fixed (rearm, crossbeam, std) and it injects no faults",
+                    &given,
+                    &flags,
+                )?;
+                let senders = if given.contains(&"--threads") {
+                    args.threads.clone()
+                } else {
+                    vec![1, 2, 4]
+                };
+                let carriers = backends
+                    .iter()
+                    .map(|&backend| Carrier::Rearm(backend))
+                    .chain([Carrier::Crossbeam, Carrier::StdSync])
+                    .collect();
+                Work::Mailbox(MailboxWork {
+                    carriers,
+                    senders,
+                    messages: args.pings.unwrap_or(mailbox::DEFAULT_MESSAGES),
+                    policy: policy(args.spin_policy.unwrap_or(PolicyArg::Default)),
+                    timeout: args.timeout,
+                })
             }
             ModeArg::Sparse => {
                 // A ping-pong run's flags but the thread count and the faults,

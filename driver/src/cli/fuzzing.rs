@@ -66,6 +66,14 @@ pub fn cli_args(data: &[u8]) {
             );
             assert!(work.count.is_none_or(|n| n >= 1) && !work.timeout.is_zero());
         }
+        Work::Mailbox(work) => {
+            assert!(work.carriers.len() >= 3, "rearm and both channels");
+            assert!(!work.senders.is_empty());
+            for &n in &work.senders {
+                assert!((1..=MAX_THREADS).contains(&n), "accepted {n} senders");
+            }
+            assert!((1..=MAX_PINGS).contains(&work.messages) && !work.timeout.is_zero());
+        }
         Work::Soak(duration, timeout) => {
             assert!(!duration.is_zero() && !timeout.is_zero());
         }

@@ -7,10 +7,11 @@ pub mod compare;
 mod execute;
 #[doc(hidden)]
 pub mod fuzzing;
+mod mailbox;
 pub mod plot;
 pub mod report;
 pub mod soak;
 mod sparse;
 
-pub use args::{Plan, SparseWork, Work, parse, parse_seconds};
+pub use args::{MailboxWork, Plan, SparseWork, Work, parse, parse_seconds};
 pub use execute::{EXIT_FAILED, execute};

@@ -439,6 +439,37 @@ pub fn sparse_json(
     )
 }
 
+/// One `--mode mailbox` run: a carrier with some senders in one round.
+pub fn mailbox_json(
+    carrier: crate::bench::mailbox::Carrier,
+    round: u32,
+    point: &crate::bench::mailbox::MailPoint,
+) -> String {
+    use crate::bench::mailbox::{CAPACITY, Carrier};
+    let backend = match carrier {
+        Carrier::Rearm(backend) => Some(backend.name()),
+        _ => None,
+    };
+    line(
+        header("mailbox", "run"),
+        json!({
+            "carrier": carrier.key(),
+            "backend": backend,
+            "capacity": CAPACITY,
+            "senders": point.senders,
+            "round": round + 1,
+            "unit": "message",
+            "messages": point.messages,
+            "seconds": point.elapsed.as_secs_f64(),
+            "rate_per_second": point.rate(),
+            "cpu_ns_per_message": point.cpu_ns_per_message(),
+            "sends_finding_it_full": point.full,
+            "receiver_runs": point.receiver_runs,
+            "allocations": point.allocations,
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,9 @@
 //! `driver --soak DURATION`: cycle through every backend, thread count and
-//! benchmark, with and without injected faults, and sparse arrivals on every
-//! backend, checking every run, for as long as asked. A soak passes only with zero violations, stalls and panics.
+//! benchmark, with and without injected faults, then sparse arrivals and the
+//! mailbox on every backend, checking every run, for as long as asked. A soak
+//! passes only with zero violations, stalls and panics.
 
+use crate::bench::mailbox::{self, Carrier};
 use crate::bench::sparse::{self, Mechanism};
 use crate::bench::{self, Config, Mode};
 use crate::cli::report::thousands;
@@ -17,8 +19,8 @@ pub struct Soak {
     pub elapsed: Duration,
     /// Runs completed or failed.
     pub runs: u64,
-    /// Pings (ping-pong, all contexts), callbacks (pummel) and notifications
-    /// received (sparse) of the runs that passed.
+    /// Pings (ping-pong, all contexts), callbacks (pummel), notifications
+    /// received (sparse) and messages (mailbox) of the runs that passed.
     pub events: u64,
     /// Runs with injected faults.
     pub faulty_runs: u64,
@@ -35,6 +37,12 @@ const BITMAP_THREADS: usize = DIRECT_SLOTS + 2;
 const SPARSE_GAP: Duration = Duration::from_micros(20);
 /// ... this many per run.
 const SPARSE_NOTIFICATIONS: u64 = 5_000;
+
+/// The mailbox in the soak: this many senders (more than the CPUs of a small
+/// machine, so senders are preempted mid-send) ...
+const MAILBOX_SENDERS: usize = 3;
+/// ... sending this many messages per run.
+const MAILBOX_MESSAGES: u64 = 200_000;
 
 /// Every benchmark configuration of the cycle, in order; each cycle then runs
 /// sparse arrivals on every backend.
@@ -125,6 +133,30 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                         soak.runs,
                         point.received,
                         point.coalesced
+                    );
+                }
+                Err(e) => soak.failed(&label, &e, out),
+            }
+        }
+        for backend in BackendKind::ALL {
+            if start.elapsed() >= duration {
+                break 'soak;
+            }
+            soak.runs += 1;
+            let label = format!("mailbox on {backend}, {MAILBOX_SENDERS} senders");
+            let carrier = Carrier::Rearm(backend);
+            let policy = SpinPolicy::default();
+            match mailbox::measure(carrier, MAILBOX_SENDERS, MAILBOX_MESSAGES, timeout, policy) {
+                Ok(point) => {
+                    soak.events += point.messages;
+                    let at = start.elapsed().as_secs();
+                    let _ = writeln!(
+                        out,
+                        "soak {:>3}:{:02} run {:>5}: {label}: ok, {}/s",
+                        at / 60,
+                        at % 60,
+                        soak.runs,
+                        thousands(point.rate().round() as u64)
                     );
                 }
                 Err(e) => soak.failed(&label, &e, out),

@@ -1,0 +1,479 @@
+//! Mailbox throughput: M sender threads send as fast as they can into one
+//! loop's mailbox until it has received every message, beside the same
+//! traffic through crossbeam-channel's bounded channel and std's
+//! `sync_channel`, each of the same capacity. Every run checks that each
+//! message arrived once and in its sender's order, and for rearm that the
+//! mailbox's counts agree with what senders and receiver saw.
+
+use crate::harness::{CpuUse, Gate, Stopwatch};
+use crate::sys::{self, Backend, BackendKind, OnBackend};
+use rearm_core::{Action, Exit, Loop, Mailbox, RunMode, SlotRunner, SpinPolicy};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Messages each queue holds: rearm's mailbox, crossbeam's and std's channels.
+pub const CAPACITY: usize = 1024;
+
+/// Messages per run when none are asked for: libuv's million.
+pub const DEFAULT_MESSAGES: u64 = 1_000_000;
+
+/// A message's sender lives in its top bits, its sequence number below.
+const SEQ_BITS: u32 = 40;
+
+/// The watchdog's message to a receiver blocked on a stalled channel: no
+/// sender's message (senders are far fewer than 2^24).
+const STOP: u64 = u64::MAX;
+
+/// What carries the messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Carrier {
+    /// A rearm mailbox on a loop sleeping through this backend.
+    Rearm(BackendKind),
+    /// `crossbeam_channel::bounded`.
+    Crossbeam,
+    /// `std::sync::mpsc::sync_channel`.
+    StdSync,
+}
+
+impl Carrier {
+    /// Its name in JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Carrier::Rearm(_) => "rearm",
+            Carrier::Crossbeam => "crossbeam",
+            Carrier::StdSync => "std-sync-channel",
+        }
+    }
+}
+
+impl fmt::Display for Carrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Carrier::Rearm(backend) => write!(f, "rearm mailbox ({backend})"),
+            Carrier::Crossbeam => f.write_str("crossbeam bounded"),
+            Carrier::StdSync => f.write_str("std sync_channel"),
+        }
+    }
+}
+
+/// One run's measurements, its checks passed.
+#[derive(Clone, Copy, Debug)]
+pub struct MailPoint {
+    /// Sender threads.
+    pub senders: usize,
+    /// Messages received (every one sent).
+    pub messages: u64,
+    /// From the senders' start to the last message received.
+    pub elapsed: Duration,
+    /// The whole process's CPU time over that region.
+    pub cpu: CpuUse,
+    /// Allocations in that region, when the counting allocator is installed.
+    pub allocations: Option<u64>,
+    /// Sends that found the queue full: each refused try of a rearm
+    /// sender, each `try_send` of a channel sender that then blocked.
+    pub full: u64,
+    /// Times the receiver ran: rearm's callbacks (each drains a batch); for
+    /// the channels, one per message.
+    pub receiver_runs: u64,
+}
+
+impl MailPoint {
+    /// Messages per run of the receiver.
+    pub fn batch(&self) -> f64 {
+        self.messages as f64 / self.receiver_runs.max(1) as f64
+    }
+
+    /// Messages per second.
+    pub fn rate(&self) -> f64 {
+        self.messages as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// CPU (every thread's) per message, in nanoseconds.
+    pub fn cpu_ns_per_message(&self) -> f64 {
+        self.cpu.total().as_nanos() as f64 / self.messages as f64
+    }
+}
+
+/// The messages sender `i` of `senders` sends: an even share, the first
+/// ones taking the remainder.
+fn share(messages: u64, senders: usize, i: usize) -> u64 {
+    let n = senders as u64;
+    messages / n + u64::from((i as u64) < messages % n)
+}
+
+/// What a send did.
+enum Sent {
+    /// In the queue at the first try.
+    Ok,
+    /// In the queue after this many tries found it full.
+    AfterFull(u64),
+    /// The receiver is gone (the run was stopped): stop sending.
+    Closed,
+}
+
+/// The receiver's check: every message once, each sender's in order.
+struct Tally {
+    next: Vec<u64>,
+    received: u64,
+    expected: u64,
+    problem: Option<String>,
+}
+
+impl Tally {
+    fn new(senders: usize, expected: u64) -> Self {
+        Tally {
+            next: vec![0; senders],
+            received: 0,
+            expected,
+            problem: None,
+        }
+    }
+
+    /// Records one message; whether more are to come.
+    fn take(&mut self, message: u64) -> bool {
+        let (sender, seq) = (
+            (message >> SEQ_BITS) as usize,
+            message & ((1 << SEQ_BITS) - 1),
+        );
+        match self.next.get_mut(sender) {
+            Some(next) if *next == seq => *next += 1,
+            _ => {
+                self.problem.get_or_insert_with(|| {
+                    format!("message {seq} of sender {sender} arrived out of order or unknown")
+                });
+            }
+        }
+        self.received += 1;
+        self.received < self.expected
+    }
+
+    fn done(&self) -> bool {
+        self.received >= self.expected
+    }
+}
+
+/// Runs `senders` threads calling `send` for their share of `messages`, and
+/// `receive` on this thread, timed from the senders' start until `receive`
+/// returns. `receive` gets the tally and a progress counter a watchdog
+/// reads; the watchdog calls `stall` when it sees no progress for `timeout`,
+/// after which senders stop at their next full queue.
+fn timed_run(
+    senders: usize,
+    messages: u64,
+    timeout: Duration,
+    send: &(dyn Fn(u64, &AtomicBool) -> Sent + Sync),
+    receive: &mut dyn FnMut(&mut Tally, &AtomicU64),
+    stall: &(dyn Fn() + Sync),
+) -> Result<(MailPoint, Tally), String> {
+    let gate = Gate::default();
+    let stopped = AtomicBool::new(false);
+    let finished = AtomicBool::new(false);
+    let progress = AtomicU64::new(0);
+    let mut tally = Tally::new(senders, messages);
+    let (timed, full) = thread::scope(|s| {
+        let threads: Vec<_> = (0..senders)
+            .map(|i| {
+                let (gate, stopped) = (&gate, &stopped);
+                s.spawn(move || {
+                    let mut full = 0;
+                    if !gate.arrive_and_wait() {
+                        return full;
+                    }
+                    for seq in 0..share(messages, senders, i) {
+                        match send((i as u64) << SEQ_BITS | seq, stopped) {
+                            Sent::Ok => {}
+                            Sent::AfterFull(tries) => full += tries,
+                            Sent::Closed => break,
+                        }
+                    }
+                    full
+                })
+            })
+            .collect();
+        let (finished_ref, progress_ref, stopped_ref) = (&finished, &progress, &stopped);
+        let watchdog = s.spawn(move || {
+            let (mut seen, mut since) = (0, Instant::now());
+            // Acquire pairs with the Release below: the run is over.
+            while !finished_ref.load(Ordering::Acquire) {
+                thread::park_timeout(Duration::from_millis(50).min(timeout));
+                // Relaxed: a progress count orders nothing.
+                let now = progress_ref.load(Ordering::Relaxed);
+                if now != seen {
+                    (seen, since) = (now, Instant::now());
+                } else if since.elapsed() >= timeout {
+                    stopped_ref.store(true, Ordering::Relaxed);
+                    stall();
+                    return;
+                }
+            }
+        });
+        gate.wait_for(senders);
+        let stopwatch = Stopwatch::start();
+        gate.open(true);
+        receive(&mut tally, &progress);
+        let timed = stopwatch.stop();
+        // Release pairs with the watchdog's Acquire.
+        finished.store(true, Ordering::Release);
+        stopped.store(true, Ordering::Relaxed);
+        watchdog.thread().unpark();
+        let full: u64 = threads.into_iter().map(|t| t.join().unwrap_or(0)).sum();
+        let _ = watchdog.join();
+        (timed, full)
+    });
+    if !tally.done() {
+        return Err(format!(
+            "stalled: no message for {} s, {} of {} received",
+            timeout.as_secs_f64(),
+            tally.received,
+            messages
+        ));
+    }
+    if let Some(problem) = tally.problem.take() {
+        return Err(problem);
+    }
+    Ok((
+        MailPoint {
+            senders,
+            messages: tally.received,
+            elapsed: timed.elapsed,
+            cpu: timed.cpu,
+            allocations: timed.allocations,
+            full,
+            receiver_runs: tally.received,
+        },
+        tally,
+    ))
+}
+
+/// Measures `carrier` with `senders` threads and `messages` messages; the
+/// rearm loop waits per `policy`. A run without progress for `timeout` is
+/// stopped and reported.
+pub fn measure(
+    carrier: Carrier,
+    senders: usize,
+    messages: u64,
+    timeout: Duration,
+    policy: SpinPolicy,
+) -> Result<MailPoint, String> {
+    let point = match carrier {
+        Carrier::Rearm(backend) => sys::dispatch(
+            backend,
+            false,
+            OnRearm {
+                senders,
+                messages,
+                timeout,
+                policy,
+            },
+        ),
+        Carrier::Crossbeam => crossbeam(senders, messages, timeout),
+        Carrier::StdSync => std_sync(senders, messages, timeout),
+    };
+    point.map_err(|e| format!("{carrier}, {senders} sender(s): {e}"))
+}
+
+struct OnRearm {
+    senders: usize,
+    messages: u64,
+    timeout: Duration,
+    policy: SpinPolicy,
+}
+
+impl OnBackend for OnRearm {
+    type Output = Result<MailPoint, String>;
+
+    fn run<B: Backend>(self) -> Self::Output {
+        let parker = B::open().map_err(|e| e.to_string())?;
+        let lp: Loop<B, 1> = Loop::new(parker);
+        let to_loop = lp.handle(0).map_err(|e| e.to_string())?;
+        let mailbox: Mailbox<u64, _, CAPACITY> = Mailbox::new(to_loop);
+        let mut runner = SlotRunner::new(&lp)
+            .map_err(|e| e.to_string())?
+            .with_spin_policy(self.policy);
+        runner.arm(0).map_err(|e| e.to_string())?;
+        let send = |message: u64, stopped: &AtomicBool| {
+            let Err(mut back) = mailbox.send(message) else {
+                return Sent::Ok;
+            };
+            // Full: the value came back. Let the receiver run, then retry.
+            let mut refused = 1;
+            loop {
+                // Relaxed: a flag to give up on, ordering nothing.
+                if stopped.load(Ordering::Relaxed) {
+                    return Sent::Closed;
+                }
+                thread::yield_now();
+                match mailbox.send(back) {
+                    Ok(_) => return Sent::AfterFull(refused),
+                    Err(again) => {
+                        back = again;
+                        refused += 1;
+                    }
+                }
+            }
+        };
+        let mut exit = Exit::Ran;
+        let mut receive = |tally: &mut Tally, progress: &AtomicU64| {
+            let mut on_mail = |_slot: usize| {
+                let mut more = true;
+                mailbox.drain(|message| more = tally.take(message));
+                // Relaxed: the watchdog only compares counts. Once a drain,
+                // where the channels' loops store once a message.
+                progress.store(tally.received, Ordering::Relaxed);
+                if more { Action::Rearm } else { Action::Disarm }
+            };
+            exit = runner.run(RunMode::UntilDone, &mut on_mail);
+        };
+        let (mut point, _) = timed_run(
+            self.senders,
+            self.messages,
+            self.timeout,
+            &send,
+            &mut receive,
+            &|| lp.stop(),
+        )
+        .map_err(|e| format!("{e}; mailbox counts {:?}", mailbox.counts()))?;
+        point.receiver_runs = lp.ledger(0).map_err(|e| e.to_string())?.delivered;
+        drop(runner);
+        let left = mailbox.drain(|_| {});
+        let counts = mailbox.counts();
+        let mut problems = Vec::new();
+        if exit != Exit::Done {
+            problems.push(format!("the loop returned {exit:?}, not Done"));
+        }
+        if left != 0 {
+            problems.push(format!("{left} messages were left in the mailbox"));
+        }
+        if counts.sent != self.messages || counts.received != self.messages {
+            problems.push(format!(
+                "mailbox counts sent {} and received {}, of {} messages",
+                counts.sent, counts.received, self.messages
+            ));
+        }
+        if counts.refused != point.full {
+            problems.push(format!(
+                "mailbox counts {} refused sends, senders saw {}",
+                counts.refused, point.full
+            ));
+        }
+        if let Err(unbalanced) = lp.ledger(0).map_err(|e| e.to_string())?.check() {
+            problems.push(unbalanced.to_string());
+        }
+        if point.allocations.is_some_and(|n| n > 0) {
+            problems.push(format!(
+                "{} allocations in the timed region",
+                point.allocations.unwrap_or(0)
+            ));
+        }
+        if problems.is_empty() {
+            Ok(point)
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+}
+
+/// Defines `fn $name(senders, messages, timeout)` over a bounded channel
+/// constructor whose `try_send` reports `Full` and `Disconnected`.
+macro_rules! channel_carrier {
+    ($(#[$doc:meta])* $name:ident, $bounded:expr, $full:path, $closed:path) => {
+        $(#[$doc])*
+        fn $name(senders: usize, messages: u64, timeout: Duration) -> Result<MailPoint, String> {
+            let (tx, rx) = $bounded(CAPACITY);
+            let send = |message: u64, _: &AtomicBool| match tx.try_send(message) {
+                Ok(()) => Sent::Ok,
+                Err($full(message)) => match tx.send(message) {
+                    Ok(()) => Sent::AfterFull(1),
+                    Err(_) => Sent::Closed,
+                },
+                Err($closed(_)) => Sent::Closed,
+            };
+            let mut rx = Some(rx);
+            let mut receive = |tally: &mut Tally, progress: &AtomicU64| {
+                // Dropped on return: senders blocked on a full channel then
+                // see it closed, stalled or not.
+                let Some(rx) = rx.take() else { return };
+                // A blocking recv, as users write it (recv_timeout reads the
+                // clock on every call, which would slow the channel down).
+                while let Ok(message) = rx.recv() {
+                    if message == STOP {
+                        break;
+                    }
+                    let more = tally.take(message);
+                    // Relaxed: the watchdog only compares counts.
+                    progress.store(tally.received, Ordering::Relaxed);
+                    if !more {
+                        break;
+                    }
+                }
+            };
+            // A stalled receiver waits in recv on an empty channel: the
+            // watchdog's message ends the wait.
+            let stall = || {
+                let _ = tx.try_send(STOP);
+            };
+            timed_run(senders, messages, timeout, &send, &mut receive, &stall).map(|(point, _)| point)
+        }
+    };
+}
+
+channel_carrier!(
+    /// crossbeam-channel's bounded channel.
+    crossbeam,
+    crossbeam_channel::bounded,
+    crossbeam_channel::TrySendError::Full,
+    crossbeam_channel::TrySendError::Disconnected
+);
+
+channel_carrier!(
+    /// std's `sync_channel`.
+    std_sync,
+    std::sync::mpsc::sync_channel,
+    std::sync::mpsc::TrySendError::Full,
+    std::sync::mpsc::TrySendError::Disconnected
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_add_up() {
+        for senders in 1..=7 {
+            let total: u64 = (0..senders).map(|i| share(1000, senders, i)).sum();
+            assert_eq!(total, 1000);
+        }
+    }
+
+    #[test]
+    fn tally_catches_a_reordered_sender() {
+        let mut tally = Tally::new(2, 3);
+        assert!(tally.take(1 << SEQ_BITS)); // sender 1, message 0
+        assert!(tally.take(1)); // sender 0, message 1: 0 never came
+        assert!(!tally.take(0));
+        assert!(tally.problem.is_some());
+    }
+
+    #[test]
+    fn every_carrier_delivers_every_message() {
+        let carriers = BackendKind::ALL
+            .iter()
+            .map(|&b| Carrier::Rearm(b))
+            .chain([Carrier::Crossbeam, Carrier::StdSync]);
+        for carrier in carriers {
+            for senders in [1, 3] {
+                let point = measure(
+                    carrier,
+                    senders,
+                    20_000,
+                    Duration::from_secs(20),
+                    SpinPolicy::default(),
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(point.messages, 20_000);
+            }
+        }
+    }
+}
