@@ -293,7 +293,7 @@ fn execute_soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> R
     let soak = crate::cli::soak::soak(duration, timeout, out);
     let _ = writeln!(
         out,
-        "soak: {:.0} s, {} runs ({} with injected faults), {} pings and callbacks checked, {} failed",
+        "soak: {:.0} s, {} runs ({} with injected faults), {} pings, callbacks, notifications and messages checked, {} failed",
         soak.elapsed.as_secs_f64(),
         soak.runs,
         soak.faulty_runs,

@@ -94,18 +94,11 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                 mode.label(threads),
                 if faults { " with faults" } else { "" }
             );
-            let at = start.elapsed().as_secs();
+            let at = start.elapsed();
             match bench::run(backend, mode, &config) {
                 Ok(report) => {
-                    soak.events += report.events();
-                    let _ = writeln!(
-                        out,
-                        "soak {:>3}:{:02} run {:>5}: {label}: ok, {}/s",
-                        at / 60,
-                        at % 60,
-                        soak.runs,
-                        thousands(report.rate().round() as u64)
-                    );
+                    let rate = format!("{}/s", thousands(report.rate().round() as u64));
+                    soak.passed(at, &label, report.events(), &rate, out);
                 }
                 Err(e) => soak.failed(&label, &e.to_string(), out),
             }
@@ -123,17 +116,9 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
             let label = format!("sparse on {backend}, {} µs gaps", SPARSE_GAP.as_micros());
             match sparse::measure(mechanism, SPARSE_GAP, SPARSE_NOTIFICATIONS, timeout) {
                 Ok(point) => {
-                    soak.events += point.received;
-                    let at = start.elapsed().as_secs();
-                    let _ = writeln!(
-                        out,
-                        "soak {:>3}:{:02} run {:>5}: {label}: ok, {} received, {} coalesced",
-                        at / 60,
-                        at % 60,
-                        soak.runs,
-                        point.received,
-                        point.coalesced
-                    );
+                    let counts =
+                        format!("{} received, {} coalesced", point.received, point.coalesced);
+                    soak.passed(start.elapsed(), &label, point.received, &counts, out);
                 }
                 Err(e) => soak.failed(&label, &e, out),
             }
@@ -148,16 +133,8 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
             let policy = SpinPolicy::default();
             match mailbox::measure(carrier, MAILBOX_SENDERS, MAILBOX_MESSAGES, timeout, policy) {
                 Ok(point) => {
-                    soak.events += point.messages;
-                    let at = start.elapsed().as_secs();
-                    let _ = writeln!(
-                        out,
-                        "soak {:>3}:{:02} run {:>5}: {label}: ok, {}/s",
-                        at / 60,
-                        at % 60,
-                        soak.runs,
-                        thousands(point.rate().round() as u64)
-                    );
+                    let rate = format!("{}/s", thousands(point.rate().round() as u64));
+                    soak.passed(start.elapsed(), &label, point.messages, &rate, out);
                 }
                 Err(e) => soak.failed(&label, &e, out),
             }
@@ -168,6 +145,20 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
 }
 
 impl Soak {
+    /// Records a run that passed `at` into the soak, with its `events` and a
+    /// word on how it went.
+    fn passed(&mut self, at: Duration, label: &str, events: u64, how: &str, out: &mut dyn Write) {
+        self.events += events;
+        let at = at.as_secs();
+        let _ = writeln!(
+            out,
+            "soak {:>3}:{:02} run {:>5}: {label}: ok, {how}",
+            at / 60,
+            at % 60,
+            self.runs
+        );
+    }
+
     fn failed(&mut self, label: &str, why: &str, out: &mut dyn Write) {
         let _ = writeln!(out, "soak run {}: {label}: FAILED: {why}", self.runs);
         self.failures
