@@ -16,7 +16,7 @@ impl Park for WfePark {
 
 static LOOP: Loop<WfePark, 8> = Loop::new(WfePark); // no heap: a static
 const UART: usize = 0; // the slot the UART's interrupt notifies
-/// Notifications coalesce: data travels beside them, never in them.
+/// Notifications coalesce: data travels beside them (or in a `Mailbox`).
 static RX_PENDING: AtomicU32 = AtomicU32::new(0);
 
 /// The UART's interrupt handler: O(1), never blocks, never allocates.
