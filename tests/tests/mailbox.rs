@@ -5,7 +5,9 @@
 
 use proptest::prelude::*;
 use rearm_core::fuzzing::{MailboxOp, mailbox_ops};
-use rearm_core::{Action, Exit, Loop, Mailbox, Notified, RunMode, SlotRunner, ThreadPark};
+use rearm_core::{
+    Action, Exit, Loop, Mailbox, Notified, Notifier, RunMode, SlotRunner, ThreadPark,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -42,6 +44,21 @@ fn full_mailbox_hands_the_value_back_and_counts_it() {
     assert_eq!(mailbox.send("c".into()), Err("c".to_string()));
     let counts = mailbox.counts();
     assert_eq!((counts.sent, counts.refused, counts.queued()), (2, 1, 2));
+}
+
+#[test]
+fn mailbox_reports_its_capacity_and_notifies_its_own_slot() {
+    let lp: Loop<ThreadPark, 4> = Loop::new(ThreadPark::new());
+    let handle = lp.handle(2).unwrap();
+    let mailbox: Mailbox<u8, _, 8> = Mailbox::new(&handle);
+    assert_eq!(mailbox.capacity(), 8);
+    // Through the trait, by value and by reference: the same slot.
+    assert_eq!(Notifier::slot(&handle), 2);
+    assert_eq!(Notifier::slot(mailbox.notifier()), 2);
+    // A send to the dead slot 2 is dropped there, and only there.
+    assert_eq!(mailbox.send(1), Ok(Notified::Dropped));
+    assert_eq!(lp.ledger(2).unwrap().dropped, 1);
+    assert_eq!(lp.ledger_total().notified, 1);
 }
 
 #[test]

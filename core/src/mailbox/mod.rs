@@ -152,10 +152,9 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     #[cfg(rearm_loom)]
     #[doc(hidden)]
     pub fn with_fault(to_loop: A, fault: MailboxFault) -> Self {
-        Mailbox {
-            fault,
-            ..Self::new(to_loop)
-        }
+        let mut mailbox = Self::new(to_loop);
+        mailbox.fault = fault;
+        mailbox
     }
 
     /// Enqueues `value`, then makes sure the loop will drain it, from any
@@ -168,38 +167,41 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// value comes back in the `Err`, and nothing is notified.
     pub fn send(&self, value: T) -> Result<Notified, T> {
         #[cfg(rearm_loom)]
-        if self.fault == MailboxFault::NotifyBeforeEnqueue {
+        if self.has_fault(MailboxFault::NotifyBeforeEnqueue) {
             self.told.0.store(true, Ordering::Relaxed);
             self.to_loop.notify();
             return self.enqueue(value).map(|()| Notified::Pending);
         }
         self.enqueue(value)?;
+        #[cfg(rearm_loom)]
+        if self.has_fault(MailboxFault::NoFenceBeforeLook) {
+            return Ok(self.tell_unless_told());
+        }
         // A store (the queue's Release store of the cell's sequence) then a
         // load of `told`, against the receiver's store of `told` then load
         // of the sequence: each side needs the other's write, so both put a
         // SeqCst fence between their write and their read. The fences are
         // ordered one way or the other: if ours comes second, we read the
-        // receiver's clear (or a later set) and notify below; if theirs
-        // does, its look at the queue after clearing sees this value. A
+        // receiver's clear (or a later set) and notify; if theirs does, its
+        // look at the queue after clearing sees this value. A
         // Release/Acquire pair cannot promise that: both sides could read
         // the old values, the value left behind with nobody told.
-        #[cfg(rearm_loom)]
-        let fenced = self.fault != MailboxFault::NoFenceBeforeLook;
-        #[cfg(not(rearm_loom))]
-        let fenced = true;
-        if fenced {
-            fence(Ordering::SeqCst);
-        }
-        // Relaxed: the fence above orders it.
+        fence(Ordering::SeqCst);
+        Ok(self.tell_unless_told())
+    }
+
+    /// After an enqueue and the fence: notifies, unless the loop was told.
+    fn tell_unless_told(&self) -> Notified {
+        // Relaxed: the fence before the call orders it.
         if self.told.0.load(Ordering::Relaxed) {
-            return Ok(Notified::Coalesced);
+            return Notified::Coalesced;
         }
         // AcqRel: one sender of those that found it clear wins and notifies;
         // the rest are covered by that notification (their values are
         // enqueued before their swap, which the winner's swap, or the
         // receiver's next clear, reads after them).
         if self.told.0.swap(true, Ordering::AcqRel) {
-            return Ok(Notified::Coalesced);
+            return Notified::Coalesced;
         }
         // The notify's read-modify-write on the loop's word (Release) comes
         // after the enqueue; the loop's Acquire swap of that word reads it or
@@ -209,7 +211,13 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
             // Nobody will drain: let the next send notify again.
             self.told.0.store(false, Ordering::Relaxed);
         }
-        Ok(notified)
+        notified
+    }
+
+    /// Whether this mailbox was made with `fault` (loom models only).
+    #[cfg(rearm_loom)]
+    fn has_fault(&self, fault: MailboxFault) -> bool {
+        self.fault == fault
     }
 
     fn enqueue(&self, value: T) -> Result<(), T> {
