@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use rearm_core::fuzzing::{MailboxOp, mailbox_ops};
 use rearm_core::{
-    Action, Exit, Loop, Mailbox, Notified, Notifier, RunMode, SlotRunner, ThreadPark,
+    Action, Exit, Loop, Mailbox, Notified, Notifier, OwnedAsync, RunMode, SlotRunner, ThreadPark,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,9 +52,15 @@ fn mailbox_reports_its_capacity_and_notifies_its_own_slot() {
     let handle = lp.handle(2).unwrap();
     let mailbox: Mailbox<u8, _, 8> = Mailbox::new(&handle);
     assert_eq!(mailbox.capacity(), 8);
-    // Through the trait, by value and by reference: the same slot.
+    // Through the trait, by value and by reference, borrowed or owned: the
+    // same slot.
     assert_eq!(Notifier::slot(&handle), 2);
     assert_eq!(Notifier::slot(mailbox.notifier()), 2);
+    let shared = Arc::new(Loop::<ThreadPark, 4>::new(ThreadPark::new()));
+    let owned = OwnedAsync::new(Arc::clone(&shared), 2).unwrap();
+    assert_eq!(Notifier::slot(&owned), 2);
+    assert_eq!(Notifier::notify(&owned), Notified::Dropped);
+    assert_eq!(shared.ledger(2).unwrap().dropped, 1);
     // A send to the dead slot 2 is dropped there, and only there.
     assert_eq!(mailbox.send(1), Ok(Notified::Dropped));
     assert_eq!(lp.ledger(2).unwrap().dropped, 1);
@@ -79,6 +85,15 @@ fn send_to_a_dead_slot_is_kept_for_the_next_drain() {
     assert_eq!(mailbox.send(8), Ok(Notified::Pending));
     assert_eq!(runner.run(RunMode::NoWait, &mut on_mail), Exit::Done);
     assert_eq!(got, [7, 8]);
+}
+
+/// Sets its flag when dropped, unwinding included.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 const SENDERS: u64 = 4;
@@ -142,8 +157,12 @@ fn senders_on_real_threads_lose_nothing_and_keep_their_order() {
                 std::thread::sleep(Duration::from_millis(20));
             }
         });
-        let exit = runner.run(RunMode::UntilDone, &mut on_mail);
-        done.store(true, Ordering::Relaxed);
+        // Set however the run ends: a handler that panics must fail the
+        // test, not leave senders retrying a full mailbox for ever.
+        let exit = {
+            let _finished = SetOnDrop(&done);
+            runner.run(RunMode::UntilDone, &mut on_mail)
+        };
         let refused: u64 = senders.into_iter().map(|t| t.join().unwrap()).sum();
         watchdog.join().unwrap();
         (refused, exit)
