@@ -342,11 +342,7 @@ impl ReadySet {
     /// if anything was signalled since the last take. Loop thread only.
     pub(crate) fn park(&self, parker: &impl Park) {
         #[cfg(rearm_loom)]
-        if self.fault == Fault::StoreParked {
-            self.wake.store(PARKED, Ordering::Relaxed);
-            while self.wake.load(Ordering::Relaxed) == PARKED {
-                parker.park(&self.wake, PARKED);
-            }
+        if self.faulty_park(parker) {
             return;
         }
         if !self.announce_park() {
@@ -357,6 +353,22 @@ impl ReadySet {
         while self.wake.load(Ordering::Relaxed) == PARKED {
             parker.park(&self.wake, PARKED);
         }
+    }
+
+    /// The negative control's park, under `cfg(rearm_loom)` only: with
+    /// [`Fault::StoreParked`] it announces the park with a plain store, which
+    /// can overwrite a notification that just landed. Returns whether it
+    /// parked that way.
+    #[cfg(rearm_loom)]
+    fn faulty_park(&self, parker: &impl Park) -> bool {
+        if self.fault != Fault::StoreParked {
+            return false;
+        }
+        self.wake.store(PARKED, Ordering::Relaxed);
+        while self.wake.load(Ordering::Relaxed) == PARKED {
+            parker.park(&self.wake, PARKED);
+        }
+        true
     }
 
     /// Whether `slot`'s bit is set: a notification is pending. For the ledger.

@@ -1,0 +1,88 @@
+//! Promises of the API that no other test pins down, each found missing by
+//! mutation testing (`.ci/mutants`): what `RunMode::Once` waits for, what a
+//! stop wakes, what an unbalanced ledger says, a fresh runner's spin budget,
+//! and the `Park` trait's defaults.
+#![cfg(not(rearm_loom))]
+
+use rearm_core::{
+    Action, Exit, Ledger, Loop, Park, ParkWord, RunMode, SlotRunner, SpinPark, SpinPolicy,
+    ThreadPark,
+};
+use std::time::Duration;
+
+/// `Once` with nothing pending waits for a notification, runs its callback,
+/// and only then returns `Ran`.
+#[test]
+fn run_once_waits_until_a_callback_has_run() {
+    let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    let mut calls = 0;
+    let mut on_notify = |_slot: usize| {
+        calls += 1;
+        Action::Rearm
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(20));
+            lp.handle(0).unwrap().notify();
+        });
+        assert_eq!(runner.run(RunMode::Once, &mut on_notify), Exit::Ran);
+    });
+    assert_eq!(calls, 1);
+}
+
+/// A stop while the loop is awake sets the word and wakes nobody: an unpark
+/// is owed only to a loop that announced it sleeps.
+#[test]
+fn stop_of_an_awake_loop_wakes_nobody() {
+    let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+    lp.stop();
+    assert_eq!(lp.parker().wakes(), 0);
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    let mut never = |_slot: usize| -> Action { panic!("nothing was notified") };
+    assert_eq!(runner.run(RunMode::UntilDone, &mut never), Exit::Stopped);
+    assert_eq!(lp.parker().wakes(), 0);
+}
+
+#[test]
+fn unbalanced_ledger_fails_its_check_with_the_ledger() {
+    let lost = Ledger {
+        notified: 3,
+        delivered: 1,
+        ..Ledger::default()
+    };
+    let err = lost.check().unwrap_err();
+    assert!(err.to_string().contains("notified 3"), "{err}");
+    assert!(Ledger::default().check().is_ok());
+}
+
+/// The default policy starts with a spin budget to spend (a quarter of its
+/// ceiling); park-at-once never spins.
+#[test]
+fn fresh_runner_reports_the_policys_starting_budget() {
+    let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    let runner = SlotRunner::new(&lp).unwrap();
+    assert_eq!(runner.spin_budget(), SpinPolicy::default().max_spins / 4);
+    drop(runner);
+    let runner = SlotRunner::new(&lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+    assert_eq!(runner.spin_budget(), 0);
+}
+
+/// A parker that implements only what it must: the clocks default to none.
+struct Minimal;
+
+impl Park for Minimal {
+    fn park(&self, _word: &ParkWord, _expected: u32) {}
+    fn unpark(&self, _word: &ParkWord) {}
+}
+
+#[test]
+fn park_clocks_default_to_none() {
+    assert_eq!(Minimal.now_ns(), None);
+    assert_eq!(Minimal.busy_ns(), None);
+    assert_eq!(Minimal.thread_cpu_ns(), None);
+}
