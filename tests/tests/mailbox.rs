@@ -160,7 +160,7 @@ fn senders_on_real_threads_lose_nothing_and_keep_their_order() {
         // Set however the run ends: a handler that panics must fail the
         // test, not leave senders retrying a full mailbox for ever.
         let exit = {
-            let _finished = SetOnDrop(&done);
+            let _finished = SetOnDrop(done);
             runner.run(RunMode::UntilDone, &mut on_mail)
         };
         let refused: u64 = senders.into_iter().map(|t| t.join().unwrap()).sum();
