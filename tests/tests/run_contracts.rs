@@ -86,3 +86,34 @@ fn park_clocks_default_to_none() {
     assert_eq!(Minimal.busy_ns(), None);
     assert_eq!(Minimal.thread_cpu_ns(), None);
 }
+
+/// Every wait ends one way: spun, yielded or parked, and the stats add up.
+#[test]
+fn wait_stats_count_every_wait_once() {
+    for policy in [
+        SpinPolicy::LOW_LATENCY,
+        SpinPolicy::default(),
+        SpinPolicy::PARK_AT_ONCE,
+    ] {
+        let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+        let mut runner = SlotRunner::new(&lp).unwrap().with_spin_policy(policy);
+        runner.arm(0).unwrap();
+        let mut on_notify = |_slot: usize| Action::Rearm;
+        for gap_us in [0, 20, 2000] {
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    std::thread::sleep(Duration::from_micros(gap_us));
+                    lp.handle(0).unwrap().notify();
+                });
+                assert_eq!(runner.run(RunMode::Once, &mut on_notify), Exit::Ran);
+            });
+        }
+        let stats = runner.wait_stats();
+        assert!(stats.waits >= 1, "{policy:?}: {stats:?}");
+        assert_eq!(
+            stats.waits,
+            stats.spun + stats.yielded + stats.parked,
+            "{policy:?}: {stats:?}"
+        );
+    }
+}
