@@ -1,6 +1,8 @@
 //! Handles that own a share of their loop (feature `std`): they move into
 //! `thread::spawn` without a `'static` loop, and become `Waker`s.
 
+#![cfg(feature = "std")]
+
 use crate::sync::{Arc, Wake, Waker};
 use crate::{Async, Error, Ledger, Loop, Notified, Park};
 

@@ -29,38 +29,31 @@ use queue::Queue;
 /// refused, each counted where it happens. At a quiescent point
 /// `sent == received + queued`, with refused sends apart.
 ///
+/// On one thread, the sender playing another (`examples/mailbox.rs` has
+/// producer threads):
+///
 /// ```
-/// use rearm_core::{Action, Loop, Mailbox, RunMode, Runner, SpinPark};
+/// use rearm_core::{Action, Exit, Loop, Mailbox, Notified, RunMode, SlotRunner, SpinPark};
 ///
 /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
-/// let mailbox: Mailbox<u64, _, 64> = Mailbox::new(lp.handle(0)?);
-/// let (mut sum, mut seen) = (0, 0);
-/// let mut on_mail = || {
-///     seen += mailbox.drain(|value| sum += value);
-///     if seen == 300 { Action::Disarm } else { Action::Rearm }
+/// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(lp.handle(0)?);
+/// let mut runner = SlotRunner::new(&lp)?;
+/// runner.arm(0)?; // armed before the first send: none is dropped
+///
+/// assert_eq!(mailbox.send(7), Ok(Notified::Pending)); // tells the loop
+/// assert_eq!(mailbox.send(8), Ok(Notified::Coalesced)); // already told
+/// assert_eq!(mailbox.send(9), Err(9)); // full: the value comes back
+///
+/// let mut sum = 0;
+/// let mut on_mail = |_slot: usize| {
+///     mailbox.drain(|value| sum += value); // every callback empties it
+///     Action::Disarm
 /// };
-/// let mut runner = Runner::new(&lp)?;
-/// runner.arm(0, &mut on_mail)?;
-/// std::thread::scope(|s| {
-///     for sender in 0..3 {
-///         let mailbox = &mailbox;
-///         s.spawn(move || {
-///             for i in 0..100 {
-///                 let mut value = sender * 100 + i;
-///                 // Full: the value comes back; try again.
-///                 while let Err(back) = mailbox.send(value) {
-///                     value = back;
-///                     std::thread::yield_now();
-///                 }
-///             }
-///         });
-///     }
-///     runner.run(RunMode::UntilDone);
-/// });
-/// drop(runner);
-/// assert_eq!(sum, (0..300).sum());
+/// assert_eq!(runner.run(RunMode::UntilDone, &mut on_mail), Exit::Done);
+/// assert_eq!(sum, 15);
 /// let counts = mailbox.counts();
-/// assert_eq!((counts.sent, counts.received, counts.queued()), (300, 300, 0));
+/// assert_eq!((counts.sent, counts.received, counts.refused), (2, 2, 1));
+/// assert_eq!(counts.queued(), 0);
 /// # Ok::<(), rearm_core::Error>(())
 /// ```
 pub struct Mailbox<T, A: Notifier, const N: usize> {
