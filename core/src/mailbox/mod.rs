@@ -201,7 +201,9 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
         // a later RMW, so the drain it leads to sees the value.
         let notified = self.to_loop.notify();
         if notified == Notified::Dropped {
-            // Nobody will drain: let the next send notify again.
+            // Nobody will drain: let the next send notify again. Relaxed:
+            // the clear publishes nothing; a sender that still reads the old
+            // mark skips its notify, which the dead slot would drop anyway.
             self.told.0.store(false, Ordering::Relaxed);
         }
         notified

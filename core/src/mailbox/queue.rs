@@ -37,6 +37,14 @@ pub(crate) use model::Queue;
 /// heapless's `mpmc` algorithm on loom's atomics: each cell's sequence number
 /// says whose turn it is (`pos` for the sender of position `pos`, `pos + 1` for
 /// its receiver); positions are claimed with a compare-and-swap.
+///
+/// The orderings are heapless's, copied so the models check what runs: a
+/// cell's sequence is stored with Release after its value is written (or
+/// taken) and loaded with Acquire before the value is touched, which hands
+/// the value from sender to receiver and the emptied cell back; the
+/// positions are Relaxed, because the cell's sequence, not the position,
+/// says whether a claimed cell is ready, and a stale position only costs a
+/// retry.
 #[cfg(rearm_loom)]
 mod model {
     use crate::sync::{AtomicUsize, Mutex, Ordering};

@@ -5,13 +5,13 @@
 //! message arrived once and in its sender's order, and for rearm that the
 //! mailbox's counts agree with what senders and receiver saw.
 
-use crate::harness::{CpuUse, Gate, Stopwatch};
+use crate::harness::{CpuUse, Gate, Stopwatch, WatchdogConfig};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
 use rearm_core::{Action, Exit, Loop, Mailbox, RunMode, SlotRunner, SpinPolicy};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Messages each queue holds: rearm's mailbox, crossbeam's and std's channels.
 pub const CAPACITY: usize = 1024;
@@ -166,13 +166,40 @@ fn timed_run(
     send: &(dyn Fn(u64, &AtomicBool) -> Sent + Sync),
     receive: &mut dyn FnMut(&mut Tally, &AtomicU64),
     stall: &(dyn Fn() + Sync),
-) -> Result<(MailPoint, Tally), String> {
+) -> Result<MailPoint, String> {
     let gate = Gate::default();
     let stopped = AtomicBool::new(false);
     let finished = AtomicBool::new(false);
     let progress = AtomicU64::new(0);
     let mut tally = Tally::new(senders, messages);
-    let (timed, full) = thread::scope(|s| {
+    // The harness's watchdog: one context, whose progress is the count
+    // received. On a stall it gives senders up and stops the receiver.
+    let (progress_ref, stopped_ref) = (&progress, &stopped);
+    let watch_progress = move |_: usize| {
+        // Relaxed: a progress count orders nothing.
+        Some(progress_ref.load(Ordering::Relaxed))
+    };
+    let describe = move || {
+        let received = progress_ref.load(Ordering::Relaxed);
+        format!("{received} of {messages} received")
+    };
+    let stop_all = move || {
+        // Relaxed: a flag senders give up on, ordering nothing.
+        stopped_ref.store(true, Ordering::Relaxed);
+        stall();
+    };
+    let watchdog = WatchdogConfig {
+        progress: &watch_progress,
+        contexts: 1,
+        describe: &describe,
+        stop_all: &stop_all,
+        done: &finished,
+        timeout,
+        hard_exit_after: None,
+    };
+    // Allocated here, before the timed region the watchdog runs in.
+    let last = Vec::with_capacity(1);
+    let (timed, full, stalled) = thread::scope(|s| {
         let threads: Vec<_> = (0..senders)
             .map(|i| {
                 let (gate, stopped) = (&gate, &stopped);
@@ -192,59 +219,45 @@ fn timed_run(
                 })
             })
             .collect();
-        let (finished_ref, progress_ref, stopped_ref) = (&finished, &progress, &stopped);
-        let watchdog = s.spawn(move || {
-            let (mut seen, mut since) = (0, Instant::now());
-            // Acquire pairs with the Release below: the run is over.
-            while !finished_ref.load(Ordering::Acquire) {
-                thread::park_timeout(Duration::from_millis(50).min(timeout));
-                // Relaxed: a progress count orders nothing.
-                let now = progress_ref.load(Ordering::Relaxed);
-                if now != seen {
-                    (seen, since) = (now, Instant::now());
-                } else if since.elapsed() >= timeout {
-                    stopped_ref.store(true, Ordering::Relaxed);
-                    stall();
-                    return;
-                }
-            }
-        });
+        let watchdog = s.spawn(|| watchdog.watch(last));
         gate.wait_for(senders);
         let stopwatch = Stopwatch::start();
         gate.open(true);
         receive(&mut tally, &progress);
         let timed = stopwatch.stop();
-        // Release pairs with the watchdog's Acquire.
+        // Release pairs with the watchdog's Acquire of `done`.
         finished.store(true, Ordering::Release);
+        // Relaxed, as above: a sender still retrying a full queue gives up.
         stopped.store(true, Ordering::Relaxed);
         watchdog.thread().unpark();
         let full: u64 = threads.into_iter().map(|t| t.join().unwrap_or(0)).sum();
-        let _ = watchdog.join();
-        (timed, full)
+        let stalled = watchdog.join().unwrap_or(None);
+        (timed, full, stalled)
     });
+    if let Some(snapshot) = stalled.filter(|_| !tally.done()) {
+        return Err(format!(
+            "stalled: no message for {} s, {snapshot}",
+            timeout.as_secs_f64()
+        ));
+    }
     if !tally.done() {
         return Err(format!(
-            "stalled: no message for {} s, {} of {} received",
-            timeout.as_secs_f64(),
-            tally.received,
-            messages
+            "the receiver returned with {} of {messages} received",
+            tally.received
         ));
     }
     if let Some(problem) = tally.problem.take() {
         return Err(problem);
     }
-    Ok((
-        MailPoint {
-            senders,
-            messages: tally.received,
-            elapsed: timed.elapsed,
-            cpu: timed.cpu,
-            allocations: timed.allocations,
-            full,
-            receiver_runs: tally.received,
-        },
-        tally,
-    ))
+    Ok(MailPoint {
+        senders,
+        messages: tally.received,
+        elapsed: timed.elapsed,
+        cpu: timed.cpu,
+        allocations: timed.allocations,
+        full,
+        receiver_runs: tally.received,
+    })
 }
 
 /// Measures `carrier` with `senders` threads and `messages` messages; the
@@ -326,7 +339,7 @@ impl OnBackend for OnRearm {
             };
             exit = runner.run(RunMode::UntilDone, &mut on_mail);
         };
-        let (mut point, _) = timed_run(
+        let mut point = timed_run(
             self.senders,
             self.messages,
             self.timeout,
@@ -414,7 +427,7 @@ macro_rules! channel_carrier {
             let stall = || {
                 let _ = tx.try_send(STOP);
             };
-            timed_run(senders, messages, timeout, &send, &mut receive, &stall).map(|(point, _)| point)
+            timed_run(senders, messages, timeout, &send, &mut receive, &stall)
         }
     };
 }
@@ -454,6 +467,38 @@ mod tests {
         assert!(tally.take(1)); // sender 0, message 1: 0 never came
         assert!(!tally.take(0));
         assert!(tally.problem.is_some());
+    }
+
+    /// A receiver that never takes anything is a stall: the watchdog stops
+    /// it, the senders give up, and the error says what was received.
+    #[test]
+    fn a_receiver_that_takes_nothing_is_reported_as_a_stall() {
+        let stop = AtomicBool::new(false);
+        let send = |_: u64, stopped: &AtomicBool| {
+            while !stopped.load(Ordering::Relaxed) {
+                thread::yield_now();
+            }
+            Sent::Closed
+        };
+        let mut receive = |_: &mut Tally, _: &AtomicU64| {
+            while !stop.load(Ordering::Relaxed) {
+                thread::sleep(Duration::from_millis(1));
+            }
+        };
+        let stall = || stop.store(true, Ordering::Relaxed);
+        let err = timed_run(
+            2,
+            10,
+            Duration::from_millis(50),
+            &send,
+            &mut receive,
+            &stall,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("stalled") && err.contains("0 of 10 received"),
+            "{err}"
+        );
     }
 
     #[test]
