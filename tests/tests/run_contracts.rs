@@ -1,12 +1,12 @@
 //! Promises of the API that no other test pins down, each found missing by
 //! mutation testing (`.ci/mutants`): what `RunMode::Once` waits for, what a
 //! stop wakes, what an unbalanced ledger says, a fresh runner's spin budget,
-//! and the `Park` trait's defaults.
+//! how each wait is counted, and the `Park` trait's defaults.
 #![cfg(not(rearm_loom))]
 
 use rearm_core::{
-    Action, Exit, Ledger, Loop, Park, ParkWord, RunMode, SlotRunner, SpinPark, SpinPolicy,
-    ThreadPark,
+    Action, Exit, Ledger, Loop, Park, ParkWord, RunMode, Runner, SlotRunner, SpinBound, SpinPark,
+    SpinPolicy, ThreadPark, WaitStats,
 };
 use std::time::Duration;
 
@@ -70,6 +70,9 @@ fn fresh_runner_reports_the_policys_starting_budget() {
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
     assert_eq!(runner.spin_budget(), 0);
+    drop(runner);
+    let runner = Runner::new(&lp).unwrap();
+    assert_eq!(runner.spin_budget(), SpinPolicy::default().max_spins / 4);
 }
 
 /// A parker that implements only what it must: the clocks default to none.
@@ -116,4 +119,49 @@ fn wait_stats_count_every_wait_once() {
             "{policy:?}: {stats:?}"
         );
     }
+}
+
+/// One `Once` run whose notification comes `gap` after the run starts, under
+/// `policy`; how its waits ended.
+fn stats_of_one_late_notify(policy: SpinPolicy, gap: Duration) -> WaitStats {
+    let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+    let mut runner = SlotRunner::new(&lp).unwrap().with_spin_policy(policy);
+    runner.arm(0).unwrap();
+    let mut on_notify = |_slot: usize| Action::Rearm;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(gap);
+            lp.handle(0).unwrap().notify();
+        });
+        assert_eq!(runner.run(RunMode::Once, &mut on_notify), Exit::Ran);
+    });
+    runner.wait_stats()
+}
+
+/// A wait whose policy spins for far longer than the notification takes to
+/// come ends spun, and is counted so.
+#[test]
+fn a_wait_that_outspins_the_gap_is_counted_as_spun() {
+    let spin_for_ever = SpinPolicy {
+        max_spins: u32::MAX,
+        yields: 0,
+        bound: SpinBound::Unbounded,
+    };
+    let stats = stats_of_one_late_notify(spin_for_ever, Duration::from_millis(5));
+    assert!(stats.waits >= 1, "{stats:?}");
+    assert_eq!(
+        (stats.spun, stats.yielded, stats.parked),
+        (stats.waits, 0, 0)
+    );
+}
+
+/// A loop that must not spin sleeps through the gap: every wait parks.
+#[test]
+fn a_wait_that_may_not_spin_parks() {
+    let stats = stats_of_one_late_notify(SpinPolicy::PARK_AT_ONCE, Duration::from_millis(5));
+    assert!(stats.waits >= 1, "{stats:?}");
+    assert_eq!(
+        (stats.spun, stats.yielded, stats.parked),
+        (0, 0, stats.waits)
+    );
 }
