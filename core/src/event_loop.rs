@@ -3,7 +3,7 @@
 
 use crate::ready::{MAX_CAPACITY, ReadySet};
 use crate::slot::{self, Notifiers, Owners};
-use crate::sync::AtomicBool;
+use crate::sync::{AtomicBool, const_fn_unless_loom};
 use crate::{Async, Error, Ledger, Park, Runner, State};
 
 /// The shared half of an event loop with `CAP` completion slots.
@@ -79,29 +79,17 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
         "a Loop holds between 1 and MAX_CAPACITY slots"
     );
 
-    /// A loop with every slot dead, sleeping through `parker`.
-    #[cfg(not(rearm_loom))]
-    pub const fn new(parker: P) -> Self {
-        let () = Self::CAPACITY_IS_VALID;
-        Loop {
-            ready: ReadySet::new(),
-            notifiers: Notifiers::new(),
-            owners: Owners::new(),
-            claimed: AtomicBool::new(false),
-            parker,
-        }
-    }
-
-    /// A loop with every slot dead, sleeping through `parker`.
-    #[cfg(rearm_loom)]
-    pub fn new(parker: P) -> Self {
-        let () = Self::CAPACITY_IS_VALID;
-        Loop {
-            ready: ReadySet::new(),
-            notifiers: Notifiers::new(),
-            owners: Owners::new(),
-            claimed: AtomicBool::new(false),
-            parker,
+    const_fn_unless_loom! {
+        /// A loop with every slot dead, sleeping through `parker`.
+        pub fn new(parker: P) -> Self {
+            let () = Self::CAPACITY_IS_VALID;
+            Loop {
+                ready: ReadySet::new(),
+                notifiers: Notifiers::new(),
+                owners: Owners::new(),
+                claimed: AtomicBool::new(false),
+                parker,
+            }
         }
     }
 

@@ -80,3 +80,19 @@ pub(crate) use std::{
 };
 #[cfg(all(feature = "std", not(rearm_loom)))]
 pub(crate) use std::{sync::OnceLock, thread::yield_now, time::Instant};
+
+/// Defines a `const fn` in normal builds and a plain `fn` under
+/// `cfg(rearm_loom)`, whose atomics cannot be made in a const context: one
+/// body for both, so the loop the models check is built as the real one is.
+macro_rules! const_fn_unless_loom {
+    ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
+        #[cfg(not(rearm_loom))]
+        $(#[$attr])*
+        $vis const fn $($rest)*
+
+        #[cfg(rearm_loom)]
+        $(#[$attr])*
+        $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn_unless_loom;

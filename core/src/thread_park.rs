@@ -5,8 +5,8 @@
 
 use crate::Park;
 use crate::sync::{
-    AtomicCount, Condvar, Mutex, MutexGuard, Ordering, ParkWord, PoisonError, bump_shared, read,
-    yield_now,
+    AtomicCount, Condvar, Mutex, MutexGuard, Ordering, ParkWord, PoisonError, bump_shared,
+    const_fn_unless_loom, read, yield_now,
 };
 #[cfg(not(rearm_loom))]
 use crate::sync::{Instant, OnceLock};
@@ -59,29 +59,20 @@ pub struct ThreadPark {
 }
 
 impl ThreadPark {
-    /// A parker with nobody asleep on it.
-    #[cfg(not(rearm_loom))]
-    pub const fn new() -> Self {
-        ThreadPark {
-            lock: Mutex::new(()),
-            changed: Condvar::new(),
-            sleeps: AtomicCount::new(0),
-            wakes: AtomicCount::new(0),
-            yields: AtomicCount::new(0),
-            epoch: OnceLock::new(),
-        }
-    }
-
-    /// A parker with nobody asleep on it.
-    #[cfg(rearm_loom)]
-    pub fn new() -> Self {
-        ThreadPark {
-            lock: Mutex::new(()),
-            changed: Condvar::new(),
-            sleeps: AtomicCount::new(0),
-            wakes: AtomicCount::new(0),
-            yields: AtomicCount::new(0),
-            unlocked_wake: false,
+    const_fn_unless_loom! {
+        /// A parker with nobody asleep on it.
+        pub fn new() -> Self {
+            ThreadPark {
+                lock: Mutex::new(()),
+                changed: Condvar::new(),
+                sleeps: AtomicCount::new(0),
+                wakes: AtomicCount::new(0),
+                yields: AtomicCount::new(0),
+                #[cfg(not(rearm_loom))]
+                epoch: OnceLock::new(),
+                #[cfg(rearm_loom)]
+                unlocked_wake: false,
+            }
         }
     }
 

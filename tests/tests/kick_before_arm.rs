@@ -5,6 +5,15 @@
 //! now arms first; this pins down the rule it follows.
 
 use rearm_core::{Action, Exit, Loop, Notified, RunMode, Runner, SpinPark};
+use std::cell::Cell;
+
+/// Main's pong callback: counts its calls, and disarms after the first.
+fn count_and_disarm(calls: &Cell<u32>) -> impl FnMut() -> Action + '_ {
+    || {
+        calls.set(calls.get() + 1);
+        Action::Disarm
+    }
+}
 
 #[test]
 fn kick_before_arm_is_dropped_and_not_delivered_later() {
@@ -13,18 +22,15 @@ fn kick_before_arm_is_dropped_and_not_delivered_later() {
     // The worker kicks before main armed: dropped, and counted as such.
     assert_eq!(kick.notify(), Notified::Dropped);
 
-    let mut calls = 0;
-    let mut on_pong = || {
-        calls += 1;
-        Action::Disarm
-    };
+    let calls = Cell::new(0);
+    let mut on_pong = count_and_disarm(&calls);
     let mut runner = Runner::new(&main_loop).unwrap();
     runner.arm(0, &mut on_pong).unwrap();
     // Nothing is pending for the freshly armed slot: a run that may not wait
     // returns without a callback (UntilDone would wait for ever here).
     assert_eq!(runner.run(RunMode::NoWait), Exit::Ran);
     drop(runner);
-    assert_eq!(calls, 0);
+    assert_eq!(calls.get(), 0);
     let ledger = main_loop.ledger(0).unwrap();
     assert_eq!(
         (ledger.notified, ledger.dropped, ledger.pending),
@@ -38,15 +44,12 @@ fn kick_before_arm_is_dropped_and_not_delivered_later() {
 fn kick_after_arm_is_delivered() {
     let main_loop: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
     let kick = main_loop.handle(0).unwrap();
-    let mut calls = 0;
-    let mut on_pong = || {
-        calls += 1;
-        Action::Disarm
-    };
+    let calls = Cell::new(0);
+    let mut on_pong = count_and_disarm(&calls);
     let mut runner = Runner::new(&main_loop).unwrap();
     runner.arm(0, &mut on_pong).unwrap();
     assert_eq!(kick.notify(), Notified::Pending);
     assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
     drop(runner);
-    assert_eq!(calls, 1);
+    assert_eq!(calls.get(), 1);
 }
