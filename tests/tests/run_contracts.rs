@@ -165,3 +165,27 @@ fn a_wait_that_may_not_spin_parks() {
         (0, 0, stats.waits)
     );
 }
+
+/// `prepare_block` says "block" only when nothing is pending, through either
+/// runner; a notification or a stop since the last run says "run first".
+#[test]
+fn prepare_block_says_block_only_when_nothing_is_pending() {
+    let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    assert!(runner.prepare_block(), "nothing pending");
+    let mut on_notify = |_slot: usize| Action::Rearm;
+    assert_eq!(runner.run(RunMode::NoWait, &mut on_notify), Exit::Ran);
+    lp.handle(0).unwrap().notify();
+    assert!(!runner.prepare_block(), "a notification is pending");
+    drop(runner);
+
+    let mut rearm = || Action::Rearm;
+    let mut runner = Runner::new(&lp).unwrap();
+    runner.arm(0, &mut rearm).unwrap();
+    assert_eq!(runner.run(RunMode::NoWait), Exit::Ran);
+    assert!(runner.prepare_block(), "nothing pending");
+    assert_eq!(runner.run(RunMode::NoWait), Exit::Ran);
+    lp.stop();
+    assert!(!runner.prepare_block(), "a stop is pending");
+}
