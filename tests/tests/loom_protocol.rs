@@ -476,3 +476,44 @@ fn negative_control_reactor_blocking_unannounced_is_caught() {
 fn broken_reactor_blocking_unannounced() {
     loom::model(|| reactor_beside_a_notifier(false));
 }
+
+/// A loop's runner dropped on one thread and a new one claimed on another:
+/// the new runner sees what the old one counted and armed (the claim's
+/// Acquire against the drop's Release), so the slot's ledger, read by the
+/// new runner's thread, balances and counts the delivery.
+#[test]
+fn a_runner_claimed_on_another_thread_sees_what_the_last_one_left() {
+    loom::model(|| {
+        let lp: Arc<Loop<LoomPark, 1>> = Arc::new(Loop::new(LoomPark::new()));
+        let mut first = runner(&lp);
+        let mut delivered = 0;
+        let mut on_notify = || {
+            delivered += 1;
+            Action::Disarm
+        };
+        first.arm(0, &mut on_notify).unwrap();
+        let next = {
+            let lp = Arc::clone(&lp);
+            thread::spawn(move || {
+                // Spawned after the first runner's claim: this thread takes
+                // the loop only once that runner is dropped.
+                let second = loop {
+                    match Runner::new(&lp) {
+                        Ok(second) => break second,
+                        Err(_) => thread::yield_now(),
+                    }
+                };
+                let ledger = lp.ledger(0).unwrap();
+                drop(second);
+                ledger
+            })
+        };
+        lp.handle(0).unwrap().notify();
+        assert_eq!(first.run(RunMode::UntilDone), Exit::Done);
+        drop(first);
+        assert_eq!(delivered, 1);
+        let ledger = next.join().unwrap();
+        assert_eq!((ledger.notified, ledger.delivered), (1, 1), "{ledger}");
+        assert!(ledger.is_conserved(), "{ledger}");
+    });
+}
