@@ -189,11 +189,15 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
         if self.told.0.load(Ordering::Relaxed) {
             return Notified::Coalesced;
         }
-        // AcqRel: one sender of those that found it clear wins and notifies;
-        // the rest are covered by that notification (their values are
-        // enqueued before their swap, which the winner's swap, or the
-        // receiver's next clear, reads after them).
-        if self.told.0.swap(true, Ordering::AcqRel) {
+        // Relaxed: the swap only picks one winner among the senders that
+        // found the mark clear, and the mark's single modification order
+        // does that at any ordering. It publishes nothing: the winner's value
+        // reaches the loop through the notify's Release, and a loser's
+        // through the fences. A loser's swap read the winner's set, so its
+        // load of the mark came before the receiver's next clear in the
+        // mark's order, and so its fence before the receiver's fence after
+        // that clear: the receiver's look after it sees the loser's value.
+        if self.told.0.swap(true, Ordering::Relaxed) {
             return Notified::Coalesced;
         }
         // The notify's read-modify-write on the loop's word (Release) comes
