@@ -5,7 +5,7 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPolicy, ThreadPark};
+use rearm_core::{Action, Exit, Loop, Park, ParkWord, RunMode, Runner, SpinPolicy, ThreadPark};
 use rearm_tests::negative_control::expect_deadlock;
 
 /// The runner of `lp`, parking as soon as nothing is ready, so that every wait
@@ -67,6 +67,32 @@ fn thread_park_wakes_successive_runners_on_different_threads() {
         };
         other.join().unwrap();
         assert_eq!(lp.ledger(0).unwrap().delivered, 2);
+    });
+}
+
+/// `ThreadPark` on its own, as an embedder's loop of its own might use it:
+/// what a thread wrote before changing the word (Release) and unparking is
+/// there when `park` returns, even when `park` saw the change before
+/// `unpark` took the lock, so the lock gave no ordering (the word's Acquire
+/// load does).
+#[test]
+fn thread_park_alone_hands_over_what_was_written_before_the_word() {
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    loom::model(|| {
+        let parker = Arc::new(ThreadPark::new());
+        let word = Arc::new(ParkWord::new(0));
+        let data = Arc::new(AtomicUsize::new(0));
+        let writer = {
+            let (parker, word, data) = (parker.clone(), word.clone(), data.clone());
+            thread::spawn(move || {
+                data.store(42, Ordering::Relaxed);
+                word.store(1, Ordering::Release);
+                parker.unpark(&word);
+            })
+        };
+        parker.park(&word, 0);
+        assert_eq!(data.load(Ordering::Relaxed), 42);
+        writer.join().unwrap();
     });
 }
 
