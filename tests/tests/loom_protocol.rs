@@ -366,15 +366,60 @@ fn stop_from_another_thread_ends_a_waiting_run() {
         let mut cb = || Action::Rearm;
         let mut r = runner(&lp);
         r.arm(0, &mut cb).unwrap();
+        let written = Arc::new(AtomicUsize::new(0));
         let stopper = {
-            let lp = lp.clone();
-            thread::spawn(move || lp.stop())
+            let (lp, written) = (lp.clone(), written.clone());
+            thread::spawn(move || {
+                written.store(7, Ordering::Relaxed);
+                lp.stop();
+            })
         };
         assert_eq!(r.run(RunMode::UntilDone), Exit::Stopped);
         assert_eq!(r.active(), 1);
+        // What the stopper wrote before `stop` is there once `run` returns.
+        assert_eq!(written.load(Ordering::Relaxed), 7);
         drop(r);
         stopper.join().unwrap();
     });
+}
+
+/// What a notifier wrote before `notify` is there in the callback that the
+/// notification leads to, written with Relaxed so that only the notify's
+/// Release and the take's Acquire can carry it: whether the loop found the
+/// slot on its first look or slept and was woken.
+fn callback_sees_what_its_notifier_wrote<const CAP: usize>(slot: usize) {
+    loom::model(move || {
+        let lp = Arc::new(Loop::<LoomPark, CAP>::new(LoomPark::new()));
+        let written = Arc::new(AtomicUsize::new(0));
+        let mut seen = None;
+        let mut cb = || {
+            seen = Some(written.load(Ordering::Relaxed));
+            Action::Disarm
+        };
+        let mut r = runner(&lp);
+        r.arm(slot, &mut cb).unwrap();
+        let notifier = {
+            let (lp, written) = (lp.clone(), written.clone());
+            thread::spawn(move || {
+                written.store(42, Ordering::Relaxed);
+                lp.handle(slot).unwrap().notify();
+            })
+        };
+        assert_eq!(r.run(RunMode::UntilDone), Exit::Done);
+        drop(r);
+        assert_eq!(seen, Some(42));
+        notifier.join().unwrap();
+    });
+}
+
+#[test]
+fn callback_of_a_park_word_slot_sees_what_its_notifier_wrote() {
+    callback_sees_what_its_notifier_wrote::<1>(0);
+}
+
+#[test]
+fn callback_of_a_bitmap_slot_sees_what_its_notifier_wrote() {
+    callback_sees_what_its_notifier_wrote::<{ BITMAP + 1 }>(BITMAP);
 }
 
 /// A callback panics while another thread notifies: what the panicking
