@@ -177,9 +177,14 @@ struct Untaken<'a> {
 impl Drop for Untaken<'_> {
     fn drop(&mut self) {
         if self.bits != 0 {
-            // Release/Acquire as in `mark`: whoever takes these bits next must
-            // see what their notifiers published.
-            self.ready.groups[self.group].fetch_or(self.bits, Ordering::Release);
+            // Relaxed: whoever takes these bits next must see what their
+            // notifiers published, and this thread has seen it (its Acquire
+            // swaps took the bits). The next take is on this thread, after
+            // this in program order, or on another runner's, which claimed
+            // the loop after this runner's drop (Release there, Acquire in
+            // the claim). Either way it happens after this put-back, with
+            // what this thread saw.
+            self.ready.groups[self.group].fetch_or(self.bits, Ordering::Relaxed);
         }
         // `summary` still names the class being handed on: its summary bit finds
         // the bits just put back, and the groups not yet swapped, which kept
@@ -188,7 +193,8 @@ impl Drop for Untaken<'_> {
         let wake = self.direct | self.stop | self.summary;
         if wake != 0 {
             // The loop's own thread is unwinding, so it is not parked: no unpark.
-            self.ready.wake.fetch_or(wake, Ordering::Release);
+            // Relaxed, as for the group above.
+            self.ready.wake.fetch_or(wake, Ordering::Relaxed);
         }
     }
 }
