@@ -154,5 +154,9 @@ fn a_waker_of_a_dead_slot_is_dropped_and_counted() {
     waker.wake_by_ref();
     waker.wake();
     assert_eq!(lp.ledger(1).unwrap().dropped, 2);
+    // The handle reads its own slot's ledger, not another's.
+    let handle = OwnedAsync::new(Arc::clone(&lp), 1).unwrap();
+    assert_eq!(handle.ledger(), lp.ledger(1).unwrap());
+    assert_ne!(handle.ledger(), lp.ledger(0).unwrap());
     assert!(OwnedAsync::new(Arc::clone(&lp), 2).is_err());
 }
