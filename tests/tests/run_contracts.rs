@@ -5,8 +5,8 @@
 #![cfg(not(rearm_loom))]
 
 use rearm_core::{
-    Action, Exit, Ledger, Loop, Park, ParkWord, RunMode, Runner, SlotRunner, SpinBound, SpinPark,
-    SpinPolicy, ThreadPark, WaitStats,
+    Action, DIRECT_SLOTS, Exit, Ledger, Loop, Park, ParkWord, RunMode, Runner, SlotRunner,
+    SpinBound, SpinPark, SpinPolicy, ThreadPark, WaitStats,
 };
 use std::time::Duration;
 
@@ -188,4 +188,44 @@ fn prepare_block_says_block_only_when_nothing_is_pending() {
     assert_eq!(runner.run(RunMode::NoWait), Exit::Ran);
     lp.stop();
     assert!(!runner.prepare_block(), "a stop is pending");
+}
+
+/// A loop asleep on a real parker wakes for a notification of a bitmap slot
+/// (one past the park word's slots), as it does for a park-word slot. A
+/// missed unpark would leave it asleep: the notifier then stops the loop
+/// after a while, and the run returns `Stopped` instead of `Ran`.
+#[test]
+fn a_parked_loop_wakes_for_a_bitmap_slot() {
+    const SLOT: usize = DIRECT_SLOTS;
+    let lp: Loop<ThreadPark, { SLOT + 1 }> = Loop::new(ThreadPark::new());
+    let mut runner = SlotRunner::new(&lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+    runner.arm(SLOT).unwrap();
+    let ran = std::sync::atomic::AtomicBool::new(false);
+    let mut on_notify = |slot: usize| {
+        assert_eq!(slot, SLOT);
+        ran.store(true, std::sync::atomic::Ordering::Relaxed);
+        Action::Rearm
+    };
+    let exit = std::thread::scope(|s| {
+        s.spawn(|| {
+            // Until the loop sleeps, so that only an unpark can wake it.
+            while lp.parker().sleeps() == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            lp.handle(SLOT).unwrap().notify();
+            let start = std::time::Instant::now();
+            while !ran.load(std::sync::atomic::Ordering::Relaxed) {
+                if start.elapsed() > Duration::from_secs(10) {
+                    lp.stop();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        runner.run(RunMode::Once, &mut on_notify)
+    });
+    assert_eq!(exit, Exit::Ran, "the parked loop was not woken");
+    assert!(lp.parker().wakes() >= 1);
 }
