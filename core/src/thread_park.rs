@@ -82,10 +82,12 @@ impl ThreadPark {
     #[cfg(rearm_loom)]
     #[doc(hidden)]
     pub fn with_unlocked_wake() -> Self {
-        ThreadPark {
-            unlocked_wake: true,
-            ..Self::new()
-        }
+        // Assigned, not a struct update: cargo-mutants names a struct
+        // update's field deletion without the function, so the configuration
+        // could not leave this loom-only code out.
+        let mut parker = Self::new();
+        parker.unlocked_wake = true;
+        parker
     }
 
     /// Times the loop's thread went to sleep (waited on the condition
