@@ -5,7 +5,7 @@
 
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPolicy, ThreadPark};
+use rearm_core::{Action, Exit, Loop, Park, RunMode, Runner, SpinPolicy, ThreadPark};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -81,4 +81,15 @@ fn thread_park_wakes_successive_runners_on_different_threads() {
         assert_eq!(lp.ledger(0).unwrap().delivered, round);
     }
     assert!(lp.parker().sleeps() >= 1);
+}
+
+/// `yields` counts the parker's yields, as `sleeps` and `wakes` count its
+/// sleeps and wakes.
+#[test]
+fn thread_park_counts_its_yields() {
+    let parker = ThreadPark::new();
+    assert_eq!(parker.yields(), 0);
+    parker.yield_now();
+    parker.yield_now();
+    assert_eq!(parker.yields(), 2);
 }
