@@ -83,6 +83,16 @@ fn thread_park_wakes_successive_runners_on_different_threads() {
     assert!(lp.parker().sleeps() >= 1);
 }
 
+/// `now_ns` is a clock that runs: the wait's spin cap and yield timing read it.
+#[test]
+fn thread_park_clock_advances() {
+    let parker = ThreadPark::new();
+    let before = parker.now_ns().expect("ThreadPark has a clock");
+    std::thread::sleep(Duration::from_millis(2));
+    let after = parker.now_ns().expect("ThreadPark has a clock");
+    assert!(after >= before + 2_000_000, "{before} then {after}");
+}
+
 /// `yields` counts the parker's yields, as `sleeps` and `wakes` count its
 /// sleeps and wakes.
 #[test]
