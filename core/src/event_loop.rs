@@ -16,53 +16,43 @@ use crate::{Async, Error, Ledger, Park, Runner, State};
 /// 32-bit ones); anything else fails to compile. A loop does not allocate: its
 /// size is fixed by `CAP`, and on targets with atomics it can be a `static`.
 ///
-/// # Example: two threads playing ping-pong
+/// # Example: notifications and the callbacks they run
+///
+/// One thread here; a handle is `Send` and `Sync`, and notifies the same way
+/// from any thread (`examples/thread_park.rs`, and the driver's ping-pong).
 ///
 /// ```
-/// use rearm_core::{Action, Loop, RunMode, Runner, SpinPark};
+/// use rearm_core::{Action, Loop, Notified, RunMode, Runner, SpinPark};
 ///
-/// const PINGS: u64 = 1000;
-/// let main_loop: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
-/// let worker_loop: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
-/// let to_main = main_loop.handle(0)?;
-/// let to_worker = worker_loop.handle(0)?;
+/// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+/// let handle = lp.handle(0)?;
+/// // Not armed yet: the notification is dropped (counted, never queued for a
+/// // later arm), so arm a slot before anyone notifies it.
+/// assert_eq!(handle.notify(), Notified::Dropped);
 ///
-/// let mut sent = 0;
-/// let mut on_pong = || {
-///     to_worker.notify();
-///     sent += 1;
-///     if sent == PINGS { Action::Disarm } else { Action::Rearm }
+/// let mut calls = 0;
+/// let mut on_notify = || {
+///     calls += 1;
+///     if calls == 2 { Action::Disarm } else { Action::Rearm }
 /// };
-/// let mut runner = Runner::new(&main_loop)?;
-/// // Armed before the worker exists: a kick that found main's completion still
-/// // dead would be dropped, and both threads would wait for ever.
-/// runner.arm(0, &mut on_pong)?;
-///
-/// std::thread::scope(|s| {
-///     s.spawn(|| {
-///         let mut sent = 0;
-///         let mut on_ping = || {
-///             to_main.notify();
-///             sent += 1;
-///             if sent == PINGS { Action::Disarm } else { Action::Rearm }
-///         };
-///         let mut runner = Runner::new(&worker_loop).unwrap();
-///         runner.arm(0, &mut on_ping).unwrap();
-///         to_main.notify(); // the kick
-///         runner.run(RunMode::UntilDone);
-///     });
-///     runner.run(RunMode::UntilDone);
-/// });
+/// let mut runner = Runner::new(&lp)?;
+/// runner.arm(0, &mut on_notify)?;
+/// assert_eq!(handle.notify(), Notified::Pending);
+/// assert_eq!(handle.notify(), Notified::Coalesced); // one is already pending
+/// runner.run(RunMode::NoWait); // the first call: rearms
+/// assert_eq!(handle.notify(), Notified::Pending);
+/// runner.run(RunMode::UntilDone); // the second call disarms, and the run ends
 /// drop(runner);
+/// assert_eq!(calls, 2);
 ///
-/// // Every ping was seen on both sides; the worker's last reply found main's
-/// // completion disarmed and was dropped (or is still pending: nobody ran the
-/// // main loop again). Either way the ledger balances.
-/// assert_eq!(main_loop.ledger(0)?.delivered, PINGS);
-/// assert_eq!(worker_loop.ledger(0)?.delivered, PINGS);
-/// assert_eq!(main_loop.ledger(0)?.notified, PINGS + 1);
-/// main_loop.ledger(0)?.check()?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// // The ledger accounts for every notification.
+/// let ledger = lp.ledger(0)?;
+/// assert_eq!(
+///     (ledger.notified, ledger.delivered, ledger.coalesced, ledger.dropped),
+///     (4, 2, 1, 1)
+/// );
+/// assert!(ledger.check().is_ok());
+/// # Ok::<(), rearm_core::Error>(())
 /// ```
 pub struct Loop<P: Park, const CAP: usize> {
     pub(crate) ready: ReadySet,

@@ -1,8 +1,8 @@
 //! Regression: the `Loop` documentation's ping-pong once armed main's
 //! completion after spawning the worker, so the worker's kick could find the
 //! slot dead. Such a notification is dropped by design (it is counted, never
-//! queued for a later arm), and both sides then waited for ever. The example
-//! now arms first; this pins down the rule it follows.
+//! queued for a later arm), and both sides then waited for ever. The `Loop`
+//! example now shows the rule (arm before anyone notifies); this pins it down.
 
 use rearm_core::{Action, Exit, Loop, Notified, RunMode, Runner, SpinPark};
 use std::cell::Cell;
