@@ -90,7 +90,7 @@ pub use ledger::{Ledger, Unbalanced};
 #[cfg(rearm_loom)]
 #[doc(hidden)]
 pub use mailbox::MailboxFault;
-pub use mailbox::{Mailbox, MailboxCounts, Notifier};
+pub use mailbox::{Mailbox, MailboxCounts, Notifier, OneReceiver, OneSender, OneSenderMailbox};
 #[cfg(feature = "std")]
 pub use owned::OwnedAsync;
 pub use park::{Park, SpinPark};

@@ -6,7 +6,8 @@
 use proptest::prelude::*;
 use rearm_core::fuzzing::{MailboxOp, mailbox_ops};
 use rearm_core::{
-    Action, Exit, Loop, Mailbox, Notified, Notifier, OwnedAsync, RunMode, SlotRunner, ThreadPark,
+    Action, Exit, Loop, Mailbox, Notified, Notifier, OneSenderMailbox, OwnedAsync, RunMode,
+    SlotRunner, ThreadPark,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -172,6 +173,107 @@ fn senders_on_real_threads_lose_nothing_and_keep_their_order() {
     let counts = mailbox.counts();
     assert_eq!(counts.sent, SENDERS * PER_SENDER);
     assert_eq!(counts.received, SENDERS * PER_SENDER);
+    assert_eq!(counts.refused, refused);
+    assert_eq!(counts.queued(), 0);
+    lp.ledger(0).unwrap().check().unwrap();
+}
+
+#[test]
+fn one_sender_mailbox_reports_its_capacity_counts_and_slot() {
+    let lp: Loop<ThreadPark, 4> = Loop::new(ThreadPark::new());
+    let mut mailbox: OneSenderMailbox<u8, 3> = OneSenderMailbox::new();
+    assert_eq!(mailbox.capacity(), 2);
+    let (mut sender, mut receiver) = mailbox.split(lp.handle(3).unwrap());
+    assert_eq!(sender.notifier().slot(), 3);
+    // Slot 3 is dead: the first send's notify is dropped there.
+    assert_eq!(sender.send(1), Ok(Notified::Dropped));
+    assert_eq!(sender.send(2), Ok(Notified::Dropped));
+    assert_eq!(sender.send(3), Err(3));
+    // Both ends see the same counts.
+    assert_eq!(sender.counts(), receiver.counts());
+    assert_eq!(receiver.try_recv(), Some(1));
+    assert_eq!(receiver.drain(|v| assert_eq!(v, 2)), 1);
+    assert_eq!(receiver.try_recv(), None);
+    let counts = receiver.counts();
+    assert_eq!((counts.sent, counts.received, counts.refused), (2, 2, 1));
+    assert_eq!(lp.ledger(3).unwrap().dropped, 2);
+    drop((sender, receiver));
+    assert_eq!(mailbox.counts(), counts);
+    // Split again: the same ring, the same counts.
+    let (mut sender, mut receiver) = mailbox.split(lp.handle(3).unwrap());
+    assert_eq!(sender.send(4), Ok(Notified::Dropped));
+    assert_eq!(receiver.try_recv(), Some(4));
+    assert_eq!(receiver.counts().received, 3);
+}
+
+const ONE_SENDER_VALUES: u64 = 200_000;
+
+/// One thread sends 200,000 values through a one-sender mailbox of 64 into a
+/// loop that sleeps between drains: every value arrives once and in order,
+/// and the counts agree with the sender's. A value left behind leaves the
+/// loop asleep: the watchdog stops it and the test fails.
+#[test]
+fn one_sender_on_a_real_thread_loses_nothing_and_keeps_its_order() {
+    let lp = Loop::<ThreadPark, 1>::new(ThreadPark::new());
+    let mut mailbox: OneSenderMailbox<u64, 65> = OneSenderMailbox::new();
+    assert_eq!(mailbox.capacity(), 64);
+    let (mut sender, mut receiver) = mailbox.split(lp.handle(0).unwrap());
+    let mut next = 0;
+    let mut on_mail = |_slot: usize| {
+        receiver.drain(|value| {
+            assert_eq!(value, next, "values out of order");
+            next += 1;
+        });
+        if next == ONE_SENDER_VALUES {
+            Action::Disarm
+        } else {
+            Action::Rearm
+        }
+    };
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    let done = AtomicBool::new(false);
+    let (refused, exit) = std::thread::scope(|s| {
+        let done = &done;
+        let sending = s.spawn(move || {
+            let mut refused = 0u64;
+            for mut value in 0..ONE_SENDER_VALUES {
+                while let Err(back) = sender.send(value) {
+                    value = back;
+                    refused += 1;
+                    if done.load(Ordering::Relaxed) {
+                        return refused; // the loop stopped: the test fails below
+                    }
+                    std::thread::yield_now();
+                }
+            }
+            refused
+        });
+        let lp_watch = &lp;
+        let watchdog = s.spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !done.load(Ordering::Relaxed) {
+                if Instant::now() > deadline {
+                    lp_watch.stop();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let exit = {
+            let _finished = SetOnDrop(done);
+            runner.run(RunMode::UntilDone, &mut on_mail)
+        };
+        let refused = sending.join().unwrap();
+        watchdog.join().unwrap();
+        (refused, exit)
+    });
+    drop(runner);
+    let counts = mailbox.counts();
+    assert_eq!(exit, Exit::Done, "stalled: {counts:?}");
+    assert_eq!(next, ONE_SENDER_VALUES);
+    assert_eq!(counts.sent, ONE_SENDER_VALUES);
+    assert_eq!(counts.received, ONE_SENDER_VALUES);
     assert_eq!(counts.refused, refused);
     assert_eq!(counts.queued(), 0);
     lp.ledger(0).unwrap().check().unwrap();

@@ -1,10 +1,14 @@
 //! The `mailbox_ops` harness: sends, receives, drains, loop turns and
 //! arming on a real mailbox bound to a real loop, checked after every step
 //! against a reference: a bounded first-in-first-out queue, the slot's
-//! pending flag and the mailbox's "told" mark.
+//! pending flag and the mailbox's "told" mark. Each input runs twice: on a
+//! [`Mailbox`] and on a [`OneSenderMailbox`] of the same capacity.
 
 use super::loop_ops::NeverPark;
-use crate::{Action, Loop, Mailbox, Notified, RunMode, SlotRunner};
+use crate::{
+    Action, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneReceiver, OneSender,
+    OneSenderMailbox, RunMode, SlotRunner,
+};
 use core::cell::RefCell;
 use heapless::Deque;
 
@@ -76,18 +80,77 @@ pub fn mailbox_bytes(data: &[u8]) {
     mailbox_ops(&ops);
 }
 
+/// A mailbox's sending and receiving ends, whichever kind of mailbox.
+trait Ends {
+    fn send(&mut self, value: u8) -> Result<Notified, u8>;
+    fn try_recv(&mut self) -> Option<u8>;
+    fn drain(&mut self, each: &mut dyn FnMut(u8));
+    fn counts(&self) -> MailboxCounts;
+}
+
+impl<A: Notifier> Ends for &Mailbox<u8, A, MAILBOX_CAP> {
+    fn send(&mut self, value: u8) -> Result<Notified, u8> {
+        Mailbox::send(self, value)
+    }
+    fn try_recv(&mut self) -> Option<u8> {
+        Mailbox::try_recv(self)
+    }
+    fn drain(&mut self, each: &mut dyn FnMut(u8)) {
+        Mailbox::drain(self, each);
+    }
+    fn counts(&self) -> MailboxCounts {
+        Mailbox::counts(self)
+    }
+}
+
+/// The one-sender mailbox's ring keeps a cell free: one more for the same
+/// capacity.
+const ONE_SENDER_CELLS: usize = MAILBOX_CAP + 1;
+
+impl<A: Notifier> Ends
+    for (
+        OneSender<'_, u8, A, ONE_SENDER_CELLS>,
+        OneReceiver<'_, u8, ONE_SENDER_CELLS>,
+    )
+{
+    fn send(&mut self, value: u8) -> Result<Notified, u8> {
+        self.0.send(value)
+    }
+    fn try_recv(&mut self) -> Option<u8> {
+        self.1.try_recv()
+    }
+    fn drain(&mut self, each: &mut dyn FnMut(u8)) {
+        self.1.drain(each);
+    }
+    fn counts(&self) -> MailboxCounts {
+        self.1.counts()
+    }
+}
+
 /// Runs `ops` on a mailbox bound to slot 0 of a one-slot loop, comparing it
-/// with the reference after every step. Panics at the first difference.
+/// with the reference after every step, then on a one-sender mailbox the
+/// same way. Panics at the first difference.
 pub fn mailbox_ops(ops: &[MailboxOp]) {
     let lp: Loop<NeverPark, 1> = Loop::new(NeverPark);
     let mailbox: Mailbox<u8, _, MAILBOX_CAP> = Mailbox::new(lp.handle(0).expect("slot 0"));
-    let mut runner = SlotRunner::new(&lp).expect("the only runner");
+    check_against_reference(&lp, &mut &mailbox, ops);
+
+    let lp: Loop<NeverPark, 1> = Loop::new(NeverPark);
+    let mut one: OneSenderMailbox<u8, ONE_SENDER_CELLS> = OneSenderMailbox::new();
+    assert_eq!(one.capacity(), MAILBOX_CAP);
+    let mut ends = one.split(lp.handle(0).expect("slot 0"));
+    check_against_reference(&lp, &mut ends, ops);
+}
+
+fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[MailboxOp]) {
+    let mailbox = RefCell::new(ends);
+    let mut runner = SlotRunner::new(lp).expect("the only runner");
     let reference = RefCell::new(Reference::default());
     for &op in ops {
         match op {
             MailboxOp::Send(value) => {
                 let mut r = reference.borrow_mut();
-                let outcome = mailbox.send(value);
+                let outcome = mailbox.borrow_mut().send(value);
                 if r.queue.push_back(value).is_err() {
                     assert_eq!(outcome, Err(value), "a send to a full mailbox");
                     r.refused += 1;
@@ -112,7 +175,7 @@ pub fn mailbox_ops(ops: &[MailboxOp]) {
                 assert_eq!(outcome, Ok(expected), "a send with room");
             }
             MailboxOp::TryRecv => {
-                let real = mailbox.try_recv();
+                let real = mailbox.borrow_mut().try_recv();
                 let mut r = reference.borrow_mut();
                 match real {
                     Some(value) => r.receive(value),
@@ -124,7 +187,7 @@ pub fn mailbox_ops(ops: &[MailboxOp]) {
             }
             MailboxOp::Drain => {
                 let mut r = reference.borrow_mut();
-                mailbox.drain(|value| r.receive(value));
+                mailbox.borrow_mut().drain(&mut |value| r.receive(value));
                 assert!(r.queue.is_empty(), "a drain left values behind");
                 r.told = false;
             }
@@ -133,7 +196,7 @@ pub fn mailbox_ops(ops: &[MailboxOp]) {
                 let mut on_mail = |_slot: usize| {
                     ran = true;
                     let mut r = reference.borrow_mut();
-                    mailbox.drain(|value| r.receive(value));
+                    mailbox.borrow_mut().drain(&mut |value| r.receive(value));
                     Action::Rearm
                 };
                 runner.run(RunMode::NoWait, &mut on_mail);
@@ -157,7 +220,7 @@ pub fn mailbox_ops(ops: &[MailboxOp]) {
             }
         }
         let r = reference.borrow();
-        let counts = mailbox.counts();
+        let counts = mailbox.borrow().counts();
         assert_eq!(
             (counts.sent, counts.received, counts.refused),
             (r.sent, r.received, r.refused),

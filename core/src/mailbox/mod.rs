@@ -1,13 +1,17 @@
 //! A bounded, allocation-free queue bound to one slot: notifications that
 //! carry data.
 
+mod handover;
 mod notifier;
+mod one_queue;
+mod one_sender;
 mod queue;
 
 pub use notifier::Notifier;
+pub use one_sender::{OneReceiver, OneSender, OneSenderMailbox};
 
 use crate::Notified;
-use crate::sync::{AtomicBool, AtomicCount, Ordering, bump_shared, fence, read};
+use handover::{Handover, Senders};
 use queue::Queue;
 
 /// A bounded queue of `N` values of `T` bound to one slot of a loop: any
@@ -59,20 +63,7 @@ use queue::Queue;
 pub struct Mailbox<T, A: Notifier, const N: usize> {
     queue: Queue<T, N>,
     to_loop: A,
-    /// Written by senders.
-    sent: AtomicCount,
-    refused: AtomicCount,
-    /// Written by the receiver, on a cache line of its own: beside the
-    /// senders' counters, every message would move that line between them.
-    received: LineOf<AtomicCount>,
-    /// Whether the loop has been told: a notification is on its way or
-    /// pending, or a drain is running that will look again before it stops.
-    /// Senders read it on every send and skip the notify while it is set;
-    /// the receiver clears it when it finds the queue empty. Its own line:
-    /// it changes once per drain, not once per message.
-    told: LineOf<AtomicBool>,
-    #[cfg(rearm_loom)]
-    fault: MailboxFault,
+    handover: Handover,
 }
 
 /// A value alone on its cache line (128 bytes: two 64-byte lines, for
@@ -131,12 +122,7 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
         Mailbox {
             queue: Queue::new(),
             to_loop,
-            sent: AtomicCount::new(0),
-            refused: AtomicCount::new(0),
-            received: LineOf(AtomicCount::new(0)),
-            told: LineOf(AtomicBool::new(false)),
-            #[cfg(rearm_loom)]
-            fault: MailboxFault::None,
+            handover: Handover::new(),
         }
     }
 
@@ -146,7 +132,7 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     #[doc(hidden)]
     pub fn with_fault(to_loop: A, fault: MailboxFault) -> Self {
         let mut mailbox = Self::new(to_loop);
-        mailbox.fault = fault;
+        mailbox.handover.set_fault(fault);
         mailbox
     }
 
@@ -159,89 +145,15 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// after the slot is armed, or a drain). When the mailbox is full the
     /// value comes back in the `Err`, and nothing is notified.
     pub fn send(&self, value: T) -> Result<Notified, T> {
-        #[cfg(rearm_loom)]
-        if self.has_fault(MailboxFault::NotifyBeforeEnqueue) {
-            self.told.0.store(true, Ordering::Relaxed);
-            self.to_loop.notify();
-            return self.enqueue(value).map(|()| Notified::Pending);
-        }
-        self.enqueue(value)?;
-        #[cfg(rearm_loom)]
-        if self.has_fault(MailboxFault::NoFenceBeforeLook) {
-            return Ok(self.tell_unless_told());
-        }
-        // A store (the queue's Release store of the cell's sequence) then a
-        // load of `told`, against the receiver's store of `told` then load
-        // of the sequence: each side needs the other's write, so both put a
-        // SeqCst fence between their write and their read. The fences are
-        // ordered one way or the other: if ours comes second, we read the
-        // receiver's clear (or a later set) and notify; if theirs does, its
-        // look at the queue after clearing sees this value. A
-        // Release/Acquire pair cannot promise that: both sides could read
-        // the old values, the value left behind with nobody told.
-        fence(Ordering::SeqCst);
-        Ok(self.tell_unless_told())
-    }
-
-    /// After an enqueue and the fence: notifies, unless the loop was told.
-    fn tell_unless_told(&self) -> Notified {
-        // Relaxed: the fence before the call orders it.
-        if self.told.0.load(Ordering::Relaxed) {
-            return Notified::Coalesced;
-        }
-        // Relaxed: the swap only picks one winner among the senders that
-        // found the mark clear, and the mark's single modification order
-        // does that at any ordering. It publishes nothing: the winner's value
-        // reaches the loop through the notify's Release, and a loser's
-        // through the fences. A loser's swap read the winner's set, so its
-        // load of the mark came before the receiver's next clear in the
-        // mark's order, and so its fence before the receiver's fence after
-        // that clear: the receiver's look after it sees the loser's value.
-        if self.told.0.swap(true, Ordering::Relaxed) {
-            return Notified::Coalesced;
-        }
-        // The notify's read-modify-write on the loop's word (Release) comes
-        // after the enqueue; the loop's Acquire swap of that word reads it or
-        // a later RMW, so the drain it leads to sees the value.
-        let notified = self.to_loop.notify();
-        if notified == Notified::Dropped {
-            // Nobody will drain: let the next send notify again. Relaxed:
-            // the clear publishes nothing; a sender that still reads the old
-            // mark skips its notify, which the dead slot would drop anyway.
-            self.told.0.store(false, Ordering::Relaxed);
-        }
-        notified
-    }
-
-    /// Whether this mailbox was made with `fault` (loom models only).
-    #[cfg(rearm_loom)]
-    fn has_fault(&self, fault: MailboxFault) -> bool {
-        self.fault == fault
-    }
-
-    fn enqueue(&self, value: T) -> Result<(), T> {
-        match self.queue.push(value) {
-            Ok(()) => {
-                bump_shared(&self.sent);
-                Ok(())
-            }
-            Err(value) => {
-                bump_shared(&self.refused);
-                Err(value)
-            }
-        }
+        self.handover
+            .send(Senders::Many, &self.to_loop, || self.queue.push(value))
     }
 
     /// Takes the oldest value, if any. `None` means the mailbox was empty,
     /// and clears the "told" mark as [`drain`](Mailbox::drain) does, so the
     /// next send notifies: take values until `None` in the slot's callback.
     pub fn try_recv(&self) -> Option<T> {
-        let value = match self.queue.pop() {
-            Some(value) => value,
-            None => self.clear_and_look()?,
-        };
-        bump_shared(&self.received.0);
-        Some(value)
+        self.handover.try_recv(|| self.queue.pop())
     }
 
     /// Hands every value there to `each`, oldest first, and returns how many.
@@ -252,36 +164,8 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     ///
     /// A value whose sender is still writing it is not there yet, nor are
     /// those behind it; that sender then finds the mark cleared and notifies.
-    pub fn drain(&self, mut each: impl FnMut(T)) -> usize {
-        // Counted once per drain, one locked add instead of one per value;
-        // the guard adds them even if `each` panics part-way.
-        let mut taken = Taken {
-            counter: &self.received.0,
-            count: 0,
-        };
-        loop {
-            while let Some(value) = self.queue.pop() {
-                taken.count += 1;
-                each(value);
-            }
-            match self.clear_and_look() {
-                Some(value) => {
-                    taken.count += 1;
-                    each(value);
-                }
-                None => return taken.count,
-            }
-        }
-    }
-
-    /// Clears "told", then looks at the queue once more: a sender that read
-    /// "told" before the clear skipped its notify, and its value must be
-    /// seen here (see `send` for why the fence makes sure it is).
-    fn clear_and_look(&self) -> Option<T> {
-        // Relaxed: the fence after it orders it against the look.
-        self.told.0.store(false, Ordering::Relaxed);
-        fence(Ordering::SeqCst);
-        self.queue.pop()
+    pub fn drain(&self, each: impl FnMut(T)) -> usize {
+        self.handover.drain(|| self.queue.pop(), each)
     }
 
     /// The counts: values sent, received, refused. Read them at a quiescent
@@ -289,11 +173,7 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// `sent == received + queued` to hold; in between they are read one at a
     /// time.
     pub fn counts(&self) -> MailboxCounts {
-        MailboxCounts {
-            sent: read(&self.sent),
-            received: read(&self.received.0),
-            refused: read(&self.refused),
-        }
+        self.handover.counts()
     }
 
     /// How many values it holds at most, `N`.
@@ -304,21 +184,6 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// What it notifies through.
     pub fn notifier(&self) -> &A {
         &self.to_loop
-    }
-}
-
-/// Adds a drain's count to `received` when the drain ends, however it ends.
-struct Taken<'a> {
-    counter: &'a AtomicCount,
-    count: usize,
-}
-
-impl Drop for Taken<'_> {
-    fn drop(&mut self) {
-        if self.count > 0 {
-            // Relaxed: a counter orders nothing; read at quiescent points.
-            self.counter.fetch_add(self.count as _, Ordering::Relaxed);
-        }
     }
 }
 
