@@ -538,6 +538,34 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
             .count();
         assert_eq!(rows, 2, "{row}:\n{stdout}");
     }
+    // The one-sender mailbox runs in the one-sender block only.
+    let one_sender_rows = stdout
+        .lines()
+        .filter(|line| {
+            line.trim_start()
+                .starts_with("rearm one-sender mailbox (futex)")
+        })
+        .count();
+    assert_eq!(one_sender_rows, 1, "{stdout}");
+    let one_sender = json_lines(&driver(&[
+        "--mode",
+        "mailbox",
+        "--threads",
+        "1",
+        "--pings",
+        "10000",
+        "--json",
+    ]));
+    let carriers: Vec<_> = one_sender
+        .iter()
+        .map(|run| run["carrier"].clone())
+        .collect();
+    assert_eq!(
+        carriers,
+        ["rearm", "rearm-one-sender", "crossbeam", "std-sync-channel"],
+        "{one_sender:?}"
+    );
+    assert_eq!(one_sender[1]["backend"], "futex");
     let plot = scratch("mailbox.svg");
     let runs = json_lines(&driver(&[
         "--mode",
@@ -552,7 +580,8 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
         "--plot",
         plot.to_str().unwrap(),
     ]));
-    // Every backend, then the two channels.
+    // Every backend's many-sender mailbox (the one-sender mailbox does not
+    // take two senders), then the two channels.
     assert_eq!(runs.len(), driver::BackendKind::ALL.len() + 2, "{runs:?}");
     for run in &runs {
         assert_common_fields(run, "mailbox");

@@ -7,8 +7,12 @@
 
 use crate::harness::{CpuUse, Gate, Stopwatch, WatchdogConfig};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
-use rearm_core::{Action, Exit, Loop, Mailbox, RunMode, SlotRunner, SpinPolicy};
+use rearm_core::{
+    Action, Exit, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneReceiver, OneSenderMailbox,
+    RunMode, SlotRunner, SpinPolicy,
+};
 use std::fmt;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::Duration;
@@ -31,6 +35,9 @@ const STOP: u64 = u64::MAX;
 pub enum Carrier {
     /// A rearm mailbox on a loop sleeping through this backend.
     Rearm(BackendKind),
+    /// A rearm one-sender mailbox on a loop sleeping through this backend:
+    /// measured only with one sender.
+    RearmOneSender(BackendKind),
     /// `crossbeam_channel::bounded`.
     Crossbeam,
     /// `std::sync::mpsc::sync_channel`.
@@ -42,9 +49,24 @@ impl Carrier {
     pub fn key(self) -> &'static str {
         match self {
             Carrier::Rearm(_) => "rearm",
+            Carrier::RearmOneSender(_) => "rearm-one-sender",
             Carrier::Crossbeam => "crossbeam",
             Carrier::StdSync => "std-sync-channel",
         }
+    }
+
+    /// The backend its loop sleeps through, if it is rearm's.
+    pub fn backend(self) -> Option<BackendKind> {
+        match self {
+            Carrier::Rearm(backend) | Carrier::RearmOneSender(backend) => Some(backend),
+            Carrier::Crossbeam | Carrier::StdSync => None,
+        }
+    }
+
+    /// Whether it carries messages from `senders` threads: the one-sender
+    /// mailbox takes one.
+    pub fn takes(self, senders: usize) -> bool {
+        !matches!(self, Carrier::RearmOneSender(_)) || senders == 1
     }
 }
 
@@ -52,6 +74,7 @@ impl fmt::Display for Carrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Carrier::Rearm(backend) => write!(f, "rearm mailbox ({backend})"),
+            Carrier::RearmOneSender(backend) => write!(f, "rearm one-sender mailbox ({backend})"),
             Carrier::Crossbeam => f.write_str("crossbeam bounded"),
             Carrier::StdSync => f.write_str("std sync_channel"),
         }
@@ -154,16 +177,16 @@ impl Tally {
     }
 }
 
-/// Runs `senders` threads calling `send` for their share of `messages`, and
-/// `receive` on this thread, timed from the senders' start until `receive`
-/// returns. `receive` gets the tally and a progress counter a watchdog
+/// Runs `senders` threads, each calling the send `sender(i)` made for it
+/// (before the timed region) for its share of `messages`, and `receive` on
+/// this thread, timed from the senders' start until `receive` returns. `receive` gets the tally and a progress counter a watchdog
 /// reads; the watchdog calls `stall` when it sees no progress for `timeout`,
 /// after which senders stop at their next full queue.
-fn timed_run(
+fn timed_run<S: FnMut(u64, &AtomicBool) -> Sent>(
     senders: usize,
     messages: u64,
     timeout: Duration,
-    send: &(dyn Fn(u64, &AtomicBool) -> Sent + Sync),
+    sender: &(dyn Fn(usize) -> S + Sync),
     receive: &mut dyn FnMut(&mut Tally, &AtomicU64),
     stall: &(dyn Fn() + Sync),
 ) -> Result<MailPoint, String> {
@@ -205,6 +228,7 @@ fn timed_run(
                 let (gate, stopped) = (&gate, &stopped);
                 s.spawn(move || {
                     let mut full = 0;
+                    let mut send = sender(i);
                     if !gate.arrive_and_wait() {
                         return full;
                     }
@@ -270,8 +294,11 @@ pub fn measure(
     timeout: Duration,
     policy: SpinPolicy,
 ) -> Result<MailPoint, String> {
+    if !carrier.takes(senders) {
+        return Err(format!("{carrier} takes one sender, not {senders}"));
+    }
     let point = match carrier {
-        Carrier::Rearm(backend) => sys::dispatch(
+        Carrier::Rearm(backend) | Carrier::RearmOneSender(backend) => sys::dispatch(
             backend,
             false,
             OnRearm {
@@ -279,6 +306,7 @@ pub fn measure(
                 messages,
                 timeout,
                 policy,
+                one_sender: matches!(carrier, Carrier::RearmOneSender(_)),
             },
         ),
         Carrier::Crossbeam => crossbeam(senders, messages, timeout),
@@ -292,6 +320,62 @@ struct OnRearm {
     messages: u64,
     timeout: Duration,
     policy: SpinPolicy,
+    one_sender: bool,
+}
+
+/// The one-sender mailbox's ring keeps a cell free: one more cell holds
+/// the same `CAPACITY` messages as the other carriers.
+const ONE_SENDER_CELLS: usize = CAPACITY + 1;
+
+/// What the loop's callback drains a mailbox with, whichever kind.
+trait Receiving {
+    fn drain(&mut self, each: impl FnMut(u64)) -> usize;
+    fn counts(&self) -> MailboxCounts;
+}
+
+impl<A: Notifier> Receiving for &Mailbox<u64, A, CAPACITY> {
+    fn drain(&mut self, each: impl FnMut(u64)) -> usize {
+        Mailbox::drain(self, each)
+    }
+    fn counts(&self) -> MailboxCounts {
+        Mailbox::counts(self)
+    }
+}
+
+impl Receiving for OneReceiver<'_, u64, ONE_SENDER_CELLS> {
+    fn drain(&mut self, each: impl FnMut(u64)) -> usize {
+        OneReceiver::drain(self, each)
+    }
+    fn counts(&self) -> MailboxCounts {
+        OneReceiver::counts(self)
+    }
+}
+
+/// Sends `message` with `try_send`; while the mailbox hands it back (full),
+/// lets the receiver run and tries again, until `stopped`.
+fn send_retrying(
+    mut try_send: impl FnMut(u64) -> Result<Notified, u64>,
+    message: u64,
+    stopped: &AtomicBool,
+) -> Sent {
+    let Err(mut back) = try_send(message) else {
+        return Sent::Ok;
+    };
+    let mut refused = 1;
+    loop {
+        // Relaxed: a flag to give up on, ordering nothing.
+        if stopped.load(Ordering::Relaxed) {
+            return Sent::Closed;
+        }
+        thread::yield_now();
+        match try_send(back) {
+            Ok(_) => return Sent::AfterFull(refused),
+            Err(again) => {
+                back = again;
+                refused += 1;
+            }
+        }
+    }
 }
 
 impl OnBackend for OnRearm {
@@ -301,37 +385,53 @@ impl OnBackend for OnRearm {
         let parker = B::open().map_err(|e| e.to_string())?;
         let lp: Loop<B, 1> = Loop::new(parker);
         let to_loop = lp.handle(0).map_err(|e| e.to_string())?;
-        let mailbox: Mailbox<u64, _, CAPACITY> = Mailbox::new(to_loop);
-        let mut runner = SlotRunner::new(&lp)
+        if self.one_sender {
+            let mut mailbox: OneSenderMailbox<u64, ONE_SENDER_CELLS> = OneSenderMailbox::new();
+            let (sender, receiver) = mailbox.split(to_loop);
+            // Handed to the one sender thread before the timed region.
+            let sender = Mutex::new(Some(sender));
+            let make_send = |_: usize| {
+                let mut sender = sender
+                    .lock()
+                    .ok()
+                    .and_then(|mut s| s.take())
+                    .expect("one sender thread");
+                move |message, stopped: &AtomicBool| {
+                    send_retrying(|value| sender.send(value), message, stopped)
+                }
+            };
+            self.measure_loop(&lp, &make_send, receiver)
+        } else {
+            let mailbox: Mailbox<u64, _, CAPACITY> = Mailbox::new(to_loop);
+            let make_send = |_: usize| {
+                |message, stopped: &AtomicBool| {
+                    send_retrying(|value| mailbox.send(value), message, stopped)
+                }
+            };
+            self.measure_loop(&lp, &make_send, &mailbox)
+        }
+    }
+}
+
+impl OnRearm {
+    /// Times the senders `make_send` makes against `lp`'s loop draining
+    /// through `receiving` in slot 0's callback, then checks the mailbox's
+    /// counts, the slot's ledger and the allocations.
+    fn measure_loop<B: Backend, S: FnMut(u64, &AtomicBool) -> Sent>(
+        &self,
+        lp: &Loop<B, 1>,
+        make_send: &(dyn Fn(usize) -> S + Sync),
+        mut receiving: impl Receiving,
+    ) -> Result<MailPoint, String> {
+        let mut runner = SlotRunner::new(lp)
             .map_err(|e| e.to_string())?
             .with_spin_policy(self.policy);
         runner.arm(0).map_err(|e| e.to_string())?;
-        let send = |message: u64, stopped: &AtomicBool| {
-            let Err(mut back) = mailbox.send(message) else {
-                return Sent::Ok;
-            };
-            // Full: the value came back. Let the receiver run, then retry.
-            let mut refused = 1;
-            loop {
-                // Relaxed: a flag to give up on, ordering nothing.
-                if stopped.load(Ordering::Relaxed) {
-                    return Sent::Closed;
-                }
-                thread::yield_now();
-                match mailbox.send(back) {
-                    Ok(_) => return Sent::AfterFull(refused),
-                    Err(again) => {
-                        back = again;
-                        refused += 1;
-                    }
-                }
-            }
-        };
         let mut exit = Exit::Ran;
         let mut receive = |tally: &mut Tally, progress: &AtomicU64| {
             let mut on_mail = |_slot: usize| {
                 let mut more = true;
-                mailbox.drain(|message| more = tally.take(message));
+                receiving.drain(|message| more = tally.take(message));
                 // Relaxed: the watchdog only compares counts. Once a drain,
                 // where the channels' loops store once a message.
                 progress.store(tally.received, Ordering::Relaxed);
@@ -339,19 +439,20 @@ impl OnBackend for OnRearm {
             };
             exit = runner.run(RunMode::UntilDone, &mut on_mail);
         };
-        let mut point = timed_run(
+        let point = timed_run(
             self.senders,
             self.messages,
             self.timeout,
-            &send,
+            make_send,
             &mut receive,
             &|| lp.stop(),
-        )
-        .map_err(|e| format!("{e}; mailbox counts {:?}", mailbox.counts()))?;
+        );
+        let mut point =
+            point.map_err(|e| format!("{e}; mailbox counts {:?}", receiving.counts()))?;
         point.receiver_runs = lp.ledger(0).map_err(|e| e.to_string())?.delivered;
         drop(runner);
-        let left = mailbox.drain(|_| {});
-        let counts = mailbox.counts();
+        let left = receiving.drain(|_| {});
+        let counts = receiving.counts();
         let mut problems = Vec::new();
         if exit != Exit::Done {
             problems.push(format!("the loop returned {exit:?}, not Done"));
@@ -395,7 +496,7 @@ macro_rules! channel_carrier {
         $(#[$doc])*
         fn $name(senders: usize, messages: u64, timeout: Duration) -> Result<MailPoint, String> {
             let (tx, rx) = $bounded(CAPACITY);
-            let send = |message: u64, _: &AtomicBool| match tx.try_send(message) {
+            let send = |_: usize| |message: u64, _: &AtomicBool| match tx.try_send(message) {
                 Ok(()) => Sent::Ok,
                 Err($full(message)) => match tx.send(message) {
                     Ok(()) => Sent::AfterFull(1),
@@ -474,11 +575,13 @@ mod tests {
     #[test]
     fn a_receiver_that_takes_nothing_is_reported_as_a_stall() {
         let stop = AtomicBool::new(false);
-        let send = |_: u64, stopped: &AtomicBool| {
-            while !stopped.load(Ordering::Relaxed) {
-                thread::yield_now();
+        let send = |_: usize| {
+            |_: u64, stopped: &AtomicBool| {
+                while !stopped.load(Ordering::Relaxed) {
+                    thread::yield_now();
+                }
+                Sent::Closed
             }
-            Sent::Closed
         };
         let mut receive = |_: &mut Tally, _: &AtomicU64| {
             while !stop.load(Ordering::Relaxed) {
@@ -502,13 +605,28 @@ mod tests {
     }
 
     #[test]
+    fn the_one_sender_mailbox_refuses_more_senders_before_it_starts() {
+        let carrier = Carrier::RearmOneSender(BackendKind::Futex);
+        assert!(carrier.takes(1) && !carrier.takes(2));
+        let err = measure(
+            carrier,
+            2,
+            10,
+            Duration::from_secs(1),
+            SpinPolicy::default(),
+        )
+        .unwrap_err();
+        assert!(err.contains("takes one sender, not 2"), "{err}");
+    }
+
+    #[test]
     fn every_carrier_delivers_every_message() {
         let carriers = BackendKind::ALL
             .iter()
-            .map(|&b| Carrier::Rearm(b))
+            .flat_map(|&b| [Carrier::Rearm(b), Carrier::RearmOneSender(b)])
             .chain([Carrier::Crossbeam, Carrier::StdSync]);
         for carrier in carriers {
-            for senders in [1, 3] {
+            for senders in [1, 3].into_iter().filter(|&n| carrier.takes(n)) {
                 let point = measure(
                     carrier,
                     senders,

@@ -561,7 +561,7 @@ where
                     .collect();
                 refuse_unused(
                     "--mode mailbox",
-                    "its carriers are fixed (rearm, crossbeam, std) and it injects no faults",
+                    "its carriers are fixed (rearm's two mailboxes, crossbeam, std) and it injects no faults",
                     &given,
                     &flags,
                 )?;
@@ -572,7 +572,9 @@ where
                 };
                 let carriers = backends
                     .iter()
-                    .map(|&backend| Carrier::Rearm(backend))
+                    .flat_map(|&backend| {
+                        [Carrier::Rearm(backend), Carrier::RearmOneSender(backend)]
+                    })
                     .chain([Carrier::Crossbeam, Carrier::StdSync])
                     .collect();
                 Work::Mailbox(MailboxWork {

@@ -34,6 +34,9 @@ pub fn execute(
             }
             // Carriers back to back, so drift in the machine falls on all alike.
             for (c, &carrier) in carriers.iter().enumerate() {
+                if !carrier.takes(n) {
+                    continue;
+                }
                 let point = mailbox::measure(carrier, n, work.messages, work.timeout, work.policy)?;
                 if plan.json {
                     let _ = writeln!(out, "{}", report::mailbox_json(carrier, round, &point));
@@ -65,7 +68,7 @@ fn median(rounds: &[MailPoint], f: impl Fn(&MailPoint) -> f64) -> (f64, f64, f64
 
 /// One block per sender count, one row per carrier.
 fn table(carriers: &[Carrier], senders: &[usize], points: &[Vec<Vec<MailPoint>>]) -> String {
-    let rounds = points.first().and_then(|s| s.first()).map_or(0, Vec::len);
+    let rounds = points.iter().flatten().map(Vec::len).max().unwrap_or(0);
     let crossbeam = carriers.iter().position(|&c| c == Carrier::Crossbeam);
     let mut out = format!(
         "mailbox: senders fill a queue of {CAPACITY} that one thread drains; {rounds} round{}; \
@@ -96,6 +99,9 @@ fn table(carriers: &[Carrier], senders: &[usize], points: &[Vec<Vec<MailPoint>>]
         let base = crossbeam.map(|c| median(&points[s][c], MailPoint::rate).0);
         for (c, carrier) in carriers.iter().enumerate() {
             let rounds = &points[s][c];
+            if rounds.is_empty() {
+                continue; // a carrier that does not take this many senders
+            }
             let (rate, lo, hi) = median(rounds, MailPoint::rate);
             let (cpu, cpu_lo, cpu_hi) = median(rounds, MailPoint::cpu_ns_per_message);
             let full: u64 = rounds.iter().map(|p| p.full).sum();
@@ -132,10 +138,13 @@ fn bars(carriers: &[Carrier], senders: &[usize], points: &[Vec<Vec<MailPoint>>])
     let mut bars = Vec::new();
     for (s, n) in senders.iter().enumerate() {
         for (c, carrier) in carriers.iter().enumerate() {
+            if points[s][c].is_empty() {
+                continue;
+            }
             bars.push(Bar {
                 label: format!("{carrier}, {n} sender{}", if *n == 1 { "" } else { "s" }),
                 value: median(&points[s][c], MailPoint::rate).0,
-                ours: matches!(carrier, Carrier::Rearm(_)),
+                ours: carrier.backend().is_some(),
             });
         }
     }

@@ -445,11 +445,8 @@ pub fn mailbox_json(
     round: u32,
     point: &crate::bench::mailbox::MailPoint,
 ) -> String {
-    use crate::bench::mailbox::{CAPACITY, Carrier};
-    let backend = match carrier {
-        Carrier::Rearm(backend) => Some(backend.name()),
-        _ => None,
-    };
+    use crate::bench::mailbox::CAPACITY;
+    let backend = carrier.backend().map(|backend| backend.name());
     line(
         header("mailbox", "run"),
         json!({

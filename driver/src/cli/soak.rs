@@ -123,15 +123,20 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                 Err(e) => soak.failed(&label, &e, out),
             }
         }
-        for backend in BackendKind::ALL {
+        let mailboxes = BackendKind::ALL.into_iter().flat_map(|backend| {
+            [
+                (Carrier::Rearm(backend), MAILBOX_SENDERS),
+                (Carrier::RearmOneSender(backend), 1),
+            ]
+        });
+        for (carrier, senders) in mailboxes {
             if start.elapsed() >= duration {
                 break 'soak;
             }
             soak.runs += 1;
-            let label = format!("mailbox on {backend}, {MAILBOX_SENDERS} senders");
-            let carrier = Carrier::Rearm(backend);
+            let label = format!("{carrier}, {senders} sender(s)");
             let policy = SpinPolicy::default();
-            match mailbox::measure(carrier, MAILBOX_SENDERS, MAILBOX_MESSAGES, timeout, policy) {
+            match mailbox::measure(carrier, senders, MAILBOX_MESSAGES, timeout, policy) {
                 Ok(point) => {
                     let rate = format!("{}/s", thousands(point.rate().round() as u64));
                     soak.passed(start.elapsed(), &label, point.messages, &rate, out);
