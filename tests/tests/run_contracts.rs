@@ -8,7 +8,8 @@ use rearm_core::{
     Action, DIRECT_SLOTS, Exit, Ledger, Loop, Park, ParkWord, RunMode, Runner, SlotRunner,
     SpinBound, SpinPark, SpinPolicy, ThreadPark, WaitStats,
 };
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// `Once` with nothing pending waits for a notification, runs its callback,
 /// and only then returns `Ran`.
@@ -22,12 +23,22 @@ fn run_once_waits_until_a_callback_has_run() {
         calls += 1;
         Action::Rearm
     };
+    let returned = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| {
             std::thread::sleep(Duration::from_millis(20));
             lp.handle(0).unwrap().notify();
+            // A run that keeps waiting after its callback is stopped, and
+            // fails below instead of hanging.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !returned.load(Ordering::Relaxed) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            lp.stop();
         });
-        assert_eq!(runner.run(RunMode::Once, &mut on_notify), Exit::Ran);
+        let exit = runner.run(RunMode::Once, &mut on_notify);
+        returned.store(true, Ordering::Relaxed);
+        assert_eq!(exit, Exit::Ran);
     });
     assert_eq!(calls, 1);
 }
@@ -117,6 +128,18 @@ fn wait_stats_count_every_wait_once() {
             stats.waits,
             stats.spun + stats.yielded + stats.parked,
             "{policy:?}: {stats:?}"
+        );
+        // Two loops' statistics add field by field.
+        let twice = stats + stats;
+        assert_eq!(
+            (twice.waits, twice.spun, twice.yielded, twice.parked),
+            (
+                2 * stats.waits,
+                2 * stats.spun,
+                2 * stats.yielded,
+                2 * stats.parked
+            ),
+            "{policy:?}"
         );
     }
 }

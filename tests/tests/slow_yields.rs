@@ -31,6 +31,8 @@ struct FakeMachine<'a> {
     now: Cell<u64>,
     busy: Cell<u64>,
     yields: Cell<u32>,
+    /// How often the loop read the process's busy time.
+    busy_reads: Cell<u32>,
     costs: Costs,
 }
 
@@ -67,6 +69,7 @@ impl Park for FakeMachine<'_> {
     }
 
     fn busy_ns(&self) -> Option<u64> {
+        self.busy_reads.set(self.busy_reads.get() + 1);
         self.costs.busy_percent.map(|_| self.busy.get())
     }
 }
@@ -74,11 +77,17 @@ impl Park for FakeMachine<'_> {
 /// Runs `waits` callbacks, each after one wait with no spinning, and returns
 /// how the waits ended.
 fn waits_with(costs: Costs, waits: u32) -> WaitStats {
+    waits_and_busy_reads(costs, waits).0
+}
+
+/// As `waits_with`, and how often the loop read the process's busy time.
+fn waits_and_busy_reads(costs: Costs, waits: u32) -> (WaitStats, u32) {
     let lp = Loop::new(FakeMachine {
         lp: Cell::new(None),
         now: Cell::new(0),
         busy: Cell::new(0),
         yields: Cell::new(0),
+        busy_reads: Cell::new(0),
         costs,
     });
     lp.parker().lp.set(Some(&lp));
@@ -102,7 +111,7 @@ fn waits_with(costs: Costs, waits: u32) -> WaitStats {
     let stats = runner.wait_stats();
     assert_eq!(stats.waits, u64::from(waits), "{stats:?}");
     assert_eq!(stats.spun + stats.yielded + stats.parked, stats.waits);
-    stats
+    (stats, lp.parker().busy_reads.get())
 }
 
 /// Every yield takes `yield_ns`; parks take no time; no busy clock.
@@ -173,4 +182,21 @@ fn slow_yields_are_kept_when_parked_waits_are_as_slow() {
     // A woken thread waits for a time slice too: parking would not help.
     let stats = waits_with(one_slow_in_31(10, 3_000_000), 3_000);
     assert!(stats.yielded >= stats.parked, "{stats:?}");
+}
+
+/// The process's busy time may cost a syscall to read: the loop reads it
+/// around a timed yield only for a while after a slow one.
+#[test]
+fn busy_time_is_read_only_after_a_slow_yield() {
+    let fast = Costs {
+        busy_percent: Some(100),
+        ..uniform(2_000, true)
+    };
+    let (stats, reads) = waits_and_busy_reads(fast, 200);
+    assert_eq!((stats.yielded, reads), (200, 0), "{stats:?}");
+    let (_, reads) = waits_and_busy_reads(one_slow_in_31(100, 50_000), 3_000);
+    assert!(
+        reads > 0,
+        "slow yields happened, and busy time was never read"
+    );
 }
