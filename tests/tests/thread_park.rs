@@ -58,6 +58,8 @@ fn static_thread_park_loop_sleeps_between_three_senders_and_loses_nothing() {
 #[test]
 fn thread_park_wakes_successive_runners_on_different_threads() {
     let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+    // A fresh parker has slept and been woken no times.
+    assert_eq!((lp.parker().sleeps(), lp.parker().wakes()), (0, 0));
     for round in 1..=3u64 {
         std::thread::scope(|s| {
             let runner_thread = s.spawn(|| {

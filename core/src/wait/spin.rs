@@ -88,6 +88,17 @@ mod tests {
     }
 
     #[test]
+    fn a_budget_of_an_eighth_is_not_small_and_never_probes() {
+        let max_spins = 4096;
+        let mut b = SpinBudget::new(max_spins);
+        b.spun_out(); // 1024 halves to 512: exactly an eighth
+        assert_eq!(b.budget(), max_spins / 8);
+        for _ in 0..4 * FIRST_PROBE_INTERVAL {
+            assert_eq!(b.next(), max_spins / 8);
+        }
+    }
+
+    #[test]
     fn small_budget_probes_with_full_spin_and_backs_off() {
         let max_spins = 4096;
         let mut b = SpinBudget::new(max_spins);
