@@ -23,6 +23,8 @@
 //!   eventfd parkers.
 //! - A [`Mailbox`] is a bounded queue bound to one slot: any thread sends a
 //!   value and the slot's callback drains them, with no lock and no allocation.
+//!   A [`OneSenderMailbox`] does the same for a single producer, on a ring
+//!   that neither end locks or compare-and-swaps.
 //! - Every notification is accounted for in a [`Ledger`]:
 //!   `notified == delivered + coalesced + dropped + pending` at quiescent points.
 //!
