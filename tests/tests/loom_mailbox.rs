@@ -19,6 +19,46 @@ use rearm_tests::negative_control::expect_deadlock;
 
 type Shared = Mailbox<u32, OwnedAsync<LoomPark, 1>, 2>;
 
+/// Arms slot 0 of `lp` with a callback that drains with `drain` until
+/// `total` values have come, calls `start_senders` (armed before any send: a
+/// notification of a dead slot would be dropped), runs the loop until done
+/// and returns the sum of the values received.
+fn drain_until(
+    lp: &Loop<LoomPark, 1>,
+    total: u32,
+    mut drain: impl FnMut(&mut dyn FnMut(u32)),
+    start_senders: impl FnOnce(),
+) -> u32 {
+    let (mut received, mut sum) = (0, 0);
+    let mut on_mail = || {
+        drain(&mut |value| {
+            received += 1;
+            sum += value;
+        });
+        if received == total {
+            Action::Disarm
+        } else {
+            Action::Rearm
+        }
+    };
+    let mut runner = Runner::new(lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+    runner.arm(0, &mut on_mail).unwrap();
+    start_senders();
+    assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
+    drop(runner);
+    sum
+}
+
+/// Sends `value`, retrying while the mailbox hands it back.
+fn send_retrying(mut send: impl FnMut(u32) -> Result<rearm_core::Notified, u32>, mut value: u32) {
+    while let Err(back) = send(value) {
+        value = back;
+        thread::yield_now();
+    }
+}
+
 /// `senders` threads send `per_sender` values each (the values 1, 2, ...,
 /// retrying while the mailbox is full); the loop drains in its callback until
 /// it has them all. Every value arrives exactly once and the counts balance.
@@ -29,39 +69,24 @@ fn senders_and_a_draining_loop(senders: u32, per_sender: u32, fault: MailboxFaul
         fault,
     ));
     let total = senders * per_sender;
-    let (mut received, mut sum) = (0, 0);
-    let mut on_mail = || {
-        mailbox.drain(|value| {
-            received += 1;
-            sum += value;
-        });
-        if received == total {
-            Action::Disarm
-        } else {
-            Action::Rearm
-        }
-    };
-    let mut runner = Runner::new(&lp)
-        .unwrap()
-        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
-    // Armed before any send: a notification of a dead slot would be dropped.
-    runner.arm(0, &mut on_mail).unwrap();
-    let threads: Vec<_> = (0..senders)
-        .map(|s| {
-            let mailbox = mailbox.clone();
-            thread::spawn(move || {
-                for i in 0..per_sender {
-                    let mut value = s * per_sender + i + 1;
-                    while let Err(back) = mailbox.send(value) {
-                        value = back;
-                        thread::yield_now();
+    let mut threads = Vec::new();
+    let sum = drain_until(
+        &lp,
+        total,
+        |each| {
+            mailbox.drain(each);
+        },
+        || {
+            for s in 0..senders {
+                let mailbox = mailbox.clone();
+                threads.push(thread::spawn(move || {
+                    for i in 0..per_sender {
+                        send_retrying(|v| mailbox.send(v), s * per_sender + i + 1);
                     }
-                }
-            })
-        })
-        .collect();
-    assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
-    drop(runner);
+                }));
+            }
+        },
+    );
     for t in threads {
         t.join().unwrap();
     }
@@ -131,35 +156,22 @@ fn one_sender_and_a_draining_loop(count: u32, fault: MailboxFault) {
         Box::leak(Box::new(OneSenderMailbox::with_fault(fault)));
     let (mut sender, mut receiver) =
         mailbox.split(OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap());
-    let (mut received, mut sum) = (0, 0);
-    let mut on_mail = || {
-        receiver.drain(|value| {
-            received += 1;
-            sum += value;
-        });
-        if received == count {
-            Action::Disarm
-        } else {
-            Action::Rearm
-        }
-    };
-    let mut runner = Runner::new(&lp)
-        .unwrap()
-        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
-    // Armed before any send: a notification of a dead slot would be dropped.
-    runner.arm(0, &mut on_mail).unwrap();
-    let sending = thread::spawn(move || {
-        for i in 1..=count {
-            let mut value = i;
-            while let Err(back) = sender.send(value) {
-                value = back;
-                thread::yield_now();
-            }
-        }
-    });
-    assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
-    drop(runner);
-    sending.join().unwrap();
+    let mut sending = None;
+    let sum = drain_until(
+        &lp,
+        count,
+        |each| {
+            receiver.drain(each);
+        },
+        || {
+            sending = Some(thread::spawn(move || {
+                for value in 1..=count {
+                    send_retrying(|v| sender.send(v), value);
+                }
+            }));
+        },
+    );
+    sending.expect("started").join().unwrap();
     // Quiescent: the sender joined, the loop done.
     let counts = receiver.counts();
     assert_eq!(sum, (1..=count).sum::<u32>());

@@ -97,6 +97,40 @@ impl Drop for SetOnDrop<'_> {
     }
 }
 
+/// Sends `value`, yielding and retrying while the mailbox hands it back;
+/// returns how many times it was refused, or `None` if the loop stopped
+/// (`done`) first: the test then fails on its counts.
+fn send_retrying(
+    mut send: impl FnMut(u64) -> Result<Notified, u64>,
+    mut value: u64,
+    done: &AtomicBool,
+) -> Option<u64> {
+    let mut refused = 0;
+    while let Err(back) = send(value) {
+        value = back;
+        refused += 1;
+        if done.load(Ordering::Relaxed) {
+            return None;
+        }
+        std::thread::yield_now();
+    }
+    Some(refused)
+}
+
+/// The watchdog of the real-thread tests: stops `lp` if `done` is not set
+/// within a minute (a value left behind leaves the loop asleep), so the test
+/// fails instead of hanging.
+fn stop_unless_done_within_a_minute(lp: &Loop<ThreadPark, 1>, done: &AtomicBool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done.load(Ordering::Relaxed) {
+        if Instant::now() > deadline {
+            lp.stop();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 const SENDERS: u64 = 4;
 const PER_SENDER: u64 = 50_000;
 
@@ -133,35 +167,19 @@ fn senders_on_real_threads_lose_nothing_and_keep_their_order() {
                 s.spawn(move || {
                     let mut refused = 0u64;
                     for seq in 0..PER_SENDER {
-                        let mut value = sender << 32 | seq;
-                        while let Err(back) = mailbox.send(value) {
-                            value = back;
-                            refused += 1;
-                            if done.load(Ordering::Relaxed) {
-                                return refused; // the loop stopped: the test fails below
-                            }
-                            std::thread::yield_now();
-                        }
+                        let sent = send_retrying(|v| mailbox.send(v), sender << 32 | seq, done);
+                        let Some(refusals) = sent else { break };
+                        refused += refusals;
                     }
                     refused
                 })
             })
             .collect();
-        let (lp_watch, done) = (&lp, &done);
-        let watchdog = s.spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while !done.load(Ordering::Relaxed) {
-                if Instant::now() > deadline {
-                    lp_watch.stop();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        });
+        let watchdog = s.spawn(|| stop_unless_done_within_a_minute(&lp, &done));
         // Set however the run ends: a handler that panics must fail the
         // test, not leave senders retrying a full mailbox for ever.
         let exit = {
-            let _finished = SetOnDrop(done);
+            let _finished = SetOnDrop(&done);
             runner.run(RunMode::UntilDone, &mut on_mail)
         };
         let refused: u64 = senders.into_iter().map(|t| t.join().unwrap()).sum();
@@ -236,29 +254,15 @@ fn one_sender_on_a_real_thread_loses_nothing_and_keeps_its_order() {
         let done = &done;
         let sending = s.spawn(move || {
             let mut refused = 0u64;
-            for mut value in 0..ONE_SENDER_VALUES {
-                while let Err(back) = sender.send(value) {
-                    value = back;
-                    refused += 1;
-                    if done.load(Ordering::Relaxed) {
-                        return refused; // the loop stopped: the test fails below
-                    }
-                    std::thread::yield_now();
-                }
+            for value in 0..ONE_SENDER_VALUES {
+                let Some(refusals) = send_retrying(|v| sender.send(v), value, done) else {
+                    break;
+                };
+                refused += refusals;
             }
             refused
         });
-        let lp_watch = &lp;
-        let watchdog = s.spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while !done.load(Ordering::Relaxed) {
-                if Instant::now() > deadline {
-                    lp_watch.stop();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        });
+        let watchdog = s.spawn(|| stop_unless_done_within_a_minute(&lp, done));
         let exit = {
             let _finished = SetOnDrop(done);
             runner.run(RunMode::UntilDone, &mut on_mail)
