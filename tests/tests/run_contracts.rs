@@ -5,9 +5,10 @@
 #![cfg(not(rearm_loom))]
 
 use rearm_core::{
-    Action, DIRECT_SLOTS, Exit, Ledger, Loop, Park, ParkWord, RunMode, Runner, SlotRunner,
-    SpinBound, SpinPark, SpinPolicy, ThreadPark, WaitStats,
+    Action, DIRECT_SLOTS, Exit, Ledger, Loop, OwnedAsync, Park, ParkWord, RunMode, Runner,
+    SlotRunner, SpinBound, SpinPark, SpinPolicy, ThreadPark, WaitStats,
 };
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -251,4 +252,13 @@ fn a_parked_loop_wakes_for_a_bitmap_slot() {
     });
     assert_eq!(exit, Exit::Ran, "the parked loop was not woken");
     assert!(lp.parker().wakes() >= 1);
+}
+
+/// A loop reports its number of slots; an owned handle, the slot it notifies.
+#[test]
+fn a_loop_reports_its_capacity_and_an_owned_handle_its_slot() {
+    let lp: Arc<Loop<ThreadPark, 40>> = Arc::new(Loop::new(ThreadPark::new()));
+    assert_eq!(lp.capacity(), 40);
+    let owned = OwnedAsync::new(Arc::clone(&lp), 33).unwrap();
+    assert_eq!(owned.slot(), 33);
 }
