@@ -88,6 +88,19 @@ mod tests {
     }
 
     #[test]
+    fn a_tiny_budget_grows_by_at_least_one_step() {
+        let mut b = SpinBudget::new(4096);
+        while b.budget() > 2 {
+            b.spun_out();
+        }
+        assert_eq!(b.budget(), 2);
+        b.next();
+        // An eighth of 2 is nothing; the added step makes it grow anyway.
+        b.spun(1);
+        assert_eq!(b.budget(), 3);
+    }
+
+    #[test]
     fn a_budget_of_an_eighth_is_not_small_and_never_probes() {
         let max_spins = 4096;
         let mut b = SpinBudget::new(max_spins);

@@ -119,6 +119,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn yields_exactly_as_dear_as_parked_waits_are_kept() {
+        let mut g = YieldGate::new(2);
+        // Yields of 60 µs: dearer than YIELD_WORTH_NS, nowhere near slow.
+        for _ in 0..200 {
+            g.took(60_000, None, u64::MAX);
+        }
+        let mean_after_next = super::super::running_mean(g.mean_ns, 60_000);
+        assert!(mean_after_next > YIELD_WORTH_NS);
+        // Parked waits have lately cost exactly what yields cost: parking
+        // would not be cheaper, so the loop keeps yielding.
+        assert!(!g.took(60_000, None, mean_after_next));
+        // A nanosecond cheaper parks, and the loop stops yielding for a while.
+        assert!(g.took(60_000, None, g.mean_ns - 1));
+    }
+
+    #[test]
     fn a_slow_yield_makes_waits_park_with_doubling_backoff() {
         let mut g = YieldGate::new(2);
         assert_eq!(g.yields(), 2);
