@@ -34,3 +34,32 @@ fn spin_park_spin_steps_do_not_yield() {
     parker.park(&ParkWord::new(1), 0);
     assert_eq!(STRATEGY_CALLS.load(Ordering::Relaxed), 1);
 }
+
+static PARK_STEPS: AtomicU32 = AtomicU32::new(0);
+
+/// Counts the steps of a park, apart from `Counting` (tests run in parallel).
+struct CountingParkSteps;
+
+impl RelaxStrategy for CountingParkSteps {
+    fn relax() {
+        PARK_STEPS.fetch_add(1, Ordering::Relaxed);
+        std::hint::spin_loop();
+    }
+}
+
+/// `park` on a word that still holds the expected value passes time with the
+/// strategy until another thread changes the word, and returns only then.
+#[test]
+fn spin_park_waits_with_its_strategy_until_the_word_changes() {
+    let parker: SpinPark<CountingParkSteps> = SpinPark::new();
+    let word = ParkWord::new(0);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            word.store(1, Ordering::Relaxed);
+        });
+        parker.park(&word, 0);
+        assert_eq!(word.load(Ordering::Relaxed), 1, "park returned early");
+    });
+    assert!(PARK_STEPS.load(Ordering::Relaxed) > 0);
+}
