@@ -138,3 +138,32 @@ impl fmt::Display for BackendKind {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Syscalls;
+
+    #[test]
+    fn syscall_counts_add_subtract_and_total_field_by_field() {
+        let a = Syscalls {
+            sleep_wake: 3,
+            yields: 2,
+        };
+        let b = Syscalls {
+            sleep_wake: 4,
+            yields: 5,
+        };
+        let sum = a + b;
+        assert_eq!((sum.sleep_wake, sum.yields), (7, 7));
+        assert_eq!(sum.total(), 14);
+        assert_eq!(sum - a, b);
+        // A reading never goes below an earlier one: no negative counts.
+        assert_eq!(
+            a - b,
+            Syscalls {
+                sleep_wake: 0,
+                yields: 0,
+            }
+        );
+    }
+}

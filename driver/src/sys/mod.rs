@@ -99,3 +99,28 @@ impl Default for BusyClock {
         Self::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::BusyClock;
+
+    /// The busy clock follows the process's CPU time: burning 50 ms of CPU on
+    /// this thread moves it by about that divided by the usable CPUs.
+    #[test]
+    fn busy_clock_advances_with_the_process_cpu_time() {
+        let clock = BusyClock::new();
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let thread_cpu = || super::clock_ns(rustix::time::ClockId::ThreadCPUTime);
+        let before = clock.read();
+        let start = thread_cpu();
+        let mut spin = 0u64;
+        while thread_cpu() - start < 50_000_000 {
+            spin = std::hint::black_box(spin.wrapping_add(1));
+        }
+        let after = clock.read();
+        assert!(
+            after.saturating_sub(before) >= 49_000_000 / cpus,
+            "{before} then {after} over {cpus} CPUs"
+        );
+    }
+}
