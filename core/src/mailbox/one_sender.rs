@@ -25,7 +25,7 @@ use crate::Notified;
 /// the mailbox holds `N - 1`.
 ///
 /// The ends borrow the mailbox: keep it where both threads can reach it for
-/// as long as they run (a `std::thread::scope`, a `static` through a
+/// as long as they run (a scoped thread, a `static` through a
 /// one-time `&'static mut`, a leaked box).
 ///
 /// On one thread, the sender playing another (`examples/one_sender.rs` has a
