@@ -179,9 +179,10 @@ impl Tally {
 
 /// Runs `senders` threads, each calling the send `sender(i)` made for it
 /// (before the timed region) for its share of `messages`, and `receive` on
-/// this thread, timed from the senders' start until `receive` returns. `receive` gets the tally and a progress counter a watchdog
-/// reads; the watchdog calls `stall` when it sees no progress for `timeout`,
-/// after which senders stop at their next full queue.
+/// this thread, timed from the senders' start until `receive` returns.
+/// `receive` gets the tally and a progress counter a watchdog reads; the
+/// watchdog calls `stall` when it sees no progress for `timeout`, after which
+/// senders stop at their next full queue.
 fn timed_run<S: FnMut(u64, &AtomicBool) -> Sent>(
     senders: usize,
     messages: u64,
