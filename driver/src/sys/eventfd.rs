@@ -192,6 +192,27 @@ mod tests {
     }
 
     #[test]
+    fn every_eventfd_wait_read_write_and_yield_is_counted() {
+        let park = EventfdPark::new().unwrap();
+        let word = ParkWord::new(1);
+        park.unpark(&word);
+        park.unpark(&word);
+        // The counter is readable: the wait returns at once and drains it.
+        park.park(&word, 1);
+        park.yield_now();
+        assert_eq!(
+            (
+                park.waits(),
+                park.reads(),
+                park.writes(),
+                park.full_writes()
+            ),
+            (1, 1, 2, 0)
+        );
+        assert_eq!(park.yields(), 1);
+    }
+
+    #[test]
     fn park_returns_at_once_when_the_word_changed() {
         let park = EventfdPark::new().unwrap();
         let word = ParkWord::new(2);

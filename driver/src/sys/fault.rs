@@ -141,3 +141,100 @@ impl<P: Backend> Backend for FaultyPark<P> {
         P::shared_syscalls()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::FutexPark;
+
+    /// Calls of each hook in the tests below: enough that each kind of fault,
+    /// drawn with probability 1/8, lands within a few percent of its share.
+    const CALLS: u64 = 4000;
+
+    /// A parker whose word never holds what the parks expect: the inner
+    /// futex wait returns at once, and counts itself.
+    fn faulty_futex() -> (FaultyPark<FutexPark>, ParkWord) {
+        (FaultyPark::new(FutexPark::new()), ParkWord::new(1))
+    }
+
+    /// `count` is within `low..=high`, said with the share it should be near.
+    fn assert_near(what: &str, count: u64, low: u64, high: u64) {
+        assert!(
+            (low..=high).contains(&count),
+            "{what}: {count} of {CALLS}, expected {low}..={high}"
+        );
+    }
+
+    #[test]
+    fn xorshift64_is_the_13_7_17_step() {
+        // Marsaglia's xorshift64 with shifts 13, 7, 17, from 1.
+        assert_eq!(xorshift64(1), 1_082_269_761);
+        assert_eq!(xorshift64(1_082_269_761), 1_152_992_998_833_853_505);
+        // Never zero from a non-zero state, and no short cycle.
+        let mut x = 1;
+        for _ in 0..100_000 {
+            x = xorshift64(x);
+            assert_ne!(x, 0);
+            assert_ne!(x, 1);
+        }
+    }
+
+    #[test]
+    fn three_parks_in_eight_are_faulted_and_one_in_eight_never_sleeps() {
+        let (park, word) = faulty_futex();
+        for _ in 0..CALLS {
+            park.park(&word, 0);
+        }
+        // Faults 0, 1 and 2 of 8: a spurious return, a delay, a yield.
+        assert_near(
+            "faults",
+            park.faults(),
+            CALLS * 3 / 8 - 200,
+            CALLS * 3 / 8 + 200,
+        );
+        // Only fault 0 returns without reaching the inner parker.
+        assert_near(
+            "inner waits",
+            park.inner.waits(),
+            CALLS * 7 / 8 - 150,
+            CALLS * 7 / 8 + 150,
+        );
+    }
+
+    #[test]
+    fn two_unparks_in_eight_are_delayed_and_every_one_wakes() {
+        let (park, word) = faulty_futex();
+        for _ in 0..CALLS {
+            park.unpark(&word);
+        }
+        // Faults 0 and 1 of 8: a delay and a yield, each before the wake.
+        assert_near("faults", park.faults(), CALLS / 4 - 150, CALLS / 4 + 150);
+        assert_eq!(park.inner.wakes(), CALLS);
+    }
+
+    #[test]
+    fn one_spin_step_in_sixty_four_yields_and_one_yield_in_eight_sleeps() {
+        let (park, _) = faulty_futex();
+        for _ in 0..CALLS {
+            park.relax();
+        }
+        assert_near(
+            "relax faults",
+            park.faults(),
+            CALLS / 64 - 40,
+            CALLS / 64 + 60,
+        );
+        let after_relax = park.faults();
+        for _ in 0..CALLS {
+            park.yield_now();
+        }
+        assert_near(
+            "yield faults",
+            park.faults() - after_relax,
+            CALLS / 8 - 150,
+            CALLS / 8 + 150,
+        );
+        // Every yield reaches the inner parker, faulted or not.
+        assert_eq!(park.inner.yields(), CALLS);
+    }
+}

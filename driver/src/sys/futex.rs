@@ -93,3 +93,22 @@ impl super::Backend for FutexPark {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_futex_wait_wake_and_yield_is_counted() {
+        let park = FutexPark::new();
+        let word = ParkWord::new(1);
+        // The word does not hold 0: each wait returns at once (EAGAIN).
+        park.park(&word, 0);
+        park.park(&word, 0);
+        park.unpark(&word);
+        park.unpark(&word);
+        park.unpark(&word);
+        park.yield_now();
+        assert_eq!((park.waits(), park.wakes(), park.yields()), (2, 3, 1));
+    }
+}

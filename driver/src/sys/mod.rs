@@ -102,7 +102,51 @@ impl Default for BusyClock {
 
 #[cfg(test)]
 mod tests {
-    use super::BusyClock;
+    use super::{BusyClock, EventfdPark, FaultyPark, FutexPark};
+    use rearm_core::Park;
+    use std::time::Duration;
+
+    /// Burns `ns` of this thread's CPU time.
+    fn burn_cpu(ns: u64) {
+        let thread_cpu = || super::clock_ns(rustix::time::ClockId::ThreadCPUTime);
+        let start = thread_cpu();
+        let mut spin = 0u64;
+        while thread_cpu() - start < ns {
+            spin = std::hint::black_box(spin.wrapping_add(1));
+        }
+    }
+
+    /// A Linux parker's three clocks: the wall clock moves across a sleep,
+    /// the busy and thread CPU clocks across CPU burnt on this thread.
+    fn clocks_advance(name: &str, park: &impl Park) {
+        let (now, busy, cpu) = (park.now_ns(), park.busy_ns(), park.thread_cpu_ns());
+        let (Some(now), Some(busy), Some(cpu)) = (now, busy, cpu) else {
+            panic!("{name}: a clock is missing: {now:?} {busy:?} {cpu:?}");
+        };
+        std::thread::sleep(Duration::from_millis(2));
+        let slept = park.now_ns().unwrap() - now;
+        assert!(
+            slept >= 2_000_000,
+            "{name}: 2 ms of sleep read as {slept} ns"
+        );
+        burn_cpu(20_000_000);
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let busy = park.busy_ns().unwrap() - busy;
+        assert!(busy >= 19_000_000 / cpus, "{name}: busy {busy} ns");
+        let cpu = park.thread_cpu_ns().unwrap() - cpu;
+        assert!(cpu >= 20_000_000, "{name}: thread CPU {cpu} ns");
+    }
+
+    #[test]
+    fn every_linux_parker_reads_all_three_clocks() {
+        clocks_advance("futex", &FutexPark::new());
+        clocks_advance("eventfd", &EventfdPark::new().unwrap());
+        clocks_advance("faulty futex", &FaultyPark::new(FutexPark::new()));
+        clocks_advance(
+            "faulty eventfd",
+            &FaultyPark::new(EventfdPark::new().unwrap()),
+        );
+    }
 
     /// The busy clock follows the process's CPU time: burning 50 ms of CPU on
     /// this thread moves it by about that divided by the usable CPUs.
@@ -110,13 +154,8 @@ mod tests {
     fn busy_clock_advances_with_the_process_cpu_time() {
         let clock = BusyClock::new();
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-        let thread_cpu = || super::clock_ns(rustix::time::ClockId::ThreadCPUTime);
         let before = clock.read();
-        let start = thread_cpu();
-        let mut spin = 0u64;
-        while thread_cpu() - start < 50_000_000 {
-            spin = std::hint::black_box(spin.wrapping_add(1));
-        }
+        burn_cpu(50_000_000);
         let after = clock.read();
         assert!(
             after.saturating_sub(before) >= 49_000_000 / cpus,
