@@ -11,8 +11,8 @@
 use loom::sync::Arc;
 use loom::thread;
 use rearm_core::{
-    Action, Exit, Loop, Mailbox, MailboxFault, OneSenderMailbox, OwnedAsync, RunMode, Runner,
-    SpinPolicy,
+    Action, Exit, Loop, Mailbox, MailboxFault, Notified, OneSenderMailbox, OwnedAsync, RunMode,
+    Runner, SpinPolicy,
 };
 use rearm_tests::loom_park::LoomPark;
 use rearm_tests::negative_control::expect_deadlock;
@@ -150,7 +150,7 @@ fn broken_look_without_fence() {
 /// retrying while full) through a mailbox of one cell; the loop drains until
 /// it has them all. Loom threads need `'static` ends, so each execution
 /// leaks its mailbox (a few hundred bytes).
-fn one_sender_and_a_draining_loop(count: u32, fault: MailboxFault) {
+fn one_sender_and_a_draining_loop(count: u32, deferred: bool, fault: MailboxFault) {
     let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
     let mailbox: &'static mut OneSenderMailbox<u32, 2> =
         Box::leak(Box::new(OneSenderMailbox::with_fault(fault)));
@@ -166,7 +166,17 @@ fn one_sender_and_a_draining_loop(count: u32, fault: MailboxFault) {
         || {
             sending = Some(thread::spawn(move || {
                 for value in 1..=count {
-                    send_retrying(|v| sender.send(v), value);
+                    if deferred {
+                        send_retrying(
+                            |v| sender.send_deferred(v).map(|()| Notified::Coalesced),
+                            value,
+                        );
+                    } else {
+                        send_retrying(|v| sender.send(v), value);
+                    }
+                }
+                if deferred {
+                    sender.flush();
                 }
             }));
         },
@@ -184,7 +194,29 @@ fn one_sender_and_a_draining_loop(count: u32, fault: MailboxFault) {
 /// loop is told, or race the drain's clearing of "told".
 #[test]
 fn one_sender_coalesced_send_is_received_by_the_drain_it_merged_into() {
-    loom::model(|| one_sender_and_a_draining_loop(2, MailboxFault::None));
+    loom::model(|| one_sender_and_a_draining_loop(2, false, MailboxFault::None));
+}
+
+/// One sender, two deferred values through a ring of one cell and a flush:
+/// the second is refused until the loop takes the first, and its refusal
+/// flushes the first; the final flush may race the drain's clearing of
+/// "told", or find the loop told and skip its notify.
+#[test]
+fn deferred_values_are_received_after_the_flush_that_announces_them() {
+    loom::model(|| one_sender_and_a_draining_loop(2, true, MailboxFault::None));
+}
+
+/// Negative control: the same with a flush that looks at "told" without the
+/// fence after the enqueues; loom must report the value left behind.
+#[test]
+fn negative_control_flush_without_fence_is_caught() {
+    expect_deadlock("broken_flush_without_fence");
+}
+
+#[test]
+#[ignore = "a deliberately broken flush: negative_control_flush_without_fence_is_caught runs it and expects failure"]
+fn broken_flush_without_fence() {
+    loom::model(|| one_sender_and_a_draining_loop(2, true, MailboxFault::NoFenceBeforeLook));
 }
 
 /// Negative control: the one-sender mailbox with a send that looks at
@@ -198,5 +230,5 @@ fn negative_control_one_sender_look_without_fence_is_caught() {
 #[test]
 #[ignore = "a deliberately broken send: negative_control_one_sender_look_without_fence_is_caught runs it and expects failure"]
 fn broken_one_sender_look_without_fence() {
-    loom::model(|| one_sender_and_a_draining_loop(2, MailboxFault::NoFenceBeforeLook));
+    loom::model(|| one_sender_and_a_draining_loop(2, false, MailboxFault::NoFenceBeforeLook));
 }

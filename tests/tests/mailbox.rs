@@ -21,6 +21,8 @@ fn op() -> impl Strategy<Value = MailboxOp> {
         2 => Just(MailboxOp::Turn),
         1 => Just(MailboxOp::Arm),
         1 => Just(MailboxOp::Disarm),
+        2 => any::<u8>().prop_map(MailboxOp::SendDeferred),
+        1 => Just(MailboxOp::Flush),
     ]
 }
 
@@ -215,6 +217,9 @@ fn one_sender_mailbox_reports_its_capacity_counts_and_slot() {
     let counts = receiver.counts();
     assert_eq!((counts.sent, counts.received, counts.refused), (2, 2, 1));
     assert_eq!(lp.ledger(3).unwrap().dropped, 2);
+    // The sender borrows the mailbox until it is dropped (its drop
+    // announces any deferred values).
+    drop(sender);
     assert_eq!(mailbox.counts(), counts);
     // Split again: the same ring, the same counts.
     let (mut sender, mut receiver) = mailbox.split(lp.handle(3).unwrap());
@@ -223,7 +228,78 @@ fn one_sender_mailbox_reports_its_capacity_counts_and_slot() {
     assert_eq!(receiver.counts().received, 3);
 }
 
+/// Deferred values reach the loop when the sender flushes, sends, finds the
+/// mailbox full or is dropped, and not before.
+#[test]
+fn deferred_values_are_announced_by_flush_send_full_mailbox_or_drop() {
+    let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    let notified = || lp.ledger(0).unwrap().notified;
+    let mut mailbox: OneSenderMailbox<u8, 3> = OneSenderMailbox::new();
+    let (mut sender, mut receiver) = mailbox.split(lp.handle(0).unwrap());
+    let mut turn = |expect: &[u8]| {
+        let mut got = Vec::new();
+        runner.run(RunMode::NoWait, &mut |_slot: usize| {
+            receiver.drain(|v| got.push(v));
+            Action::Rearm
+        });
+        assert_eq!(got, expect);
+    };
+
+    // Flush.
+    assert_eq!(sender.flush(), None, "nothing to announce yet");
+    assert_eq!(sender.send_deferred(1), Ok(()));
+    turn(&[]);
+    assert_eq!(notified(), 0, "a deferred send does not notify");
+    assert_eq!(sender.flush(), Some(Notified::Pending));
+    assert_eq!(sender.flush(), None, "announced once");
+    turn(&[1]);
+
+    // A send announces the values deferred before it.
+    assert_eq!(sender.send_deferred(2), Ok(()));
+    assert_eq!(sender.send(3), Ok(Notified::Pending));
+    assert_eq!(
+        sender.flush(),
+        None,
+        "the send announced the deferred value"
+    );
+    turn(&[2, 3]);
+
+    // A full mailbox announces the deferred values that fill it.
+    assert_eq!(sender.send_deferred(4), Ok(()));
+    assert_eq!(sender.send_deferred(5), Ok(()));
+    assert_eq!(notified(), 2);
+    assert_eq!(sender.send_deferred(6), Err(6));
+    assert_eq!(notified(), 3, "refused: the deferred values were flushed");
+    assert_eq!(sender.send(6), Err(6));
+    assert_eq!(
+        notified(),
+        3,
+        "already announced: refusing again tells nobody"
+    );
+    turn(&[4, 5]);
+
+    // Dropping the sender announces the rest.
+    assert_eq!(sender.send_deferred(7), Ok(()));
+    drop(sender);
+    assert_eq!(notified(), 4);
+    turn(&[7]);
+    let counts = mailbox.counts();
+    assert_eq!((counts.sent, counts.received, counts.refused), (6, 6, 2));
+}
+
 const ONE_SENDER_VALUES: u64 = 200_000;
+
+/// How the real-thread test's sender hands values over.
+#[derive(Clone, Copy)]
+enum Sending {
+    /// `send`, which tells the loop of each value.
+    EachTold,
+    /// `send_deferred`, with a `flush` every `n` values, and the last ones
+    /// announced by dropping the sender.
+    FlushedEvery(u64),
+}
 
 /// One thread sends 200,000 values through a one-sender mailbox of 64 into a
 /// loop that sleeps between drains: every value arrives once and in order,
@@ -231,6 +307,17 @@ const ONE_SENDER_VALUES: u64 = 200_000;
 /// loop asleep: the watchdog stops it and the test fails.
 #[test]
 fn one_sender_on_a_real_thread_loses_nothing_and_keeps_its_order() {
+    one_sender_on_a_real_thread(Sending::EachTold);
+}
+
+/// The same with deferred sends, flushed every 7 values (out of step with
+/// the capacity, so full mailboxes flush too) and at the sender's drop.
+#[test]
+fn deferred_sends_on_a_real_thread_lose_nothing_and_keep_their_order() {
+    one_sender_on_a_real_thread(Sending::FlushedEvery(7));
+}
+
+fn one_sender_on_a_real_thread(sending: Sending) {
     let lp = Loop::<ThreadPark, 1>::new(ThreadPark::new());
     let mut mailbox: OneSenderMailbox<u64, 65> = OneSenderMailbox::new();
     assert_eq!(mailbox.capacity(), 64);
@@ -255,11 +342,27 @@ fn one_sender_on_a_real_thread_loses_nothing_and_keeps_its_order() {
         let sending = s.spawn(move || {
             let mut refused = 0u64;
             for value in 0..ONE_SENDER_VALUES {
-                let Some(refusals) = send_retrying(|v| sender.send(v), value, done) else {
+                let sent = match sending {
+                    Sending::EachTold => send_retrying(|v| sender.send(v), value, done),
+                    Sending::FlushedEvery(n) => {
+                        let sent = send_retrying(
+                            |v| sender.send_deferred(v).map(|()| Notified::Coalesced),
+                            value,
+                            done,
+                        );
+                        if value % n == n - 1 {
+                            sender.flush();
+                        }
+                        sent
+                    }
+                };
+                let Some(refusals) = sent else {
                     break;
                 };
                 refused += refusals;
             }
+            // Dropping the sender announces what the last flush did not.
+            drop(sender);
             refused
         });
         let watchdog = s.spawn(|| stop_unless_done_within_a_minute(&lp, done));

@@ -2,7 +2,9 @@
 //! arming on a real mailbox bound to a real loop, checked after every step
 //! against a reference: a bounded first-in-first-out queue, the slot's
 //! pending flag and the mailbox's "told" mark. Each input runs twice: on a
-//! [`Mailbox`] and on a [`OneSenderMailbox`] of the same capacity.
+//! [`Mailbox`] and on a [`OneSenderMailbox`] of the same capacity; deferred
+//! sends and flushes, which only the one-sender mailbox has, are skipped on
+//! the other.
 
 use super::loop_ops::NeverPark;
 use crate::{
@@ -30,6 +32,10 @@ pub enum MailboxOp {
     Arm,
     /// Disarms the slot (an error if it is dead).
     Disarm,
+    /// `send_deferred(value)`.
+    SendDeferred(u8),
+    /// `flush()`.
+    Flush,
 }
 
 impl MailboxOp {
@@ -41,8 +47,12 @@ impl MailboxOp {
             4 => MailboxOp::TryRecv,
             5 => MailboxOp::Drain,
             6 => MailboxOp::Turn,
-            _ if byte & 8 == 0 => MailboxOp::Arm,
-            _ => MailboxOp::Disarm,
+            _ => match (byte >> 3) & 3 {
+                0 => MailboxOp::Arm,
+                1 => MailboxOp::Disarm,
+                2 => MailboxOp::SendDeferred(byte >> 5),
+                _ => MailboxOp::Flush,
+            },
         }
     }
 }
@@ -56,6 +66,9 @@ struct Reference {
     /// The mailbox's "told" mark: set by a send that notifies, cleared when
     /// a receive finds the mailbox empty (or the notify was dropped).
     told: bool,
+    /// Values were deferred since the loop was last told of the mailbox's
+    /// values: a flush, a send or a full mailbox announces them.
+    unannounced: bool,
     /// Sends that notified: the slot's ledger counts these.
     notifies: u64,
     sent: u64,
@@ -64,6 +77,36 @@ struct Reference {
 }
 
 impl Reference {
+    /// What telling the loop does (a send with room, a flush): nothing while
+    /// it is told, else a notify, which the slot takes only while armed.
+    fn tell(&mut self) -> Notified {
+        self.unannounced = false;
+        if self.told {
+            return Notified::Coalesced;
+        }
+        self.notifies += 1;
+        let was_pending = self.pending;
+        self.pending |= self.armed;
+        let notified = if !self.armed {
+            Notified::Dropped
+        } else if was_pending {
+            Notified::Coalesced
+        } else {
+            Notified::Pending
+        };
+        self.told = notified != Notified::Dropped;
+        notified
+    }
+
+    /// A send or deferred send that found the mailbox full: deferred values
+    /// in it are announced.
+    fn refuse(&mut self) {
+        self.refused += 1;
+        if self.unannounced {
+            self.tell();
+        }
+    }
+
     /// Takes the oldest value, which the real mailbox must have handed out.
     fn receive(&mut self, real: u8) {
         assert_eq!(self.queue.pop_front(), Some(real), "received out of order");
@@ -83,6 +126,10 @@ pub fn mailbox_bytes(data: &[u8]) {
 /// A mailbox's sending and receiving ends, whichever kind of mailbox.
 trait Ends {
     fn send(&mut self, value: u8) -> Result<Notified, u8>;
+    /// `None` for a mailbox without deferred sends.
+    fn send_deferred(&mut self, value: u8) -> Option<Result<(), u8>>;
+    /// `None` for a mailbox without deferred sends.
+    fn flush(&mut self) -> Option<Option<Notified>>;
     fn try_recv(&mut self) -> Option<u8>;
     fn drain(&mut self, each: &mut dyn FnMut(u8));
     fn counts(&self) -> MailboxCounts;
@@ -91,6 +138,12 @@ trait Ends {
 impl<A: Notifier> Ends for &Mailbox<u8, A, MAILBOX_CAP> {
     fn send(&mut self, value: u8) -> Result<Notified, u8> {
         Mailbox::send(self, value)
+    }
+    fn send_deferred(&mut self, _value: u8) -> Option<Result<(), u8>> {
+        None
+    }
+    fn flush(&mut self) -> Option<Option<Notified>> {
+        None
     }
     fn try_recv(&mut self) -> Option<u8> {
         Mailbox::try_recv(self)
@@ -115,6 +168,12 @@ impl<A: Notifier> Ends
 {
     fn send(&mut self, value: u8) -> Result<Notified, u8> {
         self.0.send(value)
+    }
+    fn send_deferred(&mut self, value: u8) -> Option<Result<(), u8>> {
+        Some(self.0.send_deferred(value))
+    }
+    fn flush(&mut self) -> Option<Option<Notified>> {
+        Some(self.0.flush())
     }
     fn try_recv(&mut self) -> Option<u8> {
         self.1.try_recv()
@@ -153,26 +212,34 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
                 let outcome = mailbox.borrow_mut().send(value);
                 if r.queue.push_back(value).is_err() {
                     assert_eq!(outcome, Err(value), "a send to a full mailbox");
-                    r.refused += 1;
-                    continue;
-                }
-                r.sent += 1;
-                let expected = if r.told {
-                    Notified::Coalesced // the loop was told: no notify
+                    r.refuse();
                 } else {
-                    r.notifies += 1;
-                    let was_pending = r.pending;
-                    r.pending |= r.armed;
-                    if !r.armed {
-                        Notified::Dropped
-                    } else if was_pending {
-                        Notified::Coalesced
-                    } else {
-                        Notified::Pending
-                    }
+                    r.sent += 1;
+                    let expected = r.tell();
+                    assert_eq!(outcome, Ok(expected), "a send with room");
+                }
+            }
+            MailboxOp::SendDeferred(value) => {
+                let Some(outcome) = mailbox.borrow_mut().send_deferred(value) else {
+                    continue;
                 };
-                r.told = expected != Notified::Dropped;
-                assert_eq!(outcome, Ok(expected), "a send with room");
+                let mut r = reference.borrow_mut();
+                if r.queue.push_back(value).is_err() {
+                    assert_eq!(outcome, Err(value), "a deferred send to a full mailbox");
+                    r.refuse();
+                } else {
+                    assert_eq!(outcome, Ok(()), "a deferred send with room");
+                    r.sent += 1;
+                    r.unannounced = true;
+                }
+            }
+            MailboxOp::Flush => {
+                let Some(outcome) = mailbox.borrow_mut().flush() else {
+                    continue;
+                };
+                let mut r = reference.borrow_mut();
+                let expected = r.unannounced.then(|| r.tell());
+                assert_eq!(outcome, expected, "a flush");
             }
             MailboxOp::TryRecv => {
                 let real = mailbox.borrow_mut().try_recv();

@@ -83,9 +83,25 @@ impl Handover {
             return self.count(senders, enqueue()).map(|()| Notified::Pending);
         }
         self.count(senders, enqueue())?;
+        Ok(self.announce(to_loop))
+    }
+
+    /// Enqueues with `enqueue` and counts it, without telling the loop: the
+    /// value waits for the sender's next [`announce`](Self::announce).
+    pub(super) fn enqueue_quietly<T>(
+        &self,
+        senders: Senders,
+        enqueue: impl FnOnce() -> Result<(), T>,
+    ) -> Result<(), T> {
+        self.count(senders, enqueue())
+    }
+
+    /// After one or more enqueues: makes sure the loop will drain them, by
+    /// notifying through `to_loop` unless the loop has been told.
+    pub(super) fn announce(&self, to_loop: &impl Notifier) -> Notified {
         #[cfg(rearm_loom)]
         if self.has_fault(MailboxFault::NoFenceBeforeLook) {
-            return Ok(self.tell_unless_told(to_loop));
+            return self.tell_unless_told(to_loop);
         }
         // A store (the queue's Release store that publishes the value) then
         // a load of `told`, against the receiver's store of `told` then its
@@ -96,8 +112,9 @@ impl Handover {
         // notify; if theirs does, its look at the queue after clearing sees
         // this value. A Release/Acquire pair cannot promise that: both sides
         // could read the old values, the value left behind with nobody told.
+        // Every value enqueued before the fence is covered, however many.
         fence(Ordering::SeqCst);
-        Ok(self.tell_unless_told(to_loop))
+        self.tell_unless_told(to_loop)
     }
 
     fn count<T>(&self, senders: Senders, enqueued: Result<(), T>) -> Result<(), T> {

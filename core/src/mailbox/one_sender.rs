@@ -102,6 +102,7 @@ impl<T, const N: usize> OneSenderMailbox<T, N> {
                 push,
                 to_loop,
                 handover,
+                unannounced: false,
             },
             OneReceiver { pop, handover },
         )
@@ -127,21 +128,105 @@ impl<T, const N: usize> Default for OneSenderMailbox<T, N> {
 
 /// The sending end of a [`OneSenderMailbox`]: one per mailbox, so it sends
 /// with `&mut self`.
+///
+/// [`send`](OneSender::send) tells the loop of each value. A sender with a
+/// burst to hand over can [`send_deferred`](OneSender::send_deferred) each
+/// value and [`flush`](OneSender::flush) once: the loop learns of the whole
+/// burst at the flush, for one look at whether it was told and at most one
+/// notify, where `send` pays a full memory fence per value.
+///
+/// ```
+/// use rearm_core::{Action, Loop, Notified, OneSenderMailbox, RunMode, SlotRunner, SpinPark};
+///
+/// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+/// let mut mailbox: OneSenderMailbox<u32, 8> = OneSenderMailbox::new();
+/// let (mut sender, mut receiver) = mailbox.split(lp.handle(0)?);
+/// let mut runner = SlotRunner::new(&lp)?;
+/// runner.arm(0)?;
+///
+/// for value in 1..=5 {
+///     sender.send_deferred(value).expect("room for five");
+/// }
+/// let got = core::cell::RefCell::new(Vec::new());
+/// let mut on_mail = |_slot: usize| {
+///     receiver.drain(|value| got.borrow_mut().push(value));
+///     Action::Rearm
+/// };
+/// runner.run(RunMode::NoWait, &mut on_mail);
+/// assert!(got.borrow().is_empty()); // queued, but the loop was not told
+/// assert_eq!(sender.flush(), Some(Notified::Pending)); // one notify for all five
+/// assert_eq!(sender.flush(), None); // nothing new to announce
+/// runner.run(RunMode::NoWait, &mut on_mail);
+/// assert_eq!(*got.borrow(), [1, 2, 3, 4, 5]);
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 pub struct OneSender<'m, T, A: Notifier, const N: usize> {
     push: PushEnd<'m, T, N>,
     to_loop: A,
     handover: &'m Handover,
+    /// Values were enqueued by `send_deferred` since the loop was last
+    /// told: the next `flush` (or `send`, or the drop) must announce them.
+    unannounced: bool,
 }
 
 impl<T, A: Notifier, const N: usize> OneSender<'_, T, A, N> {
-    /// Enqueues `value`, then makes sure the loop will drain it; never
-    /// blocks. Returns what [`Mailbox::send`](crate::Mailbox::send) returns:
-    /// `Pending`, `Coalesced` or `Dropped`, or the value back in the `Err`
-    /// when the mailbox is full.
+    /// Enqueues `value`, then makes sure the loop will drain it and every
+    /// value deferred before it; never blocks. Returns what
+    /// [`Mailbox::send`](crate::Mailbox::send) returns: `Pending`,
+    /// `Coalesced` or `Dropped`, or the value back in the `Err` when the
+    /// mailbox is full (which [flushes](OneSender::flush) deferred values).
     pub fn send(&mut self, value: T) -> Result<Notified, T> {
         let push = &mut self.push;
-        self.handover
+        match self
+            .handover
             .send(Senders::One, &self.to_loop, || push.push(value))
+        {
+            Ok(notified) => {
+                self.unannounced = false;
+                Ok(notified)
+            }
+            Err(value) => {
+                self.flush();
+                Err(value)
+            }
+        }
+    }
+
+    /// Enqueues `value` without telling the loop; never blocks. The loop
+    /// learns of it at the next [`flush`](OneSender::flush) or
+    /// [`send`](OneSender::send), or when this sender is dropped; a drain
+    /// that runs before then for another reason may take it too. Counted
+    /// as sent at once, like a value from `send`.
+    ///
+    /// When the mailbox is full the value comes back in the `Err`, and the
+    /// deferred values that fill it are flushed first: a sender that waits
+    /// for room never waits on a loop that was not told.
+    pub fn send_deferred(&mut self, value: T) -> Result<(), T> {
+        let push = &mut self.push;
+        match self
+            .handover
+            .enqueue_quietly(Senders::One, || push.push(value))
+        {
+            Ok(()) => {
+                self.unannounced = true;
+                Ok(())
+            }
+            Err(value) => {
+                self.flush();
+                Err(value)
+            }
+        }
+    }
+
+    /// Tells the loop of every value deferred since it was last told, as one
+    /// `send` would: `Some` of what the notify did (`Coalesced` also when
+    /// the loop was already told), or `None` when there was nothing to
+    /// announce.
+    pub fn flush(&mut self) -> Option<Notified> {
+        if !core::mem::take(&mut self.unannounced) {
+            return None;
+        }
+        Some(self.handover.announce(&self.to_loop))
     }
 
     /// The mailbox's counts; see [`OneSenderMailbox::counts`].
@@ -152,6 +237,14 @@ impl<T, A: Notifier, const N: usize> OneSender<'_, T, A, N> {
     /// What it notifies through.
     pub fn notifier(&self) -> &A {
         &self.to_loop
+    }
+}
+
+/// A sender dropped with deferred values announces them: none is left in
+/// the queue with the loop untold.
+impl<T, A: Notifier, const N: usize> Drop for OneSender<'_, T, A, N> {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
