@@ -538,15 +538,18 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
             .count();
         assert_eq!(rows, 2, "{row}:\n{stdout}");
     }
-    // The one-sender mailbox runs in the one-sender block only.
-    let one_sender_rows = stdout
-        .lines()
-        .filter(|line| {
-            line.trim_start()
-                .starts_with("rearm one-sender mailbox (futex)")
-        })
-        .count();
-    assert_eq!(one_sender_rows, 1, "{stdout}");
+    // The one-sender mailbox, sending each message told or deferred, runs
+    // in the one-sender block only.
+    for row in [
+        "rearm one-sender mailbox (futex)",
+        "rearm one-sender mailbox, flushed every 64 (futex)",
+    ] {
+        let rows = stdout
+            .lines()
+            .filter(|line| line.trim_start().starts_with(row))
+            .count();
+        assert_eq!(rows, 1, "{row}: {stdout}");
+    }
     let one_sender = json_lines(&driver(&[
         "--mode",
         "mailbox",
@@ -562,10 +565,17 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
         .collect();
     assert_eq!(
         carriers,
-        ["rearm", "rearm-one-sender", "crossbeam", "std-sync-channel"],
+        [
+            "rearm",
+            "rearm-one-sender",
+            "rearm-one-sender-deferred",
+            "crossbeam",
+            "std-sync-channel"
+        ],
         "{one_sender:?}"
     );
     assert_eq!(one_sender[1]["backend"], "futex");
+    assert_eq!(one_sender[2]["backend"], "futex");
     let plot = scratch("mailbox.svg");
     let runs = json_lines(&driver(&[
         "--mode",

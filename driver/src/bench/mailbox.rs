@@ -20,6 +20,11 @@ use std::time::Duration;
 /// Messages each queue holds: rearm's mailbox, crossbeam's and std's channels.
 pub const CAPACITY: usize = 1024;
 
+/// How many messages the deferring sender enqueues between flushes: a
+/// burst well under the capacity, so the loop drains one burst while the
+/// next is enqueued.
+pub const DEFERRED_BURST: u64 = 64;
+
 /// Messages per run when none are asked for: libuv's million.
 pub const DEFAULT_MESSAGES: u64 = 1_000_000;
 
@@ -38,6 +43,9 @@ pub enum Carrier {
     /// A rearm one-sender mailbox on a loop sleeping through this backend:
     /// measured only with one sender.
     RearmOneSender(BackendKind),
+    /// The same, its sender deferring each send and flushing every
+    /// [`DEFERRED_BURST`] messages: a producer that hands over bursts.
+    RearmOneSenderDeferred(BackendKind),
     /// `crossbeam_channel::bounded`.
     Crossbeam,
     /// `std::sync::mpsc::sync_channel`.
@@ -45,11 +53,22 @@ pub enum Carrier {
 }
 
 impl Carrier {
+    /// rearm's carriers on `backend`: its two mailboxes, and the one-sender
+    /// mailbox sending deferred.
+    pub fn rearm(backend: BackendKind) -> [Carrier; 3] {
+        [
+            Carrier::Rearm(backend),
+            Carrier::RearmOneSender(backend),
+            Carrier::RearmOneSenderDeferred(backend),
+        ]
+    }
+
     /// Its name in JSON.
     pub fn key(self) -> &'static str {
         match self {
             Carrier::Rearm(_) => "rearm",
             Carrier::RearmOneSender(_) => "rearm-one-sender",
+            Carrier::RearmOneSenderDeferred(_) => "rearm-one-sender-deferred",
             Carrier::Crossbeam => "crossbeam",
             Carrier::StdSync => "std-sync-channel",
         }
@@ -58,7 +77,9 @@ impl Carrier {
     /// The backend its loop sleeps through, if it is rearm's.
     pub fn backend(self) -> Option<BackendKind> {
         match self {
-            Carrier::Rearm(backend) | Carrier::RearmOneSender(backend) => Some(backend),
+            Carrier::Rearm(backend)
+            | Carrier::RearmOneSender(backend)
+            | Carrier::RearmOneSenderDeferred(backend) => Some(backend),
             Carrier::Crossbeam | Carrier::StdSync => None,
         }
     }
@@ -66,7 +87,14 @@ impl Carrier {
     /// Whether it carries messages from `senders` threads: the one-sender
     /// mailbox takes one.
     pub fn takes(self, senders: usize) -> bool {
-        !matches!(self, Carrier::RearmOneSender(_)) || senders == 1
+        !self.one_sender() || senders == 1
+    }
+
+    fn one_sender(self) -> bool {
+        matches!(
+            self,
+            Carrier::RearmOneSender(_) | Carrier::RearmOneSenderDeferred(_)
+        )
     }
 }
 
@@ -75,6 +103,10 @@ impl fmt::Display for Carrier {
         match self {
             Carrier::Rearm(backend) => write!(f, "rearm mailbox ({backend})"),
             Carrier::RearmOneSender(backend) => write!(f, "rearm one-sender mailbox ({backend})"),
+            Carrier::RearmOneSenderDeferred(backend) => write!(
+                f,
+                "rearm one-sender mailbox, flushed every {DEFERRED_BURST} ({backend})"
+            ),
             Carrier::Crossbeam => f.write_str("crossbeam bounded"),
             Carrier::StdSync => f.write_str("std sync_channel"),
         }
@@ -299,7 +331,9 @@ pub fn measure(
         return Err(format!("{carrier} takes one sender, not {senders}"));
     }
     let point = match carrier {
-        Carrier::Rearm(backend) | Carrier::RearmOneSender(backend) => sys::dispatch(
+        Carrier::Rearm(backend)
+        | Carrier::RearmOneSender(backend)
+        | Carrier::RearmOneSenderDeferred(backend) => sys::dispatch(
             backend,
             false,
             OnRearm {
@@ -307,7 +341,7 @@ pub fn measure(
                 messages,
                 timeout,
                 policy,
-                one_sender: matches!(carrier, Carrier::RearmOneSender(_)),
+                carrier,
             },
         ),
         Carrier::Crossbeam => crossbeam(senders, messages, timeout),
@@ -321,7 +355,7 @@ struct OnRearm {
     messages: u64,
     timeout: Duration,
     policy: SpinPolicy,
-    one_sender: bool,
+    carrier: Carrier,
 }
 
 /// The one-sender mailbox's ring keeps a cell free: one more cell holds
@@ -386,7 +420,8 @@ impl OnBackend for OnRearm {
         let parker = B::open().map_err(|e| e.to_string())?;
         let lp: Loop<B, 1> = Loop::new(parker);
         let to_loop = lp.handle(0).map_err(|e| e.to_string())?;
-        if self.one_sender {
+        if self.carrier.one_sender() {
+            let deferred = matches!(self.carrier, Carrier::RearmOneSenderDeferred(_));
             let mut mailbox: OneSenderMailbox<u64, ONE_SENDER_CELLS> = OneSenderMailbox::new();
             let (sender, receiver) = mailbox.split(to_loop);
             // Handed to the one sender thread before the timed region.
@@ -397,8 +432,24 @@ impl OnBackend for OnRearm {
                     .ok()
                     .and_then(|mut s| s.take())
                     .expect("one sender thread");
+                let mut in_burst = 0;
+                // The last burst is announced when the sender thread drops
+                // this closure, and with it the sender.
                 move |message, stopped: &AtomicBool| {
-                    send_retrying(|value| sender.send(value), message, stopped)
+                    if !deferred {
+                        return send_retrying(|value| sender.send(value), message, stopped);
+                    }
+                    let sent = send_retrying(
+                        |value| sender.send_deferred(value).map(|()| Notified::Coalesced),
+                        message,
+                        stopped,
+                    );
+                    in_burst += 1;
+                    if in_burst == DEFERRED_BURST {
+                        in_burst = 0;
+                        sender.flush();
+                    }
+                    sent
                 }
             };
             self.measure_loop(&lp, &make_send, receiver)
@@ -607,24 +658,29 @@ mod tests {
 
     #[test]
     fn the_one_sender_mailbox_refuses_more_senders_before_it_starts() {
-        let carrier = Carrier::RearmOneSender(BackendKind::Futex);
-        assert!(carrier.takes(1) && !carrier.takes(2));
-        let err = measure(
-            carrier,
-            2,
-            10,
-            Duration::from_secs(1),
-            SpinPolicy::default(),
-        )
-        .unwrap_err();
-        assert!(err.contains("takes one sender, not 2"), "{err}");
+        for carrier in [
+            Carrier::RearmOneSender(BackendKind::Futex),
+            Carrier::RearmOneSenderDeferred(BackendKind::Futex),
+        ] {
+            assert!(carrier.takes(1) && !carrier.takes(2));
+            let err = measure(
+                carrier,
+                2,
+                10,
+                Duration::from_secs(1),
+                SpinPolicy::default(),
+            )
+            .unwrap_err();
+            assert!(err.contains("takes one sender, not 2"), "{err}");
+        }
+        assert!(Carrier::Rearm(BackendKind::Futex).takes(2));
     }
 
     #[test]
     fn every_carrier_delivers_every_message() {
         let carriers = BackendKind::ALL
             .iter()
-            .flat_map(|&b| [Carrier::Rearm(b), Carrier::RearmOneSender(b)])
+            .flat_map(|&b| Carrier::rearm(b))
             .chain([Carrier::Crossbeam, Carrier::StdSync]);
         for carrier in carriers {
             for senders in [1, 3].into_iter().filter(|&n| carrier.takes(n)) {

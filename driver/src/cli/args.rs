@@ -561,7 +561,7 @@ where
                     .collect();
                 refuse_unused(
                     "--mode mailbox",
-                    "its carriers are fixed (rearm's two mailboxes, crossbeam, std) and it injects no faults",
+                    "its carriers are fixed (rearm's mailboxes, crossbeam, std) and it injects no faults",
                     &given,
                     &flags,
                 )?;
@@ -572,9 +572,7 @@ where
                 };
                 let carriers = backends
                     .iter()
-                    .flat_map(|&backend| {
-                        [Carrier::Rearm(backend), Carrier::RearmOneSender(backend)]
-                    })
+                    .flat_map(|&backend| Carrier::rearm(backend))
                     .chain([Carrier::Crossbeam, Carrier::StdSync])
                     .collect();
                 Work::Mailbox(MailboxWork {

@@ -123,12 +123,17 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                 Err(e) => soak.failed(&label, &e, out),
             }
         }
-        let mailboxes = BackendKind::ALL.into_iter().flat_map(|backend| {
-            [
-                (Carrier::Rearm(backend), MAILBOX_SENDERS),
-                (Carrier::RearmOneSender(backend), 1),
-            ]
-        });
+        let mailboxes = BackendKind::ALL
+            .into_iter()
+            .flat_map(Carrier::rearm)
+            .map(|carrier| {
+                let senders = if carrier.takes(MAILBOX_SENDERS) {
+                    MAILBOX_SENDERS
+                } else {
+                    1
+                };
+                (carrier, senders)
+            });
         for (carrier, senders) in mailboxes {
             if start.elapsed() >= duration {
                 break 'soak;
