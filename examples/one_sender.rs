@@ -2,11 +2,15 @@
 //! through a `OneSenderMailbox`, the loop's thread drains them in the slot's
 //! handler and sleeps on a `ThreadPark` when there is nothing to do. The
 //! mailbox lives on this thread's stack: a `thread::scope` lends its sending
-//! end to the producer. A full mailbox hands the reading back: the producer
-//! yields and sends it again, never dropping one.
+//! end to the producer. Readings come in blocks of 16: the producer defers
+//! each one and flushes at the end of the block, so the loop is told once
+//! per block, not once per reading. A full mailbox hands the reading back
+//! (and announces the ones deferred before it): the producer yields and
+//! sends it again, never dropping one.
 use rearm_core::{Action, Exit, Loop, OneSenderMailbox, RunMode, SlotRunner, ThreadPark};
 
 const READINGS: u64 = 100_000;
+const BLOCK: u64 = 16;
 const SLOT: usize = 0;
 
 fn main() {
@@ -26,12 +30,18 @@ fn main() {
             let mut handed_back = 0u64;
             for reading in 0..READINGS {
                 let mut reading = reading;
-                while let Err(back) = sender.send(reading) {
+                while let Err(back) = sender.send_deferred(reading) {
                     handed_back += 1;
                     reading = back;
                     std::thread::yield_now();
                 }
+                if reading % BLOCK == BLOCK - 1 {
+                    sender.flush();
+                }
             }
+            // Dropping the sender here would announce a last, partial block
+            // too; flushing says so.
+            sender.flush();
             handed_back
         });
         // The handler drains everything there: the sender skips the notify
