@@ -141,7 +141,63 @@ impl fmt::Display for BackendKind {
 
 #[cfg(test)]
 mod tests {
-    use super::Syscalls;
+    use super::{Backend, Syscalls};
+    use crate::sys::{EventfdPark, FutexPark};
+    use rearm_core::{Park, ParkWord, ThreadPark};
+
+    /// Each parker's syscall count is the sum of its own counters: after
+    /// counts chosen so that a sum differs from a product or a difference.
+    #[test]
+    fn every_backend_reports_the_sum_of_its_counters_as_syscalls() {
+        let word = ParkWord::new(1);
+
+        let futex = FutexPark::new();
+        futex.park(&word, 0); // returns at once: the word is not 0
+        (0..3).for_each(|_| futex.unpark(&word));
+        futex.yield_now();
+        assert_eq!(
+            futex.syscalls(),
+            Syscalls {
+                sleep_wake: 1 + 3,
+                yields: 1
+            }
+        );
+
+        let eventfd = EventfdPark::new().unwrap();
+        (0..3).for_each(|_| eventfd.unpark(&word));
+        eventfd.park(&word, 1); // readable: one wait, one read
+        (0..2).for_each(|_| eventfd.yield_now());
+        assert_eq!(
+            eventfd.syscalls(),
+            Syscalls {
+                sleep_wake: 1 + 1 + 3,
+                yields: 2
+            }
+        );
+
+        // ThreadPark sleeps for real: another thread changes the word and
+        // wakes it.
+        let thread = ThreadPark::new();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                word.store(2, std::sync::atomic::Ordering::Release);
+                thread.unpark(&word);
+            });
+            thread.park(&word, 1);
+        });
+        (0..2).for_each(|_| thread.unpark(&word));
+        thread.yield_now();
+        assert!(thread.sleeps() >= 1);
+        assert_eq!(thread.wakes(), 3);
+        assert_eq!(
+            thread.syscalls(),
+            Syscalls {
+                sleep_wake: thread.sleeps() + 3,
+                yields: 1
+            }
+        );
+    }
 
     #[test]
     fn syscall_counts_add_subtract_and_total_field_by_field() {

@@ -102,7 +102,7 @@ impl Default for BusyClock {
 
 #[cfg(test)]
 mod tests {
-    use super::{BusyClock, EventfdPark, FaultyPark, FutexPark};
+    use super::{BusyClock, EventfdPark, FutexPark};
     use rearm_core::Park;
     use std::time::Duration;
 
@@ -141,6 +141,13 @@ mod tests {
     fn every_linux_parker_reads_all_three_clocks() {
         clocks_advance("futex", &FutexPark::new());
         clocks_advance("eventfd", &EventfdPark::new().unwrap());
+    }
+
+    /// The fault injector passes every clock through.
+    #[cfg(feature = "bench")]
+    #[test]
+    fn a_faulty_parker_reads_its_inner_parkers_clocks() {
+        use super::FaultyPark;
         clocks_advance("faulty futex", &FaultyPark::new(FutexPark::new()));
         clocks_advance(
             "faulty eventfd",
@@ -148,18 +155,28 @@ mod tests {
         );
     }
 
-    /// The busy clock follows the process's CPU time: burning 50 ms of CPU on
-    /// this thread moves it by about that divided by the usable CPUs.
+    /// The busy clock follows the process's CPU time per usable CPU: burning
+    /// 50 ms of CPU on this thread moves it by at least that divided by the
+    /// CPUs, and never by more than the wall-clock time that passed (the
+    /// process's threads share those CPUs).
     #[test]
     fn busy_clock_advances_with_the_process_cpu_time() {
         let clock = BusyClock::new();
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let wall = std::time::Instant::now();
         let before = clock.read();
         burn_cpu(50_000_000);
         let after = clock.read();
+        let wall = wall.elapsed().as_nanos() as u64;
+        let busy = after.saturating_sub(before);
         assert!(
-            after.saturating_sub(before) >= 49_000_000 / cpus,
+            busy >= 49_000_000 / cpus,
             "{before} then {after} over {cpus} CPUs"
+        );
+        // A millisecond of slack for the clocks' granularity.
+        assert!(
+            busy <= wall + 1_000_000,
+            "busy {busy} ns in {wall} ns of wall time over {cpus} CPUs"
         );
     }
 }
