@@ -201,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn syscall_counts_add_subtract_and_total_field_by_field() {
+    fn syscall_counts_add_subtract_sum_and_total_field_by_field() {
         let a = Syscalls {
             sleep_wake: 3,
             yields: 2,
@@ -213,6 +213,7 @@ mod tests {
         let sum = a + b;
         assert_eq!((sum.sleep_wake, sum.yields), (7, 7));
         assert_eq!(sum.total(), 14);
+        assert_eq!([a, b, a].into_iter().sum::<Syscalls>(), sum + a);
         assert_eq!(sum - a, b);
         // A reading never goes below an earlier one: no negative counts.
         assert_eq!(
