@@ -142,8 +142,37 @@ impl fmt::Display for BackendKind {
 #[cfg(test)]
 mod tests {
     use super::{Backend, Syscalls};
-    use crate::sys::{EventfdPark, FutexPark};
+    use crate::sys::{CountedYield, EventfdPark, FaultyPark, FutexPark, SpinBackend};
+    use rearm_core::relax::RelaxStrategy;
     use rearm_core::{Park, ParkWord, ThreadPark};
+
+    /// The fault injector counts what its inner parker counts: its own
+    /// faults are not syscalls of the parker's, and the spin backend's
+    /// shared yield count passes through.
+    #[test]
+    fn a_faulty_backend_reports_its_inner_parkers_syscalls() {
+        let word = ParkWord::new(1);
+        let faulty = FaultyPark::new(FutexPark::new());
+        // Every unpark and yield reaches the inner parker, faulted or not.
+        (0..3).for_each(|_| faulty.unpark(&word));
+        faulty.yield_now();
+        assert_eq!(
+            faulty.syscalls(),
+            Syscalls {
+                sleep_wake: 3,
+                yields: 1
+            }
+        );
+        // Other tests may yield through the spin backend meanwhile: the
+        // shared count only grows.
+        let before = SpinBackend::shared_syscalls();
+        CountedYield::relax();
+        let through_faults = FaultyPark::<SpinBackend>::shared_syscalls();
+        assert!(
+            through_faults.yields > before.yields,
+            "{before:?} then {through_faults:?}"
+        );
+    }
 
     /// Each parker's syscall count is the sum of its own counters: after
     /// counts chosen so that a sum differs from a product or a difference.
