@@ -116,11 +116,12 @@ impl Reference {
 
 /// Decodes `data` into steps and runs them through [`mailbox_ops`].
 pub fn mailbox_bytes(data: &[u8]) {
-    let mut ops = heapless::Vec::<MailboxOp, 512>::new();
-    for &byte in data.iter().take(512) {
-        let _ = ops.push(MailboxOp::from_byte(byte));
+    let mut ops = [MailboxOp::TryRecv; 512];
+    let steps = data.len().min(ops.len());
+    for (op, &byte) in ops.iter_mut().zip(data) {
+        *op = MailboxOp::from_byte(byte);
     }
-    mailbox_ops(&ops);
+    mailbox_ops(&ops[..steps]);
 }
 
 /// A mailbox's sending and receiving ends, whichever kind of mailbox.

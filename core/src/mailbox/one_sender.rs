@@ -26,7 +26,7 @@ use crate::Notified;
 ///
 /// The ends borrow the mailbox: keep it where both threads can reach it for
 /// as long as they run (a scoped thread, a `static` through a
-/// one-time `&'static mut`, a leaked box).
+/// one-time `&'static mut`, any storage that outlives both).
 ///
 /// On one thread, the sender playing another (`examples/one_sender.rs` has a
 /// producer thread):
