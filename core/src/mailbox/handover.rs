@@ -69,7 +69,9 @@ impl Handover {
 
     /// Enqueues with `enqueue` (which hands the value back when the queue is
     /// full), then makes sure the loop will drain it: notifies through
-    /// `to_loop` unless the loop has been told.
+    /// `to_loop` unless the loop has been told. An
+    /// [`enqueue_quietly`](Self::enqueue_quietly) and an
+    /// [`announce`](Self::announce).
     pub(super) fn send<T>(
         &self,
         senders: Senders,
@@ -82,7 +84,7 @@ impl Handover {
             to_loop.notify();
             return self.count(senders, enqueue()).map(|()| Notified::Pending);
         }
-        self.count(senders, enqueue())?;
+        self.enqueue_quietly(senders, enqueue)?;
         Ok(self.announce(to_loop))
     }
 
