@@ -15,6 +15,9 @@ use crate::{Ledger, Loop, Park};
 ///
 /// A notification of a dead slot is dropped and counted, never an error: the
 /// thread notifying cannot know whether the loop has just disarmed the slot.
+/// [`notify_kept`](Async::notify_kept) is the other rule, for slots that must
+/// never miss one (a [`Mailbox`](crate::Mailbox)'s): it keeps such
+/// notifications for the slot's next arm.
 pub struct Async<'l, P: Park, const CAP: usize> {
     lp: &'l Loop<P, CAP>,
     slot: usize,
@@ -26,10 +29,14 @@ pub enum Notified {
     /// It is pending: the loop will take it (and run the callback, if the slot is
     /// still active then).
     Pending,
-    /// One was already pending; this one merged with it.
+    /// One was already pending (or kept); this one merged with it.
     Coalesced,
-    /// The slot was dead.
+    /// The slot was dead: the notification is dropped.
     Dropped,
+    /// The slot was dead and keeps its notifications
+    /// ([`Async::notify_kept`]): the notification waits for the slot's next
+    /// arm, then runs the callback.
+    Kept,
 }
 
 impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
@@ -41,7 +48,42 @@ impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
     /// loop's thread only if it announced that it sleeps.
     pub fn notify(&self) -> Notified {
         let lp = self.lp;
-        lp.notifiers.notify(self.slot, &lp.ready, &lp.parker)
+        lp.notifiers.notify(self.slot, &lp.ready, &lp.parker, false)
+    }
+
+    /// Notifies the slot as [`notify`](Async::notify) does, and makes the slot
+    /// keep its notifications from now on, whoever notifies it: one that
+    /// finds it dead returns [`Notified::Kept`], and one that the loop takes
+    /// after the slot was disarmed is kept too; each waits for the slot's next
+    /// arm and then runs its callback, instead of being dropped. This is how a
+    /// [`Mailbox`](crate::Mailbox) notifies: whatever happens to the slot, a
+    /// value it was told of is drained once the slot is armed again.
+    ///
+    /// Kept notifications coalesce like pending ones, and the slot keeps
+    /// notifications for the loop's lifetime: a callback later armed on it,
+    /// for whatever purpose, runs once for what was kept.
+    ///
+    /// ```
+    /// use rearm_core::{Action, Loop, Notified, RunMode, Runner, SpinPark};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let handle = lp.handle(0)?;
+    /// assert_eq!(handle.notify_kept(), Notified::Kept); // nobody armed slot 0 yet
+    /// assert_eq!(handle.notify(), Notified::Coalesced); // the slot keeps, from now on
+    ///
+    /// let mut calls = 0;
+    /// let mut count = || { calls += 1; Action::Rearm };
+    /// let mut runner = Runner::new(&lp)?;
+    /// runner.arm(0, &mut count)?; // the kept notification becomes pending
+    /// runner.run(RunMode::NoWait);
+    /// drop(runner);
+    /// assert_eq!(calls, 1);
+    /// assert!(lp.ledger(0)?.check().is_ok());
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    pub fn notify_kept(&self) -> Notified {
+        let lp = self.lp;
+        lp.notifiers.notify(self.slot, &lp.ready, &lp.parker, true)
     }
 
     /// The slot this handle notifies.

@@ -19,14 +19,19 @@ use core::ops::Add;
 pub struct Ledger {
     /// Calls to `notify`.
     pub notified: u64,
-    /// Callbacks run.
+    /// Callbacks run in full (one that panicked leaves its notification
+    /// pending).
     pub delivered: u64,
-    /// Notifications that found one already pending and merged with it.
+    /// Notifications that found one already pending (or kept) and merged with it.
     pub coalesced: u64,
     /// Notifications aimed at a dead completion: at notify time, or found pending
-    /// when the loop took them after the completion was disarmed.
+    /// when the loop took them after the completion was disarmed. A slot that
+    /// keeps notifications ([`Async::notify_kept`](crate::Async::notify_kept))
+    /// drops none: it keeps them, as pending.
     pub dropped: u64,
-    /// Notifications set but not yet taken by the loop (0 or 1 per async).
+    /// Notifications not yet delivered: set and not yet taken by the loop, or
+    /// kept for the slot's next arm (0, 1 or, for a moment after a disarm, 2
+    /// per async).
     pub pending: u64,
 }
 

@@ -42,6 +42,12 @@ impl<P: Park, const CAP: usize> OwnedAsync<P, CAP> {
         self.borrowed().notify()
     }
 
+    /// Notifies the slot and makes it keep its notifications; see
+    /// [`Async::notify_kept`].
+    pub fn notify_kept(&self) -> Notified {
+        self.borrowed().notify_kept()
+    }
+
     /// The slot this handle notifies.
     pub fn slot(&self) -> usize {
         self.slot
@@ -114,6 +120,10 @@ impl<P: Park, const CAP: usize> core::fmt::Debug for OwnedAsync<P, CAP> {
 impl<P: Park, const CAP: usize> crate::Notifier for OwnedAsync<P, CAP> {
     fn notify(&self) -> Notified {
         OwnedAsync::notify(self)
+    }
+
+    fn notify_kept(&self) -> Notified {
+        OwnedAsync::notify_kept(self)
     }
 
     fn slot(&self) -> usize {

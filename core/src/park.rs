@@ -21,6 +21,15 @@ use core::marker::PhantomData;
 /// other threads can notify it; one that is not (a single-threaded system's,
 /// say) still gives a working loop, which the compiler then keeps on its thread.
 ///
+/// A reference to a parker is a parker, so several loops can share one
+/// (`Loop::new(&PARKER)`). That is correct only for a parker whose `unpark`
+/// wakes the thread parked on the given word, wherever others sleep:
+/// [`SpinPark`] (nobody sleeps), `ThreadPark` (it wakes every sleeper, and the
+/// others sleep again), the driver's futex parker (one futex per word). A
+/// parker with one wake channel for whoever sleeps on it (the driver's eventfd
+/// parker: one eventfd, read by the first thread it wakes) must be one per
+/// loop, and says so.
+///
 /// ```
 /// use rearm_core::{Park, ParkWord};
 /// use core::sync::atomic::Ordering;
@@ -91,6 +100,38 @@ pub trait Park {
     /// It may cost a syscall: it is read around one park in eight.
     fn thread_cpu_ns(&self) -> Option<u64> {
         None
+    }
+}
+
+/// A shared parker: see [`Park`] for which parkers may be shared by several
+/// loops.
+impl<P: Park + ?Sized> Park for &P {
+    fn park(&self, word: &ParkWord, expected: u32) {
+        (**self).park(word, expected);
+    }
+
+    fn unpark(&self, word: &ParkWord) {
+        (**self).unpark(word);
+    }
+
+    fn relax(&self) {
+        (**self).relax();
+    }
+
+    fn yield_now(&self) {
+        (**self).yield_now();
+    }
+
+    fn now_ns(&self) -> Option<u64> {
+        (**self).now_ns()
+    }
+
+    fn busy_ns(&self) -> Option<u64> {
+        (**self).busy_ns()
+    }
+
+    fn thread_cpu_ns(&self) -> Option<u64> {
+        (**self).thread_cpu_ns()
     }
 }
 

@@ -147,6 +147,21 @@ pub enum Fault {
     /// Announce parking with a plain store instead of a compare-exchange,
     /// overwriting a notification that landed just before: a lost wakeup.
     StoreParked,
+    /// Arm a slot without the fence between marking it active and looking
+    /// for a kept notification: a keeping notifier that found the slot dead
+    /// can keep its notification after the runner looked, with neither side
+    /// seeing the other's write, and the notification waits for an arm that
+    /// already happened.
+    ArmWithoutFence,
+    /// Keep a notification that found the slot dead without the fence
+    /// between keeping it and looking at the slot's state again: the same
+    /// race as `ArmWithoutFence`, from the notifier's side.
+    KeepWithoutFence,
+    /// Drop a notification the runner takes after the slot was disarmed,
+    /// even for a slot that keeps notifications: what every slot did before
+    /// slots kept them. A mailbox whose notification is dropped so stays
+    /// "told" with nobody told.
+    DropReaped,
 }
 
 /// What marking a slot found.
@@ -158,18 +173,19 @@ pub(crate) enum Mark {
     AlreadySet,
 }
 
-/// What a `take` has swapped out of the ready set but not yet handed on: put
-/// back when dropped early, which only happens while a callback unwinds.
+/// What a `take` has swapped out of the ready set but not yet handed on in
+/// full (a slot whose call is running is still here): put back when dropped
+/// early, which only happens while a callback unwinds.
 struct Untaken<'a> {
     ready: &'a ReadySet,
     /// `STOP`, if the take found it, until it is reported.
     stop: u32,
-    /// Direct slots taken but not yet handed on, as `wake` bits.
+    /// Direct slots taken but not yet handed on in full, as `wake` bits.
     direct: u32,
     /// Summary bits of the classes not yet handed on in full (the one being
     /// handed on included), as `wake` bits.
     summary: u32,
-    /// The group being handed on, and its bits not yet handed on.
+    /// The group being handed on, and its bits not yet handed on in full.
     group: usize,
     bits: usize,
 }
@@ -280,9 +296,10 @@ impl ReadySet {
 
     /// Takes every pending bit, calling `each` with its slot. Loop thread only.
     ///
-    /// If `each` panics, what was taken but not yet handed to it is put back
-    /// (and the loop told to look again), so a caller that catches the panic
-    /// loses no notification.
+    /// If `each` panics, what was taken but not yet handed on is put back (and
+    /// the loop told to look again), the bit of the slot whose call panicked
+    /// included: that notification was not handled in full, so a caller that
+    /// catches the panic loses no notification.
     pub(crate) fn take(&self, mut each: impl FnMut(usize)) -> Taken {
         // Acquire on every swap pairs with the notifiers' Release RMWs: see `mark`.
         let wake = self.wake.swap(EMPTY, Ordering::Acquire);
@@ -294,10 +311,11 @@ impl ReadySet {
             group: 0,
             bits: 0,
         };
+        // Each bit leaves `rest` only once its call returned.
         while rest.direct != 0 {
             let slot = (rest.direct.trailing_zeros() - FLAG_BITS) as usize;
-            rest.direct &= rest.direct - 1;
             each(slot);
+            rest.direct &= rest.direct - 1;
         }
         while rest.summary != 0 {
             let class = (rest.summary.trailing_zeros() - SUMMARY_SHIFT) as usize;
@@ -313,8 +331,8 @@ impl ReadySet {
                 rest.bits = self.groups[group].swap(0, Ordering::Acquire);
                 while rest.bits != 0 {
                     let slot = group * BITS + rest.bits.trailing_zeros() as usize;
-                    rest.bits &= rest.bits - 1;
                     each(slot);
+                    rest.bits &= rest.bits - 1;
                 }
             }
             rest.summary &= rest.summary - 1;

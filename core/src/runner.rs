@@ -99,8 +99,8 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     }
 
     /// Disarms `slot` from outside its callback (a callback disarms by returning
-    /// [`Action::Disarm`]). A notification still pending for it is dropped and
-    /// counted when the loop next takes it.
+    /// [`Action::Disarm`]); see [`SlotRunner::disarm`] for what becomes of a
+    /// notification still pending for it.
     ///
     /// Fails if the slot does not exist or is already dead.
     pub fn disarm(&mut self, slot: usize) -> Result<(), Error> {

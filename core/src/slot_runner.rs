@@ -159,7 +159,10 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         self.lp
     }
 
-    /// Arms `slot`: from now on, notifying it runs the handler.
+    /// Arms `slot`: from now on, notifying it runs the handler. A
+    /// notification the slot kept while it was dead (see
+    /// [`Async::notify_kept`](crate::Async::notify_kept)) becomes pending: the
+    /// next run runs the handler for it.
     ///
     /// Fails if the slot does not exist or is already active.
     pub fn arm(&mut self, slot: usize) -> Result<(), Error> {
@@ -173,7 +176,8 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         }
         self.armed[slot] = true;
         self.active += 1;
-        self.lp.notifiers.set_active(slot);
+        let lp = self.lp;
+        lp.notifiers.set_active(slot, &lp.ready, &lp.parker);
         Ok(())
     }
 
@@ -191,8 +195,12 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     }
 
     /// Disarms `slot` from outside the handler (the handler disarms by
-    /// returning [`Action::Disarm`]). A notification still pending for it is
-    /// dropped and counted when the loop next takes it.
+    /// returning [`Action::Disarm`]). A notification still pending for it
+    /// stays pending: if the slot is armed again before the loop next takes
+    /// it, it runs the handler then; if the loop takes it first, it is
+    /// dropped and counted, unless the slot keeps notifications (see
+    /// [`Async::notify_kept`](crate::Async::notify_kept)), which keeps it for
+    /// the slot's next arm.
     ///
     /// Fails if the slot does not exist or is already dead.
     pub fn disarm(&mut self, slot: usize) -> Result<(), Error> {
@@ -240,6 +248,13 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// Every run first takes what is pending, so notifications that arrived
     /// while no run was in progress are never stranded. See [`Exit`] for why it
     /// returned.
+    ///
+    /// A handler that panics was not run in full: the panic goes on to the
+    /// caller, the slot stays armed, and its notification stays pending, as do
+    /// those taken with it and not yet handled. After catching the panic, the
+    /// next run calls the handler for them (disarm the slot first if it should
+    /// not run again); nothing is lost, and the ledger does not count the
+    /// panicked call as delivered.
     pub fn run<H: Handler + ?Sized>(&mut self, mode: RunMode, handler: &mut H) -> Exit {
         loop {
             let (stop, ran) = self.dispatch(handler);
@@ -297,12 +312,15 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         let taken = lp.ready.take(|slot| {
             if !armed[slot] {
                 // Notified while active, disarmed before we got here.
-                lp.owners.count_reaped(slot);
+                lp.notifiers.reap(slot, &lp.owners, &lp.ready);
                 return;
             }
+            let action = handler.on_notify(slot);
+            // Counted once the handler returned: one that panics leaves its
+            // notification pending (the take puts the bit back).
             lp.owners.count_delivered(slot);
             ran += 1;
-            if handler.on_notify(slot) == Action::Disarm {
+            if action == Action::Disarm {
                 armed[slot] = false;
                 *active -= 1;
                 lp.notifiers.set_dead(slot);

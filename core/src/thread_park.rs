@@ -22,7 +22,10 @@ use crate::sync::{Instant, OnceLock};
 /// `const fn`, so a `static` loop can sleep on it.
 ///
 /// It holds no thread identity: successive runners on different threads may
-/// drive its loop, and whichever one sleeps is the one woken.
+/// drive its loop, and whichever one sleeps is the one woken. One parker may
+/// also serve several loops (each holding a `&ThreadPark`): a wake reaches
+/// every thread asleep on it, and each goes back to sleep unless its own
+/// loop's word changed.
 ///
 /// ```
 /// use rearm_core::{Action, Loop, RunMode, Runner, ThreadPark};
@@ -151,8 +154,12 @@ impl Park for ThreadPark {
         if !skip_lock {
             drop(self.lock());
         }
-        // One runner at a time drives a loop, so at most one thread sleeps here.
-        self.changed.notify_one();
+        // Every sleeper: loops that share this parker sleep on the same
+        // condition variable, and one woken at random may be another loop's,
+        // which would look at its own word, sleep again, and leave the
+        // sleeper this wake was for asleep. With one loop there is one
+        // sleeper, and waking all costs what waking one does.
+        self.changed.notify_all();
     }
 
     fn yield_now(&self) {

@@ -1,6 +1,7 @@
 //! A callback that panics: the loop stays consistent. Notifications taken with
 //! it but not yet dispatched are put back, the panicking completion stays
-//! armed, counts stay right, and the next run carries on.
+//! armed and its own notification pending (it was not handled in full),
+//! counts stay right, and the next run carries on.
 #![cfg(not(rearm_loom))]
 
 use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPark, State};
@@ -9,7 +10,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Notifies `panicking` and every slot of `before` and `after`, runs the loop
 /// once with `panicking`'s callback panicking, and checks that exactly the
-/// `before` slots ran; then that the next run delivers every other one, once.
+/// `before` slots ran; then that the next run delivers every other one once,
+/// and calls the panicking one again, its notification delivered this time.
 fn panic_loses_nothing<const CAP: usize>(panicking: usize, before: &[usize], after: &[usize]) {
     let lp: Loop<SpinPark, CAP> = Loop::new(SpinPark::new());
     let calls: [Cell<u32>; CAP] = std::array::from_fn(|_| Cell::new(0));
@@ -50,13 +52,27 @@ fn panic_loses_nothing<const CAP: usize>(panicking: usize, before: &[usize], aft
     assert_eq!(runner.active(), all.len());
     assert_eq!(runner.state(panicking), Ok(State::Active));
 
-    // The next run delivers everything that was taken but not dispatched.
+    // Before the next run: the panicked call was not delivered, and its
+    // notification is pending again.
+    let l = lp.ledger(panicking).unwrap();
+    assert!(
+        l.is_conserved() && l.pending == 1 && l.delivered == 0,
+        "slot {panicking}: {l}"
+    );
+
+    // The next run delivers everything that was taken but not dispatched,
+    // and the panicking slot's notification, which its call did not finish.
     panics.set(false);
     lp.stop();
     assert_eq!(runner.run(RunMode::NoWait), Exit::Stopped);
     assert_eq!(runner.run(RunMode::NoWait), Exit::Ran);
     for &slot in &all {
-        assert_eq!(calls[slot].get(), 1, "slot {slot} after the next run");
+        let calls_expected = if slot == panicking { 2 } else { 1 };
+        assert_eq!(
+            calls[slot].get(),
+            calls_expected,
+            "slot {slot} after the next run"
+        );
         let l = lp.ledger(slot).unwrap();
         assert!(
             l.is_conserved() && l.pending == 0 && l.delivered == 1,
@@ -87,11 +103,44 @@ fn callback_panic_in_a_bitmap_word_loses_no_taken_notification() {
 #[test]
 fn callback_panic_keeps_a_pending_stop() {
     let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
-    let mut explode = || -> Action { panic!("injected callback failure") };
+    let panicked = Cell::new(false);
+    let mut explode_once = || {
+        if !panicked.replace(true) {
+            panic!("injected callback failure");
+        }
+        Action::Rearm
+    };
     let mut runner = Runner::new(&lp).unwrap();
-    runner.arm(0, &mut explode).unwrap();
+    runner.arm(0, &mut explode_once).unwrap();
     lp.handle(0).unwrap().notify();
     lp.stop();
     assert!(catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::NoWait))).is_err());
     assert_eq!(runner.run(RunMode::NoWait), Exit::Stopped);
+    drop(runner);
+    let l = lp.ledger(0).unwrap();
+    assert_eq!((l.notified, l.delivered, l.pending), (1, 1, 0), "{l}");
+}
+
+/// Regression: the loop counted a callback as delivered before calling it,
+/// and took its notification for good, so a callback that panicked before it
+/// drained a mailbox left the mailbox's "told" mark set with nothing pending:
+/// every later send skipped its notify. A callback that panics now leaves its
+/// notification pending, and a caller that disarms the slot after catching
+/// the panic has it dropped like any other.
+#[test]
+fn callback_panic_leaves_its_notification_pending_until_handled_or_disarmed() {
+    let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    let mut explode = || -> Action { panic!("injected callback failure") };
+    let mut runner = Runner::new(&lp).unwrap();
+    runner.arm(0, &mut explode).unwrap();
+    lp.handle(0).unwrap().notify();
+    for _ in 0..3 {
+        assert!(catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::NoWait))).is_err());
+        let l = lp.ledger(0).unwrap();
+        assert_eq!((l.notified, l.delivered, l.pending), (1, 0, 1), "{l}");
+    }
+    runner.disarm(0).unwrap();
+    assert_eq!(runner.run(RunMode::NoWait), Exit::Done);
+    let l = lp.ledger(0).unwrap();
+    assert_eq!((l.notified, l.dropped, l.pending), (1, 1, 0), "{l}");
 }

@@ -1,6 +1,8 @@
 //! Loom models of the mailbox: a send whose notify coalesces with one the loop
 //! is about to take, or that skips its notify because the loop was told, must
-//! still be received by the drain that notification leads to. The queue inside is the core's loom model of heapless's queue
+//! still be received by the drain that notification leads to; a keeping
+//! notify racing an arm, and a send racing a disarm, must still run the
+//! callback once the slot is armed. The queue inside is the core's loom model of heapless's queue
 //! (same algorithm, same orderings), so loom explores its interleavings too.
 //! A value left behind leaves the loop asleep with a value unread: a deadlock
 //! loom reports.
@@ -11,8 +13,8 @@
 use loom::sync::Arc;
 use loom::thread;
 use rearm_core::{
-    Action, Exit, Loop, Mailbox, MailboxFault, Notified, OneSenderMailbox, OwnedAsync, RunMode,
-    Runner, SpinPolicy,
+    Action, Exit, Fault, Loop, Mailbox, MailboxFault, Notified, OneSenderMailbox, OwnedAsync,
+    RunMode, Runner, SlotRunner, SpinPolicy,
 };
 use rearm_tests::loom_park::LoomPark;
 use rearm_tests::negative_control::expect_deadlock;
@@ -231,4 +233,123 @@ fn negative_control_one_sender_look_without_fence_is_caught() {
 #[ignore = "a deliberately broken send: negative_control_one_sender_look_without_fence_is_caught runs it and expects failure"]
 fn broken_one_sender_look_without_fence() {
     loom::model(|| one_sender_and_a_draining_loop(2, false, MailboxFault::NoFenceBeforeLook));
+}
+
+/// A keeping notify (what a mailbox sends with) racing the runner's arm of
+/// the dead slot: the notification is kept and the arm turns it back into a
+/// pending one, or the notifier sees the arm and marks the slot itself;
+/// either way the callback runs. Lost, the runner waits for ever: a deadlock
+/// loom reports.
+fn kept_notification_racing_the_arm(fault: Fault) {
+    let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::with_fault(LoomPark::new(), fault));
+    let handle = OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap();
+    let notifier = thread::spawn(move || handle.notify_kept());
+    let mut ran = false;
+    let mut once = || {
+        ran = true;
+        Action::Disarm
+    };
+    let mut runner = Runner::new(&lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+    runner.arm(0, &mut once).unwrap();
+    assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
+    drop(runner);
+    assert!(ran);
+    let notified = notifier.join().unwrap();
+    assert!(matches!(notified, Notified::Pending | Notified::Kept));
+    let ledger = lp.ledger(0).unwrap();
+    assert_eq!((ledger.delivered, ledger.pending), (1, 0), "{ledger}");
+    assert!(ledger.is_conserved(), "{ledger}");
+}
+
+#[test]
+fn kept_notification_racing_the_arm_runs_the_callback() {
+    loom::model(|| kept_notification_racing_the_arm(Fault::None));
+}
+
+/// Negative control: an arm without the fence between marking the slot
+/// active and looking for a kept notification. The notifier can read the
+/// slot as dead and keep its notification after the runner looked: loom
+/// must report the runner waiting for ever.
+#[test]
+fn negative_control_arm_without_fence_is_caught() {
+    expect_deadlock("broken_arm_without_fence");
+}
+
+#[test]
+#[ignore = "a deliberately broken arm: negative_control_arm_without_fence_is_caught runs it and expects failure"]
+fn broken_arm_without_fence() {
+    loom::model(|| kept_notification_racing_the_arm(Fault::ArmWithoutFence));
+}
+
+/// Negative control: a keeping notifier without the fence between keeping
+/// its notification and looking at the slot's state again: the same race
+/// from the other side, which loom must report as well.
+#[test]
+fn negative_control_keep_without_fence_is_caught() {
+    expect_deadlock("broken_keep_without_fence");
+}
+
+#[test]
+#[ignore = "a deliberately broken notify: negative_control_keep_without_fence_is_caught runs it and expects failure"]
+fn broken_keep_without_fence() {
+    loom::model(|| kept_notification_racing_the_arm(Fault::KeepWithoutFence));
+}
+
+/// One value sent while the loop's thread arms the slot, runs, disarms it
+/// from outside, runs again and arms it again: wherever the send lands (slot
+/// dead, pending when the disarm comes, taken after it), the value is
+/// drained after the last arm, with no hand-drain.
+fn value_sent_across_a_disarm(fault: Fault) {
+    let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::with_fault(LoomPark::new(), fault));
+    let mailbox: Arc<Shared> = Arc::new(Mailbox::new(
+        OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap(),
+    ));
+    let sender = {
+        let mailbox = mailbox.clone();
+        thread::spawn(move || mailbox.send(7).is_ok())
+    };
+    let received = std::cell::Cell::new(0);
+    let mut on_mail = |_slot: usize| {
+        mailbox.drain(|value| {
+            assert_eq!(value, 7);
+            received.set(received.get() + 1);
+        });
+        Action::Rearm
+    };
+    let mut runner = SlotRunner::new(&lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+    runner.arm(0).unwrap();
+    runner.run(RunMode::NoWait, &mut on_mail);
+    runner.disarm(0).unwrap();
+    runner.run(RunMode::NoWait, &mut on_mail);
+    runner.arm(0).unwrap();
+    while received.get() == 0 {
+        runner.run(RunMode::Once, &mut on_mail);
+    }
+    drop(runner);
+    assert!(sender.join().unwrap());
+    assert_eq!(mailbox.counts().received, 1);
+}
+
+#[test]
+fn value_sent_across_a_disarm_is_drained_after_the_next_arm() {
+    loom::model(|| value_sent_across_a_disarm(Fault::None));
+}
+
+/// Negative control: a runner that drops the notifications it takes after
+/// a disarm, as every slot did before slots kept them. A send whose
+/// notification is dropped so leaves the mailbox told with nobody told: loom
+/// must report the runner waiting for ever after the last arm.
+#[test]
+fn negative_control_dropped_reaped_notification_is_caught() {
+    expect_deadlock("broken_dropped_reaped_notification");
+}
+
+#[test]
+#[ignore = "a deliberately broken runner: negative_control_dropped_reaped_notification_is_caught runs it and expects failure"]
+fn broken_dropped_reaped_notification() {
+    loom::model(|| value_sent_across_a_disarm(Fault::DropReaped));
 }

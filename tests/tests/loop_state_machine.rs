@@ -42,7 +42,8 @@ impl ReferenceStateMachine for LoopModel {
             3 => slot.clone().prop_map(Op::Arm),
             1 => Just(Op::Add),
             1 => slot.clone().prop_map(Op::Disarm),
-            6 => slot.clone().prop_map(Op::Notify),
+            5 => slot.clone().prop_map(Op::Notify),
+            2 => slot.clone().prop_map(Op::NotifyKept),
             2 => (valid.clone(), reply, proptest::option::of(valid))
                 .prop_map(|(slot, reply, chain)| Op::Script { slot, reply, chain }),
             1 => Just(Op::Stop),

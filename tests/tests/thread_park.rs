@@ -85,6 +85,55 @@ fn thread_park_wakes_successive_runners_on_different_threads() {
     assert!(lp.parker().sleeps() >= 1);
 }
 
+/// Regression: `ThreadPark::unpark` woke one sleeper of its condition
+/// variable, so with one parker shared by two loops a notification of the
+/// second could wake the first loop's thread, which slept again, and leave
+/// the second asleep for good. Both threads sleep here (the first one first,
+/// so a first-come wake would pick it) before the second loop is notified.
+#[test]
+fn thread_park_shared_by_two_loops_wakes_the_loop_notified() {
+    static SHARED: ThreadPark = ThreadPark::new();
+    let first: Loop<&ThreadPark, 1> = Loop::new(&SHARED);
+    let second: Loop<&ThreadPark, 1> = Loop::new(&SHARED);
+    let run_until_done = |lp: &Loop<&ThreadPark, 1>| {
+        let mut once = || Action::Disarm;
+        let mut runner = Runner::new(lp)
+            .unwrap()
+            .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+        runner.arm(0, &mut once).unwrap();
+        runner.run(RunMode::UntilDone)
+    };
+    let asleep = |sleepers: u64| {
+        while SHARED.sleeps() < sleepers {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    };
+    std::thread::scope(|s| {
+        let first_thread = s.spawn(|| run_until_done(&first));
+        asleep(1);
+        let second_thread = s.spawn(|| run_until_done(&second));
+        asleep(2);
+        second.handle(0).unwrap().notify();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !second_thread.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let woke = second_thread.is_finished();
+        // Whatever happened, end both runs (a stop wakes whoever sleeps).
+        for _ in 0..100 {
+            if second_thread.is_finished() {
+                break;
+            }
+            second.stop();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        first.handle(0).unwrap().notify();
+        assert!(woke, "the notified loop's thread slept on");
+        assert_eq!(second_thread.join().unwrap(), Exit::Done);
+        assert_eq!(first_thread.join().unwrap(), Exit::Done);
+    });
+}
+
 /// `now_ns` is a clock that runs: the wait's spin cap and yield timing read it.
 #[test]
 fn thread_park_clock_advances() {

@@ -127,7 +127,9 @@ impl<'a, F: FnMut() -> Action + 'a> Executor<'a, F> {
     /// when the callbacks ran out (the input is over).
     pub fn apply(&mut self, op: Op) -> Option<Outcome> {
         let named = match op {
-            Op::Arm(slot) | Op::Disarm(slot) | Op::Notify(slot) => [Some(slot), None],
+            Op::Arm(slot) | Op::Disarm(slot) | Op::Notify(slot) | Op::NotifyKept(slot) => {
+                [Some(slot), None]
+            }
             Op::Script { slot, chain, .. } => [Some(slot), chain],
             Op::Add | Op::Stop | Op::Run(_) => [None, None],
         };
@@ -149,6 +151,7 @@ impl<'a, F: FnMut() -> Action + 'a> Executor<'a, F> {
             }
             Op::Disarm(slot) => Outcome::Unit(self.runner.disarm(slot)),
             Op::Notify(slot) => Outcome::Notify(self.lp.handle(slot).map(|h| h.notify())),
+            Op::NotifyKept(slot) => Outcome::Notify(self.lp.handle(slot).map(|h| h.notify_kept())),
             Op::Script { slot, reply, chain } => {
                 if slot < CAP && chain.is_none_or(|c| c < CAP) {
                     self.script.reply[slot].set(reply);
@@ -205,7 +208,8 @@ pub fn decode(data: &[u8]) -> impl Iterator<Item = Op> + '_ {
             0 => Op::Arm(slot),
             1 => Op::Add,
             2 => Op::Disarm(slot),
-            3 | 4 => Op::Notify(slot),
+            3 => Op::Notify(slot),
+            4 => Op::NotifyKept(slot),
             5 => Op::Script {
                 slot: valid(arg),
                 reply: if arg & 0x80 != 0 {

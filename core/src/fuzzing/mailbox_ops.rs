@@ -1,10 +1,13 @@
-//! The `mailbox_ops` harness: sends, receives, drains, loop turns and
-//! arming on a real mailbox bound to a real loop, checked after every step
-//! against a reference: a bounded first-in-first-out queue, the slot's
-//! pending flag and the mailbox's "told" mark. Each input runs twice: on a
-//! [`Mailbox`] and on a [`OneSenderMailbox`] of the same capacity; deferred
-//! sends and flushes, which only the one-sender mailbox has, are skipped on
-//! the other.
+//! The `mailbox_ops` harness: sends, receives, drains, loop turns, arming,
+//! disarming and runner restarts on a real mailbox bound to a real loop,
+//! checked after every step against a reference: a bounded
+//! first-in-first-out queue, the slot's pending and kept notifications and
+//! the mailbox's "told" mark. Each input runs twice: on a [`Mailbox`] and on
+//! a [`OneSenderMailbox`] of the same capacity; deferred sends and flushes,
+//! which only the one-sender mailbox has, are skipped on the other. With the
+//! `std` feature, two more steps panic (a handler before its drain, a drain
+//! outside the handler) and are caught; the fuzz targets, which abort on a
+//! panic, never decode them.
 
 use super::loop_ops::NeverPark;
 use crate::{
@@ -36,6 +39,14 @@ pub enum MailboxOp {
     SendDeferred(u8),
     /// `flush()`.
     Flush,
+    /// Drops the runner (which disarms the slot) and makes a new one.
+    Restart,
+    /// One non-waiting run of the loop whose handler panics before it
+    /// drains; the panic is caught (`std` only: skipped without it).
+    TurnPanicking,
+    /// `drain` from outside the callback, with a closure that panics on the
+    /// first value; the panic is caught (`std` only: skipped without it).
+    DrainPanicking,
 }
 
 impl MailboxOp {
@@ -47,11 +58,12 @@ impl MailboxOp {
             4 => MailboxOp::TryRecv,
             5 => MailboxOp::Drain,
             6 => MailboxOp::Turn,
-            _ => match (byte >> 3) & 3 {
-                0 => MailboxOp::Arm,
-                1 => MailboxOp::Disarm,
-                2 => MailboxOp::SendDeferred(byte >> 5),
-                _ => MailboxOp::Flush,
+            _ => match (byte >> 3) & 7 {
+                0 | 6 => MailboxOp::Arm,
+                1 | 7 => MailboxOp::Disarm,
+                2 | 3 => MailboxOp::SendDeferred(byte >> 4),
+                4 => MailboxOp::Flush,
+                _ => MailboxOp::Restart,
             },
         }
     }
@@ -62,9 +74,13 @@ impl MailboxOp {
 struct Reference {
     queue: Deque<u8, MAILBOX_CAP>,
     armed: bool,
+    /// The slot's ready bit.
     pending: bool,
+    /// A notification kept for the slot's next arm: one that found it dead,
+    /// or that a turn took with the slot dead.
+    kept: bool,
     /// The mailbox's "told" mark: set by a send that notifies, cleared when
-    /// a receive finds the mailbox empty (or the notify was dropped).
+    /// a receive finds the mailbox empty or a drain panics.
     told: bool,
     /// Values were deferred since the loop was last told of the mailbox's
     /// values: a flush, a send or a full mailbox announces them.
@@ -78,24 +94,45 @@ struct Reference {
 
 impl Reference {
     /// What telling the loop does (a send with room, a flush): nothing while
-    /// it is told, else a notify, which the slot takes only while armed.
+    /// it is told, else a keeping notify: pending while the slot is armed,
+    /// kept for its next arm while it is dead.
     fn tell(&mut self) -> Notified {
         self.unannounced = false;
         if self.told {
             return Notified::Coalesced;
         }
         self.notifies += 1;
-        let was_pending = self.pending;
-        self.pending |= self.armed;
-        let notified = if !self.armed {
-            Notified::Dropped
-        } else if was_pending {
+        self.told = true;
+        let (flag, fresh) = if self.armed {
+            (&mut self.pending, Notified::Pending)
+        } else {
+            (&mut self.kept, Notified::Kept)
+        };
+        if core::mem::replace(flag, true) {
             Notified::Coalesced
         } else {
-            Notified::Pending
-        };
-        self.told = notified != Notified::Dropped;
-        notified
+            fresh
+        }
+    }
+
+    /// Arms the slot: a kept notification becomes pending.
+    fn arm(&mut self) {
+        self.armed = true;
+        if core::mem::take(&mut self.kept) {
+            self.pending = true;
+        }
+    }
+
+    /// A turn's take of the ready bit: whether the handler runs. Taken with
+    /// the slot dead, the notification is kept for the next arm.
+    fn take(&mut self) -> bool {
+        if !core::mem::take(&mut self.pending) {
+            return false;
+        }
+        if !self.armed {
+            self.kept = true;
+        }
+        self.armed
     }
 
     /// A send or deferred send that found the mailbox full: deferred values
@@ -202,10 +239,74 @@ pub fn mailbox_ops(ops: &[MailboxOp]) {
     check_against_reference(&lp, &mut ends, ops);
 }
 
+/// A step that panics, caught, checked against the reference; `false` when
+/// it was skipped (without `std` there is no catching a panic).
+#[cfg(not(feature = "std"))]
+fn panicking_step(
+    _op: MailboxOp,
+    _runner: &mut SlotRunner<'_, NeverPark, 1>,
+    _mailbox: &RefCell<&mut dyn Ends>,
+    _reference: &RefCell<Reference>,
+) -> bool {
+    false
+}
+
+/// A step that panics, caught, checked against the reference; `false` when
+/// it was skipped (without `std` there is no catching a panic).
+#[cfg(feature = "std")]
+fn panicking_step(
+    op: MailboxOp,
+    runner: &mut SlotRunner<'_, NeverPark, 1>,
+    mailbox: &RefCell<&mut dyn Ends>,
+    reference: &RefCell<Reference>,
+) -> bool {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    let will_panic = {
+        let r = reference.borrow();
+        match op {
+            MailboxOp::TurnPanicking => r.pending && r.armed,
+            _ => !r.queue.is_empty(),
+        }
+    };
+    let unwound = catch_unwind(AssertUnwindSafe(|| match op {
+        MailboxOp::TurnPanicking => {
+            runner.run(RunMode::NoWait, &mut |_slot: usize| -> Action {
+                panic!("injected failure before the drain")
+            });
+        }
+        _ => {
+            mailbox
+                .borrow_mut()
+                .drain(&mut |_value| panic!("injected failure in the drain"));
+        }
+    }));
+    assert_eq!(unwound.is_err(), will_panic, "whether {op:?} panicked");
+    let mut r = reference.borrow_mut();
+    match op {
+        // The panicked call leaves its notification pending (a turn that
+        // did not call the handler is an ordinary turn).
+        MailboxOp::TurnPanicking if !will_panic => {
+            r.take();
+        }
+        MailboxOp::TurnPanicking => {}
+        // The value the closure held is gone with the panic, counted as
+        // received; an empty mailbox's drain returns normally. Either way
+        // the mark is clear.
+        _ => {
+            if let Some(lost) = r.queue.front().copied() {
+                r.receive(lost);
+            }
+            r.told = false;
+        }
+    }
+    true
+}
+
 fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[MailboxOp]) {
     let mailbox = RefCell::new(ends);
     let mut runner = SlotRunner::new(lp).expect("the only runner");
     let reference = RefCell::new(Reference::default());
+    let mailbox = &mailbox;
     for &op in ops {
         match op {
             MailboxOp::Send(value) => {
@@ -269,17 +370,26 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
                 };
                 runner.run(RunMode::NoWait, &mut on_mail);
                 let mut r = reference.borrow_mut();
-                assert_eq!(ran, r.pending && r.armed, "whether the handler ran");
+                assert_eq!(ran, r.take(), "whether the handler ran");
                 if ran {
                     assert!(r.queue.is_empty(), "the handler's drain left values");
                     r.told = false;
                 }
-                r.pending = false;
+            }
+            MailboxOp::TurnPanicking | MailboxOp::DrainPanicking => {
+                if !panicking_step(op, &mut runner, mailbox, &reference) {
+                    continue;
+                }
+            }
+            MailboxOp::Restart => {
+                drop(runner);
+                runner = SlotRunner::new(lp).expect("the only runner");
+                reference.borrow_mut().armed = false;
             }
             MailboxOp::Arm => {
                 let mut r = reference.borrow_mut();
                 assert_eq!(runner.arm(0).is_ok(), !r.armed, "arming");
-                r.armed = true;
+                r.arm();
             }
             MailboxOp::Disarm => {
                 let mut r = reference.borrow_mut();
@@ -297,6 +407,11 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
         assert_eq!(counts.queued(), r.queue.len() as u64, "queued");
         let ledger = lp.ledger(0).expect("slot 0");
         assert_eq!(ledger.notified, r.notifies, "which sends notified");
+        assert_eq!(
+            ledger.pending,
+            u64::from(r.pending) + u64::from(r.kept),
+            "pending and kept notifications"
+        );
         assert!(ledger.is_conserved(), "{ledger}");
     }
 }

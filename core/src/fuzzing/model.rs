@@ -48,6 +48,8 @@ pub enum Op {
     Disarm(usize),
     /// Notify a slot.
     Notify(usize),
+    /// Notify a slot with `notify_kept`: it keeps notifications from now on.
+    NotifyKept(usize),
     /// What `slot`'s callback does from now on: notify `chain`, then reply.
     Script {
         /// A valid slot.
@@ -105,8 +107,9 @@ impl Trace {
             Some(Notified::Pending) => 1,
             Some(Notified::Coalesced) => 2,
             Some(Notified::Dropped) => 3,
+            Some(Notified::Kept) => 4,
         };
-        for byte in ((slot as u64) << 2 | code).to_le_bytes() {
+        for byte in ((slot as u64) << 3 | code).to_le_bytes() {
             self.hash = (self.hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
         self.count += 1;
@@ -118,6 +121,10 @@ impl Trace {
 pub struct Model {
     active: [bool; CAP],
     pending: [bool; CAP],
+    /// Slots that keep notifications while dead.
+    keeps: [bool; CAP],
+    /// A notification kept for the slot's next arm.
+    kept: [bool; CAP],
     /// Summary bits of the park word: a group of the class went from empty to
     /// non-empty since the last pass began.
     marked: [bool; CLASSES],
@@ -135,6 +142,8 @@ impl Default for Model {
         Model {
             active: [false; CAP],
             pending: [false; CAP],
+            keeps: [false; CAP],
+            kept: [false; CAP],
             marked: [false; CLASSES],
             reply: [Action::Rearm; CAP],
             chain: [None; CAP],
@@ -212,6 +221,10 @@ impl Model {
                 }
             })),
             Op::Notify(slot) => Outcome::Notify(slot_ok(slot).map(|()| self.notify(slot))),
+            Op::NotifyKept(slot) => Outcome::Notify(slot_ok(slot).map(|()| {
+                self.keeps[slot] = true;
+                self.notify(slot)
+            })),
             Op::Script { slot, reply, chain } => {
                 if slot < CAP && chain.is_none_or(|c| c < CAP) {
                     self.reply[slot] = reply;
@@ -230,22 +243,41 @@ impl Model {
     }
 
     fn notify(&mut self, slot: usize) -> Notified {
-        let ledger = &mut self.ledger[slot];
-        ledger.notified += 1;
-        if !self.active[slot] {
-            ledger.dropped += 1;
+        self.ledger[slot].notified += 1;
+        if self.active[slot] {
+            self.mark(slot)
+        } else if !self.keeps[slot] {
+            self.ledger[slot].dropped += 1;
             Notified::Dropped
-        } else if self.pending[slot] {
-            ledger.coalesced += 1;
-            Notified::Coalesced
         } else {
-            if slot >= DIRECT_SLOTS && !group(slot / BITS).any(|s| self.pending[s]) {
-                self.marked[slot / BITS / GROUPS_PER_CLASS] = true;
-            }
-            self.pending[slot] = true;
-            ledger.pending = 1;
-            Notified::Pending
+            self.keep(slot)
         }
+    }
+
+    /// Sets `slot`'s ready bit, or merges with the one already set.
+    fn mark(&mut self, slot: usize) -> Notified {
+        if self.pending[slot] {
+            self.ledger[slot].coalesced += 1;
+            return Notified::Coalesced;
+        }
+        if slot >= DIRECT_SLOTS && !group(slot / BITS).any(|s| self.pending[s]) {
+            self.marked[slot / BITS / GROUPS_PER_CLASS] = true;
+        }
+        self.pending[slot] = true;
+        self.ledger[slot].pending += 1;
+        Notified::Pending
+    }
+
+    /// Keeps a notification of dead `slot` for its next arm, or merges with
+    /// the one already kept.
+    fn keep(&mut self, slot: usize) -> Notified {
+        if self.kept[slot] {
+            self.ledger[slot].coalesced += 1;
+            return Notified::Coalesced;
+        }
+        self.kept[slot] = true;
+        self.ledger[slot].pending += 1;
+        Notified::Kept
     }
 
     fn arm(&mut self, slot: usize) -> Result<(), Error> {
@@ -258,6 +290,10 @@ impl Model {
             });
         }
         self.active[slot] = true;
+        if core::mem::take(&mut self.kept[slot]) {
+            self.ledger[slot].pending -= 1;
+            self.mark(slot);
+        }
         Ok(())
     }
 
@@ -293,16 +329,21 @@ impl Model {
     fn take(&mut self, slot: usize) -> bool {
         let taken = core::mem::take(&mut self.pending[slot]);
         if taken {
-            self.ledger[slot].pending = 0;
+            self.ledger[slot].pending -= 1;
         }
         taken
     }
 
-    /// Hands a taken notification on: a callback if the slot is active, else a
-    /// drop. Returns the callbacks run.
+    /// Hands a taken notification on: a callback if the slot is active, else
+    /// kept for the next arm (a slot that keeps) or dropped. Returns the
+    /// callbacks run.
     fn deliver(&mut self, slot: usize) -> usize {
         if !self.active[slot] {
-            self.ledger[slot].dropped += 1;
+            if self.keeps[slot] {
+                self.keep(slot);
+            } else {
+                self.ledger[slot].dropped += 1;
+            }
             return 0;
         }
         self.ledger[slot].delivered += 1;

@@ -148,12 +148,16 @@ impl Handover {
         }
         // The notify's read-modify-write on the loop's word (Release) comes
         // after the enqueue; the loop's Acquire swap of that word reads it or
-        // a later RMW, so the drain it leads to sees the value.
-        let notified = to_loop.notify();
+        // a later RMW, so the drain it leads to sees the value. A keeping
+        // notify: if the slot is dead, or disarmed before the loop takes the
+        // notification, it is kept for the slot's next arm, so the mark stays
+        // true to its promise whatever happens to the slot.
+        let notified = to_loop.notify_kept();
         if notified == Notified::Dropped {
-            // Nobody will drain: let the next send notify again. Relaxed:
-            // the clear publishes nothing; a sender that still reads the old
-            // mark skips its notify, which the dead slot would drop anyway.
+            // Only a notifier that cannot keep drops: nobody will drain, so
+            // let the next send notify again. Relaxed: the clear publishes
+            // nothing; a sender that still reads the old mark skips its
+            // notify, which the dead slot would drop anyway.
             self.told.0.store(false, Ordering::Relaxed);
         }
         notified
@@ -178,10 +182,13 @@ impl Handover {
         mut each: impl FnMut(T),
     ) -> usize {
         // Counted once per drain, one locked add instead of one per value;
-        // the guard adds them even if `each` panics part-way.
+        // the guard adds them even if `each` panics part-way, and then clears
+        // the mark.
         let mut taken = Taken {
             counter: &self.received.0,
             count: 0,
+            told: &self.told.0,
+            finished: false,
         };
         loop {
             while let Some(value) = pop() {
@@ -193,7 +200,10 @@ impl Handover {
                     taken.count += 1;
                     each(value);
                 }
-                None => return taken.count,
+                None => {
+                    taken.finished = true;
+                    return taken.count;
+                }
             }
         }
     }
@@ -217,10 +227,14 @@ impl Handover {
     }
 }
 
-/// Adds a drain's count to `received` when the drain ends, however it ends.
+/// Adds a drain's count to `received` when the drain ends, however it ends;
+/// clears the "told" mark if it ends by a panic.
 struct Taken<'a> {
     counter: &'a AtomicCount,
     count: usize,
+    told: &'a AtomicBool,
+    /// Set when the drain found the queue empty and returns.
+    finished: bool,
 }
 
 impl Drop for Taken<'_> {
@@ -228,6 +242,16 @@ impl Drop for Taken<'_> {
         if self.count > 0 {
             // Relaxed: a counter orders nothing; read at quiescent points.
             self.counter.fetch_add(self.count as _, Ordering::Relaxed);
+        }
+        if !self.finished {
+            // The drain stopped before it found the queue empty, and may
+            // have been called outside any callback: no run is sure to look
+            // again, so the mark must not promise one. Cleared, the next send
+            // notifies. (Inside a callback the loop also keeps the
+            // notification pending, so the next run drains what is left.)
+            // Relaxed: a clear publishes nothing; it only costs a sender
+            // that reads it a notify.
+            self.told.store(false, Ordering::Relaxed);
         }
     }
 }

@@ -29,6 +29,20 @@ use queue::Queue;
 /// hands the value back in the `Err`: a send never drops a value and never
 /// blocks.
 ///
+/// # Never deaf
+///
+/// A value that `send` accepted is drained by a later run once the slot is
+/// armed and the loop runs, whatever happened to the slot in between: a send
+/// while it was dead, a disarm (by the callback or from outside) with the
+/// notification still pending, a runner dropped and made again, a callback or
+/// a drain that panicked. No hand-drain is needed after any of them: the
+/// mailbox notifies with [`Async::notify_kept`](crate::Async::notify_kept),
+/// so the loop keeps such notifications for the slot's next arm; a handler
+/// that panics leaves its notification pending for the next run; a drain
+/// that panics clears the "told" mark, so the next send notifies. What the
+/// mailbox needs from its callback is that every call empties it, with
+/// [`drain`](Mailbox::drain) or [`try_recv`](Mailbox::try_recv) until `None`.
+///
 /// Its counts ([`counts`](Mailbox::counts)): values sent, received and
 /// refused, each counted where it happens. At a quiescent point
 /// `sent == received + queued`, with refused sends apart.
@@ -141,17 +155,25 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// `Pending` (this send told the loop), `Coalesced` (it had been told and
     /// has not yet found the mailbox empty: it drains this value too; such a
     /// send does not notify at all, so the slot's ledger does not count it),
-    /// or `Dropped` (the slot is dead: the value waits for the next send
-    /// after the slot is armed, or a drain). When the mailbox is full the
-    /// value comes back in the `Err`, and nothing is notified.
+    /// or `Kept` (the slot is dead: the loop is told when the slot is next
+    /// armed, and drains the value then). When the mailbox is full the value
+    /// comes back in the `Err`, and nothing is notified.
     pub fn send(&self, value: T) -> Result<Notified, T> {
         self.handover
             .send(Senders::Many, &self.to_loop, || self.queue.push(value))
     }
 
-    /// Takes the oldest value, if any. `None` means the mailbox was empty,
-    /// and clears the "told" mark as [`drain`](Mailbox::drain) does, so the
-    /// next send notifies: take values until `None` in the slot's callback.
+    /// Takes the oldest value, if any; take values until `None` in the slot's
+    /// callback. `None` clears the "told" mark as [`drain`](Mailbox::drain)
+    /// does, so the next send notifies.
+    ///
+    /// `None` means no value was ready: the mailbox was empty, or the sender
+    /// of its oldest value had claimed that value's cell and not yet finished
+    /// writing it (the values behind it wait with it). That sender then finds
+    /// the mark cleared and notifies, so the loop drains its value next; a
+    /// receive that must see it at once has to look again. (crossbeam's
+    /// bounded `try_recv` waits for such a sender instead; the mailbox never
+    /// waits.)
     pub fn try_recv(&self) -> Option<T> {
         self.handover.try_recv(|| self.queue.pop())
     }

@@ -24,6 +24,10 @@ pub trait Notifier {
     /// Notifies the slot; see [`Async::notify`].
     fn notify(&self) -> Notified;
 
+    /// Notifies the slot and makes it keep notifications that find it dead,
+    /// for its next arm; see [`Async::notify_kept`]. What a mailbox calls.
+    fn notify_kept(&self) -> Notified;
+
     /// The slot it notifies.
     fn slot(&self) -> usize;
 }
@@ -31,6 +35,10 @@ pub trait Notifier {
 impl<P: Park, const CAP: usize> Notifier for Async<'_, P, CAP> {
     fn notify(&self) -> Notified {
         Async::notify(self)
+    }
+
+    fn notify_kept(&self) -> Notified {
+        Async::notify_kept(self)
     }
 
     fn slot(&self) -> usize {
@@ -41,6 +49,10 @@ impl<P: Park, const CAP: usize> Notifier for Async<'_, P, CAP> {
 impl<N: Notifier + ?Sized> Notifier for &N {
     fn notify(&self) -> Notified {
         (**self).notify()
+    }
+
+    fn notify_kept(&self) -> Notified {
+        (**self).notify_kept()
     }
 
     fn slot(&self) -> usize {

@@ -18,7 +18,8 @@ use crate::Notified;
 /// It keeps [`Mailbox`](crate::Mailbox)'s promises (a send never blocks and
 /// never drops a value, a full mailbox hands the value back, every value
 /// enqueued before a notify or a skipped one is there for the drain that
-/// follows, the same [`MailboxCounts`]) on a faster queue: heapless's
+/// follows, the mailbox is [never deaf](crate::Mailbox#never-deaf), the same
+/// [`MailboxCounts`]) on a faster queue: heapless's
 /// single-producer ring, where neither end takes a lock or a
 /// compare-and-swap. Use it when one thread produces; `Mailbox` when several
 /// do. One cell stays free to tell full from empty, so `N` is at least 2 and
@@ -173,7 +174,7 @@ impl<T, A: Notifier, const N: usize> OneSender<'_, T, A, N> {
     /// Enqueues `value`, then makes sure the loop will drain it and every
     /// value deferred before it; never blocks. Returns what
     /// [`Mailbox::send`](crate::Mailbox::send) returns: `Pending`,
-    /// `Coalesced` or `Dropped`, or the value back in the `Err` when the
+    /// `Coalesced` or `Kept`, or the value back in the `Err` when the
     /// mailbox is full (which [flushes](OneSender::flush) deferred values).
     pub fn send(&mut self, value: T) -> Result<Notified, T> {
         let push = &mut self.push;
@@ -264,8 +265,9 @@ impl<T, const N: usize> OneReceiver<'_, T, N> {
         self.handover.drain(|| pop.pop(), each)
     }
 
-    /// Takes the oldest value, if any; `None` means the mailbox was empty,
-    /// and the next send notifies. See [`Mailbox::try_recv`](crate::Mailbox::try_recv).
+    /// Takes the oldest value, if any; `None` means the mailbox was empty
+    /// (a value is there the moment its `send` enqueued it: one sender never
+    /// leaves a claimed cell half-written), and the next send notifies.
     pub fn try_recv(&mut self) -> Option<T> {
         let pop = &mut self.pop;
         self.handover.try_recv(|| pop.pop())

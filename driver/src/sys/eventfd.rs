@@ -11,6 +11,10 @@ use std::sync::atomic::Ordering;
 /// Sleeps in `epoll_wait` on the loop's own eventfd; a notifier that found the
 /// loop parked writes 1 to it.
 ///
+/// One per loop: two loops sharing one (through `&EventfdPark`) would lose
+/// wakes, since the first thread the eventfd wakes drains it, whichever
+/// loop's notifier wrote.
+///
 /// Notifications coalesce in the eventfd counter as they do in the core; the
 /// counter is drained after each wake. A write that finds the counter full
 /// (`EAGAIN`: it already holds the maximum, 2⁶⁴−2) is not an error and loses no
