@@ -11,6 +11,7 @@
 #![cfg(rearm_loom)]
 
 use loom::sync::Arc;
+use loom::sync::atomic::{AtomicU32, Ordering};
 use loom::thread;
 use rearm_core::{
     Action, Exit, Fault, Loop, Mailbox, MailboxFault, Notified, OneSenderMailbox, OwnedAsync,
@@ -238,14 +239,24 @@ fn broken_one_sender_look_without_fence() {
 /// A keeping notify (what a mailbox sends with) racing the runner's arm of
 /// the dead slot: the notification is kept and the arm turns it back into a
 /// pending one, or the notifier sees the arm and marks the slot itself;
-/// either way the callback runs. Lost, the runner waits for ever: a deadlock
+/// either way the callback runs, and sees what the notifier wrote before
+/// notifying (written Relaxed, so only the kept flag's Release and Acquire,
+/// or the mark's, can carry it). Lost, the runner waits for ever: a deadlock
 /// loom reports.
 fn kept_notification_racing_the_arm(fault: Fault) {
     let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::with_fault(LoomPark::new(), fault));
     let handle = OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap();
-    let notifier = thread::spawn(move || handle.notify_kept());
+    let written = Arc::new(AtomicU32::new(0));
+    let notifier = {
+        let written = written.clone();
+        thread::spawn(move || {
+            written.store(42, Ordering::Relaxed);
+            handle.notify_kept()
+        })
+    };
     let mut ran = false;
     let mut once = || {
+        assert_eq!(written.load(Ordering::Relaxed), 42);
         ran = true;
         Action::Disarm
     };
