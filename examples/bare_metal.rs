@@ -1,7 +1,8 @@
-//! A bare-metal embedding: no heap, no OS, a `static` loop, a parker of your
-//! own, an interrupt handler that notifies. `main` plays the hardware.
-use core::sync::atomic::{AtomicU32, Ordering};
-use rearm_core::{Action, Loop, Park, ParkWord, RunMode, Runner};
+//! A bare-metal embedding: no heap, no OS, a `static` loop and a `static`
+//! mailbox bound to one of its slots, a parker of your own, an interrupt
+//! handler that sends the bytes it receives. `main` plays the hardware.
+use core::sync::atomic::Ordering;
+use rearm_core::{Action, Async, Loop, Mailbox, Park, ParkWord, RunMode, Runner};
 
 /// Sleep while the word holds `expected`; wake. On Cortex-M: WFE and SEV.
 struct WfePark;
@@ -15,23 +16,30 @@ impl Park for WfePark {
 }
 
 static LOOP: Loop<WfePark, 8> = Loop::new(WfePark); // no heap: a static
-const UART: usize = 0; // the slot the UART's interrupt notifies
-/// Notifications coalesce: data travels beside them (or in a `Mailbox`).
-static RX_PENDING: AtomicU32 = AtomicU32::new(0);
+const UART: usize = 0; // the slot the UART's bytes notify
+/// The bytes the UART received, waiting for the loop: notifications
+/// coalesce, so the data travels in a mailbox beside them. A `static` too:
+/// both constructors are `const fn`s.
+static RX: Mailbox<u8, Async<'static, WfePark, 8>, 16> = Mailbox::new(match LOOP.handle(UART) {
+    Ok(uart) => uart,
+    Err(_) => panic!("the loop has a slot for the UART"),
+});
 
 /// The UART's interrupt handler: O(1), never blocks, never allocates.
-fn uart_interrupt() {
-    RX_PENDING.fetch_add(1, Ordering::Release);
-    if let Ok(uart) = LOOP.handle(UART) {
-        uart.notify();
-    }
+fn uart_interrupt(byte: u8) {
+    // Full: the byte comes back in the `Err`; a real driver counts an overrun.
+    let _ = RX.send(byte);
 }
 
 fn main() {
-    let mut received = 0;
+    let mut received = [0u8; 3];
+    let mut count = 0;
     let mut on_uart = || {
-        received += RX_PENDING.swap(0, Ordering::Acquire);
-        if received == 3 {
+        RX.drain(|byte| {
+            received[count] = byte;
+            count += 1;
+        });
+        if count == received.len() {
             Action::Disarm
         } else {
             Action::Rearm
@@ -40,14 +48,18 @@ fn main() {
     let mut runner = Runner::new(&LOOP).expect("the loop's only runner");
     runner.arm(UART, &mut on_uart).expect("a free slot");
     let hardware = std::thread::spawn(|| {
-        for _ in 0..3 {
+        for byte in *b"hi!" {
             std::thread::sleep(std::time::Duration::from_millis(1));
-            uart_interrupt();
+            uart_interrupt(byte);
         }
     });
     runner.run(RunMode::UntilDone); // until the callback disarms
     drop(runner);
     hardware.join().unwrap();
-    println!("received {received} bytes; {}", LOOP.ledger_total());
-    assert!(received == 3 && LOOP.ledger_total().is_conserved());
+    println!(
+        "received {:?}; {}",
+        core::str::from_utf8(&received).unwrap(),
+        LOOP.ledger_total()
+    );
+    assert!(received == *b"hi!" && LOOP.ledger_total().is_conserved());
 }

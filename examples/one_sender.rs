@@ -6,8 +6,12 @@
 //! each one and flushes at the end of the block, so the loop is told once
 //! per block, not once per reading. A full mailbox hands the reading back
 //! (and announces the ones deferred before it): the producer yields and
-//! sends it again, never dropping one.
-use rearm_core::{Action, Exit, Loop, OneSenderMailbox, RunMode, SlotRunner, ThreadPark};
+//! sends it again, never dropping one. When the producer is done its sender
+//! is dropped, which closes the mailbox: the handler takes what is left and
+//! disarms.
+use rearm_core::{
+    Action, Exit, Loop, OneSenderMailbox, RunMode, SlotRunner, ThreadPark, TryRecvError,
+};
 
 const READINGS: u64 = 100_000;
 const BLOCK: u64 = 16;
@@ -15,7 +19,7 @@ const SLOT: usize = 0;
 
 fn main() {
     let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
-    // 256 cells: 255 readings in flight at most.
+    // 256 readings in flight at most.
     let mut mailbox: OneSenderMailbox<u64, 256> = OneSenderMailbox::new();
     let (mut sender, mut receiver) = mailbox.split(lp.handle(SLOT).expect("slot 0 exists"));
 
@@ -30,38 +34,38 @@ fn main() {
             let mut handed_back = 0u64;
             for reading in 0..READINGS {
                 let mut reading = reading;
-                while let Err(back) = sender.send_deferred(reading) {
+                while let Err(refused) = sender.send_deferred(reading) {
                     handed_back += 1;
-                    reading = back;
+                    reading = refused.into_inner();
                     std::thread::yield_now();
                 }
                 if reading % BLOCK == BLOCK - 1 {
                     sender.flush();
                 }
             }
-            // Dropping the sender here would announce a last, partial block
-            // too; flushing says so.
-            sender.flush();
+            // Dropped here, the sender announces a last, partial block and
+            // closes the mailbox.
+            drop(sender);
             handed_back
         });
-        // The handler drains everything there: the sender skips the notify
-        // while the loop has been told and has not yet found it empty.
-        let mut on_readings = |_slot: usize| {
-            receiver.drain(|reading| {
-                assert_eq!(reading, received, "readings arrive in order");
-                received += 1;
-                sum += reading;
-            });
-            if received == READINGS {
-                Action::Disarm
-            } else {
-                Action::Rearm
+        // The handler takes everything there (the sender skips the notify
+        // while the loop has been told and has not yet found it empty), and
+        // disarms once the mailbox is closed and empty.
+        let mut on_readings = |_slot: usize| loop {
+            match receiver.try_recv() {
+                Ok(reading) => {
+                    assert_eq!(reading, received, "readings arrive in order");
+                    received += 1;
+                    sum += reading;
+                }
+                Err(TryRecvError::Empty) => return Action::Rearm,
+                Err(TryRecvError::Closed) => return Action::Disarm,
             }
         };
         assert_eq!(runner.run(RunMode::UntilDone, &mut on_readings), Exit::Done);
         producer.join().expect("the producer does not panic")
     });
-    drop(runner);
+    drop((runner, receiver));
 
     let counts = mailbox.counts();
     let wakes = lp.ledger(SLOT).expect("slot 0").delivered;
@@ -71,5 +75,6 @@ fn main() {
     );
     assert_eq!(sum, READINGS * (READINGS - 1) / 2);
     assert_eq!((counts.sent, counts.received), (READINGS, READINGS));
+    assert!(mailbox.is_closed());
     assert_eq!(counts.refused, handed_back);
 }

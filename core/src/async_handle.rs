@@ -40,7 +40,7 @@ pub enum Notified {
 }
 
 impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
-    pub(crate) fn new(lp: &'l Loop<P, CAP>, slot: usize) -> Self {
+    pub(crate) const fn new(lp: &'l Loop<P, CAP>, slot: usize) -> Self {
         Async { lp, slot }
     }
 

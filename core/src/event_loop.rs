@@ -98,13 +98,20 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
         CAP
     }
 
-    /// A handle that notifies `slot`, from any thread.
+    /// A handle that notifies `slot`, from any thread. A `const fn`, so a
+    /// `static` (a mailbox, say) can hold a handle to a `static` loop.
     ///
     /// The slot need not be armed yet: notifications of a dead slot are dropped
-    /// and counted.
-    pub fn handle(&self, slot: usize) -> Result<Async<'_, P, CAP>, Error> {
-        self.check_slot(slot)?;
-        Ok(Async::new(self, slot))
+    /// and counted (or kept, see [`Async::notify_kept`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
+    pub const fn handle(&self, slot: usize) -> Result<Async<'_, P, CAP>, Error> {
+        match self.check_slot(slot) {
+            Ok(()) => Ok(Async::new(self, slot)),
+            Err(error) => Err(error),
+        }
     }
 
     /// Makes the [`Runner`] of this loop for this thread; see [`Runner::new`].
@@ -149,7 +156,7 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
         &self.parker
     }
 
-    pub(crate) fn check_slot(&self, slot: usize) -> Result<(), Error> {
+    pub(crate) const fn check_slot(&self, slot: usize) -> Result<(), Error> {
         if slot < CAP {
             Ok(())
         } else {

@@ -92,7 +92,12 @@ pub use ledger::{Ledger, Unbalanced};
 #[cfg(rearm_loom)]
 #[doc(hidden)]
 pub use mailbox::MailboxFault;
-pub use mailbox::{Mailbox, MailboxCounts, Notifier, OneReceiver, OneSender, OneSenderMailbox};
+pub use mailbox::{
+    Mailbox, MailboxCounts, Notifier, OneReceiver, OneSender, OneSenderMailbox, TryRecvError,
+    TrySendError,
+};
+#[cfg(feature = "std")]
+pub use mailbox::{OwnedOneReceiver, OwnedOneSender, OwnedReceiver, OwnedSender};
 #[cfg(feature = "std")]
 pub use owned::OwnedAsync;
 pub use park::{Park, SpinPark};

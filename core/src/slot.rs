@@ -265,9 +265,11 @@ fn notify_dead(
     // The runner may have armed the slot meanwhile and looked at `kept`
     // before our swap: the fence orders our swap before our look at the
     // state (see the module's note on the race with `set_active`), and
-    // whoever swaps `kept` back marks the slot. AcqRel: this thread's mark
-    // (Release) then carries what the runner's reap or an earlier keeping
-    // notifier published with the flag.
+    // whoever swaps `kept` back marks the slot. Acquire: a notifier that
+    // found the flag set after our swap merged into our notification, and
+    // its Release swap is in the flag's release sequence: the mark below
+    // (Release) carries what it wrote to the callback. Release is not
+    // needed here: nobody acquires this clear; the mark publishes.
     #[cfg(rearm_loom)]
     let fenced = ready.fault != crate::ready::Fault::KeepWithoutFence;
     #[cfg(not(rearm_loom))]
@@ -275,7 +277,8 @@ fn notify_dead(
     if fenced {
         fence(Ordering::SeqCst);
     }
-    if side.state.load(Ordering::Relaxed) & ACTIVE != 0 && side.kept.swap(false, Ordering::AcqRel) {
+    if side.state.load(Ordering::Relaxed) & ACTIVE != 0 && side.kept.swap(false, Ordering::Acquire)
+    {
         return mark(side, slot, ready, parker);
     }
     Notified::Kept

@@ -58,6 +58,62 @@ pub type ParkWord = AtomicU32;
 
 #[cfg(rearm_loom)]
 pub(crate) use loom::sync::Mutex;
+
+/// One value a queue's cell holds, for code without `unsafe`: a lock that is
+/// never contended (the queue's positions keep the ends apart) around an
+/// `Option`. spin's mutex in normal builds, loom's under `cfg(rearm_loom)`,
+/// so the models see the cell's accesses too.
+pub(crate) struct ValueCell<T> {
+    #[cfg(not(rearm_loom))]
+    value: spin::mutex::SpinMutex<Option<T>>,
+    #[cfg(rearm_loom)]
+    value: Mutex<Option<T>>,
+}
+
+impl<T> ValueCell<T> {
+    /// `N` empty cells.
+    #[cfg(not(rearm_loom))]
+    pub(crate) const fn array<const N: usize>() -> [Self; N] {
+        [const {
+            ValueCell {
+                value: spin::mutex::SpinMutex::new(None),
+            }
+        }; N]
+    }
+
+    /// `N` empty cells.
+    #[cfg(rearm_loom)]
+    pub(crate) fn array<const N: usize>() -> [Self; N] {
+        core::array::from_fn(|_| ValueCell {
+            value: Mutex::new(None),
+        })
+    }
+
+    /// Puts `value` in the cell (which the caller knows is empty).
+    pub(crate) fn put(&self, value: T) {
+        *self.lock() = Some(value);
+    }
+
+    /// Takes the value out of the cell.
+    pub(crate) fn take(&self) -> Option<T> {
+        self.lock().take()
+    }
+
+    #[cfg(not(rearm_loom))]
+    fn lock(&self) -> spin::mutex::SpinMutexGuard<'_, Option<T>> {
+        self.value.lock()
+    }
+
+    #[cfg(rearm_loom)]
+    fn lock(&self) -> loom::sync::MutexGuard<'_, Option<T>> {
+        // A model's panic while the lock is held poisons it; the cell's value
+        // is still whole (an Option put or taken in one step).
+        match self.value.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
 #[cfg(all(feature = "std", rearm_loom))]
 pub(crate) use loom::sync::{Condvar, MutexGuard};
 #[cfg(all(feature = "std", rearm_loom))]

@@ -55,9 +55,12 @@ fn drain_until(
 }
 
 /// Sends `value`, retrying while the mailbox hands it back.
-fn send_retrying(mut send: impl FnMut(u32) -> Result<rearm_core::Notified, u32>, mut value: u32) {
+fn send_retrying(
+    mut send: impl FnMut(u32) -> Result<Notified, rearm_core::TrySendError<u32>>,
+    mut value: u32,
+) {
     while let Err(back) = send(value) {
-        value = back;
+        value = back.into_inner();
         thread::yield_now();
     }
 }
@@ -155,7 +158,7 @@ fn broken_look_without_fence() {
 /// leaks its mailbox (a few hundred bytes).
 fn one_sender_and_a_draining_loop(count: u32, deferred: bool, fault: MailboxFault) {
     let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
-    let mailbox: &'static mut OneSenderMailbox<u32, 2> =
+    let mailbox: &'static mut OneSenderMailbox<u32, 1> =
         Box::leak(Box::new(OneSenderMailbox::with_fault(fault)));
     let (mut sender, mut receiver) =
         mailbox.split(OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap());
@@ -294,6 +297,43 @@ fn broken_arm_without_fence() {
     loom::model(|| kept_notification_racing_the_arm(Fault::ArmWithoutFence));
 }
 
+/// Two keeping notifies of the dead slot racing the arm, each after writing
+/// its own flag (Relaxed): the second may merge into the first one's kept
+/// notification, which the first notifier or the runner turns into a ready
+/// bit; the loop runs until one callback has seen both flags, so whichever
+/// side turns it back must carry the merged notifier's write. Lost, the loop
+/// waits for ever: a deadlock.
+#[test]
+fn notify_merged_into_a_kept_notification_is_seen_by_the_callback() {
+    loom::model(|| {
+        let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+        let flags = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+        let notifiers: Vec<_> = (0..2)
+            .map(|i| {
+                let handle = OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap();
+                let flags = flags.clone();
+                thread::spawn(move || {
+                    flags[i].store(1, Ordering::Relaxed);
+                    handle.notify_kept();
+                })
+            })
+            .collect();
+        let mut until_both = || {
+            let seen = flags.iter().all(|f| f.load(Ordering::Relaxed) == 1);
+            if seen { Action::Disarm } else { Action::Rearm }
+        };
+        let mut runner = Runner::new(&lp)
+            .unwrap()
+            .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+        runner.arm(0, &mut until_both).unwrap();
+        assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
+        drop(runner);
+        for notifier in notifiers {
+            notifier.join().unwrap();
+        }
+    });
+}
+
 /// Negative control: a keeping notifier without the fence between keeping
 /// its notification and looking at the slot's state again: the same race
 /// from the other side, which loom must report as well.
@@ -363,4 +403,59 @@ fn negative_control_dropped_reaped_notification_is_caught() {
 #[ignore = "a deliberately broken runner: negative_control_dropped_reaped_notification_is_caught runs it and expects failure"]
 fn broken_dropped_reaped_notification() {
     loom::model(|| value_sent_across_a_disarm(Fault::DropReaped));
+}
+
+/// A sender sends one value and closes the mailbox while the loop's
+/// callback takes values with `try_recv` until the mailbox says empty (then
+/// it rearms) or closed (then it disarms). The callback must take the value
+/// before it sees the close, and must see the close: a close the loop is not
+/// told of leaves it waiting for ever, a deadlock loom reports.
+fn send_then_close(fault: MailboxFault) {
+    let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+    let mailbox: Arc<Shared> = Arc::new(Mailbox::with_fault(
+        OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap(),
+        fault,
+    ));
+    let mut runner = SlotRunner::new(&lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+    runner.arm(0).unwrap();
+    let sender = {
+        let mailbox = mailbox.clone();
+        thread::spawn(move || {
+            assert!(mailbox.send(7).is_ok());
+            assert!(mailbox.close());
+        })
+    };
+    let mut received = Vec::new();
+    let mut on_mail = |_slot: usize| loop {
+        match mailbox.try_recv() {
+            Ok(value) => received.push(value),
+            Err(rearm_core::TryRecvError::Empty) => return Action::Rearm,
+            Err(rearm_core::TryRecvError::Closed) => return Action::Disarm,
+        }
+    };
+    assert_eq!(runner.run(RunMode::UntilDone, &mut on_mail), Exit::Done);
+    drop(runner);
+    sender.join().unwrap();
+    assert_eq!(received, [7], "the value sent before the close");
+}
+
+#[test]
+fn value_sent_before_the_close_is_received_before_the_close_is_seen() {
+    loom::model(|| send_then_close(MailboxFault::None));
+}
+
+/// Negative control: a close that does not tell the loop; loom must report
+/// the callback that rearmed on an empty, still open mailbox waiting for
+/// ever.
+#[test]
+fn negative_control_close_untold_is_caught() {
+    expect_deadlock("broken_close_untold");
+}
+
+#[test]
+#[ignore = "a deliberately broken close: negative_control_close_untold_is_caught runs it and expects failure"]
+fn broken_close_untold() {
+    loom::model(|| send_then_close(MailboxFault::CloseUntold));
 }

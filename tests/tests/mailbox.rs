@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use rearm_core::fuzzing::{MailboxOp, mailbox_ops};
 use rearm_core::{
     Action, Exit, Loop, Mailbox, Notified, Notifier, OneSenderMailbox, OwnedAsync, RunMode,
-    SlotRunner, ThreadPark,
+    SlotRunner, ThreadPark, TryRecvError, TrySendError,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,7 +67,10 @@ fn full_mailbox_hands_the_value_back_and_counts_it() {
     let mailbox: Mailbox<String, _, 2> = Mailbox::new(lp.handle(0).unwrap());
     mailbox.send("a".into()).unwrap();
     mailbox.send("b".into()).unwrap();
-    assert_eq!(mailbox.send("c".into()), Err("c".to_string()));
+    assert_eq!(
+        mailbox.send("c".into()),
+        Err(TrySendError::Full("c".to_string()))
+    );
     let counts = mailbox.counts();
     assert_eq!((counts.sent, counts.refused, counts.queued()), (2, 1, 2));
 }
@@ -126,13 +129,13 @@ impl Drop for SetOnDrop<'_> {
 /// returns how many times it was refused, or `None` if the loop stopped
 /// (`done`) first: the test then fails on its counts.
 fn send_retrying(
-    mut send: impl FnMut(u64) -> Result<Notified, u64>,
+    mut send: impl FnMut(u64) -> Result<Notified, TrySendError<u64>>,
     mut value: u64,
     done: &AtomicBool,
 ) -> Option<u64> {
     let mut refused = 0;
     while let Err(back) = send(value) {
-        value = back;
+        value = back.into_inner();
         refused += 1;
         if done.load(Ordering::Relaxed) {
             return None;
@@ -224,7 +227,7 @@ fn senders_on_real_threads_lose_nothing_and_keep_their_order() {
 #[test]
 fn one_sender_mailbox_reports_its_capacity_counts_and_slot() {
     let lp: Loop<ThreadPark, 4> = Loop::new(ThreadPark::new());
-    let mut mailbox: OneSenderMailbox<u8, 3> = OneSenderMailbox::new();
+    let mut mailbox: OneSenderMailbox<u8, 2> = OneSenderMailbox::new();
     assert_eq!(mailbox.capacity(), 2);
     let (mut sender, mut receiver) = mailbox.split(lp.handle(3).unwrap());
     assert_eq!(sender.notifier().slot(), 3);
@@ -232,25 +235,33 @@ fn one_sender_mailbox_reports_its_capacity_counts_and_slot() {
     // arm, and the loop is told.
     assert_eq!(sender.send(1), Ok(Notified::Kept));
     assert_eq!(sender.send(2), Ok(Notified::Coalesced));
-    assert_eq!(sender.send(3), Err(3));
+    assert_eq!(sender.send(3), Err(TrySendError::Full(3)));
     // Both ends see the same counts.
     assert_eq!(sender.counts(), receiver.counts());
-    assert_eq!(receiver.try_recv(), Some(1));
+    assert_eq!(receiver.try_recv(), Ok(1));
     assert_eq!(receiver.drain(|v| assert_eq!(v, 2)), 1);
-    assert_eq!(receiver.try_recv(), None);
+    assert_eq!(receiver.try_recv(), Err(TryRecvError::Empty));
     let counts = receiver.counts();
     assert_eq!((counts.sent, counts.received, counts.refused), (2, 2, 1));
     let ledger = lp.ledger(3).unwrap();
     assert_eq!((ledger.notified, ledger.pending), (1, 1), "{ledger}");
-    // The sender borrows the mailbox until it is dropped (its drop
-    // announces any deferred values).
+    // The ends borrow the mailbox until they are dropped (the sender's drop
+    // announces any deferred values, and closes the mailbox).
     drop(sender);
+    assert_eq!(receiver.try_recv(), Err(TryRecvError::Closed));
+    drop(receiver);
     assert_eq!(mailbox.counts(), counts);
-    // Split again: the same ring, the same counts.
+    assert!(mailbox.is_closed());
+    // Split again: the same ring, the same counts, open again.
     let (mut sender, mut receiver) = mailbox.split(lp.handle(3).unwrap());
+    assert!(!receiver.is_closed());
     assert_eq!(sender.send(4), Ok(Notified::Coalesced), "still kept");
-    assert_eq!(receiver.try_recv(), Some(4));
+    assert_eq!(receiver.try_recv(), Ok(4));
     assert_eq!(receiver.counts().received, 3);
+    // The receiver gone, sends hand their value back as closed.
+    drop(receiver);
+    assert!(sender.is_closed());
+    assert_eq!(sender.send(5), Err(TrySendError::Closed(5)));
 }
 
 /// Deferred values reach the loop when the sender flushes, sends, finds the
@@ -261,7 +272,7 @@ fn deferred_values_are_announced_by_flush_send_full_mailbox_or_drop() {
     let mut runner = SlotRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let notified = || lp.ledger(0).unwrap().notified;
-    let mut mailbox: OneSenderMailbox<u8, 3> = OneSenderMailbox::new();
+    let mut mailbox: OneSenderMailbox<u8, 2> = OneSenderMailbox::new();
     let (mut sender, mut receiver) = mailbox.split(lp.handle(0).unwrap());
     let mut turn = |expect: &[u8]| {
         let mut got = Vec::new();
@@ -295,9 +306,9 @@ fn deferred_values_are_announced_by_flush_send_full_mailbox_or_drop() {
     assert_eq!(sender.send_deferred(4), Ok(()));
     assert_eq!(sender.send_deferred(5), Ok(()));
     assert_eq!(notified(), 2);
-    assert_eq!(sender.send_deferred(6), Err(6));
+    assert_eq!(sender.send_deferred(6), Err(TrySendError::Full(6)));
     assert_eq!(notified(), 3, "refused: the deferred values were flushed");
-    assert_eq!(sender.send(6), Err(6));
+    assert_eq!(sender.send(6), Err(TrySendError::Full(6)));
     assert_eq!(
         notified(),
         3,
@@ -310,6 +321,7 @@ fn deferred_values_are_announced_by_flush_send_full_mailbox_or_drop() {
     drop(sender);
     assert_eq!(notified(), 4);
     turn(&[7]);
+    drop(receiver);
     let counts = mailbox.counts();
     assert_eq!((counts.sent, counts.received, counts.refused), (6, 6, 2));
 }
@@ -344,7 +356,7 @@ fn deferred_sends_on_a_real_thread_lose_nothing_and_keep_their_order() {
 
 fn one_sender_on_a_real_thread(sending: Sending) {
     let lp = Loop::<ThreadPark, 1>::new(ThreadPark::new());
-    let mut mailbox: OneSenderMailbox<u64, 65> = OneSenderMailbox::new();
+    let mut mailbox: OneSenderMailbox<u64, 64> = OneSenderMailbox::new();
     assert_eq!(mailbox.capacity(), 64);
     let (mut sender, mut receiver) = mailbox.split(lp.handle(0).unwrap());
     let mut next = 0;
@@ -399,7 +411,7 @@ fn one_sender_on_a_real_thread(sending: Sending) {
         watchdog.join().unwrap();
         (refused, exit)
     });
-    drop(runner);
+    drop((runner, receiver));
     let counts = mailbox.counts();
     assert_eq!(exit, Exit::Done, "stalled: {counts:?}");
     assert_eq!(next, ONE_SENDER_VALUES);

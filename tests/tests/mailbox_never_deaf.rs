@@ -26,16 +26,16 @@ trait Ends {
 
 impl<A: rearm_core::Notifier> Ends for &Mailbox<u32, A, 4> {
     fn send(&mut self, value: u32) -> Result<Notified, u32> {
-        Mailbox::send(self, value)
+        Mailbox::send(self, value).map_err(|refused| refused.into_inner())
     }
     fn drain(&mut self, each: &mut dyn FnMut(u32)) -> usize {
         Mailbox::drain(self, each)
     }
 }
 
-impl<A: rearm_core::Notifier> Ends for (OneSender<'_, u32, A, 5>, OneReceiver<'_, u32, 5>) {
+impl<A: rearm_core::Notifier> Ends for (OneSender<'_, u32, A, 4>, OneReceiver<'_, u32, 4>) {
     fn send(&mut self, value: u32) -> Result<Notified, u32> {
-        self.0.send(value)
+        self.0.send(value).map_err(|refused| refused.into_inner())
     }
     fn drain(&mut self, each: &mut dyn FnMut(u32)) -> usize {
         self.1.drain(each)
@@ -50,7 +50,7 @@ fn on_both_mailboxes(check: impl Fn(&OneSlot, &mut dyn Ends)) {
     check(&lp, &mut &mailbox);
 
     let lp = OneSlot::new(SpinPark::new());
-    let mut one: OneSenderMailbox<u32, 5> = OneSenderMailbox::new();
+    let mut one: OneSenderMailbox<u32, 4> = OneSenderMailbox::new();
     let mut ends = one.split(lp.handle(0).unwrap());
     check(&lp, &mut ends);
 }

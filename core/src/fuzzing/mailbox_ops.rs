@@ -12,7 +12,7 @@
 use super::loop_ops::NeverPark;
 use crate::{
     Action, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneReceiver, OneSender,
-    OneSenderMailbox, RunMode, SlotRunner,
+    OneSenderMailbox, RunMode, SlotRunner, TryRecvError, TrySendError,
 };
 use core::cell::RefCell;
 use heapless::Deque;
@@ -47,6 +47,11 @@ pub enum MailboxOp {
     /// `drain` from outside the callback, with a closure that panics on the
     /// first value; the panic is caught (`std` only: skipped without it).
     DrainPanicking,
+    /// `close()` (skipped on the one-sender mailbox, which closes when an
+    /// end is dropped).
+    Close,
+    /// `try_iter()` run to its end, from outside the callback.
+    TryIter,
 }
 
 impl MailboxOp {
@@ -58,12 +63,14 @@ impl MailboxOp {
             4 => MailboxOp::TryRecv,
             5 => MailboxOp::Drain,
             6 => MailboxOp::Turn,
-            _ => match (byte >> 3) & 7 {
-                0 | 6 => MailboxOp::Arm,
-                1 | 7 => MailboxOp::Disarm,
-                2 | 3 => MailboxOp::SendDeferred(byte >> 4),
-                4 => MailboxOp::Flush,
-                _ => MailboxOp::Restart,
+            _ => match byte >> 3 {
+                0..=6 => MailboxOp::Arm,
+                7..=13 => MailboxOp::Disarm,
+                14..=20 => MailboxOp::SendDeferred(byte >> 3),
+                21..=25 => MailboxOp::Flush,
+                26..=28 => MailboxOp::Restart,
+                29 | 30 => MailboxOp::TryIter,
+                _ => MailboxOp::Close,
             },
         }
     }
@@ -85,6 +92,8 @@ struct Reference {
     /// Values were deferred since the loop was last told of the mailbox's
     /// values: a flush, a send or a full mailbox announces them.
     unannounced: bool,
+    /// The mailbox was closed: sends are refused.
+    closed: bool,
     /// Sends that notified: the slot's ledger counts these.
     notifies: u64,
     sent: u64,
@@ -144,6 +153,30 @@ impl Reference {
         }
     }
 
+    /// What a send of `value` returns, applied to the reference.
+    fn send(&mut self, value: u8) -> Result<Notified, TrySendError<u8>> {
+        if self.closed {
+            self.refuse();
+            return Err(TrySendError::Closed(value));
+        }
+        if self.queue.push_back(value).is_err() {
+            self.refuse();
+            return Err(TrySendError::Full(value));
+        }
+        self.sent += 1;
+        Ok(self.tell())
+    }
+
+    /// What a receive that finds nothing returns: the mark is cleared.
+    fn nothing(&mut self) -> TryRecvError {
+        self.told = false;
+        if self.closed {
+            TryRecvError::Closed
+        } else {
+            TryRecvError::Empty
+        }
+    }
+
     /// Takes the oldest value, which the real mailbox must have handed out.
     fn receive(&mut self, real: u8) {
         assert_eq!(self.queue.pop_front(), Some(real), "received out of order");
@@ -163,61 +196,87 @@ pub fn mailbox_bytes(data: &[u8]) {
 
 /// A mailbox's sending and receiving ends, whichever kind of mailbox.
 trait Ends {
-    fn send(&mut self, value: u8) -> Result<Notified, u8>;
+    fn send(&mut self, value: u8) -> Result<Notified, TrySendError<u8>>;
     /// `None` for a mailbox without deferred sends.
-    fn send_deferred(&mut self, value: u8) -> Option<Result<(), u8>>;
+    fn send_deferred(&mut self, value: u8) -> Option<Result<(), TrySendError<u8>>>;
     /// `None` for a mailbox without deferred sends.
     fn flush(&mut self) -> Option<Option<Notified>>;
-    fn try_recv(&mut self) -> Option<u8>;
+    fn try_recv(&mut self) -> Result<u8, TryRecvError>;
     fn drain(&mut self, each: &mut dyn FnMut(u8));
+    fn try_iter(&mut self, each: &mut dyn FnMut(u8));
+    /// `None` for a mailbox closed only by dropping an end (which the
+    /// harness keeps).
+    fn close(&mut self) -> Option<bool>;
+    fn is_closed(&self) -> bool;
+    fn len(&self) -> usize;
     fn counts(&self) -> MailboxCounts;
 }
 
 impl<A: Notifier> Ends for &Mailbox<u8, A, MAILBOX_CAP> {
-    fn send(&mut self, value: u8) -> Result<Notified, u8> {
+    fn send(&mut self, value: u8) -> Result<Notified, TrySendError<u8>> {
         Mailbox::send(self, value)
     }
-    fn send_deferred(&mut self, _value: u8) -> Option<Result<(), u8>> {
+    fn send_deferred(&mut self, _value: u8) -> Option<Result<(), TrySendError<u8>>> {
         None
     }
     fn flush(&mut self) -> Option<Option<Notified>> {
         None
     }
-    fn try_recv(&mut self) -> Option<u8> {
+    fn try_recv(&mut self) -> Result<u8, TryRecvError> {
         Mailbox::try_recv(self)
     }
     fn drain(&mut self, each: &mut dyn FnMut(u8)) {
         Mailbox::drain(self, each);
+    }
+    fn try_iter(&mut self, each: &mut dyn FnMut(u8)) {
+        Mailbox::try_iter(self).for_each(each);
+    }
+    fn close(&mut self) -> Option<bool> {
+        Some(Mailbox::close(self))
+    }
+    fn is_closed(&self) -> bool {
+        Mailbox::is_closed(self)
+    }
+    fn len(&self) -> usize {
+        Mailbox::len(self)
     }
     fn counts(&self) -> MailboxCounts {
         Mailbox::counts(self)
     }
 }
 
-/// The one-sender mailbox's ring keeps a cell free: one more for the same
-/// capacity.
-const ONE_SENDER_CELLS: usize = MAILBOX_CAP + 1;
-
 impl<A: Notifier> Ends
     for (
-        OneSender<'_, u8, A, ONE_SENDER_CELLS>,
-        OneReceiver<'_, u8, ONE_SENDER_CELLS>,
+        OneSender<'_, u8, A, MAILBOX_CAP>,
+        OneReceiver<'_, u8, MAILBOX_CAP>,
     )
 {
-    fn send(&mut self, value: u8) -> Result<Notified, u8> {
+    fn send(&mut self, value: u8) -> Result<Notified, TrySendError<u8>> {
         self.0.send(value)
     }
-    fn send_deferred(&mut self, value: u8) -> Option<Result<(), u8>> {
+    fn send_deferred(&mut self, value: u8) -> Option<Result<(), TrySendError<u8>>> {
         Some(self.0.send_deferred(value))
     }
     fn flush(&mut self) -> Option<Option<Notified>> {
         Some(self.0.flush())
     }
-    fn try_recv(&mut self) -> Option<u8> {
+    fn try_recv(&mut self) -> Result<u8, TryRecvError> {
         self.1.try_recv()
     }
     fn drain(&mut self, each: &mut dyn FnMut(u8)) {
         self.1.drain(each);
+    }
+    fn try_iter(&mut self, each: &mut dyn FnMut(u8)) {
+        self.1.try_iter().for_each(each);
+    }
+    fn close(&mut self) -> Option<bool> {
+        None
+    }
+    fn is_closed(&self) -> bool {
+        self.1.is_closed()
+    }
+    fn len(&self) -> usize {
+        self.1.len()
     }
     fn counts(&self) -> MailboxCounts {
         self.1.counts()
@@ -233,8 +292,7 @@ pub fn mailbox_ops(ops: &[MailboxOp]) {
     check_against_reference(&lp, &mut &mailbox, ops);
 
     let lp: Loop<NeverPark, 1> = Loop::new(NeverPark);
-    let mut one: OneSenderMailbox<u8, ONE_SENDER_CELLS> = OneSenderMailbox::new();
-    assert_eq!(one.capacity(), MAILBOX_CAP);
+    let mut one: OneSenderMailbox<u8, MAILBOX_CAP> = OneSenderMailbox::new();
     let mut ends = one.split(lp.handle(0).expect("slot 0"));
     check_against_reference(&lp, &mut ends, ops);
 }
@@ -312,28 +370,42 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
             MailboxOp::Send(value) => {
                 let mut r = reference.borrow_mut();
                 let outcome = mailbox.borrow_mut().send(value);
-                if r.queue.push_back(value).is_err() {
-                    assert_eq!(outcome, Err(value), "a send to a full mailbox");
-                    r.refuse();
-                } else {
-                    r.sent += 1;
-                    let expected = r.tell();
-                    assert_eq!(outcome, Ok(expected), "a send with room");
-                }
+                assert_eq!(outcome, r.send(value), "a send");
             }
             MailboxOp::SendDeferred(value) => {
                 let Some(outcome) = mailbox.borrow_mut().send_deferred(value) else {
                     continue;
                 };
                 let mut r = reference.borrow_mut();
-                if r.queue.push_back(value).is_err() {
-                    assert_eq!(outcome, Err(value), "a deferred send to a full mailbox");
+                let expected = if r.closed {
                     r.refuse();
+                    Err(TrySendError::Closed(value))
+                } else if r.queue.push_back(value).is_err() {
+                    r.refuse();
+                    Err(TrySendError::Full(value))
                 } else {
-                    assert_eq!(outcome, Ok(()), "a deferred send with room");
                     r.sent += 1;
                     r.unannounced = true;
+                    Ok(())
+                };
+                assert_eq!(outcome, expected, "a deferred send");
+            }
+            MailboxOp::Close => {
+                let Some(closed) = mailbox.borrow_mut().close() else {
+                    continue;
+                };
+                let mut r = reference.borrow_mut();
+                assert_eq!(closed, !r.closed, "whether close closed it");
+                if !r.closed {
+                    r.closed = true;
+                    r.tell();
                 }
+            }
+            MailboxOp::TryIter => {
+                let mut r = reference.borrow_mut();
+                mailbox.borrow_mut().try_iter(&mut |value| r.receive(value));
+                assert!(r.queue.is_empty(), "try_iter left values behind");
+                r.nothing();
             }
             MailboxOp::Flush => {
                 let Some(outcome) = mailbox.borrow_mut().flush() else {
@@ -347,10 +419,10 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
                 let real = mailbox.borrow_mut().try_recv();
                 let mut r = reference.borrow_mut();
                 match real {
-                    Some(value) => r.receive(value),
-                    None => {
+                    Ok(value) => r.receive(value),
+                    Err(error) => {
                         assert!(r.queue.is_empty(), "try_recv missed a value");
-                        r.told = false;
+                        assert_eq!(error, r.nothing(), "what try_recv found");
                     }
                 }
             }
@@ -405,6 +477,9 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
             "counts"
         );
         assert_eq!(counts.queued(), r.queue.len() as u64, "queued");
+        let real = mailbox.borrow();
+        assert_eq!(real.len(), r.queue.len(), "len");
+        assert_eq!(real.is_closed(), r.closed, "is_closed");
         let ledger = lp.ledger(0).expect("slot 0");
         assert_eq!(ledger.notified, r.notifies, "which sends notified");
         assert_eq!(

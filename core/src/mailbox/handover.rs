@@ -1,12 +1,26 @@
 //! What every mailbox shares, whatever its queue: the "told" mark that lets a
 //! send skip the notify while the loop is told, the fences that make skipping
-//! safe, the drain that clears the mark, and the counts.
+//! safe, the drain that clears the mark, the "closed" mark, and the counts.
+//!
+//! # Closing
+//!
+//! `closed` is set once, with Release, by whoever closes: the last sender
+//! (after all its sends; the last of several owned senders has acquired the
+//! others' drops through their count), or the receiver going away. A receive
+//! that finds nothing reads it with Acquire and, when it is set, looks at the
+//! queue once more: every value sent before the close is then there, so
+//! "closed" is only reported once they are all received. A send reads it
+//! before enqueuing and hands its value back when it is set; a send racing
+//! the close may still be accepted, and its value is then received after the
+//! close was seen, or dropped with the mailbox.
 
 #[cfg(rearm_loom)]
 use super::MailboxFault;
-use super::{LineOf, MailboxCounts, Notifier};
+use super::{LineOf, MailboxCounts, Notifier, TryRecvError, TrySendError};
 use crate::Notified;
-use crate::sync::{AtomicBool, AtomicCount, Ordering, bump_owned, bump_shared, fence, read};
+use crate::sync::{
+    AtomicBool, AtomicCount, Ordering, bump_owned, bump_shared, const_fn_unless_loom, fence, read,
+};
 
 /// Who may send into a mailbox: how its senders' counters are bumped.
 #[derive(Clone, Copy)]
@@ -33,25 +47,39 @@ pub(super) struct Handover {
     /// Written by the receiver, on a cache line of its own: beside the
     /// senders' counters, every message would move that line between them.
     received: LineOf<AtomicCount>,
-    /// Whether the loop has been told: a notification is on its way or
-    /// pending, or a drain is running that will look again before it stops.
-    /// Senders read it on every send and skip the notify while it is set;
-    /// the receiver clears it when it finds the queue empty. Its own line:
-    /// it changes once per drain, not once per message.
-    told: LineOf<AtomicBool>,
+    /// The marks senders read on every send, on a line of their own: they
+    /// change once per drain (told) and once per mailbox (closed), not once
+    /// per message.
+    marks: LineOf<Marks>,
     #[cfg(rearm_loom)]
     fault: MailboxFault,
 }
 
+/// The marks every send reads.
+struct Marks {
+    /// Whether the loop has been told: a notification is on its way, pending
+    /// or kept for the slot's next arm, or a drain is running that will look
+    /// again before it stops. Senders skip the notify while it is set; the
+    /// receiver clears it when it finds the queue empty.
+    told: AtomicBool,
+    /// Whether the mailbox is closed: see the module's note.
+    closed: AtomicBool,
+}
+
 impl Handover {
-    pub(super) fn new() -> Self {
-        Handover {
-            sent: AtomicCount::new(0),
-            refused: AtomicCount::new(0),
-            received: LineOf(AtomicCount::new(0)),
-            told: LineOf(AtomicBool::new(false)),
-            #[cfg(rearm_loom)]
-            fault: MailboxFault::None,
+    const_fn_unless_loom! {
+        pub(super) fn new() -> Self {
+            Handover {
+                sent: AtomicCount::new(0),
+                refused: AtomicCount::new(0),
+                received: LineOf(AtomicCount::new(0)),
+                marks: LineOf(Marks {
+                    told: AtomicBool::new(false),
+                    closed: AtomicBool::new(false),
+                }),
+                #[cfg(rearm_loom)]
+                fault: MailboxFault::None,
+            }
         }
     }
 
@@ -63,11 +91,11 @@ impl Handover {
 
     /// Whether this mailbox was made with `fault` (loom models only).
     #[cfg(rearm_loom)]
-    fn has_fault(&self, fault: MailboxFault) -> bool {
+    pub(super) fn has_fault(&self, fault: MailboxFault) -> bool {
         self.fault == fault
     }
 
-    /// Enqueues with `enqueue` (which hands the value back when the queue is
+    /// Enqueues `value` with `enqueue` (which hands it back when the queue is
     /// full), then makes sure the loop will drain it: notifies through
     /// `to_loop` unless the loop has been told. An
     /// [`enqueue_quietly`](Self::enqueue_quietly) and an
@@ -76,26 +104,44 @@ impl Handover {
         &self,
         senders: Senders,
         to_loop: &impl Notifier,
-        enqueue: impl FnOnce() -> Result<(), T>,
-    ) -> Result<Notified, T> {
+        value: T,
+        enqueue: impl FnOnce(T) -> Result<(), T>,
+    ) -> Result<Notified, TrySendError<T>> {
         #[cfg(rearm_loom)]
         if self.has_fault(MailboxFault::NotifyBeforeEnqueue) {
-            self.told.0.store(true, Ordering::Relaxed);
-            to_loop.notify();
-            return self.count(senders, enqueue()).map(|()| Notified::Pending);
+            self.marks.0.told.store(true, Ordering::Relaxed);
+            to_loop.notify_kept();
+            return self
+                .enqueue_quietly(senders, value, enqueue)
+                .map(|()| Notified::Pending);
         }
-        self.enqueue_quietly(senders, enqueue)?;
+        self.enqueue_quietly(senders, value, enqueue)?;
         Ok(self.announce(to_loop))
     }
 
-    /// Enqueues with `enqueue` and counts it, without telling the loop: the
-    /// value waits for the sender's next [`announce`](Self::announce).
+    /// Enqueues `value` with `enqueue` and counts it, without telling the
+    /// loop: the value waits for the sender's next [`announce`](Self::announce).
+    /// Hands it back, counted as refused, when the mailbox is closed or full.
     pub(super) fn enqueue_quietly<T>(
         &self,
         senders: Senders,
-        enqueue: impl FnOnce() -> Result<(), T>,
-    ) -> Result<(), T> {
-        self.count(senders, enqueue())
+        value: T,
+        enqueue: impl FnOnce(T) -> Result<(), T>,
+    ) -> Result<(), TrySendError<T>> {
+        // Relaxed: a filter (see the module's note on closing); the receiver
+        // does not rely on what a refused sender saw.
+        let enqueued = if self.marks.0.closed.load(Ordering::Relaxed) {
+            Err(TrySendError::Closed(value))
+        } else {
+            enqueue(value).map_err(TrySendError::Full)
+        };
+        let counter = if enqueued.is_ok() {
+            &self.sent
+        } else {
+            &self.refused
+        };
+        senders.bump(counter);
+        enqueued
     }
 
     /// After one or more enqueues: makes sure the loop will drain them, by
@@ -119,20 +165,10 @@ impl Handover {
         self.tell_unless_told(to_loop)
     }
 
-    fn count<T>(&self, senders: Senders, enqueued: Result<(), T>) -> Result<(), T> {
-        let counter = if enqueued.is_ok() {
-            &self.sent
-        } else {
-            &self.refused
-        };
-        senders.bump(counter);
-        enqueued
-    }
-
     /// After an enqueue and the fence: notifies, unless the loop was told.
     fn tell_unless_told(&self, to_loop: &impl Notifier) -> Notified {
         // Relaxed: the fence before the call orders it.
-        if self.told.0.load(Ordering::Relaxed) {
+        if self.marks.0.told.load(Ordering::Relaxed) {
             return Notified::Coalesced;
         }
         // Relaxed: the swap only picks one winner among the senders that
@@ -143,7 +179,7 @@ impl Handover {
         // load of the mark came before the receiver's next clear in the
         // mark's order, and so its fence before the receiver's fence after
         // that clear: the receiver's look after it sees the loser's value.
-        if self.told.0.swap(true, Ordering::Relaxed) {
+        if self.marks.0.told.swap(true, Ordering::Relaxed) {
             return Notified::Coalesced;
         }
         // The notify's read-modify-write on the loop's word (Release) comes
@@ -158,20 +194,52 @@ impl Handover {
             // let the next send notify again. Relaxed: the clear publishes
             // nothing; a sender that still reads the old mark skips its
             // notify, which the dead slot would drop anyway.
-            self.told.0.store(false, Ordering::Relaxed);
+            self.marks.0.told.store(false, Ordering::Relaxed);
         }
         notified
     }
 
     /// The oldest value `pop` gives, or, when it gives none, the mark cleared
-    /// and one more look.
-    pub(super) fn try_recv<T>(&self, mut pop: impl FnMut() -> Option<T>) -> Option<T> {
+    /// and one more look; then, if the mailbox is closed, a last one.
+    pub(super) fn try_recv<T>(
+        &self,
+        mut pop: impl FnMut() -> Option<T>,
+    ) -> Result<T, TryRecvError> {
         let value = match pop() {
             Some(value) => value,
-            None => self.clear_and_look(pop)?,
+            None => match self.clear_and_look(&mut pop) {
+                Some(value) => value,
+                None if !self.is_closed() => return Err(TryRecvError::Empty),
+                // Closed: every value sent before the close is there now
+                // (the Acquire in `is_closed`).
+                None => pop().ok_or(TryRecvError::Closed)?,
+            },
         };
         bump_shared(&self.received.0);
-        Some(value)
+        Ok(value)
+    }
+
+    /// Closes the mailbox (see the module's note). Returns whether this call
+    /// closed it; the caller then [`announce`](Self::announce)s, where there
+    /// is a receiver to tell, as a send does for a value.
+    pub(super) fn close(&self) -> bool {
+        // Release: whoever reads the mark with Acquire sees every send this
+        // thread did, or acquired, before closing. The swap picks the one
+        // call that closes.
+        !self.marks.0.closed.swap(true, Ordering::Release)
+    }
+
+    /// Whether the mailbox was closed.
+    pub(super) fn is_closed(&self) -> bool {
+        // Acquire: see `close`.
+        self.marks.0.closed.load(Ordering::Acquire)
+    }
+
+    /// Opens a closed mailbox again: only while no end can send or receive
+    /// (a one-sender mailbox being split anew, its last ends dropped).
+    pub(super) fn reopen(&self) {
+        // Relaxed: whatever hands the new ends to their threads orders it.
+        self.marks.0.closed.store(false, Ordering::Relaxed);
     }
 
     /// Hands every value `pop` gives to `each` until the queue is empty with
@@ -187,7 +255,7 @@ impl Handover {
         let mut taken = Taken {
             counter: &self.received.0,
             count: 0,
-            told: &self.told.0,
+            told: &self.marks.0.told,
             finished: false,
         };
         loop {
@@ -213,7 +281,7 @@ impl Handover {
     /// seen here (see `send` for why the fence makes sure it is).
     fn clear_and_look<T>(&self, mut pop: impl FnMut() -> Option<T>) -> Option<T> {
         // Relaxed: the fence after it orders it against the look.
-        self.told.0.store(false, Ordering::Relaxed);
+        self.marks.0.told.store(false, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         pop()
     }

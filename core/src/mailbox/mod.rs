@@ -1,16 +1,25 @@
 //! A bounded, allocation-free queue bound to one slot: notifications that
 //! carry data.
 
+mod error;
 mod handover;
 mod notifier;
 mod one_queue;
 mod one_sender;
+#[cfg(feature = "std")]
+mod owned;
 mod queue;
 
+pub use error::{TryRecvError, TrySendError};
 pub use notifier::Notifier;
 pub use one_sender::{OneReceiver, OneSender, OneSenderMailbox};
+#[cfg(feature = "std")]
+pub use one_sender::{OwnedOneReceiver, OwnedOneSender};
+#[cfg(feature = "std")]
+pub use owned::{OwnedReceiver, OwnedSender};
 
 use crate::Notified;
+use crate::sync::const_fn_unless_loom;
 use handover::{Handover, Senders};
 use queue::Queue;
 
@@ -25,9 +34,22 @@ use queue::Queue;
 /// the loop has already been told and has not yet found the mailbox empty:
 /// while a busy loop drains, senders touch nothing of the loop's. Every value
 /// enqueued before a notify, or before a skipped one, is there for the drain
-/// that follows: none is left behind for some later send. A full mailbox
-/// hands the value back in the `Err`: a send never drops a value and never
-/// blocks.
+/// that follows: none is left behind for some later send. A full or closed
+/// mailbox hands the value back in the `Err` ([`TrySendError`]): a send never
+/// drops a value and never blocks.
+///
+/// [`new`](Mailbox::new) is a `const fn`: a mailbox can be a `static` beside
+/// a `static` loop (the `bare_metal` example has one).
+///
+/// # Closing
+///
+/// [`close`](Mailbox::close) says no more values will come (or, called by the
+/// receiver, that none is wanted): later sends hand their value back as
+/// [`TrySendError::Closed`], the loop is told, and the receiver takes what was
+/// sent before the close, after which [`try_recv`](Mailbox::try_recv) returns
+/// [`TryRecvError::Closed`] (and [`is_closed`](Mailbox::is_closed) says so
+/// after a [`drain`](Mailbox::drain)). A send racing the close may still be
+/// accepted; its value then arrives after the receiver saw the close.
 ///
 /// # Never deaf
 ///
@@ -41,7 +63,7 @@ use queue::Queue;
 /// that panics leaves its notification pending for the next run; a drain
 /// that panics clears the "told" mark, so the next send notifies. What the
 /// mailbox needs from its callback is that every call empties it, with
-/// [`drain`](Mailbox::drain) or [`try_recv`](Mailbox::try_recv) until `None`.
+/// [`drain`](Mailbox::drain) or [`try_recv`](Mailbox::try_recv) until an `Err`.
 ///
 /// Its counts ([`counts`](Mailbox::counts)): values sent, received and
 /// refused, each counted where it happens. At a quiescent point
@@ -51,16 +73,18 @@ use queue::Queue;
 /// producer threads):
 ///
 /// ```
-/// use rearm_core::{Action, Exit, Loop, Mailbox, Notified, RunMode, SlotRunner, SpinPark};
+/// use rearm_core::{
+///     Action, Exit, Loop, Mailbox, Notified, RunMode, SlotRunner, SpinPark, TrySendError,
+/// };
 ///
 /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
 /// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(lp.handle(0)?);
 /// let mut runner = SlotRunner::new(&lp)?;
-/// runner.arm(0)?; // armed before the first send: none is dropped
+/// runner.arm(0)?;
 ///
 /// assert_eq!(mailbox.send(7), Ok(Notified::Pending)); // tells the loop
 /// assert_eq!(mailbox.send(8), Ok(Notified::Coalesced)); // already told
-/// assert_eq!(mailbox.send(9), Err(9)); // full: the value comes back
+/// assert_eq!(mailbox.send(9), Err(TrySendError::Full(9))); // the value comes back
 ///
 /// let mut sum = 0;
 /// let mut on_mail = |_slot: usize| {
@@ -93,9 +117,10 @@ struct LineOf<T>(T);
 pub struct MailboxCounts {
     /// Values enqueued (sends that returned `Ok`).
     pub sent: u64,
-    /// Values taken out by [`Mailbox::drain`] and [`Mailbox::try_recv`].
+    /// Values taken out by [`Mailbox::drain`], [`Mailbox::try_recv`] and
+    /// [`Mailbox::try_iter`].
     pub received: u64,
-    /// Sends that found the mailbox full and handed their value back.
+    /// Sends that handed their value back: the mailbox was full, or closed.
     pub refused: u64,
 }
 
@@ -122,21 +147,28 @@ pub enum MailboxFault {
     /// a sender can read a stale "told" while the receiver, having cleared
     /// it, finds the queue empty.
     NoFenceBeforeLook,
+    /// Closes without telling the loop: a receiver that found the mailbox
+    /// empty and open just before is never run again to see the close.
+    CloseUntold,
 }
 
 impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     const CAPACITY_IS_VALID: () = assert!(
         N >= 2 && N.is_power_of_two(),
-        "a Mailbox holds a power of two values, at least 2"
+        "a Mailbox holds a power of two values, at least 2 (its queue, heapless's \
+         multi-producer array queue, tells a cell's turn by its position modulo N)"
     );
 
-    /// An empty mailbox that notifies through `to_loop` after each send.
-    pub fn new(to_loop: A) -> Self {
-        let () = Self::CAPACITY_IS_VALID;
-        Mailbox {
-            queue: Queue::new(),
-            to_loop,
-            handover: Handover::new(),
+    const_fn_unless_loom! {
+        /// An empty, open mailbox that notifies through `to_loop` after each
+        /// send.
+        pub fn new(to_loop: A) -> Self {
+            let () = Self::CAPACITY_IS_VALID;
+            Mailbox {
+                queue: Queue::new(),
+                to_loop,
+                handover: Handover::new(),
+            }
         }
     }
 
@@ -156,38 +188,123 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// has not yet found the mailbox empty: it drains this value too; such a
     /// send does not notify at all, so the slot's ledger does not count it),
     /// or `Kept` (the slot is dead: the loop is told when the slot is next
-    /// armed, and drains the value then). When the mailbox is full the value
-    /// comes back in the `Err`, and nothing is notified.
-    pub fn send(&self, value: T) -> Result<Notified, T> {
+    /// armed, and drains the value then).
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] when the mailbox holds `N` values, and
+    /// [`TrySendError::Closed`] once it is closed, each with the value, and
+    /// nothing notified.
+    pub fn send(&self, value: T) -> Result<Notified, TrySendError<T>> {
         self.handover
-            .send(Senders::Many, &self.to_loop, || self.queue.push(value))
+            .send(Senders::Many, &self.to_loop, value, |value| {
+                self.queue.push(value)
+            })
     }
 
-    /// Takes the oldest value, if any; take values until `None` in the slot's
-    /// callback. `None` clears the "told" mark as [`drain`](Mailbox::drain)
+    /// Takes the oldest value; take values until an `Err` in the slot's
+    /// callback. `Err` clears the "told" mark as [`drain`](Mailbox::drain)
     /// does, so the next send notifies.
     ///
-    /// `None` means no value was ready: the mailbox was empty, or the sender
-    /// of its oldest value had claimed that value's cell and not yet finished
-    /// writing it (the values behind it wait with it). That sender then finds
-    /// the mark cleared and notifies, so the loop drains its value next; a
-    /// receive that must see it at once has to look again. (crossbeam's
-    /// bounded `try_recv` waits for such a sender instead; the mailbox never
-    /// waits.)
-    pub fn try_recv(&self) -> Option<T> {
+    /// # Errors
+    ///
+    /// [`TryRecvError::Closed`] once the mailbox is closed and every value
+    /// sent before the close was taken. [`TryRecvError::Empty`] when no value
+    /// was ready: the mailbox was empty, or the sender of its oldest value had
+    /// claimed that value's cell and not yet finished writing it (the values
+    /// behind it wait with it). That sender then finds the mark cleared and
+    /// notifies, so the loop drains its value next; a receive that must see it
+    /// at once has to look again. (crossbeam's bounded `try_recv` waits for
+    /// such a sender instead; the mailbox never waits.)
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
         self.handover.try_recv(|| self.queue.pop())
+    }
+
+    /// An iterator that takes values with [`try_recv`](Mailbox::try_recv)
+    /// until it finds none ready (or the mailbox closed and empty). Run to
+    /// its end it empties the mailbox as a drain does.
+    ///
+    /// ```
+    /// use rearm_core::{Loop, Mailbox, SpinPark};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mailbox: Mailbox<u32, _, 4> = Mailbox::new(lp.handle(0)?);
+    /// for value in [1, 2, 3] {
+    ///     mailbox.send(value).unwrap();
+    /// }
+    /// assert_eq!(mailbox.try_iter().sum::<u32>(), 6);
+    /// assert!(mailbox.is_empty());
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    pub fn try_iter(&self) -> impl Iterator<Item = T> + '_ {
+        core::iter::from_fn(|| self.try_recv().ok())
     }
 
     /// Hands every value there to `each`, oldest first, and returns how many.
     /// Call it from the slot's callback (every callback must empty the
-    /// mailbox, with this or with `try_recv` until `None`): senders skip the
+    /// mailbox, with this or with `try_recv` until an `Err`): senders skip the
     /// notify while the loop is told, and only finding the mailbox empty
     /// clears that.
     ///
+    /// A drain says nothing of a close. After it, ask
+    /// [`is_closed`](Mailbox::is_closed), and when that says closed, drain
+    /// once more before concluding nothing more will come: a value sent just
+    /// before the close can land after the first drain's last look, and the
+    /// close's own notification may be what the next run would have taken.
+    /// (`try_recv` until [`TryRecvError::Closed`] does all this by itself.)
+    ///
     /// A value whose sender is still writing it is not there yet, nor are
     /// those behind it; that sender then finds the mark cleared and notifies.
+    /// If `each` panics, the value it was given is lost with the panic, the
+    /// rest stay queued, and the mark is cleared, so the next send notifies
+    /// (inside the callback, the loop also runs the callback again).
     pub fn drain(&self, each: impl FnMut(T)) -> usize {
         self.handover.drain(|| self.queue.pop(), each)
+    }
+
+    /// Closes the mailbox: later sends hand their value back as
+    /// [`TrySendError::Closed`], and the loop is told, so that its receiver
+    /// takes what is left and sees the close. Returns whether this call
+    /// closed it (`false`: it already was). Values already sent stay to be
+    /// received; a mailbox is closed for good.
+    pub fn close(&self) -> bool {
+        let closed = self.handover.close();
+        #[cfg(rearm_loom)]
+        let tell = !self.handover.has_fault(MailboxFault::CloseUntold);
+        #[cfg(not(rearm_loom))]
+        let tell = true;
+        if closed && tell {
+            self.handover.announce(&self.to_loop);
+        }
+        closed
+    }
+
+    /// Whether the mailbox is closed. After it reads `true`, every value sent
+    /// before the close can be taken: drain once more (see
+    /// [`drain`](Mailbox::drain)), or `try_recv` until
+    /// [`TryRecvError::Closed`].
+    pub fn is_closed(&self) -> bool {
+        self.handover.is_closed()
+    }
+
+    /// How many values it holds: values sent and not yet received, from the
+    /// counts. Exact when nothing sends or receives meanwhile; otherwise a
+    /// snapshot that may already be out of date, in which a send counts from
+    /// when its value is enqueued and a drain's values count until the drain
+    /// returns.
+    pub fn len(&self) -> usize {
+        usize::try_from(self.counts().queued()).unwrap_or(usize::MAX)
+    }
+
+    /// Whether it holds no value; [`len`](Mailbox::len) says how exact that is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether it holds `N` values, so that a send would be refused;
+    /// [`len`](Mailbox::len) says how exact that is.
+    pub fn is_full(&self) -> bool {
+        self.len() >= N
     }
 
     /// The counts: values sent, received, refused. Read them at a quiescent

@@ -1,123 +1,219 @@
-//! The one-sender mailbox's queue: heapless's single-producer,
-//! single-consumer ring (`spsc::Queue`) in every normal build, split into its
-//! two ends. Under `cfg(rearm_loom)` it is the same algorithm, with the same
-//! orderings, on loom's atomics (and a loom mutex per cell for the value), so
-//! the models explore the ring's interleavings with the notify protocol.
+//! The one-sender mailbox's queue: a single-producer, single-consumer ring of
+//! exactly `N` cells, in safe code, the same in every build (loom's models
+//! check this code, not a copy of it).
 //!
-//! Neither end takes a lock or a compare-and-swap: the sender writes the cell
-//! and stores the tail, the receiver reads the cell and stores the head, each
-//! reading the other's position once. That is why it outruns the
-//! many-sender queue, whose positions every send and every take
-//! compare-and-swap on one shared cache line.
+//! Positions run over `0..2N`: a position's cell is the position modulo `N`,
+//! and `tail - head` (modulo `2N`) is how many values the ring holds, from 0
+//! to `N`, so every cell is used and no cell is kept free to tell full from
+//! empty. Only the sender stores `tail`, only the receiver stores `head`; each
+//! end keeps a copy of the other's position and reads the real one only when
+//! its copy says the ring is full (sender) or empty (receiver), so a busy
+//! ring moves the positions' cache lines once per batch, not once per value.
+//!
+//! Orderings: the sender fills a cell, then stores `tail` with Release; the
+//! receiver loads `tail` with Acquire before it empties a cell, so it finds
+//! the value there. The receiver empties a cell, then stores `head` with
+//! Release; the sender loads `head` with Acquire before it fills a cell
+//! again, so it finds the cell empty. Each end loads its own position Relaxed
+//! (only it stores that position, or its ends were handed over by whatever
+//! made them).
+//!
+//! A cell is a value behind a lock that is never contended: the positions
+//! already keep the two ends apart, and the lock (one compare-and-swap and
+//! one store per value, on a line the value moves anyway) is the price of
+//! doing without `unsafe`.
 
-#[cfg(not(rearm_loom))]
-pub(crate) struct OneToOne<T, const N: usize>(heapless::spsc::Queue<T, N>);
+use super::LineOf;
+use crate::sync::{AtomicUsize, Ordering, ValueCell, const_fn_unless_loom};
 
-/// The sending end: the only one that stores the tail.
-#[cfg(not(rearm_loom))]
-pub(crate) struct PushEnd<'q, T, const N: usize>(heapless::spsc::Producer<'q, T>);
+pub(crate) struct OneToOne<T, const N: usize> {
+    /// The next position to empty; stored by the receiver.
+    head: LineOf<AtomicUsize>,
+    /// The next position to fill; stored by the sender.
+    tail: LineOf<AtomicUsize>,
+    cells: [ValueCell<T>; N],
+}
 
-/// The receiving end: the only one that stores the head.
-#[cfg(not(rearm_loom))]
-pub(crate) struct PopEnd<'q, T, const N: usize>(heapless::spsc::Consumer<'q, T>);
+/// The sending end's positions: its own tail, and the head it last read.
+pub(crate) struct PushEnd {
+    tail: usize,
+    head: usize,
+}
 
-#[cfg(not(rearm_loom))]
+/// The receiving end's positions: its own head, and the tail it last read.
+pub(crate) struct PopEnd {
+    head: usize,
+    tail: usize,
+}
+
 impl<T, const N: usize> OneToOne<T, N> {
-    pub(crate) const fn new() -> Self {
-        OneToOne(heapless::spsc::Queue::new())
-    }
+    const SIZE_IS_VALID: () = assert!(
+        N >= 1 && N <= usize::MAX / 2,
+        "a one-sender mailbox holds at least one value"
+    );
 
-    /// Its two ends, each usable from one thread at a time.
-    pub(crate) fn split(&mut self) -> (PushEnd<'_, T, N>, PopEnd<'_, T, N>) {
-        let (push, pop) = self.0.split();
-        (PushEnd(push), PopEnd(pop))
-    }
-}
-
-#[cfg(not(rearm_loom))]
-impl<T, const N: usize> PushEnd<'_, T, N> {
-    /// Appends `value`, or hands it back when the ring is full.
-    pub(crate) fn push(&mut self, value: T) -> Result<(), T> {
-        self.0.enqueue(value)
-    }
-}
-
-#[cfg(not(rearm_loom))]
-impl<T, const N: usize> PopEnd<'_, T, N> {
-    /// The oldest value, if any.
-    pub(crate) fn pop(&mut self) -> Option<T> {
-        self.0.dequeue()
-    }
-}
-
-#[cfg(rearm_loom)]
-pub(crate) use model::{OneToOne, PopEnd, PushEnd};
-
-/// heapless's `spsc` algorithm on loom's atomics. `head` is the next cell to
-/// take, `tail` the next to fill; one cell stays free, so `head == tail`
-/// means empty and `tail + 1 == head` (mod N) full.
-///
-/// The orderings are heapless's, copied so the models check what runs: the
-/// sender stores the tail with Release after writing the cell, and the
-/// receiver loads it with Acquire before reading the cell, which hands the
-/// value over; the receiver stores the head with Release after taking the
-/// value, and the sender loads it with Acquire before reusing the cell, which
-/// hands the emptied cell back. Each end loads its own position Relaxed: only
-/// it stores that position.
-#[cfg(rearm_loom)]
-mod model {
-    use crate::sync::{AtomicUsize, Mutex, Ordering};
-
-    pub(crate) struct OneToOne<T, const N: usize> {
-        head: AtomicUsize,
-        tail: AtomicUsize,
-        cells: [Mutex<Option<T>>; N],
-    }
-
-    pub(crate) struct PushEnd<'q, T, const N: usize>(&'q OneToOne<T, N>);
-
-    pub(crate) struct PopEnd<'q, T, const N: usize>(&'q OneToOne<T, N>);
-
-    impl<T, const N: usize> OneToOne<T, N> {
+    const_fn_unless_loom! {
         pub(crate) fn new() -> Self {
+            let () = Self::SIZE_IS_VALID;
             OneToOne {
-                head: AtomicUsize::new(0),
-                tail: AtomicUsize::new(0),
-                cells: core::array::from_fn(|_| Mutex::new(None)),
+                head: LineOf(AtomicUsize::new(0)),
+                tail: LineOf(AtomicUsize::new(0)),
+                cells: ValueCell::array(),
             }
-        }
-
-        pub(crate) fn split(&mut self) -> (PushEnd<'_, T, N>, PopEnd<'_, T, N>) {
-            let queue = &*self;
-            (PushEnd(queue), PopEnd(queue))
         }
     }
 
-    impl<T, const N: usize> PushEnd<'_, T, N> {
-        pub(crate) fn push(&mut self, value: T) -> Result<(), T> {
-            let q = self.0;
-            let tail = q.tail.load(Ordering::Relaxed);
-            let next = (tail + 1) % N;
-            if next == q.head.load(Ordering::Acquire) {
-                return Err(value); // full
-            }
-            *q.cells[tail].lock().unwrap() = Some(value);
-            q.tail.store(next, Ordering::Release);
-            Ok(())
+    /// The sending end, for the one sender there is: positions read afresh.
+    pub(crate) fn push_end(&self) -> PushEnd {
+        // Acquire on `head`: see the module's note; `tail` is this end's own.
+        PushEnd {
+            tail: self.tail.0.load(Ordering::Relaxed),
+            head: self.head.0.load(Ordering::Acquire),
         }
     }
 
-    impl<T, const N: usize> PopEnd<'_, T, N> {
-        pub(crate) fn pop(&mut self) -> Option<T> {
-            let q = self.0;
-            let head = q.head.load(Ordering::Relaxed);
-            if head == q.tail.load(Ordering::Acquire) {
-                return None; // empty
-            }
-            let value = q.cells[head].lock().unwrap().take();
-            q.head.store((head + 1) % N, Ordering::Release);
-            // The Acquire above saw the sender's Release: its value is there.
-            Some(value.expect("a filled cell holds its value"))
+    /// The receiving end, for the one receiver there is.
+    pub(crate) fn pop_end(&self) -> PopEnd {
+        // Acquire on `tail`: see the module's note; `head` is this end's own.
+        PopEnd {
+            head: self.head.0.load(Ordering::Relaxed),
+            tail: self.tail.0.load(Ordering::Acquire),
         }
+    }
+
+    /// Appends `value`, or hands it back when the ring is full. Only the
+    /// holder of the one `PushEnd` calls it.
+    pub(crate) fn push(&self, end: &mut PushEnd, value: T) -> Result<(), T> {
+        if distance::<N>(end.head, end.tail) == N {
+            // Acquire: the receiver emptied the cells before it moved `head`.
+            end.head = self.head.0.load(Ordering::Acquire);
+            if distance::<N>(end.head, end.tail) == N {
+                return Err(value);
+            }
+        }
+        self.cells[cell::<N>(end.tail)].put(value);
+        end.tail = next::<N>(end.tail);
+        // Release: the value is in its cell before the receiver can see it.
+        self.tail.0.store(end.tail, Ordering::Release);
+        Ok(())
+    }
+
+    /// The oldest value, if any. Only the holder of the one `PopEnd` calls it.
+    pub(crate) fn pop(&self, end: &mut PopEnd) -> Option<T> {
+        if end.head == end.tail {
+            // Acquire: the sender filled the cells before it moved `tail`.
+            end.tail = self.tail.0.load(Ordering::Acquire);
+            if end.head == end.tail {
+                return None;
+            }
+        }
+        let value = self.cells[cell::<N>(end.head)].take();
+        end.head = next::<N>(end.head);
+        // Release: the cell is empty before the sender can fill it again.
+        self.head.0.store(end.head, Ordering::Release);
+        value
+    }
+
+    /// How many values it holds: a snapshot of both positions, exact while
+    /// neither end moves.
+    pub(crate) fn len(&self) -> usize {
+        // Relaxed: a snapshot for a caller that only reads the number; the
+        // ends synchronize through push and pop.
+        let head = self.head.0.load(Ordering::Relaxed);
+        let tail = self.tail.0.load(Ordering::Relaxed);
+        distance::<N>(head, tail)
+    }
+}
+
+/// The cell of position `position`.
+fn cell<const N: usize>(position: usize) -> usize {
+    if position >= N {
+        position - N
+    } else {
+        position
+    }
+}
+
+/// The position after `position`, over `0..2N`.
+fn next<const N: usize>(position: usize) -> usize {
+    if position + 1 == 2 * N {
+        0
+    } else {
+        position + 1
+    }
+}
+
+/// How many positions from `head` to `tail`, over `0..2N`: the values held.
+fn distance<const N: usize>(head: usize, tail: usize) -> usize {
+    if tail >= head {
+        tail - head
+    } else {
+        tail + 2 * N - head
+    }
+}
+
+#[cfg(all(test, not(rearm_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_wrap_over_twice_the_cells() {
+        assert_eq!((next::<3>(4), next::<3>(5)), (5, 0));
+        assert_eq!((cell::<3>(2), cell::<3>(3), cell::<3>(5)), (2, 0, 2));
+        assert_eq!(distance::<3>(5, 2), 3);
+        assert_eq!(distance::<3>(1, 1), 0);
+        assert_eq!(distance::<3>(2, 4), 2);
+    }
+
+    #[test]
+    fn a_ring_of_one_holds_one_value() {
+        let ring: OneToOne<u8, 1> = OneToOne::new();
+        let (mut push, mut pop) = (ring.push_end(), ring.pop_end());
+        for round in 0..5 {
+            assert_eq!(ring.push(&mut push, round), Ok(()));
+            assert_eq!(ring.push(&mut push, 9), Err(9));
+            assert_eq!(ring.len(), 1);
+            assert_eq!(ring.pop(&mut pop), Some(round));
+            assert_eq!(ring.pop(&mut pop), None);
+            assert_eq!(ring.len(), 0);
+        }
+    }
+
+    #[test]
+    fn a_ring_holds_exactly_n_values_in_order_across_wraps() {
+        let ring: OneToOne<u32, 3> = OneToOne::new();
+        let (mut push, mut pop) = (ring.push_end(), ring.pop_end());
+        let mut next_in = 0;
+        let mut next_out = 0;
+        for batch in [3, 1, 2, 3, 3, 2] {
+            for _ in 0..batch {
+                assert_eq!(ring.push(&mut push, next_in), Ok(()));
+                next_in += 1;
+            }
+            if batch == 3 {
+                assert_eq!(ring.push(&mut push, 99), Err(99), "full at three");
+            }
+            assert_eq!(ring.len(), batch);
+            while let Some(value) = ring.pop(&mut pop) {
+                assert_eq!(value, next_out);
+                next_out += 1;
+            }
+        }
+        assert_eq!(next_out, next_in);
+    }
+
+    /// New ends read where the old ones left off.
+    #[test]
+    fn new_ends_take_up_the_positions() {
+        let ring: OneToOne<u32, 2> = OneToOne::new();
+        let mut push = ring.push_end();
+        ring.push(&mut push, 1).unwrap();
+        let mut pop = ring.pop_end();
+        assert_eq!(ring.pop(&mut pop), Some(1));
+        ring.push(&mut push, 2).unwrap();
+        let (mut push, mut pop) = (ring.push_end(), ring.pop_end());
+        ring.push(&mut push, 3).unwrap();
+        assert_eq!(ring.push(&mut push, 4), Err(4));
+        assert_eq!((ring.pop(&mut pop), ring.pop(&mut pop)), (Some(2), Some(3)));
     }
 }

@@ -7,44 +7,65 @@
 use super::MailboxFault;
 use super::handover::{Handover, Senders};
 use super::one_queue::{OneToOne, PopEnd, PushEnd};
-use super::{MailboxCounts, Notifier};
+use super::{MailboxCounts, Notifier, TryRecvError, TrySendError};
 use crate::Notified;
+#[cfg(feature = "std")]
+use crate::sync::Arc;
+use crate::sync::{AtomicU8, Ordering, const_fn_unless_loom};
+use core::marker::PhantomData;
+use core::ops::Deref;
 
-/// A bounded queue of `N - 1` values of `T` with one sender, bound to one
-/// slot of a loop: [`split`](OneSenderMailbox::split) it into a
-/// [`OneSender`], which one thread at a time sends with, and a
-/// [`OneReceiver`], which the slot's callback drains with.
+/// [`OneSenderMailbox::ends`] bit: the sender is out.
+const SENDER: u8 = 1;
+/// [`OneSenderMailbox::ends`] bit: the receiver is out.
+const RECEIVER: u8 = 2;
+
+/// A bounded queue of `N` values of `T` with one sender, bound to one slot of
+/// a loop: split it into a [`OneSender`], which one thread at a time sends
+/// with, and a [`OneReceiver`], which the slot's callback drains with.
 ///
 /// It keeps [`Mailbox`](crate::Mailbox)'s promises (a send never blocks and
-/// never drops a value, a full mailbox hands the value back, every value
-/// enqueued before a notify or a skipped one is there for the drain that
-/// follows, the mailbox is [never deaf](crate::Mailbox#never-deaf), the same
-/// [`MailboxCounts`]) on a faster queue: heapless's
-/// single-producer ring, where neither end takes a lock or a
-/// compare-and-swap. Use it when one thread produces; `Mailbox` when several
-/// do. One cell stays free to tell full from empty, so `N` is at least 2 and
-/// the mailbox holds `N - 1`.
+/// never drops a value, a full or closed mailbox hands the value back, every
+/// value enqueued before a notify or a skipped one is there for the drain
+/// that follows, the mailbox is [never deaf](crate::Mailbox#never-deaf), the
+/// same [`MailboxCounts`]) on a faster queue: a single-producer ring where
+/// neither end compare-and-swaps a shared position. Use it when one thread
+/// produces; `Mailbox` when several do. `N` is any capacity from 1.
 ///
-/// The ends borrow the mailbox: keep it where both threads can reach it for
-/// as long as they run (a scoped thread, a `static` through a
-/// one-time `&'static mut`, any storage that outlives both).
+/// Three ways to hold the ends:
+/// - [`split`](OneSenderMailbox::split) borrows the mailbox mutably: ends for
+///   scoped threads or one thread;
+/// - [`try_split`](OneSenderMailbox::try_split) borrows it shared, for a
+///   mailbox in a `static` (its `new` is a `const fn`): once, until both ends
+///   are dropped;
+/// - with `std`, [`split_owned`](OneSenderMailbox::split_owned) makes ends
+///   that each own a share of the mailbox (an `Arc`), to move into
+///   `thread::spawn`.
+///
+/// Dropping an end closes the mailbox: after the sender is gone, the receiver
+/// takes what is left and then sees [`TryRecvError::Closed`]; after the
+/// receiver is gone, sends hand their value back as
+/// [`TrySendError::Closed`]. Splitting anew opens it again.
 ///
 /// On one thread, the sender playing another (`examples/one_sender.rs` has a
 /// producer thread):
 ///
 /// ```
-/// use rearm_core::{Action, Exit, Loop, Notified, OneSenderMailbox, RunMode, SlotRunner, SpinPark};
+/// use rearm_core::{
+///     Action, Exit, Loop, Notified, OneSenderMailbox, RunMode, SlotRunner, SpinPark,
+///     TrySendError,
+/// };
 ///
 /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
-/// let mut mailbox: OneSenderMailbox<u32, 3> = OneSenderMailbox::new();
+/// let mut mailbox: OneSenderMailbox<u32, 2> = OneSenderMailbox::new();
 /// assert_eq!(mailbox.capacity(), 2);
 /// let (mut sender, mut receiver) = mailbox.split(lp.handle(0)?);
 /// let mut runner = SlotRunner::new(&lp)?;
-/// runner.arm(0)?; // armed before the first send: none is dropped
+/// runner.arm(0)?;
 ///
 /// assert_eq!(sender.send(7), Ok(Notified::Pending)); // tells the loop
 /// assert_eq!(sender.send(8), Ok(Notified::Coalesced)); // already told
-/// assert_eq!(sender.send(9), Err(9)); // full: the value comes back
+/// assert_eq!(sender.send(9), Err(TrySendError::Full(9))); // the value comes back
 ///
 /// let mut sum = 0;
 /// let mut on_mail = |_slot: usize| {
@@ -53,7 +74,7 @@ use crate::Notified;
 /// };
 /// assert_eq!(runner.run(RunMode::UntilDone, &mut on_mail), Exit::Done);
 /// assert_eq!(sum, 15);
-/// drop((sender, runner));
+/// drop((sender, receiver, runner));
 /// let counts = mailbox.counts();
 /// assert_eq!((counts.sent, counts.received, counts.refused), (2, 2, 1));
 /// # Ok::<(), rearm_core::Error>(())
@@ -61,20 +82,20 @@ use crate::Notified;
 pub struct OneSenderMailbox<T, const N: usize> {
     queue: OneToOne<T, N>,
     handover: Handover,
+    /// Which ends are out (`SENDER`, `RECEIVER`): `try_split` hands them out
+    /// once, and each end's drop gives its bit back.
+    ends: AtomicU8,
 }
 
 impl<T, const N: usize> OneSenderMailbox<T, N> {
-    const SIZE_IS_VALID: () = assert!(
-        N >= 2,
-        "a OneSenderMailbox keeps one cell free: N is at least 2"
-    );
-
-    /// An empty mailbox.
-    pub fn new() -> Self {
-        let () = Self::SIZE_IS_VALID;
-        OneSenderMailbox {
-            queue: OneToOne::new(),
-            handover: Handover::new(),
+    const_fn_unless_loom! {
+        /// An empty, open mailbox.
+        pub fn new() -> Self {
+            OneSenderMailbox {
+                queue: OneToOne::new(),
+                handover: Handover::new(),
+                ends: AtomicU8::new(0),
+            }
         }
     }
 
@@ -88,24 +109,114 @@ impl<T, const N: usize> OneSenderMailbox<T, N> {
         mailbox
     }
 
-    /// Its two ends: the sender, which notifies through `to_loop`, and the
-    /// receiver. Each may move to another thread; while they live, the
-    /// mailbox is theirs. Split again after dropping both, to hand the ends
-    /// to other threads: values still queued stay queued.
+    /// Its two ends, borrowing it: the sender, which notifies through
+    /// `to_loop`, and the receiver. Each may move to another thread (a scoped
+    /// one). Values still queued from earlier ends stay queued, and the
+    /// mailbox is open again.
     pub fn split<A: Notifier>(
         &mut self,
         to_loop: A,
     ) -> (OneSender<'_, T, A, N>, OneReceiver<'_, T, N>) {
-        let (push, pop) = self.queue.split();
-        let handover = &self.handover;
+        // Nothing else can reach the mailbox while it is borrowed mutably:
+        // no end is out. Relaxed: the borrow orders everything.
+        self.ends.store(SENDER | RECEIVER, Ordering::Relaxed);
+        self.handover.reopen();
+        Self::ends_of(&*self, to_loop)
+    }
+
+    /// Its two ends, borrowing it shared, as [`split`](Self::split) does; for
+    /// a mailbox that cannot be borrowed mutably (a `static`). `None` while
+    /// ends from an earlier split are out: an end given back when dropped.
+    ///
+    /// ```
+    /// use rearm_core::{Loop, OneSenderMailbox, SpinPark, TryRecvError};
+    ///
+    /// static LOOP: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// static MAILBOX: OneSenderMailbox<u32, 4> = OneSenderMailbox::new();
+    ///
+    /// let (mut sender, mut receiver) = MAILBOX.try_split(LOOP.handle(0)?).expect("first split");
+    /// assert!(MAILBOX.try_split(LOOP.handle(0)?).is_none()); // one sender at a time
+    /// sender.send(1).unwrap();
+    /// drop(sender); // closes
+    /// assert_eq!(receiver.try_recv(), Ok(1));
+    /// assert_eq!(receiver.try_recv(), Err(TryRecvError::Closed));
+    /// drop(receiver);
+    /// assert!(MAILBOX.try_split(LOOP.handle(0)?).is_some()); // open again
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    pub fn try_split<A: Notifier>(
+        &self,
+        to_loop: A,
+    ) -> Option<(OneSender<'_, T, A, N>, OneReceiver<'_, T, N>)> {
+        self.claim_ends()?;
+        Some(Self::ends_of(self, to_loop))
+    }
+
+    /// Its two ends, each owning a share of the mailbox, as
+    /// [`try_split`](Self::try_split) does: `None` while ends are out. Needs
+    /// the `std` feature.
+    ///
+    /// ```
+    /// use rearm_core::{Loop, OneSenderMailbox, OwnedAsync, ThreadPark};
+    /// use std::sync::Arc;
+    ///
+    /// let lp = Arc::new(Loop::<ThreadPark, 1>::new(ThreadPark::new()));
+    /// let mailbox = Arc::new(OneSenderMailbox::<u64, 64>::new());
+    /// let (mut sender, mut receiver) =
+    ///     mailbox.split_owned(OwnedAsync::new(Arc::clone(&lp), 0)?).expect("first split");
+    /// let producer = std::thread::spawn(move || {
+    ///     for value in 0..10 {
+    ///         while sender.send(value).is_err() {
+    ///             std::thread::yield_now();
+    ///         }
+    ///     }
+    /// }); // the sender's drop closes the mailbox
+    /// producer.join().unwrap();
+    /// assert_eq!(receiver.try_iter().sum::<u64>(), 45);
+    /// assert!(receiver.is_closed());
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn split_owned<A: Notifier>(
+        self: Arc<Self>,
+        to_loop: A,
+    ) -> Option<(OwnedOneSender<T, A, N>, OwnedOneReceiver<T, N>)> {
+        self.claim_ends()?;
+        Some(Self::ends_of(self, to_loop))
+    }
+
+    /// Takes both ends' bits, if neither end is out, and opens the mailbox.
+    fn claim_ends(&self) -> Option<()> {
+        // Acquire: the last ends' drops (Release) left the positions and the
+        // marks these ends start from.
+        self.ends
+            .compare_exchange(0, SENDER | RECEIVER, Ordering::Acquire, Ordering::Relaxed)
+            .ok()?;
+        self.handover.reopen();
+        Some(())
+    }
+
+    /// Both ends over `mailbox`, whose bits are taken.
+    fn ends_of<'m, A: Notifier, M: Deref<Target = Self> + Clone>(
+        mailbox: M,
+        to_loop: A,
+    ) -> (OneSender<'m, T, A, N, M>, OneReceiver<'m, T, N, M>) {
+        let push = mailbox.queue.push_end();
+        let pop = mailbox.queue.pop_end();
         (
             OneSender {
-                push,
+                mailbox: mailbox.clone(),
+                end: push,
                 to_loop,
-                handover,
                 unannounced: false,
+                borrow: PhantomData,
             },
-            OneReceiver { pop, handover },
+            OneReceiver {
+                mailbox,
+                end: pop,
+                borrow: PhantomData,
+            },
         )
     }
 
@@ -115,9 +226,30 @@ impl<T, const N: usize> OneSenderMailbox<T, N> {
         self.handover.counts()
     }
 
-    /// How many values it holds at most, `N - 1`.
+    /// How many values it holds: exact while neither end moves, a snapshot
+    /// otherwise.
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether it holds no value; see [`len`](Self::len).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether it holds `N` values; see [`len`](Self::len).
+    pub fn is_full(&self) -> bool {
+        self.len() == N
+    }
+
+    /// Whether it is closed: an end was dropped since the last split.
+    pub fn is_closed(&self) -> bool {
+        self.handover.is_closed()
+    }
+
+    /// How many values it holds at most, `N`.
     pub const fn capacity(&self) -> usize {
-        N - 1
+        N
     }
 }
 
@@ -128,13 +260,17 @@ impl<T, const N: usize> Default for OneSenderMailbox<T, N> {
 }
 
 /// The sending end of a [`OneSenderMailbox`]: one per mailbox, so it sends
-/// with `&mut self`.
+/// with `&mut self`. `M` is how it holds the mailbox: a reference (from
+/// [`split`](OneSenderMailbox::split) or
+/// [`try_split`](OneSenderMailbox::try_split)) or, with `std`, an `Arc`
+/// ([`OwnedOneSender`]).
 ///
 /// [`send`](OneSender::send) tells the loop of each value. A sender with a
 /// burst to hand over can [`send_deferred`](OneSender::send_deferred) each
 /// value and [`flush`](OneSender::flush) once: the loop learns of the whole
 /// burst at the flush, for one look at whether it was told and at most one
-/// notify, where `send` pays a full memory fence per value.
+/// notify, where `send` pays a full memory fence per value. Dropping the
+/// sender flushes, then closes the mailbox and tells the loop.
 ///
 /// ```
 /// use rearm_core::{Action, Loop, Notified, OneSenderMailbox, RunMode, SlotRunner, SpinPark};
@@ -161,34 +297,57 @@ impl<T, const N: usize> Default for OneSenderMailbox<T, N> {
 /// assert_eq!(sum.get(), 15);
 /// # Ok::<(), rearm_core::Error>(())
 /// ```
-pub struct OneSender<'m, T, A: Notifier, const N: usize> {
-    push: PushEnd<'m, T, N>,
+pub struct OneSender<'m, T, A, const N: usize, M = &'m OneSenderMailbox<T, N>>
+where
+    A: Notifier,
+    M: Deref<Target = OneSenderMailbox<T, N>>,
+{
+    mailbox: M,
+    end: PushEnd,
     to_loop: A,
-    handover: &'m Handover,
     /// Values were enqueued by `send_deferred` since the loop was last
     /// told: the next `flush` (or `send`, or the drop) must announce them.
     unannounced: bool,
+    borrow: PhantomData<&'m ()>,
 }
 
-impl<T, A: Notifier, const N: usize> OneSender<'_, T, A, N> {
+/// A [`OneSender`] that owns a share of its mailbox; see
+/// [`OneSenderMailbox::split_owned`].
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub type OwnedOneSender<T, A, const N: usize> =
+    OneSender<'static, T, A, N, Arc<OneSenderMailbox<T, N>>>;
+
+impl<T, A, const N: usize, M> OneSender<'_, T, A, N, M>
+where
+    A: Notifier,
+    M: Deref<Target = OneSenderMailbox<T, N>>,
+{
     /// Enqueues `value`, then makes sure the loop will drain it and every
     /// value deferred before it; never blocks. Returns what
     /// [`Mailbox::send`](crate::Mailbox::send) returns: `Pending`,
-    /// `Coalesced` or `Kept`, or the value back in the `Err` when the
-    /// mailbox is full (which [flushes](OneSender::flush) deferred values).
-    pub fn send(&mut self, value: T) -> Result<Notified, T> {
-        let push = &mut self.push;
+    /// `Coalesced` or `Kept`.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] when the mailbox holds `N` values (which
+    /// [flushes](OneSender::flush) deferred values), and
+    /// [`TrySendError::Closed`] once the receiver is gone, each with the value.
+    pub fn send(&mut self, value: T) -> Result<Notified, TrySendError<T>> {
+        let (queue, end) = (&self.mailbox.queue, &mut self.end);
         match self
+            .mailbox
             .handover
-            .send(Senders::One, &self.to_loop, || push.push(value))
-        {
+            .send(Senders::One, &self.to_loop, value, |value| {
+                queue.push(end, value)
+            }) {
             Ok(notified) => {
                 self.unannounced = false;
                 Ok(notified)
             }
-            Err(value) => {
+            Err(refused) => {
                 self.flush();
-                Err(value)
+                Err(refused)
             }
         }
     }
@@ -199,22 +358,25 @@ impl<T, A: Notifier, const N: usize> OneSender<'_, T, A, N> {
     /// that runs before then for another reason may take it too. Counted
     /// as sent at once, like a value from `send`.
     ///
-    /// When the mailbox is full the value comes back in the `Err`, and the
-    /// deferred values that fill it are flushed first: a sender that waits
-    /// for room never waits on a loop that was not told.
-    pub fn send_deferred(&mut self, value: T) -> Result<(), T> {
-        let push = &mut self.push;
+    /// # Errors
+    ///
+    /// As [`send`](OneSender::send)'s. A refused value's deferred
+    /// predecessors are flushed first: a sender that waits for room never
+    /// waits on a loop that was not told.
+    pub fn send_deferred(&mut self, value: T) -> Result<(), TrySendError<T>> {
+        let (queue, end) = (&self.mailbox.queue, &mut self.end);
         match self
+            .mailbox
             .handover
-            .enqueue_quietly(Senders::One, || push.push(value))
+            .enqueue_quietly(Senders::One, value, |value| queue.push(end, value))
         {
             Ok(()) => {
                 self.unannounced = true;
                 Ok(())
             }
-            Err(value) => {
+            Err(refused) => {
                 self.flush();
-                Err(value)
+                Err(refused)
             }
         }
     }
@@ -227,12 +389,18 @@ impl<T, A: Notifier, const N: usize> OneSender<'_, T, A, N> {
         if !core::mem::take(&mut self.unannounced) {
             return None;
         }
-        Some(self.handover.announce(&self.to_loop))
+        Some(self.mailbox.handover.announce(&self.to_loop))
+    }
+
+    /// Whether the mailbox is closed: its receiver was dropped, and sends
+    /// hand their value back.
+    pub fn is_closed(&self) -> bool {
+        self.mailbox.is_closed()
     }
 
     /// The mailbox's counts; see [`OneSenderMailbox::counts`].
     pub fn counts(&self) -> MailboxCounts {
-        self.handover.counts()
+        self.mailbox.counts()
     }
 
     /// What it notifies through.
@@ -241,54 +409,127 @@ impl<T, A: Notifier, const N: usize> OneSender<'_, T, A, N> {
     }
 }
 
-/// A sender dropped with deferred values announces them: none is left in
-/// the queue with the loop untold.
-impl<T, A: Notifier, const N: usize> Drop for OneSender<'_, T, A, N> {
+/// A sender dropped announces its deferred values, then closes the mailbox
+/// and tells the loop, so that the receiver takes what is left and sees the
+/// close.
+impl<T, A, const N: usize, M> Drop for OneSender<'_, T, A, N, M>
+where
+    A: Notifier,
+    M: Deref<Target = OneSenderMailbox<T, N>>,
+{
     fn drop(&mut self) {
         self.flush();
+        if self.mailbox.handover.close() {
+            self.mailbox.handover.announce(&self.to_loop);
+        }
+        // Release: the next ends (their Acquire in `claim_ends`) start from
+        // this end's position.
+        self.mailbox.ends.fetch_and(!SENDER, Ordering::Release);
     }
 }
 
 /// The receiving end of a [`OneSenderMailbox`], for the slot's callback.
-pub struct OneReceiver<'m, T, const N: usize> {
-    pop: PopEnd<'m, T, N>,
-    handover: &'m Handover,
+/// `M` is how it holds the mailbox, as for [`OneSender`].
+pub struct OneReceiver<'m, T, const N: usize, M = &'m OneSenderMailbox<T, N>>
+where
+    M: Deref<Target = OneSenderMailbox<T, N>>,
+{
+    mailbox: M,
+    end: PopEnd,
+    borrow: PhantomData<&'m ()>,
 }
 
-impl<T, const N: usize> OneReceiver<'_, T, N> {
+/// A [`OneReceiver`] that owns a share of its mailbox; see
+/// [`OneSenderMailbox::split_owned`].
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub type OwnedOneReceiver<T, const N: usize> =
+    OneReceiver<'static, T, N, Arc<OneSenderMailbox<T, N>>>;
+
+impl<T, const N: usize, M> OneReceiver<'_, T, N, M>
+where
+    M: Deref<Target = OneSenderMailbox<T, N>>,
+{
     /// Hands every value there to `each`, oldest first, and returns how
     /// many. As with [`Mailbox::drain`](crate::Mailbox::drain), every
     /// callback must empty the mailbox, with this or with `try_recv` until
-    /// `None`.
+    /// an `Err`, and a drain says nothing of a close: when
+    /// [`is_closed`](OneReceiver::is_closed) says closed after it, drain once
+    /// more before concluding nothing more will come.
     pub fn drain(&mut self, each: impl FnMut(T)) -> usize {
-        let pop = &mut self.pop;
-        self.handover.drain(|| pop.pop(), each)
+        let (queue, end) = (&self.mailbox.queue, &mut self.end);
+        self.mailbox.handover.drain(|| queue.pop(end), each)
     }
 
-    /// Takes the oldest value, if any; `None` means the mailbox was empty
-    /// (a value is there the moment its `send` enqueued it: one sender never
-    /// leaves a claimed cell half-written), and the next send notifies.
-    pub fn try_recv(&mut self) -> Option<T> {
-        let pop = &mut self.pop;
-        self.handover.try_recv(|| pop.pop())
+    /// Takes the oldest value. A value is there the moment its `send`
+    /// enqueued it: one sender never leaves a claimed cell half-written.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] when the mailbox is empty (the next send
+    /// notifies), [`TryRecvError::Closed`] when it is empty and its sender is
+    /// gone.
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        let (queue, end) = (&self.mailbox.queue, &mut self.end);
+        self.mailbox.handover.try_recv(|| queue.pop(end))
+    }
+
+    /// An iterator that takes values with [`try_recv`](OneReceiver::try_recv)
+    /// until there is none (or the mailbox is closed and empty).
+    pub fn try_iter(&mut self) -> impl Iterator<Item = T> + '_ {
+        core::iter::from_fn(|| self.try_recv().ok())
+    }
+
+    /// Whether the mailbox is closed: its sender was dropped. Values it sent
+    /// before can still be taken.
+    pub fn is_closed(&self) -> bool {
+        self.mailbox.is_closed()
+    }
+
+    /// How many values the mailbox holds; see [`OneSenderMailbox::len`].
+    pub fn len(&self) -> usize {
+        self.mailbox.len()
+    }
+
+    /// Whether the mailbox holds no value; see [`OneSenderMailbox::len`].
+    pub fn is_empty(&self) -> bool {
+        self.mailbox.is_empty()
     }
 
     /// The mailbox's counts; see [`OneSenderMailbox::counts`].
     pub fn counts(&self) -> MailboxCounts {
-        self.handover.counts()
+        self.mailbox.counts()
+    }
+}
+
+/// A receiver dropped closes the mailbox: later sends hand their value back.
+impl<T, const N: usize, M> Drop for OneReceiver<'_, T, N, M>
+where
+    M: Deref<Target = OneSenderMailbox<T, N>>,
+{
+    fn drop(&mut self) {
+        // Nobody to tell: the receiver is the one who would look.
+        self.mailbox.handover.close();
+        // Release: see `OneSender`'s drop.
+        self.mailbox.ends.fetch_and(!RECEIVER, Ordering::Release);
     }
 }
 
 impl<T, const N: usize> core::fmt::Debug for OneSenderMailbox<T, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("OneSenderMailbox")
-            .field("capacity", &self.capacity())
+            .field("capacity", &N)
+            .field("closed", &self.is_closed())
             .field("counts", &self.counts())
             .finish_non_exhaustive()
     }
 }
 
-impl<T, A: Notifier, const N: usize> core::fmt::Debug for OneSender<'_, T, A, N> {
+impl<T, A, const N: usize, M> core::fmt::Debug for OneSender<'_, T, A, N, M>
+where
+    A: Notifier,
+    M: Deref<Target = OneSenderMailbox<T, N>>,
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("OneSender")
             .field("slot", &self.to_loop.slot())
@@ -297,7 +538,10 @@ impl<T, A: Notifier, const N: usize> core::fmt::Debug for OneSender<'_, T, A, N>
     }
 }
 
-impl<T, const N: usize> core::fmt::Debug for OneReceiver<'_, T, N> {
+impl<T, const N: usize, M> core::fmt::Debug for OneReceiver<'_, T, N, M>
+where
+    M: Deref<Target = OneSenderMailbox<T, N>>,
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("OneReceiver")
             .field("counts", &self.counts())

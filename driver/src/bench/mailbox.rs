@@ -9,7 +9,7 @@ use crate::harness::{CpuUse, Gate, Stopwatch, WatchdogConfig};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
 use rearm_core::{
     Action, Exit, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneReceiver, OneSenderMailbox,
-    RunMode, SlotRunner, SpinPolicy,
+    RunMode, SlotRunner, SpinPolicy, TrySendError,
 };
 use std::fmt;
 use std::sync::Mutex;
@@ -358,10 +358,6 @@ struct OnRearm {
     carrier: Carrier,
 }
 
-/// The one-sender mailbox's ring keeps a cell free: one more cell holds
-/// the same `CAPACITY` messages as the other carriers.
-const ONE_SENDER_CELLS: usize = CAPACITY + 1;
-
 /// What the loop's callback drains a mailbox with, whichever kind.
 trait Receiving {
     fn drain(&mut self, each: impl FnMut(u64)) -> usize;
@@ -377,7 +373,7 @@ impl<A: Notifier> Receiving for &Mailbox<u64, A, CAPACITY> {
     }
 }
 
-impl Receiving for OneReceiver<'_, u64, ONE_SENDER_CELLS> {
+impl Receiving for OneReceiver<'_, u64, CAPACITY> {
     fn drain(&mut self, each: impl FnMut(u64)) -> usize {
         OneReceiver::drain(self, each)
     }
@@ -389,13 +385,14 @@ impl Receiving for OneReceiver<'_, u64, ONE_SENDER_CELLS> {
 /// Sends `message` with `try_send`; while the mailbox hands it back (full),
 /// lets the receiver run and tries again, until `stopped`.
 fn send_retrying(
-    mut try_send: impl FnMut(u64) -> Result<Notified, u64>,
+    mut try_send: impl FnMut(u64) -> Result<Notified, TrySendError<u64>>,
     message: u64,
     stopped: &AtomicBool,
 ) -> Sent {
-    let Err(mut back) = try_send(message) else {
+    let Err(refusal) = try_send(message) else {
         return Sent::Ok;
     };
+    let mut back = refusal.into_inner();
     let mut refused = 1;
     loop {
         // Relaxed: a flag to give up on, ordering nothing.
@@ -406,7 +403,7 @@ fn send_retrying(
         match try_send(back) {
             Ok(_) => return Sent::AfterFull(refused),
             Err(again) => {
-                back = again;
+                back = again.into_inner();
                 refused += 1;
             }
         }
@@ -422,7 +419,7 @@ impl OnBackend for OnRearm {
         let to_loop = lp.handle(0).map_err(|e| e.to_string())?;
         if self.carrier.one_sender() {
             let deferred = matches!(self.carrier, Carrier::RearmOneSenderDeferred(_));
-            let mut mailbox: OneSenderMailbox<u64, ONE_SENDER_CELLS> = OneSenderMailbox::new();
+            let mut mailbox: OneSenderMailbox<u64, CAPACITY> = OneSenderMailbox::new();
             let (sender, receiver) = mailbox.split(to_loop);
             // Handed to the one sender thread before the timed region.
             let sender = Mutex::new(Some(sender));

@@ -1,0 +1,195 @@
+//! A [`Mailbox`]'s owned ends (feature `std`): a sender any thread can clone
+//! and keep, a receiver to move into the loop's callback, both sharing the
+//! mailbox through an `Arc`, and a close when the last sender or the receiver
+//! is dropped.
+
+#![cfg(feature = "std")]
+
+use super::{Mailbox, MailboxCounts, Notifier, TryRecvError, TrySendError};
+use crate::Notified;
+use crate::sync::{Arc, AtomicUsize, Ordering};
+
+/// What the ends share: the mailbox and how many senders are alive.
+struct Shared<T, A: Notifier, const N: usize> {
+    mailbox: Mailbox<T, A, N>,
+    /// Live [`OwnedSender`]s; the drop that takes it to zero closes.
+    senders: AtomicUsize,
+}
+
+/// A sending end of a [`Mailbox`] that owns a share of it (see
+/// [`Mailbox::into_owned`]): clone it for each thread that sends. When the
+/// last clone is dropped the mailbox closes and the loop is told, so the
+/// receiver takes what is left and then sees [`TryRecvError::Closed`].
+pub struct OwnedSender<T, A: Notifier, const N: usize> {
+    shared: Arc<Shared<T, A, N>>,
+}
+
+/// The receiving end of a [`Mailbox`] that owns a share of it (see
+/// [`Mailbox::into_owned`]), for the slot's callback. Dropping it closes the
+/// mailbox: sends then hand their value back as [`TrySendError::Closed`].
+pub struct OwnedReceiver<T, A: Notifier, const N: usize> {
+    shared: Arc<Shared<T, A, N>>,
+}
+
+impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
+    /// Its ends, each owning a share of it: one sender (clone it for more)
+    /// and the receiver. Needs the `std` feature.
+    ///
+    /// ```
+    /// use rearm_core::{Action, Loop, Mailbox, OwnedAsync, RunMode, SlotRunner, ThreadPark};
+    /// use std::sync::Arc;
+    ///
+    /// let lp = Arc::new(Loop::<ThreadPark, 1>::new(ThreadPark::new()));
+    /// let (sender, receiver) = Mailbox::<u64, _, 64>::new(OwnedAsync::new(Arc::clone(&lp), 0)?)
+    ///     .into_owned();
+    /// let mut runner = SlotRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// let producers: Vec<_> = (0..4)
+    ///     .map(|p| {
+    ///         let sender = sender.clone();
+    ///         std::thread::spawn(move || {
+    ///             for value in 0..100 {
+    ///                 while sender.send(p * 100 + value).is_err() {
+    ///                     std::thread::yield_now();
+    ///                 }
+    ///             }
+    ///         })
+    ///     })
+    ///     .collect();
+    /// drop(sender); // the clones close the mailbox when the last one goes
+    ///
+    /// let mut sum = 0;
+    /// let mut on_mail = |_slot: usize| {
+    ///     receiver.drain(|value| sum += value);
+    ///     if !receiver.is_closed() {
+    ///         return Action::Rearm;
+    ///     }
+    ///     receiver.drain(|value| sum += value); // what landed after the first look
+    ///     Action::Disarm
+    /// };
+    /// runner.run(RunMode::UntilDone, &mut on_mail);
+    /// producers.into_iter().for_each(|p| p.join().unwrap());
+    /// assert_eq!(sum, (0..400).sum::<u64>());
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn into_owned(self) -> (OwnedSender<T, A, N>, OwnedReceiver<T, A, N>) {
+        let shared = Arc::new(Shared {
+            mailbox: self,
+            senders: AtomicUsize::new(1),
+        });
+        (
+            OwnedSender {
+                shared: Arc::clone(&shared),
+            },
+            OwnedReceiver { shared },
+        )
+    }
+}
+
+impl<T, A: Notifier, const N: usize> OwnedSender<T, A, N> {
+    /// Sends `value`; see [`Mailbox::send`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Mailbox::send`]'s: the value back when the mailbox is full, or
+    /// closed (its receiver was dropped).
+    pub fn send(&self, value: T) -> Result<Notified, TrySendError<T>> {
+        self.shared.mailbox.send(value)
+    }
+
+    /// Whether the mailbox is closed: sends hand their value back.
+    pub fn is_closed(&self) -> bool {
+        self.shared.mailbox.is_closed()
+    }
+
+    /// The mailbox; every method that takes `&self` works through it.
+    pub fn mailbox(&self) -> &Mailbox<T, A, N> {
+        &self.shared.mailbox
+    }
+}
+
+/// Another sender: the mailbox closes when the last one is dropped.
+impl<T, A: Notifier, const N: usize> Clone for OwnedSender<T, A, N> {
+    fn clone(&self) -> Self {
+        // Relaxed: a new sender comes from a live one, so the count cannot
+        // reach zero meanwhile; see `drop` for the ordering that matters.
+        self.shared.senders.fetch_add(1, Ordering::Relaxed);
+        OwnedSender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// The last sender dropped closes the mailbox and tells the loop.
+impl<T, A: Notifier, const N: usize> Drop for OwnedSender<T, A, N> {
+    fn drop(&mut self) {
+        // AcqRel: each sender's drop releases its sends; the last one
+        // acquires them all (the count's release sequence), and its close
+        // (Release) hands them to the receiver that sees it.
+        if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.mailbox.close();
+        }
+    }
+}
+
+impl<T, A: Notifier, const N: usize> OwnedReceiver<T, A, N> {
+    /// Drains the mailbox; see [`Mailbox::drain`].
+    pub fn drain(&self, each: impl FnMut(T)) -> usize {
+        self.shared.mailbox.drain(each)
+    }
+
+    /// Takes the oldest value; see [`Mailbox::try_recv`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Mailbox::try_recv`]'s: [`TryRecvError::Closed`] once every
+    /// sender was dropped and every value they sent was taken.
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.shared.mailbox.try_recv()
+    }
+
+    /// Takes values until none is ready; see [`Mailbox::try_iter`].
+    pub fn try_iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.shared.mailbox.try_iter()
+    }
+
+    /// Whether the mailbox is closed: every sender was dropped (values they
+    /// sent before can still be taken).
+    pub fn is_closed(&self) -> bool {
+        self.shared.mailbox.is_closed()
+    }
+
+    /// The mailbox; every method that takes `&self` works through it.
+    pub fn mailbox(&self) -> &Mailbox<T, A, N> {
+        &self.shared.mailbox
+    }
+
+    /// The mailbox's counts; see [`Mailbox::counts`].
+    pub fn counts(&self) -> MailboxCounts {
+        self.shared.mailbox.counts()
+    }
+}
+
+/// The receiver dropped closes the mailbox; nobody is left to tell.
+impl<T, A: Notifier, const N: usize> Drop for OwnedReceiver<T, A, N> {
+    fn drop(&mut self) {
+        self.shared.mailbox.handover.close();
+    }
+}
+
+impl<T, A: Notifier, const N: usize> core::fmt::Debug for OwnedSender<T, A, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("OwnedSender")
+            .field(&self.shared.mailbox)
+            .finish()
+    }
+}
+
+impl<T, A: Notifier, const N: usize> core::fmt::Debug for OwnedReceiver<T, A, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("OwnedReceiver")
+            .field(&self.shared.mailbox)
+            .finish()
+    }
+}
