@@ -137,6 +137,46 @@ pub(crate) use std::{
 #[cfg(all(feature = "std", not(rearm_loom)))]
 pub(crate) use std::{sync::OnceLock, thread::yield_now, time::Instant};
 
+/// The longest a mailbox sender waiting for room sleeps before it looks
+/// again by itself: a receive that takes values without emptying the mailbox
+/// looks for waiting senders without a fence, and may not see one in time.
+#[cfg(all(feature = "std", not(rearm_loom)))]
+const ROOM_LOOK_EVERY: core::time::Duration = core::time::Duration::from_millis(1);
+
+/// Sleeps on `made` until woken (spurious wakes included) or for
+/// `ROOM_LOOK_EVERY`: a mailbox sender waiting for room, without a deadline.
+#[cfg(all(feature = "std", not(rearm_loom)))]
+pub(crate) fn wait<'a>(made: &'a Condvar, guard: MutexGuard<'a, ()>) -> MutexGuard<'a, ()> {
+    // Poisoning carries no broken invariant: the lock guards no data.
+    let (guard, _) = made
+        .wait_timeout(guard, ROOM_LOOK_EVERY)
+        .unwrap_or_else(PoisonError::into_inner);
+    guard
+}
+
+/// Under loom, time does not pass: sleeps until woken. The models wake
+/// waiting senders through the fenced path only.
+#[cfg(all(feature = "std", rearm_loom))]
+pub(crate) fn wait<'a>(made: &'a Condvar, guard: MutexGuard<'a, ()>) -> MutexGuard<'a, ()> {
+    made.wait(guard).unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Sleeps on `made` until woken, for at most `ROOM_LOOK_EVERY`, or until
+/// `deadline`; `None` once it has passed: a mailbox sender waiting for room
+/// for a while.
+#[cfg(all(feature = "std", not(rearm_loom)))]
+pub(crate) fn wait_until<'a>(
+    made: &'a Condvar,
+    guard: MutexGuard<'a, ()>,
+    deadline: Instant,
+) -> Option<MutexGuard<'a, ()>> {
+    let left = deadline.checked_duration_since(Instant::now())?;
+    let (guard, _) = made
+        .wait_timeout(guard, left.min(ROOM_LOOK_EVERY))
+        .unwrap_or_else(PoisonError::into_inner);
+    Some(guard)
+}
+
 /// Defines a `const fn` in normal builds and a plain `fn` under
 /// `cfg(rearm_loom)`, whose atomics cannot be made in a const context: one
 /// body for both, so the loop the models check is built as the real one is.

@@ -459,3 +459,52 @@ fn negative_control_close_untold_is_caught() {
 fn broken_close_untold() {
     loom::model(|| send_then_close(MailboxFault::CloseUntold));
 }
+
+/// A sender sends two values through a mailbox of two and a third with
+/// `send_blocking`, which sleeps while the mailbox is full; the loop drains
+/// until it has all three. The drain that empties the mailbox must wake the
+/// sender (or the sender's second look must find the room): a sender left
+/// asleep leaves the loop waiting for its value, a deadlock loom reports.
+fn sender_waiting_for_room(fault: MailboxFault) {
+    let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+    let mailbox: Arc<Shared> = Arc::new(Mailbox::with_fault(
+        OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap(),
+        fault,
+    ));
+    let sum = drain_until(
+        &lp,
+        3,
+        |each| {
+            mailbox.drain(each);
+        },
+        || {
+            assert!(mailbox.send(1).is_ok());
+            assert!(mailbox.send(2).is_ok());
+            let mailbox = mailbox.clone();
+            // Detached: the loop's end proves the third value came.
+            drop(thread::spawn(move || {
+                assert!(mailbox.send_blocking(3).is_ok());
+            }));
+        },
+    );
+    assert_eq!(sum, 6);
+}
+
+#[test]
+fn sender_waiting_for_room_is_woken_by_the_drain() {
+    loom::model(|| sender_waiting_for_room(MailboxFault::None));
+}
+
+/// Negative control: a drain that does not wake the senders waiting for
+/// room; loom must report the sleeping sender and the loop waiting for its
+/// value.
+#[test]
+fn negative_control_room_unannounced_is_caught() {
+    expect_deadlock("broken_room_unannounced");
+}
+
+#[test]
+#[ignore = "a deliberately broken drain: negative_control_room_unannounced_is_caught runs it and expects failure"]
+fn broken_room_unannounced() {
+    loom::model(|| sender_waiting_for_room(MailboxFault::NoRoomWake));
+}

@@ -13,6 +13,24 @@
 //! before enqueuing and hands its value back when it is set; a send racing
 //! the close may still be accepted, and its value is then received after the
 //! close was seen, or dropped with the mailbox.
+//!
+//! # Waiting for room (feature `std`)
+//!
+//! A sender that finds the queue full and wants to wait sets `wants_room`,
+//! puts a `SeqCst` fence, and tries once more; the receiver, once it found
+//! the queue empty (after the fence in `clear_and_look`), reads `wants_room`
+//! and, when set, wakes the waiting senders. The same argument as for
+//! "told": the two fences are ordered one way or the other, so either the
+//! sender's second try sees the cells the receiver emptied, or the receiver
+//! sees the flag and wakes it. The wake takes the senders' lock, so that a
+//! sender between its second try and its sleep is not missed, as in
+//! `ThreadPark`. A close wakes them too, to see it. A receive that takes a
+//! value without emptying the queue also looks at `wants_room`, without a
+//! fence (one per value would cost every receive): it may miss a sender
+//! that announced itself just then, so a waiting sender also looks again by
+//! itself every millisecond. A receiver that goes on to wait for something
+//! else (the senders' own mailbox, say) cannot leave a sender asleep for
+//! longer than that.
 
 #[cfg(rearm_loom)]
 use super::MailboxFault;
@@ -21,6 +39,8 @@ use crate::Notified;
 use crate::sync::{
     AtomicBool, AtomicCount, Ordering, bump_owned, bump_shared, const_fn_unless_loom, fence, read,
 };
+#[cfg(feature = "std")]
+use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 /// Who may send into a mailbox: how its senders' counters are bumped.
 #[derive(Clone, Copy)]
@@ -51,8 +71,19 @@ pub(super) struct Handover {
     /// change once per drain (told) and once per mailbox (closed), not once
     /// per message.
     marks: LineOf<Marks>,
+    /// Where senders that wait for room sleep.
+    #[cfg(feature = "std")]
+    room: Room,
     #[cfg(rearm_loom)]
     fault: MailboxFault,
+}
+
+/// Senders waiting for room: held while a sender decides to sleep and by a
+/// receiver between clearing `wants_room` and the wake.
+#[cfg(feature = "std")]
+struct Room {
+    lock: Mutex<()>,
+    made: Condvar,
 }
 
 /// The marks every send reads.
@@ -64,6 +95,8 @@ struct Marks {
     told: AtomicBool,
     /// Whether the mailbox is closed: see the module's note.
     closed: AtomicBool,
+    /// A sender waits for room: see the module's note.
+    wants_room: AtomicBool,
 }
 
 impl Handover {
@@ -76,7 +109,13 @@ impl Handover {
                 marks: LineOf(Marks {
                     told: AtomicBool::new(false),
                     closed: AtomicBool::new(false),
+                    wants_room: AtomicBool::new(false),
                 }),
+                #[cfg(feature = "std")]
+                room: Room {
+                    lock: Mutex::new(()),
+                    made: Condvar::new(),
+                },
                 #[cfg(rearm_loom)]
                 fault: MailboxFault::None,
             }
@@ -128,21 +167,120 @@ impl Handover {
         value: T,
         enqueue: impl FnOnce(T) -> Result<(), T>,
     ) -> Result<(), TrySendError<T>> {
+        self.count(senders, self.attempt(value, enqueue))
+    }
+
+    /// Enqueues `value` unless the mailbox is closed; counts nothing.
+    fn attempt<T>(
+        &self,
+        value: T,
+        enqueue: impl FnOnce(T) -> Result<(), T>,
+    ) -> Result<(), TrySendError<T>> {
         // Relaxed: a filter (see the module's note on closing); the receiver
         // does not rely on what a refused sender saw.
-        let enqueued = if self.marks.0.closed.load(Ordering::Relaxed) {
+        if self.marks.0.closed.load(Ordering::Relaxed) {
             Err(TrySendError::Closed(value))
         } else {
             enqueue(value).map_err(TrySendError::Full)
-        };
-        let counter = if enqueued.is_ok() {
+        }
+    }
+
+    /// Counts an attempt's outcome: sent, or refused.
+    fn count<T>(
+        &self,
+        senders: Senders,
+        attempt: Result<(), TrySendError<T>>,
+    ) -> Result<(), TrySendError<T>> {
+        let counter = if attempt.is_ok() {
             &self.sent
         } else {
             &self.refused
         };
         senders.bump(counter);
-        enqueued
+        attempt
     }
+
+    /// [`send`](Self::send), waiting while the queue is full: after each
+    /// refusal the sender announces that it wants room, tries once more, and
+    /// sleeps with `sleep` (which returns `None` when the sender gives up)
+    /// until a receiver made room. See the module's note. Refused (and
+    /// counted so) only when the mailbox is closed or `sleep` gives up.
+    #[cfg(feature = "std")]
+    pub(super) fn send_waiting<T>(
+        &self,
+        senders: Senders,
+        to_loop: &impl Notifier,
+        mut value: T,
+        mut enqueue: impl FnMut(T) -> Result<(), T>,
+        mut sleep: impl for<'a> FnMut(&'a Condvar, MutexGuard<'a, ()>) -> Option<MutexGuard<'a, ()>>,
+    ) -> Result<Notified, TrySendError<T>> {
+        let mut guard = None;
+        loop {
+            match self.attempt(value, &mut enqueue) {
+                Err(TrySendError::Full(back)) => value = back,
+                attempt => {
+                    drop(guard);
+                    self.count(senders, attempt)?;
+                    return Ok(self.announce(to_loop));
+                }
+            }
+            let Some(locked) = guard.take() else {
+                // Relaxed: the fence after it orders it before the next try.
+                guard = Some(self.room_lock());
+                self.marks.0.wants_room.store(true, Ordering::Relaxed);
+                fence(Ordering::SeqCst);
+                continue;
+            };
+            match sleep(&self.room.made, locked) {
+                Some(locked) => {
+                    // Woken (or spuriously): announce again before the try.
+                    self.marks.0.wants_room.store(true, Ordering::Relaxed);
+                    fence(Ordering::SeqCst);
+                    guard = Some(locked);
+                }
+                None => {
+                    senders.bump(&self.refused);
+                    return Err(TrySendError::Full(value));
+                }
+            }
+        }
+    }
+
+    #[cfg(feature = "std")]
+    fn room_lock(&self) -> MutexGuard<'_, ()> {
+        // Poisoning carries no broken invariant: the lock guards no data.
+        self.room
+            .lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// After the receiver found the queue empty (the fence of
+    /// `clear_and_look` is before this) or the mailbox closed: wakes the
+    /// senders waiting for room, if any.
+    fn room_made(&self) {
+        #[cfg(rearm_loom)]
+        if self.has_fault(MailboxFault::NoRoomWake) {
+            return;
+        }
+        // Relaxed: the fence before it orders it against the senders'
+        // announcements; see the module's note.
+        if self.marks.0.wants_room.load(Ordering::Relaxed) {
+            self.wake_room_waiters();
+        }
+    }
+
+    #[cfg(feature = "std")]
+    fn wake_room_waiters(&self) {
+        // Relaxed: the lock orders it before the sleepers' next look.
+        self.marks.0.wants_room.store(false, Ordering::Relaxed);
+        drop(self.room_lock());
+        self.room.made.notify_all();
+    }
+
+    /// Without `std` no sender sleeps: nothing to wake.
+    #[cfg(not(feature = "std"))]
+    fn wake_room_waiters(&self) {}
 
     /// After one or more enqueues: makes sure the loop will drain them, by
     /// notifying through `to_loop` unless the loop has been told.
@@ -209,13 +347,20 @@ impl Handover {
             Some(value) => value,
             None => match self.clear_and_look(&mut pop) {
                 Some(value) => value,
-                None if !self.is_closed() => return Err(TryRecvError::Empty),
-                // Closed: every value sent before the close is there now
-                // (the Acquire in `is_closed`).
-                None => pop().ok_or(TryRecvError::Closed)?,
+                None => {
+                    self.room_made();
+                    if !self.is_closed() {
+                        return Err(TryRecvError::Empty);
+                    }
+                    // Closed: every value sent before the close is there
+                    // now (the Acquire in `is_closed`).
+                    pop().ok_or(TryRecvError::Closed)?
+                }
             },
         };
         bump_shared(&self.received.0);
+        // Room was made; no fence: see the module's note on waiting.
+        self.room_made();
         Ok(value)
     }
 
@@ -226,7 +371,12 @@ impl Handover {
         // Release: whoever reads the mark with Acquire sees every send this
         // thread did, or acquired, before closing. The swap picks the one
         // call that closes.
-        !self.marks.0.closed.swap(true, Ordering::Release)
+        let closed = !self.marks.0.closed.swap(true, Ordering::Release);
+        if closed {
+            // Senders waiting for room must see the close.
+            self.wake_room_waiters();
+        }
+        closed
     }
 
     /// Whether the mailbox was closed.
@@ -270,6 +420,7 @@ impl Handover {
                 }
                 None => {
                     taken.finished = true;
+                    self.room_made();
                     return taken.count;
                 }
             }
@@ -284,6 +435,16 @@ impl Handover {
         self.marks.0.told.store(false, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         pop()
+    }
+
+    /// Values counted sent so far.
+    pub(super) fn sent(&self) -> u64 {
+        read(&self.sent)
+    }
+
+    /// Values counted received so far.
+    pub(super) fn received(&self) -> u64 {
+        read(&self.received.0)
     }
 
     pub(super) fn counts(&self) -> MailboxCounts {

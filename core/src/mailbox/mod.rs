@@ -150,6 +150,9 @@ pub enum MailboxFault {
     /// Closes without telling the loop: a receiver that found the mailbox
     /// empty and open just before is never run again to see the close.
     CloseUntold,
+    /// A receiver that empties the mailbox does not look for senders waiting
+    /// for room: a sender asleep on a full mailbox stays asleep.
+    NoRoomWake,
 }
 
 impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
@@ -192,14 +195,78 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     ///
     /// # Errors
     ///
-    /// [`TrySendError::Full`] when the mailbox holds `N` values, and
-    /// [`TrySendError::Closed`] once it is closed, each with the value, and
-    /// nothing notified.
+    /// [`TrySendError::Full`] when the mailbox holds `N` values, or when the
+    /// cell this send needs is still being emptied by a receive in progress
+    /// (it is free the moment that receive ends); [`TrySendError::Closed`]
+    /// once it is closed. Each with the value, and nothing notified.
     pub fn send(&self, value: T) -> Result<Notified, TrySendError<T>> {
         self.handover
             .send(Senders::Many, &self.to_loop, value, |value| {
                 self.queue.push(value)
             })
+    }
+
+    /// Sends `value`, waiting while the mailbox is full until a receiver
+    /// makes room (a drain or `try_recv` that empties it wakes the waiting
+    /// senders); needs the `std` feature. Returns what [`send`](Mailbox::send)
+    /// returns. A sender that waits sleeps: it costs the receiver one load per
+    /// drain while nobody waits.
+    ///
+    /// It waits for ever if nothing drains (the slot dead, the loop stopped):
+    /// [`send_timeout`](Mailbox::send_timeout) bounds the wait.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Closed`], with the value, once the mailbox is closed,
+    /// before or while it waits.
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_blocking(&self, value: T) -> Result<Notified, TrySendError<T>> {
+        self.handover.send_waiting(
+            Senders::Many,
+            &self.to_loop,
+            value,
+            |value| self.queue.push(value),
+            |made, guard| Some(crate::sync::wait(made, guard)),
+        )
+    }
+
+    /// [`send_blocking`](Mailbox::send_blocking) for at most `timeout`.
+    ///
+    /// ```
+    /// use rearm_core::{Loop, Mailbox, SpinPark, TrySendError};
+    /// use std::time::Duration;
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(lp.handle(0)?);
+    /// mailbox.send(1).unwrap();
+    /// mailbox.send(2).unwrap();
+    /// // Nobody drains: the send waits a millisecond, then hands the value back.
+    /// let refused = mailbox.send_timeout(3, Duration::from_millis(1));
+    /// assert_eq!(refused, Err(TrySendError::Full(3)));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] when the mailbox was still full at the end of
+    /// `timeout`; [`TrySendError::Closed`] once it is closed. Each with the
+    /// value.
+    #[cfg(all(feature = "std", not(rearm_loom)))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_timeout(
+        &self,
+        value: T,
+        timeout: core::time::Duration,
+    ) -> Result<Notified, TrySendError<T>> {
+        let deadline = crate::sync::Instant::now() + timeout;
+        self.handover.send_waiting(
+            Senders::Many,
+            &self.to_loop,
+            value,
+            |value| self.queue.push(value),
+            |made, guard| crate::sync::wait_until(made, guard, deadline),
+        )
     }
 
     /// Takes the oldest value; take values until an `Err` in the slot's
@@ -289,11 +356,16 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
 
     /// How many values it holds: values sent and not yet received, from the
     /// counts. Exact when nothing sends or receives meanwhile; otherwise a
-    /// snapshot that may already be out of date, in which a send counts from
-    /// when its value is enqueued and a drain's values count until the drain
-    /// returns.
+    /// snapshot, between 0 and `N`, that may already be out of date: a send
+    /// counts from just after its value is enqueued (a receiver may take it
+    /// first), and a drain's values count until the drain returns.
     pub fn len(&self) -> usize {
-        usize::try_from(self.counts().queued()).unwrap_or(usize::MAX)
+        // Received first: a value is counted sent before it can be counted
+        // received, except in the moment between its enqueue and its count,
+        // which the clamp covers.
+        let received = self.handover.received();
+        let sent = self.handover.sent();
+        usize::try_from(sent.saturating_sub(received)).map_or(N, |held| held.min(N))
     }
 
     /// Whether it holds no value; [`len`](Mailbox::len) says how exact that is.

@@ -381,6 +381,60 @@ where
         }
     }
 
+    /// Sends `value`, waiting while the mailbox is full until the receiver
+    /// makes room; needs the `std` feature. Deferred values are flushed
+    /// first, so the loop is told of everything that fills the mailbox. See
+    /// [`Mailbox::send_blocking`](crate::Mailbox::send_blocking).
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Closed`], with the value, once the receiver is gone.
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_blocking(&mut self, value: T) -> Result<Notified, TrySendError<T>> {
+        self.send_waiting(value, |made, guard| Some(crate::sync::wait(made, guard)))
+    }
+
+    /// [`send_blocking`](OneSender::send_blocking) for at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] when the mailbox was still full at the end of
+    /// `timeout`; [`TrySendError::Closed`] once the receiver is gone. Each
+    /// with the value.
+    #[cfg(all(feature = "std", not(rearm_loom)))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_timeout(
+        &mut self,
+        value: T,
+        timeout: core::time::Duration,
+    ) -> Result<Notified, TrySendError<T>> {
+        let deadline = crate::sync::Instant::now() + timeout;
+        self.send_waiting(value, |made, guard| {
+            crate::sync::wait_until(made, guard, deadline)
+        })
+    }
+
+    #[cfg(feature = "std")]
+    fn send_waiting(
+        &mut self,
+        value: T,
+        sleep: impl for<'a> FnMut(
+            &'a crate::sync::Condvar,
+            crate::sync::MutexGuard<'a, ()>,
+        ) -> Option<crate::sync::MutexGuard<'a, ()>>,
+    ) -> Result<Notified, TrySendError<T>> {
+        self.flush();
+        let (queue, end) = (&self.mailbox.queue, &mut self.end);
+        self.mailbox.handover.send_waiting(
+            Senders::One,
+            &self.to_loop,
+            value,
+            |value| queue.push(end, value),
+            sleep,
+        )
+    }
+
     /// Tells the loop of every value deferred since it was last told, as one
     /// `send` would: `Some` of what the notify did (`Coalesced` also when
     /// the loop was already told), or `None` when there was nothing to

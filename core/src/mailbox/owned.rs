@@ -98,6 +98,31 @@ impl<T, A: Notifier, const N: usize> OwnedSender<T, A, N> {
         self.shared.mailbox.send(value)
     }
 
+    /// Sends `value`, waiting while the mailbox is full; see
+    /// [`Mailbox::send_blocking`].
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Closed`], with the value, once the receiver is gone.
+    pub fn send_blocking(&self, value: T) -> Result<Notified, TrySendError<T>> {
+        self.shared.mailbox.send_blocking(value)
+    }
+
+    /// Sends `value`, waiting at most `timeout` while the mailbox is full;
+    /// see [`Mailbox::send_timeout`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Mailbox::send_timeout`]'s.
+    #[cfg(not(rearm_loom))]
+    pub fn send_timeout(
+        &self,
+        value: T,
+        timeout: core::time::Duration,
+    ) -> Result<Notified, TrySendError<T>> {
+        self.shared.mailbox.send_timeout(value, timeout)
+    }
+
     /// Whether the mailbox is closed: sends hand their value back.
     pub fn is_closed(&self) -> bool {
         self.shared.mailbox.is_closed()
