@@ -178,6 +178,9 @@ pub(crate) enum Mark {
 /// early, which only happens while a callback unwinds.
 struct Untaken<'a> {
     ready: &'a ReadySet,
+    /// Told of each slot whose put-back bit found a newer notification set:
+    /// the two merged, and the ledger counts the put-back one as coalesced.
+    merged: &'a dyn Fn(usize),
     /// `STOP`, if the take found it, until it is reported.
     stop: u32,
     /// Direct slots taken but not yet handed on in full, as `wake` bits.
@@ -200,7 +203,12 @@ impl Drop for Untaken<'_> {
             // the loop after this runner's drop (Release there, Acquire in
             // the claim). Either way it happens after this put-back, with
             // what this thread saw.
-            self.ready.groups[self.group].fetch_or(self.bits, Ordering::Relaxed);
+            let newer = self.ready.groups[self.group].fetch_or(self.bits, Ordering::Relaxed);
+            let mut merged = newer & self.bits;
+            while merged != 0 {
+                (self.merged)(self.group * BITS + merged.trailing_zeros() as usize);
+                merged &= merged - 1;
+            }
         }
         // `summary` still names the class being handed on: its summary bit finds
         // the bits just put back, and the groups not yet swapped, which kept
@@ -210,7 +218,12 @@ impl Drop for Untaken<'_> {
         if wake != 0 {
             // The loop's own thread is unwinding, so it is not parked: no unpark.
             // Relaxed, as for the group above.
-            self.ready.wake.fetch_or(wake, Ordering::Relaxed);
+            let newer = self.ready.wake.fetch_or(wake, Ordering::Relaxed);
+            let mut merged = newer & self.direct;
+            while merged != 0 {
+                (self.merged)((merged.trailing_zeros() - FLAG_BITS) as usize);
+                merged &= merged - 1;
+            }
         }
     }
 }
@@ -299,12 +312,15 @@ impl ReadySet {
     /// If `each` panics, what was taken but not yet handed on is put back (and
     /// the loop told to look again), the bit of the slot whose call panicked
     /// included: that notification was not handled in full, so a caller that
-    /// catches the panic loses no notification.
-    pub(crate) fn take(&self, mut each: impl FnMut(usize)) -> Taken {
+    /// catches the panic loses no notification. A put-back bit that finds a
+    /// newer notification of its slot set merges with it, and `merged` is
+    /// told the slot.
+    pub(crate) fn take(&self, mut each: impl FnMut(usize), merged: &dyn Fn(usize)) -> Taken {
         // Acquire on every swap pairs with the notifiers' Release RMWs: see `mark`.
         let wake = self.wake.swap(EMPTY, Ordering::Acquire);
         let mut rest = Untaken {
             ready: self,
+            merged,
             stop: wake & STOP,
             direct: wake & DIRECT_MASK,
             summary: wake >> SUMMARY_SHIFT << SUMMARY_SHIFT,

@@ -219,6 +219,12 @@ impl<const CAP: usize> Notifiers<CAP> {
         }
     }
 
+    /// Counts a notification of `slot` that merged with a newer one when an
+    /// unwinding take put its bit back (runner only; see `ReadySet::take`).
+    pub(crate) fn count_merged(&self, slot: usize) {
+        bump_shared(&self.0[slot].coalesced);
+    }
+
     /// The state of `slot`, as notifiers see it.
     pub(crate) fn state(&self, slot: usize) -> State {
         // Relaxed: a snapshot; see `notify` for why notifiers need no more.

@@ -309,23 +309,26 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         let armed = &mut self.armed;
         let active = &mut self.active;
         let mut ran = 0;
-        let taken = lp.ready.take(|slot| {
-            if !armed[slot] {
-                // Notified while active, disarmed before we got here.
-                lp.notifiers.reap(slot, &lp.owners, &lp.ready);
-                return;
-            }
-            let action = handler.on_notify(slot);
-            // Counted once the handler returned: one that panics leaves its
-            // notification pending (the take puts the bit back).
-            lp.owners.count_delivered(slot);
-            ran += 1;
-            if action == Action::Disarm {
-                armed[slot] = false;
-                *active -= 1;
-                lp.notifiers.set_dead(slot);
-            }
-        });
+        let taken = lp.ready.take(
+            |slot| {
+                if !armed[slot] {
+                    // Notified while active, disarmed before we got here.
+                    lp.notifiers.reap(slot, &lp.owners, &lp.ready);
+                    return;
+                }
+                let action = handler.on_notify(slot);
+                // Counted once the handler returned: one that panics leaves its
+                // notification pending (the take puts the bit back).
+                lp.owners.count_delivered(slot);
+                ran += 1;
+                if action == Action::Disarm {
+                    armed[slot] = false;
+                    *active -= 1;
+                    lp.notifiers.set_dead(slot);
+                }
+            },
+            &|slot| lp.notifiers.count_merged(slot),
+        );
         (taken.stop, ran)
     }
 

@@ -44,6 +44,7 @@ fn timed_regions_allocate_nothing() {
             50_000,
             std::time::Duration::from_secs(30),
             rearm_core::SpinPolicy::default(),
+            false,
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(point.allocations, Some(0), "mailbox on {backend}");

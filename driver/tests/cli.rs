@@ -504,10 +504,6 @@ fn sparse_refuses_what_it_would_ignore_and_peers_that_never_sleep() {
 #[test]
 fn mailbox_refuses_what_it_would_ignore() {
     assert_refused(
-        &["--mode", "mailbox", "--inject-faults"],
-        "--mode mailbox does not use --inject-faults",
-    );
-    assert_refused(
         &["--mode", "mailbox", "--gaps", "5", "--asyncs", "4"],
         "--mode mailbox does not use --asyncs, --gaps",
     );
@@ -516,6 +512,36 @@ fn mailbox_refuses_what_it_would_ignore() {
         "--peers compares the ping-pong",
     );
     assert_refused(&["--mode", "mailbox", "--threads", "0"], "0 threads");
+}
+
+/// With injected faults only rearm's carriers run (the channels have no
+/// parker to fault), on the fault-injecting parkers, with a receiver that
+/// restarts, disarms and panics as it goes; every message still arrives once
+/// and in order, and the run says so by succeeding.
+#[test]
+fn mailbox_with_injected_faults_runs_rearm_alone_and_loses_nothing() {
+    let out = driver(&[
+        "--mode",
+        "mailbox",
+        "--inject-faults",
+        "--threads",
+        "1,3",
+        "--pings",
+        "30000",
+        "--backend",
+        "all",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("rearm mailbox (futex)"), "{stdout}");
+    assert!(
+        stdout.contains("rearm one-sender mailbox (thread)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("crossbeam bounded") && !stdout.contains("std sync_channel"),
+        "{stdout}"
+    );
 }
 
 #[test]

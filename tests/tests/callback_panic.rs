@@ -144,3 +144,43 @@ fn callback_panic_leaves_its_notification_pending_until_handled_or_disarmed() {
     let l = lp.ledger(0).unwrap();
     assert_eq!((l.notified, l.dropped, l.pending), (1, 1, 0), "{l}");
 }
+
+/// Regression: a notification that landed after the take, for a slot whose
+/// taken bit the unwinding take then put back, merged with it uncounted: the
+/// ledger was one short (`notified` 2 = `delivered` 1 + nothing). Found by
+/// `driver --mode mailbox --inject-faults`, whose callbacks panic while
+/// senders notify. Here the callback itself notifies its own slot (in the
+/// park word) and one of the bitmap not yet handed on, then panics: both
+/// put-backs merge, and each merge is counted as coalesced.
+#[test]
+fn callback_panic_counts_a_put_back_notification_that_merges_with_a_new_one() {
+    let lp: Loop<SpinPark, 130> = Loop::new(SpinPark::new());
+    let panics = Cell::new(true);
+    let mut explode = || {
+        if panics.get() {
+            lp.handle(0).unwrap().notify();
+            lp.handle(129).unwrap().notify();
+            panic!("injected callback failure");
+        }
+        Action::Rearm
+    };
+    let mut count = || Action::Rearm;
+    let mut runner = Runner::new(&lp).unwrap();
+    runner.arm(0, &mut explode).unwrap();
+    runner.arm(129, &mut count).unwrap();
+    lp.handle(0).unwrap().notify();
+    lp.handle(129).unwrap().notify();
+    assert!(catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::NoWait))).is_err());
+    for slot in [0, 129] {
+        let l = lp.ledger(slot).unwrap();
+        assert_eq!((l.notified, l.coalesced, l.pending), (2, 1, 1), "{l}");
+    }
+    panics.set(false);
+    assert_eq!(runner.run(RunMode::NoWait), Exit::Ran);
+    drop(runner);
+    for slot in [0, 129] {
+        let l = lp.ledger(slot).unwrap();
+        assert_eq!((l.notified, l.delivered, l.coalesced), (2, 1, 1), "{l}");
+        assert!(l.is_conserved() && l.pending == 0, "{l}");
+    }
+}

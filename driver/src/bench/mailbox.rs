@@ -5,6 +5,8 @@
 //! message arrived once and in its sender's order, and for rearm that the
 //! mailbox's counts agree with what senders and receiver saw.
 
+mod disrupted;
+
 use crate::harness::{CpuUse, Gate, Stopwatch, WatchdogConfig};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
 use rearm_core::{
@@ -326,6 +328,7 @@ pub fn measure(
     messages: u64,
     timeout: Duration,
     policy: SpinPolicy,
+    faults: bool,
 ) -> Result<MailPoint, String> {
     if !carrier.takes(senders) {
         return Err(format!("{carrier} takes one sender, not {senders}"));
@@ -335,15 +338,19 @@ pub fn measure(
         | Carrier::RearmOneSender(backend)
         | Carrier::RearmOneSenderDeferred(backend) => sys::dispatch(
             backend,
-            false,
+            faults,
             OnRearm {
                 senders,
                 messages,
                 timeout,
                 policy,
                 carrier,
+                faults,
             },
         ),
+        Carrier::Crossbeam | Carrier::StdSync if faults => {
+            return Err(format!("{carrier} takes no injected faults"));
+        }
         Carrier::Crossbeam => crossbeam(senders, messages, timeout),
         Carrier::StdSync => std_sync(senders, messages, timeout),
     };
@@ -356,6 +363,9 @@ struct OnRearm {
     timeout: Duration,
     policy: SpinPolicy,
     carrier: Carrier,
+    /// The parker injects faults, and the receiver disrupts itself
+    /// (`disrupted`).
+    faults: bool,
 }
 
 /// What the loop's callback drains a mailbox with, whichever kind.
@@ -464,20 +474,29 @@ impl OnBackend for OnRearm {
 
 impl OnRearm {
     /// Times the senders `make_send` makes against `lp`'s loop draining
-    /// through `receiving` in slot 0's callback, then checks the mailbox's
-    /// counts, the slot's ledger and the allocations.
+    /// through `receiving` in slot 0's callback (disrupted with faults), then
+    /// checks the mailbox's counts, the slot's ledger and the allocations.
     fn measure_loop<B: Backend, S: FnMut(u64, &AtomicBool) -> Sent>(
         &self,
         lp: &Loop<B, 1>,
         make_send: &(dyn Fn(usize) -> S + Sync),
         mut receiving: impl Receiving,
     ) -> Result<MailPoint, String> {
-        let mut runner = SlotRunner::new(lp)
-            .map_err(|e| e.to_string())?
-            .with_spin_policy(self.policy);
-        runner.arm(0).map_err(|e| e.to_string())?;
+        let mut runner = Some(
+            SlotRunner::new(lp)
+                .map_err(|e| e.to_string())?
+                .with_spin_policy(self.policy),
+        )
+        .filter(|_| !self.faults);
+        if let Some(runner) = runner.as_mut() {
+            runner.arm(0).map_err(|e| e.to_string())?;
+        }
         let mut exit = Exit::Ran;
         let mut receive = |tally: &mut Tally, progress: &AtomicU64| {
+            let Some(runner) = runner.as_mut() else {
+                exit = disrupted::receive(lp, self.policy, &mut receiving, tally, progress);
+                return;
+            };
             let mut on_mail = |_slot: usize| {
                 let mut more = true;
                 receiving.drain(|message| more = tally.take(message));
@@ -524,7 +543,10 @@ impl OnRearm {
         if let Err(unbalanced) = lp.ledger(0).map_err(|e| e.to_string())?.check() {
             problems.push(unbalanced.to_string());
         }
-        if point.allocations.is_some_and(|n| n > 0) {
+        // Under faults, each injected panic allocates its payload and the
+        // unwinder's exception: the mailbox's own zero is checked in the
+        // runs without faults.
+        if !self.faults && point.allocations.is_some_and(|n| n > 0) {
             problems.push(format!(
                 "{} allocations in the timed region",
                 point.allocations.unwrap_or(0)
@@ -666,11 +688,24 @@ mod tests {
                 10,
                 Duration::from_secs(1),
                 SpinPolicy::default(),
+                false,
             )
             .unwrap_err();
             assert!(err.contains("takes one sender, not 2"), "{err}");
         }
         assert!(Carrier::Rearm(BackendKind::Futex).takes(2));
+        for peer in [Carrier::Crossbeam, Carrier::StdSync] {
+            let err = measure(
+                peer,
+                1,
+                10,
+                Duration::from_secs(1),
+                SpinPolicy::default(),
+                true,
+            )
+            .unwrap_err();
+            assert!(err.contains("takes no injected faults"), "{err}");
+        }
     }
 
     #[test]
@@ -681,15 +716,24 @@ mod tests {
             .chain([Carrier::Crossbeam, Carrier::StdSync]);
         for carrier in carriers {
             for senders in [1, 3].into_iter().filter(|&n| carrier.takes(n)) {
-                let point = measure(
-                    carrier,
-                    senders,
-                    20_000,
-                    Duration::from_secs(20),
-                    SpinPolicy::default(),
-                )
-                .unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(point.messages, 20_000);
+                // rearm's carriers also with faults: the parker's, and a
+                // receiver that restarts, disarms and panics as it goes.
+                let faults = [false, carrier.backend().is_some()];
+                for faults in faults
+                    .into_iter()
+                    .collect::<std::collections::BTreeSet<_>>()
+                {
+                    let point = measure(
+                        carrier,
+                        senders,
+                        20_000,
+                        Duration::from_secs(20),
+                        SpinPolicy::default(),
+                        faults,
+                    )
+                    .unwrap_or_else(|e| panic!("{e}"));
+                    assert_eq!(point.messages, 20_000);
+                }
             }
         }
     }

@@ -419,6 +419,9 @@ pub struct MailboxWork {
     pub policy: SpinPolicy,
     /// A run with no message received for this long has stalled.
     pub timeout: Duration,
+    /// Injected faults: rearm's parkers inject them and its receiver
+    /// restarts, disarms and panics as it goes (rearm's carriers only).
+    pub faults: bool,
 }
 
 /// What the command line asked for, validated.
@@ -554,26 +557,28 @@ where
                 Work::Idle(backends)
             }
             ModeArg::Mailbox => {
-                let flags: Vec<&str> = RUN_FLAGS
-                    .iter()
-                    .copied()
-                    .filter(|flag| *flag != "--inject-faults")
-                    .collect();
                 refuse_unused(
                     "--mode mailbox",
-                    "its carriers are fixed (rearm's mailboxes, crossbeam, std) and it injects no faults",
+                    "its carriers are fixed (rearm's mailboxes, crossbeam, std)",
                     &given,
-                    &flags,
+                    RUN_FLAGS,
                 )?;
                 let senders = if given.contains(&"--threads") {
                     args.threads.clone()
                 } else {
                     vec![1, 2, 4]
                 };
+                // Faults go into rearm's parkers and receiver: the channels
+                // have neither, so they sit out.
+                let peers = if args.inject_faults {
+                    Vec::new()
+                } else {
+                    vec![Carrier::Crossbeam, Carrier::StdSync]
+                };
                 let carriers = backends
                     .iter()
                     .flat_map(|&backend| Carrier::rearm(backend))
-                    .chain([Carrier::Crossbeam, Carrier::StdSync])
+                    .chain(peers)
                     .collect();
                 Work::Mailbox(MailboxWork {
                     carriers,
@@ -581,6 +586,7 @@ where
                     messages: args.pings.unwrap_or(mailbox::DEFAULT_MESSAGES),
                     policy: policy(args.spin_policy.unwrap_or(PolicyArg::Default)),
                     timeout: args.timeout,
+                    faults: args.inject_faults,
                 })
             }
             ModeArg::Sparse => {

@@ -37,7 +37,14 @@ pub fn execute(
                 if !carrier.takes(n) {
                     continue;
                 }
-                let point = mailbox::measure(carrier, n, work.messages, work.timeout, work.policy)?;
+                let point = mailbox::measure(
+                    carrier,
+                    n,
+                    work.messages,
+                    work.timeout,
+                    work.policy,
+                    work.faults,
+                )?;
                 if plan.json {
                     let _ = writeln!(out, "{}", report::mailbox_json(carrier, round, &point));
                     let _ = out.flush();

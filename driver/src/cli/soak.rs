@@ -126,22 +126,30 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
         let mailboxes = BackendKind::ALL
             .into_iter()
             .flat_map(Carrier::rearm)
-            .map(|carrier| {
+            .flat_map(|carrier| {
                 let senders = if carrier.takes(MAILBOX_SENDERS) {
                     MAILBOX_SENDERS
                 } else {
                     1
                 };
-                (carrier, senders)
+                [(carrier, senders, false), (carrier, senders, true)]
             });
-        for (carrier, senders) in mailboxes {
+        for (carrier, senders, faults) in mailboxes {
             if start.elapsed() >= duration {
                 break 'soak;
             }
             soak.runs += 1;
-            let label = format!("{carrier}, {senders} sender(s)");
+            soak.faulty_runs += u64::from(faults);
+            let label = format!(
+                "{carrier}, {senders} sender(s){}",
+                if faults {
+                    ", faults injected (restarts, disarms, panicking drains)"
+                } else {
+                    ""
+                }
+            );
             let policy = SpinPolicy::default();
-            match mailbox::measure(carrier, senders, MAILBOX_MESSAGES, timeout, policy) {
+            match mailbox::measure(carrier, senders, MAILBOX_MESSAGES, timeout, policy, faults) {
                 Ok(point) => {
                     let rate = format!("{}/s", thousands(point.rate().round() as u64));
                     soak.passed(start.elapsed(), &label, point.messages, &rate, out);
