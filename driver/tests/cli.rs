@@ -588,7 +588,10 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
             "rearm-one-sender",
             "rearm-one-sender-deferred",
             "crossbeam",
-            "std-sync-channel"
+            "std-sync-channel",
+            "flume",
+            "kanal",
+            "thingbuf"
         ],
         "{one_sender:?}"
     );
@@ -609,8 +612,8 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
         plot.to_str().unwrap(),
     ]));
     // Every backend's many-sender mailbox (the one-sender mailbox does not
-    // take two senders), then the two channels.
-    assert_eq!(runs.len(), driver::BackendKind::ALL.len() + 2, "{runs:?}");
+    // take two senders), then the five channels.
+    assert_eq!(runs.len(), driver::BackendKind::ALL.len() + 5, "{runs:?}");
     for run in &runs {
         assert_common_fields(run, "mailbox");
         assert_eq!(run["senders"], 2, "{run}");
@@ -621,10 +624,21 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
     }
     assert_eq!(runs[0]["carrier"], "rearm");
     assert_eq!(runs[0]["backend"], "futex");
-    let last = runs.len() - 1;
-    assert_eq!(runs[last - 1]["carrier"], "crossbeam");
-    assert_eq!(runs[last]["carrier"], "std-sync-channel");
-    assert!(runs[last]["backend"].is_null());
+    let peers: Vec<_> = runs[runs.len() - 5..]
+        .iter()
+        .map(|run| run["carrier"].clone())
+        .collect();
+    assert_eq!(
+        peers,
+        [
+            "crossbeam",
+            "std-sync-channel",
+            "flume",
+            "kanal",
+            "thingbuf"
+        ]
+    );
+    assert!(runs[runs.len() - 1]["backend"].is_null());
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(svg.contains("crossbeam bounded, 2 senders"), "{svg:.200}");
 }
@@ -679,7 +693,8 @@ fn sparse_prints_a_block_per_gap_with_every_mechanism_and_writes_json_and_a_plot
         "--plot",
         plot.to_str().unwrap(),
     ]));
-    assert_eq!(points.len(), 2, "{points:?}");
+    // The preset on the backend, bare and carrying values, and the peer.
+    assert_eq!(points.len(), 3, "{points:?}");
     for point in &points {
         assert_common_fields(point, "sparse");
         assert_eq!(point["gap_us"], 10.0);
@@ -690,7 +705,9 @@ fn sparse_prints_a_block_per_gap_with_every_mechanism_and_writes_json_and_a_plot
         assert!(point["cpu_ns_per_wake"].as_f64() > Some(0.0), "{point}");
     }
     assert_eq!(points[0]["spin_policy"], "low-latency");
-    assert_eq!(points[1]["peer"], "tokio-notify");
+    assert_eq!(points[0]["carries"], "notify");
+    assert_eq!(points[1]["carries"], "mailbox");
+    assert_eq!(points[2]["peer"], "tokio-notify");
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(
         svg.contains("CPU per wake") && svg.contains("latency"),

@@ -8,6 +8,7 @@
 mod disrupted;
 
 use crate::harness::{CpuUse, Gate, Stopwatch, WatchdogConfig};
+use crate::peers::bounded::{self, Bounded, Tried};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
 use rearm_core::{
     Action, Exit, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneReceiver, OneSenderMailbox,
@@ -52,9 +53,25 @@ pub enum Carrier {
     Crossbeam,
     /// `std::sync::mpsc::sync_channel`.
     StdSync,
+    /// `flume::bounded`.
+    Flume,
+    /// `kanal::bounded`.
+    Kanal,
+    /// `thingbuf::mpsc::blocking::channel`.
+    Thingbuf,
 }
 
 impl Carrier {
+    /// The channels rearm's mailboxes are measured beside, crossbeam's first
+    /// (the ratios are to it).
+    pub const PEERS: [Carrier; 5] = [
+        Carrier::Crossbeam,
+        Carrier::StdSync,
+        Carrier::Flume,
+        Carrier::Kanal,
+        Carrier::Thingbuf,
+    ];
+
     /// rearm's carriers on `backend`: its two mailboxes, and the one-sender
     /// mailbox sending deferred.
     pub fn rearm(backend: BackendKind) -> [Carrier; 3] {
@@ -73,6 +90,9 @@ impl Carrier {
             Carrier::RearmOneSenderDeferred(_) => "rearm-one-sender-deferred",
             Carrier::Crossbeam => "crossbeam",
             Carrier::StdSync => "std-sync-channel",
+            Carrier::Flume => "flume",
+            Carrier::Kanal => "kanal",
+            Carrier::Thingbuf => "thingbuf",
         }
     }
 
@@ -82,7 +102,11 @@ impl Carrier {
             Carrier::Rearm(backend)
             | Carrier::RearmOneSender(backend)
             | Carrier::RearmOneSenderDeferred(backend) => Some(backend),
-            Carrier::Crossbeam | Carrier::StdSync => None,
+            Carrier::Crossbeam
+            | Carrier::StdSync
+            | Carrier::Flume
+            | Carrier::Kanal
+            | Carrier::Thingbuf => None,
         }
     }
 
@@ -111,6 +135,9 @@ impl fmt::Display for Carrier {
             ),
             Carrier::Crossbeam => f.write_str("crossbeam bounded"),
             Carrier::StdSync => f.write_str("std sync_channel"),
+            Carrier::Flume => f.write_str("flume bounded"),
+            Carrier::Kanal => f.write_str("kanal bounded"),
+            Carrier::Thingbuf => f.write_str("thingbuf blocking"),
         }
     }
 }
@@ -348,11 +375,12 @@ pub fn measure(
                 faults,
             },
         ),
-        Carrier::Crossbeam | Carrier::StdSync if faults => {
-            return Err(format!("{carrier} takes no injected faults"));
-        }
-        Carrier::Crossbeam => crossbeam(senders, messages, timeout),
-        Carrier::StdSync => std_sync(senders, messages, timeout),
+        _ if faults => return Err(format!("{carrier} takes no injected faults")),
+        Carrier::Crossbeam => channel::<bounded::Crossbeam>(senders, messages, timeout),
+        Carrier::StdSync => channel::<bounded::StdSync>(senders, messages, timeout),
+        Carrier::Flume => channel::<bounded::Flume>(senders, messages, timeout),
+        Carrier::Kanal => channel::<bounded::Kanal>(senders, messages, timeout),
+        Carrier::Thingbuf => channel::<bounded::Thingbuf>(senders, messages, timeout),
     };
     point.map_err(|e| format!("{carrier}, {senders} sender(s): {e}"))
 }
@@ -560,65 +588,47 @@ impl OnRearm {
     }
 }
 
-/// Defines `fn $name(senders, messages, timeout)` over a bounded channel
-/// constructor whose `try_send` reports `Full` and `Disconnected`.
-macro_rules! channel_carrier {
-    ($(#[$doc:meta])* $name:ident, $bounded:expr, $full:path, $closed:path) => {
-        $(#[$doc])*
-        fn $name(senders: usize, messages: u64, timeout: Duration) -> Result<MailPoint, String> {
-            let (tx, rx) = $bounded(CAPACITY);
-            let send = |_: usize| |message: u64, _: &AtomicBool| match tx.try_send(message) {
-                Ok(()) => Sent::Ok,
-                Err($full(message)) => match tx.send(message) {
-                    Ok(()) => Sent::AfterFull(1),
-                    Err(_) => Sent::Closed,
-                },
-                Err($closed(_)) => Sent::Closed,
-            };
-            let mut rx = Some(rx);
-            let mut receive = |tally: &mut Tally, progress: &AtomicU64| {
-                // Dropped on return: senders blocked on a full channel then
-                // see it closed, stalled or not.
-                let Some(rx) = rx.take() else { return };
-                // A blocking recv, as users write it (recv_timeout reads the
-                // clock on every call, which would slow the channel down).
-                while let Ok(message) = rx.recv() {
-                    if message == STOP {
-                        break;
-                    }
-                    let more = tally.take(message);
-                    // Relaxed: the watchdog only compares counts.
-                    progress.store(tally.received, Ordering::Relaxed);
-                    if !more {
-                        break;
-                    }
-                }
-            };
-            // A stalled receiver waits in recv on an empty channel: the
-            // watchdog's message ends the wait.
-            let stall = || {
-                let _ = tx.try_send(STOP);
-            };
-            timed_run(senders, messages, timeout, &send, &mut receive, &stall)
+/// Times `senders` threads sending `messages` through a channel `C` of
+/// [`CAPACITY`], received with its blocking `recv`.
+fn channel<C: Bounded>(
+    senders: usize,
+    messages: u64,
+    timeout: Duration,
+) -> Result<MailPoint, String> {
+    let (tx, rx) = C::open(CAPACITY);
+    let send = |_: usize| {
+        |message: u64, _: &AtomicBool| match C::try_send(&tx, message) {
+            Tried::Sent => Sent::Ok,
+            Tried::Full if C::send(&tx, message) => Sent::AfterFull(1),
+            Tried::Full | Tried::Closed => Sent::Closed,
         }
     };
+    let mut rx = Some(rx);
+    let mut receive = |tally: &mut Tally, progress: &AtomicU64| {
+        // Dropped on return: senders blocked on a full channel then see it
+        // closed, stalled or not.
+        let Some(rx) = rx.take() else { return };
+        // A blocking recv, as users write it (recv_timeout reads the clock
+        // on every call, which would slow the channel down).
+        while let Some(message) = C::recv(&rx) {
+            if message == STOP {
+                break;
+            }
+            let more = tally.take(message);
+            // Relaxed: the watchdog only compares counts.
+            progress.store(tally.received, Ordering::Relaxed);
+            if !more {
+                break;
+            }
+        }
+    };
+    // A stalled receiver waits in recv on an empty channel: the watchdog's
+    // message ends the wait.
+    let stall = || {
+        let _ = C::try_send(&tx, STOP);
+    };
+    timed_run(senders, messages, timeout, &send, &mut receive, &stall)
 }
-
-channel_carrier!(
-    /// crossbeam-channel's bounded channel.
-    crossbeam,
-    crossbeam_channel::bounded,
-    crossbeam_channel::TrySendError::Full,
-    crossbeam_channel::TrySendError::Disconnected
-);
-
-channel_carrier!(
-    /// std's `sync_channel`.
-    std_sync,
-    std::sync::mpsc::sync_channel,
-    std::sync::mpsc::TrySendError::Full,
-    std::sync::mpsc::TrySendError::Disconnected
-);
 
 #[cfg(test)]
 mod tests {
@@ -694,7 +704,7 @@ mod tests {
             assert!(err.contains("takes one sender, not 2"), "{err}");
         }
         assert!(Carrier::Rearm(BackendKind::Futex).takes(2));
-        for peer in [Carrier::Crossbeam, Carrier::StdSync] {
+        for peer in Carrier::PEERS {
             let err = measure(
                 peer,
                 1,
@@ -713,7 +723,7 @@ mod tests {
         let carriers = BackendKind::ALL
             .iter()
             .flat_map(|&b| Carrier::rearm(b))
-            .chain([Carrier::Crossbeam, Carrier::StdSync]);
+            .chain(Carrier::PEERS);
         for carrier in carriers {
             for senders in [1, 3].into_iter().filter(|&n| carrier.takes(n)) {
                 // rearm's carriers also with faults: the parker's, and a

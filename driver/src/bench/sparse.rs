@@ -6,7 +6,7 @@
 use crate::harness::arrivals::{self, ArrivalPoint, Receiver};
 use crate::peers::{self, Peer};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
-use rearm_core::{Action, Loop, RunMode, Runner, SpinPolicy};
+use rearm_core::{Action, Loop, Mailbox, OwnedAsync, RunMode, Runner, SpinPolicy};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +32,9 @@ pub enum Mechanism {
         policy_name: &'static str,
         /// The spin policy.
         policy: SpinPolicy,
+        /// Each notification carries a value through a `Mailbox`, which the
+        /// loop's callback drains, instead of a bare notify.
+        mailbox: bool,
     },
     /// A peer with a sparse form ([`peers::sparse::SPARSE_PEERS`]).
     Peer(Peer),
@@ -43,8 +46,15 @@ impl fmt::Display for Mechanism {
             Mechanism::Rearm {
                 backend,
                 policy_name,
+                mailbox: false,
                 ..
             } => write!(f, "rearm {backend} ({policy_name})"),
+            Mechanism::Rearm {
+                backend,
+                policy_name,
+                mailbox: true,
+                ..
+            } => write!(f, "rearm {backend} mailbox ({policy_name})"),
             Mechanism::Peer(peer) => write!(f, "{peer}"),
         }
     }
@@ -60,7 +70,10 @@ pub fn measure(
 ) -> Result<ArrivalPoint, String> {
     match mechanism {
         Mechanism::Rearm {
-            backend, policy, ..
+            backend,
+            policy,
+            mailbox,
+            ..
         } => sys::dispatch(
             backend,
             false,
@@ -69,6 +82,7 @@ pub fn measure(
                 gap,
                 count,
                 timeout,
+                mailbox,
             },
         ),
         Mechanism::Peer(peer) => peers::sparse::measure(peer, gap, count, timeout),
@@ -80,7 +94,12 @@ struct OnRearm {
     gap: Duration,
     count: u64,
     timeout: Duration,
+    mailbox: bool,
 }
+
+/// The mailbox of a sparse run that carries values: each notification is a
+/// value, drained by the loop's callback.
+type Values<B> = Mailbox<u64, OwnedAsync<B, 1>, 64>;
 
 impl OnBackend for OnRearm {
     type Output = Result<ArrivalPoint, String>;
@@ -88,15 +107,22 @@ impl OnBackend for OnRearm {
     fn run<B: Backend>(self) -> Self::Output {
         let parker = B::open().map_err(|e| format!("{}: {e}", B::KIND))?;
         let lp: Arc<Loop<B, 1>> = Arc::new(Loop::new(parker));
+        let to_loop = OwnedAsync::new(Arc::clone(&lp), 0).map_err(|e| e.to_string())?;
+        let values: Arc<Values<B>> = Arc::new(Mailbox::new(to_loop));
+        let (sent, received) = (Arc::clone(&values), Arc::clone(&values));
         let notified = Arc::clone(&lp);
-        let policy = self.policy;
+        let (policy, mailbox) = (self.policy, self.mailbox);
         arrivals::measure(
             self.gap,
             self.count,
             self.timeout,
             move |_: &std::thread::Thread| {
                 move || {
-                    if let Ok(handle) = notified.handle(0) {
+                    if mailbox {
+                        // Full only if the loop fell 64 values behind: then
+                        // this one is not needed to wake it.
+                        let _ = sent.send(0);
+                    } else if let Ok(handle) = notified.handle(0) {
                         handle.notify();
                     }
                 }
@@ -104,6 +130,9 @@ impl OnBackend for OnRearm {
             move |r: &mut Receiver| {
                 let ready = r.ready_signal();
                 let mut on_notify = || {
+                    if mailbox {
+                        received.drain(drop);
+                    }
                     if r.on_wake() {
                         Action::Rearm
                     } else {
@@ -136,11 +165,15 @@ mod tests {
 
     #[test]
     fn rearm_receives_every_notification_on_every_backend() {
-        for backend in BackendKind::ALL {
+        for (backend, mailbox) in BackendKind::ALL
+            .into_iter()
+            .flat_map(|b| [(b, false), (b, true)])
+        {
             let mechanism = Mechanism::Rearm {
                 backend,
                 policy_name: "default",
                 policy: SpinPolicy::default(),
+                mailbox,
             };
             for gap_us in [1, 100] {
                 let point = measure(

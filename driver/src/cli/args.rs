@@ -58,8 +58,9 @@ struct Args {
     /// loop with nothing to do), sparse (a loop notified every G µs, see
     /// --gaps: its CPU per wake and latency percentiles, beside the peers that
     /// sleep: std-park, crossbeam, tokio-notify, eventfd-epoll), mailbox
-    /// (senders fill one loop's mailbox; beside crossbeam's bounded channel
-    /// and std's sync_channel of the same capacity).
+    /// (senders fill one loop's mailbox; beside the bounded channels of
+    /// crossbeam, std, flume, kanal and thingbuf, of the same capacity; with
+    /// --inject-faults, rearm's alone, its receiver disrupted).
     #[arg(long, value_enum, default_value_t = ModeArg::Pingpong)]
     mode: ModeArg,
 
@@ -559,7 +560,7 @@ where
             ModeArg::Mailbox => {
                 refuse_unused(
                     "--mode mailbox",
-                    "its carriers are fixed (rearm's mailboxes, crossbeam, std)",
+                    "its carriers are fixed (rearm's mailboxes, crossbeam, std, flume, kanal, thingbuf)",
                     &given,
                     RUN_FLAGS,
                 )?;
@@ -573,7 +574,7 @@ where
                 let peers = if args.inject_faults {
                     Vec::new()
                 } else {
-                    vec![Carrier::Crossbeam, Carrier::StdSync]
+                    Carrier::PEERS.to_vec()
                 };
                 let carriers = backends
                     .iter()
@@ -622,8 +623,19 @@ where
                             backend,
                             policy_name: preset.name(),
                             policy: policy(preset),
+                            mailbox: false,
                         });
                     }
+                }
+                // The first preset again with a value carried through a
+                // mailbox, on every backend: what a mailbox adds to a wake.
+                for &backend in &backends {
+                    mechanisms.push(Mechanism::Rearm {
+                        backend,
+                        policy_name: presets[0].name(),
+                        policy: policy(presets[0]),
+                        mailbox: true,
+                    });
                 }
                 let chosen = args.peers.clone().unwrap_or_default();
                 for peer in SPARSE_PEERS {

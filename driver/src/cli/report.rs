@@ -406,13 +406,19 @@ pub fn sparse_json(
     point: &crate::harness::arrivals::ArrivalPoint,
 ) -> String {
     use crate::bench::sparse::Mechanism;
-    let (backend, policy, peer) = match mechanism {
+    let (backend, policy, peer, carries) = match mechanism {
         Mechanism::Rearm {
             backend,
             policy_name,
+            mailbox,
             ..
-        } => (Some(backend.name()), Some(policy_name), None),
-        Mechanism::Peer(peer) => (None, None, Some(peer.key())),
+        } => (
+            Some(backend.name()),
+            Some(policy_name),
+            None,
+            Some(if mailbox { "mailbox" } else { "notify" }),
+        ),
+        Mechanism::Peer(peer) => (None, None, Some(peer.key()), None),
     };
     line(
         header("sparse", "point"),
@@ -421,6 +427,7 @@ pub fn sparse_json(
             "backend": backend,
             "spin_policy": policy,
             "peer": peer,
+            "carries": carries,
             "gap_us": point.gap.as_secs_f64() * 1e6,
             "round": round + 1,
             "sent": point.sent,

@@ -112,6 +112,7 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                 backend,
                 policy_name: "default",
                 policy: SpinPolicy::default(),
+                mailbox: false,
             };
             let label = format!("sparse on {backend}, {} µs gaps", SPARSE_GAP.as_micros());
             match sparse::measure(mechanism, SPARSE_GAP, SPARSE_NOTIFICATIONS, timeout) {
