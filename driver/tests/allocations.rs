@@ -40,6 +40,7 @@ fn timed_regions_allocate_nothing() {
     for backend in BackendKind::ALL {
         let point = mailbox::measure(
             Carrier::Rearm(backend),
+            mailbox::DEFAULT_CAPACITY,
             2,
             50_000,
             std::time::Duration::from_secs(30),

@@ -504,6 +504,14 @@ fn sparse_refuses_what_it_would_ignore_and_peers_that_never_sleep() {
 #[test]
 fn mailbox_refuses_what_it_would_ignore() {
     assert_refused(
+        &["--mode", "mailbox", "--capacity", "100"],
+        "--capacity is one of 64, 1024",
+    );
+    assert_refused(
+        &["--mode", "pingpong", "--capacity", "64"],
+        "--mode pingpong does not use --capacity",
+    );
+    assert_refused(
         &["--mode", "mailbox", "--gaps", "5", "--asyncs", "4"],
         "--mode mailbox does not use --asyncs, --gaps",
     );
@@ -550,7 +558,8 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        stdout.contains("\n1 sender\n") && stdout.contains("\n3 senders\n"),
+        stdout.contains("\n1 sender, a queue of 1024\n")
+            && stdout.contains("\n3 senders, a queue of 1024\n"),
         "{stdout}"
     );
     // Every carrier in both blocks, but the one-sender mailbox (sending
@@ -640,7 +649,10 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
     );
     assert!(runs[runs.len() - 1]["backend"].is_null());
     let svg = std::fs::read_to_string(&plot).unwrap();
-    assert!(svg.contains("crossbeam bounded, 2 senders"), "{svg:.200}");
+    assert!(
+        svg.contains("crossbeam bounded, 2 senders, a queue of 1024"),
+        "{svg:.200}"
+    );
 }
 
 #[test]

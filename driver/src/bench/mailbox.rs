@@ -20,8 +20,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::Duration;
 
-/// Messages each queue holds: rearm's mailbox, crossbeam's and std's channels.
-pub const CAPACITY: usize = 1024;
+/// Queue sizes a run may ask for: rearm's mailboxes are sized at compile
+/// time, and these are built. The channels take any size.
+pub const CAPACITIES: [usize; 2] = [64, 1024];
+
+/// The queue size when none is asked for.
+pub const DEFAULT_CAPACITY: usize = 1024;
 
 /// How many messages the deferring sender enqueues between flushes: a
 /// burst well under the capacity, so the loop drains one burst while the
@@ -145,6 +149,8 @@ impl fmt::Display for Carrier {
 /// One run's measurements, its checks passed.
 #[derive(Clone, Copy, Debug)]
 pub struct MailPoint {
+    /// Messages the queue held at most.
+    pub capacity: usize,
     /// Sender threads.
     pub senders: usize,
     /// Messages received (every one sent).
@@ -245,6 +251,7 @@ impl Tally {
 /// watchdog calls `stall` when it sees no progress for `timeout`, after which
 /// senders stop at their next full queue.
 fn timed_run<S: FnMut(u64, &AtomicBool) -> Sent>(
+    capacity: usize,
     senders: usize,
     messages: u64,
     timeout: Duration,
@@ -336,6 +343,7 @@ fn timed_run<S: FnMut(u64, &AtomicBool) -> Sent>(
         return Err(problem);
     }
     Ok(MailPoint {
+        capacity,
         senders,
         messages: tally.received,
         elapsed: timed.elapsed,
@@ -349,8 +357,10 @@ fn timed_run<S: FnMut(u64, &AtomicBool) -> Sent>(
 /// Measures `carrier` with `senders` threads and `messages` messages; the
 /// rearm loop waits per `policy`. A run without progress for `timeout` is
 /// stopped and reported.
+#[allow(clippy::too_many_arguments)] // one run's settings, each a report column
 pub fn measure(
     carrier: Carrier,
+    capacity: usize,
     senders: usize,
     messages: u64,
     timeout: Duration,
@@ -360,6 +370,11 @@ pub fn measure(
     if !carrier.takes(senders) {
         return Err(format!("{carrier} takes one sender, not {senders}"));
     }
+    if !CAPACITIES.contains(&capacity) {
+        return Err(format!(
+            "no mailbox of {capacity} is built (sizes: {CAPACITIES:?})"
+        ));
+    }
     let point = match carrier {
         Carrier::Rearm(backend)
         | Carrier::RearmOneSender(backend)
@@ -367,6 +382,7 @@ pub fn measure(
             backend,
             faults,
             OnRearm {
+                capacity,
                 senders,
                 messages,
                 timeout,
@@ -376,16 +392,17 @@ pub fn measure(
             },
         ),
         _ if faults => return Err(format!("{carrier} takes no injected faults")),
-        Carrier::Crossbeam => channel::<bounded::Crossbeam>(senders, messages, timeout),
-        Carrier::StdSync => channel::<bounded::StdSync>(senders, messages, timeout),
-        Carrier::Flume => channel::<bounded::Flume>(senders, messages, timeout),
-        Carrier::Kanal => channel::<bounded::Kanal>(senders, messages, timeout),
-        Carrier::Thingbuf => channel::<bounded::Thingbuf>(senders, messages, timeout),
+        Carrier::Crossbeam => channel::<bounded::Crossbeam>(capacity, senders, messages, timeout),
+        Carrier::StdSync => channel::<bounded::StdSync>(capacity, senders, messages, timeout),
+        Carrier::Flume => channel::<bounded::Flume>(capacity, senders, messages, timeout),
+        Carrier::Kanal => channel::<bounded::Kanal>(capacity, senders, messages, timeout),
+        Carrier::Thingbuf => channel::<bounded::Thingbuf>(capacity, senders, messages, timeout),
     };
-    point.map_err(|e| format!("{carrier}, {senders} sender(s): {e}"))
+    point.map_err(|e| format!("{carrier}, {senders} sender(s), capacity {capacity}: {e}"))
 }
 
 struct OnRearm {
+    capacity: usize,
     senders: usize,
     messages: u64,
     timeout: Duration,
@@ -402,7 +419,7 @@ trait Receiving {
     fn counts(&self) -> MailboxCounts;
 }
 
-impl<A: Notifier> Receiving for &Mailbox<u64, A, CAPACITY> {
+impl<A: Notifier, const N: usize> Receiving for &Mailbox<u64, A, N> {
     fn drain(&mut self, each: impl FnMut(u64)) -> usize {
         Mailbox::drain(self, each)
     }
@@ -411,7 +428,7 @@ impl<A: Notifier> Receiving for &Mailbox<u64, A, CAPACITY> {
     }
 }
 
-impl Receiving for OneReceiver<'_, u64, CAPACITY> {
+impl<const N: usize> Receiving for OneReceiver<'_, u64, N> {
     fn drain(&mut self, each: impl FnMut(u64)) -> usize {
         OneReceiver::drain(self, each)
     }
@@ -452,12 +469,23 @@ impl OnBackend for OnRearm {
     type Output = Result<MailPoint, String>;
 
     fn run<B: Backend>(self) -> Self::Output {
+        match self.capacity {
+            64 => self.run_sized::<B, 64>(),
+            1024 => self.run_sized::<B, 1024>(),
+            other => Err(format!("no mailbox of {other} is built")),
+        }
+    }
+}
+
+impl OnRearm {
+    /// The run with mailboxes of `N`.
+    fn run_sized<B: Backend, const N: usize>(self) -> Result<MailPoint, String> {
         let parker = B::open().map_err(|e| e.to_string())?;
         let lp: Loop<B, 1> = Loop::new(parker);
         let to_loop = lp.handle(0).map_err(|e| e.to_string())?;
         if self.carrier.one_sender() {
             let deferred = matches!(self.carrier, Carrier::RearmOneSenderDeferred(_));
-            let mut mailbox: OneSenderMailbox<u64, CAPACITY> = OneSenderMailbox::new();
+            let mut mailbox: OneSenderMailbox<u64, N> = OneSenderMailbox::new();
             let (sender, receiver) = mailbox.split(to_loop);
             // Handed to the one sender thread before the timed region.
             let sender = Mutex::new(Some(sender));
@@ -489,7 +517,7 @@ impl OnBackend for OnRearm {
             };
             self.measure_loop(&lp, &make_send, receiver)
         } else {
-            let mailbox: Mailbox<u64, _, CAPACITY> = Mailbox::new(to_loop);
+            let mailbox: Mailbox<u64, _, N> = Mailbox::new(to_loop);
             let make_send = |_: usize| {
                 |message, stopped: &AtomicBool| {
                     send_retrying(|value| mailbox.send(value), message, stopped)
@@ -536,6 +564,7 @@ impl OnRearm {
             exit = runner.run(RunMode::UntilDone, &mut on_mail);
         };
         let point = timed_run(
+            self.capacity,
             self.senders,
             self.messages,
             self.timeout,
@@ -589,13 +618,14 @@ impl OnRearm {
 }
 
 /// Times `senders` threads sending `messages` through a channel `C` of
-/// [`CAPACITY`], received with its blocking `recv`.
+/// `capacity`, received with its blocking `recv`.
 fn channel<C: Bounded>(
+    capacity: usize,
     senders: usize,
     messages: u64,
     timeout: Duration,
 ) -> Result<MailPoint, String> {
-    let (tx, rx) = C::open(CAPACITY);
+    let (tx, rx) = C::open(capacity);
     let send = |_: usize| {
         |message: u64, _: &AtomicBool| match C::try_send(&tx, message) {
             Tried::Sent => Sent::Ok,
@@ -627,7 +657,15 @@ fn channel<C: Bounded>(
     let stall = || {
         let _ = C::try_send(&tx, STOP);
     };
-    timed_run(senders, messages, timeout, &send, &mut receive, &stall)
+    timed_run(
+        capacity,
+        senders,
+        messages,
+        timeout,
+        &send,
+        &mut receive,
+        &stall,
+    )
 }
 
 #[cfg(test)]
@@ -671,6 +709,7 @@ mod tests {
         };
         let stall = || stop.store(true, Ordering::Relaxed);
         let err = timed_run(
+            DEFAULT_CAPACITY,
             2,
             10,
             Duration::from_millis(50),
@@ -694,6 +733,7 @@ mod tests {
             assert!(carrier.takes(1) && !carrier.takes(2));
             let err = measure(
                 carrier,
+                DEFAULT_CAPACITY,
                 2,
                 10,
                 Duration::from_secs(1),
@@ -707,6 +747,7 @@ mod tests {
         for peer in Carrier::PEERS {
             let err = measure(
                 peer,
+                DEFAULT_CAPACITY,
                 1,
                 10,
                 Duration::from_secs(1),
@@ -735,6 +776,7 @@ mod tests {
                 {
                     let point = measure(
                         carrier,
+                        64,
                         senders,
                         20_000,
                         Duration::from_secs(20),

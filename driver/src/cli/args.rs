@@ -88,6 +88,11 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1,5,20,50,100,500,2000,10000", value_parser = parse_gap)]
     gaps: Vec<u64>,
 
+    /// Queue sizes for --mode mailbox, comma-separated: 64 or 1024 each
+    /// (rearm's mailboxes are sized at compile time; these two are built).
+    #[arg(long, value_delimiter = ',', default_value = "1024", value_parser = parse_capacity)]
+    capacity: Vec<usize>,
+
     /// Runs of each configuration (rounds, with --peers); the summary gives
     /// median, min and max.
     #[arg(long, default_value = "1", value_parser = parse_repeat)]
@@ -238,6 +243,19 @@ fn parse_gap(s: &str) -> Result<u64, String> {
     count(s, "µs", 1_000_000, " (a second)")
 }
 
+fn parse_capacity(s: &str) -> Result<usize, String> {
+    let n = count(s, "messages", 1024, "")?;
+    let n = usize::try_from(n).map_err(|e| e.to_string())?;
+    if mailbox::CAPACITIES.contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{n}: --capacity is one of {}, the sizes rearm's mailboxes are built with",
+            mailbox::CAPACITIES.map(|c| c.to_string()).join(", ")
+        ))
+    }
+}
+
 fn parse_pings(s: &str) -> Result<u64, String> {
     count(s, "pings", MAX_PINGS, "")
 }
@@ -299,7 +317,7 @@ fn parse_plot(s: &str) -> Result<PathBuf, String> {
 }
 
 /// Every flag, by clap id and as typed, in the order `--help` lists them.
-const FLAGS: [(&str, &str); 16] = [
+const FLAGS: [(&str, &str); 17] = [
     ("threads", "--threads"),
     ("pings", "--pings"),
     ("backend", "--backend"),
@@ -307,6 +325,7 @@ const FLAGS: [(&str, &str); 16] = [
     ("peers", "--peers"),
     ("asyncs", "--asyncs"),
     ("gaps", "--gaps"),
+    ("capacity", "--capacity"),
     ("repeat", "--repeat"),
     ("json", "--json"),
     ("plot", "--plot"),
@@ -412,6 +431,8 @@ pub struct SparseWork {
 pub struct MailboxWork {
     /// rearm's rows (one per backend) and the channels', in report order.
     pub carriers: Vec<Carrier>,
+    /// Queue sizes, each a block of the report.
+    pub capacities: Vec<usize>,
     /// Sender threads per run.
     pub senders: Vec<usize>,
     /// Messages per run.
@@ -558,11 +579,12 @@ where
                 Work::Idle(backends)
             }
             ModeArg::Mailbox => {
+                let flags: Vec<&str> = RUN_FLAGS.iter().copied().chain(["--capacity"]).collect();
                 refuse_unused(
                     "--mode mailbox",
                     "its carriers are fixed (rearm's mailboxes, crossbeam, std, flume, kanal, thingbuf)",
                     &given,
-                    RUN_FLAGS,
+                    &flags,
                 )?;
                 let senders = if given.contains(&"--threads") {
                     args.threads.clone()
@@ -583,6 +605,7 @@ where
                     .collect();
                 Work::Mailbox(MailboxWork {
                     carriers,
+                    capacities: args.capacity.clone(),
                     senders,
                     messages: args.pings.unwrap_or(mailbox::DEFAULT_MESSAGES),
                     policy: policy(args.spin_policy.unwrap_or(PolicyArg::Default)),

@@ -5,7 +5,7 @@
 use super::plot::{self, Bar};
 use super::report::{self, spread};
 use super::{MailboxWork, Plan, execute::caption};
-use crate::bench::mailbox::{self, CAPACITY, Carrier, MailPoint};
+use crate::bench::mailbox::{self, Carrier, MailPoint};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -18,15 +18,26 @@ pub fn execute(
     err: &mut dyn Write,
     interactive: bool,
 ) -> Result<(), String> {
-    let (carriers, senders) = (&work.carriers[..], &work.senders[..]);
-    // points[s][c]: one per round.
-    let mut points = vec![vec![Vec::new(); carriers.len()]; senders.len()];
+    let carriers = &work.carriers[..];
+    // Blocks: every queue size with every sender count.
+    let blocks: Vec<Block> = work
+        .capacities
+        .iter()
+        .flat_map(|&capacity| {
+            work.senders
+                .iter()
+                .map(move |&senders| Block { capacity, senders })
+        })
+        .collect();
+    // points[b][c]: one per round.
+    let mut points = vec![vec![Vec::new(); carriers.len()]; blocks.len()];
     for round in 0..plan.repeat {
-        for (s, &n) in senders.iter().enumerate() {
+        for (s, block) in blocks.iter().enumerate() {
+            let (n, capacity) = (block.senders, block.capacity);
             if interactive {
                 let _ = writeln!(
                     err,
-                    "[round {}/{}] {n} sender(s), {} messages each run...",
+                    "[round {}/{}] {n} sender(s), a queue of {capacity}, {} messages each run...",
                     round + 1,
                     plan.repeat,
                     report::thousands(work.messages)
@@ -39,6 +50,7 @@ pub fn execute(
                 }
                 let point = mailbox::measure(
                     carrier,
+                    capacity,
                     n,
                     work.messages,
                     work.timeout,
@@ -54,15 +66,15 @@ pub fn execute(
         }
     }
     if !plan.json {
-        let _ = write!(out, "{}", table(carriers, senders, &points));
+        let _ = write!(out, "{}", table(carriers, &blocks, &points));
     }
     match &plan.plot {
         Some(path) => plot::bar_chart(
             path,
-            &format!("messages per second through a queue of {CAPACITY} (median of rounds)"),
+            "messages per second through a bounded queue (median of rounds)",
             "messages per second",
             &caption(),
-            &bars(carriers, senders, &points),
+            &bars(carriers, &blocks, &points),
         ),
         None => Ok(()),
     }
@@ -73,12 +85,31 @@ fn median(rounds: &[MailPoint], f: impl Fn(&MailPoint) -> f64) -> (f64, f64, f64
     spread(&values).unwrap_or((f64::NAN, f64::NAN, f64::NAN))
 }
 
-/// One block per sender count, one row per carrier.
-fn table(carriers: &[Carrier], senders: &[usize], points: &[Vec<Vec<MailPoint>>]) -> String {
+/// One table block: a queue size and a sender count.
+#[derive(Clone, Copy)]
+struct Block {
+    capacity: usize,
+    senders: usize,
+}
+
+impl std::fmt::Display for Block {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.senders;
+        write!(
+            f,
+            "{n} sender{}, a queue of {}",
+            if n == 1 { "" } else { "s" },
+            self.capacity
+        )
+    }
+}
+
+/// One block per queue size and sender count, one row per carrier.
+fn table(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>]) -> String {
     let rounds = points.iter().flatten().map(Vec::len).max().unwrap_or(0);
     let crossbeam = carriers.iter().position(|&c| c == Carrier::Crossbeam);
     let mut out = format!(
-        "mailbox: senders fill a queue of {CAPACITY} that one thread drains; {rounds} round{}; \
+        "mailbox: senders fill a bounded queue that one thread drains; {rounds} round{}; \
          medians (min–max over rounds); cpu = every thread's CPU per message; \
          every message checked once and in its sender's order; \
          batch = messages per run of the receiver (rearm: per callback)\n",
@@ -89,11 +120,10 @@ fn table(carriers: &[Carrier], senders: &[usize], points: &[Vec<Vec<MailPoint>>]
         .map(|c| c.to_string().len())
         .max()
         .unwrap_or(10);
-    for (s, n) in senders.iter().enumerate() {
+    for (s, block) in blocks.iter().enumerate() {
         let _ = writeln!(
             out,
-            "\n{n} sender{}\n  {:<width$}  {:>35}  {:>12}  {:>22}  {:>11}  {:>8}  {:>11}  {:>11}",
-            if *n == 1 { "" } else { "s" },
+            "\n{block}\n  {:<width$}  {:>35}  {:>12}  {:>22}  {:>11}  {:>8}  {:>11}  {:>11}",
             "carrier",
             "messages/s",
             "÷ crossbeam",
@@ -140,16 +170,16 @@ fn table(carriers: &[Carrier], senders: &[usize], points: &[Vec<Vec<MailPoint>>]
     out
 }
 
-/// The chart's bars: each carrier's median rate, per sender count.
-fn bars(carriers: &[Carrier], senders: &[usize], points: &[Vec<Vec<MailPoint>>]) -> Vec<Bar> {
+/// The chart's bars: each carrier's median rate, per block.
+fn bars(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>]) -> Vec<Bar> {
     let mut bars = Vec::new();
-    for (s, n) in senders.iter().enumerate() {
+    for (s, block) in blocks.iter().enumerate() {
         for (c, carrier) in carriers.iter().enumerate() {
             if points[s][c].is_empty() {
                 continue;
             }
             bars.push(Bar {
-                label: format!("{carrier}, {n} sender{}", if *n == 1 { "" } else { "s" }),
+                label: format!("{carrier}, {block}"),
                 value: median(&points[s][c], MailPoint::rate).0,
                 ours: carrier.backend().is_some(),
             });

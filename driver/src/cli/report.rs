@@ -452,14 +452,13 @@ pub fn mailbox_json(
     round: u32,
     point: &crate::bench::mailbox::MailPoint,
 ) -> String {
-    use crate::bench::mailbox::CAPACITY;
     let backend = carrier.backend().map(|backend| backend.name());
     line(
         header("mailbox", "run"),
         json!({
             "carrier": carrier.key(),
             "backend": backend,
-            "capacity": CAPACITY,
+            "capacity": point.capacity,
             "senders": point.senders,
             "round": round + 1,
             "unit": "message",

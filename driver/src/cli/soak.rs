@@ -150,7 +150,17 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                 }
             );
             let policy = SpinPolicy::default();
-            match mailbox::measure(carrier, senders, MAILBOX_MESSAGES, timeout, policy, faults) {
+            // The small queue: senders find it full, and wait, more often.
+            let capacity = mailbox::CAPACITIES[0];
+            match mailbox::measure(
+                carrier,
+                capacity,
+                senders,
+                MAILBOX_MESSAGES,
+                timeout,
+                policy,
+                faults,
+            ) {
                 Ok(point) => {
                     let rate = format!("{}/s", thousands(point.rate().round() as u64));
                     soak.passed(start.elapsed(), &label, point.messages, &rate, out);
