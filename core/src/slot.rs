@@ -167,13 +167,7 @@ impl<const CAP: usize> Notifiers<CAP> {
         // overwritten. Relaxed: the fence after it orders it before the look
         // at `kept` (see the module's note on the race with `notify_dead`).
         side.state.fetch_or(ACTIVE, Ordering::Relaxed);
-        #[cfg(rearm_loom)]
-        let fenced = ready.fault != crate::ready::Fault::ArmWithoutFence;
-        #[cfg(not(rearm_loom))]
-        let fenced = true;
-        if fenced {
-            fence(Ordering::SeqCst);
-        }
+        arm_race_fence(ready, Side::Runner);
         // Relaxed look, then Acquire in the swap: the callback that the kept
         // notification runs must see what its notifier wrote before
         // notifying, which its swap of `kept` released.
@@ -236,6 +230,35 @@ impl<const CAP: usize> Notifiers<CAP> {
     }
 }
 
+/// Which side of the arm race puts a fence.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// The runner arming the slot.
+    Runner,
+    /// A notifier that found the slot dead.
+    Notifier,
+}
+
+/// The `SeqCst` fence each side of the arm race puts between its write and
+/// its look (see the module's note). Under `cfg(rearm_loom)` a negative
+/// control leaves one side's out.
+fn arm_race_fence(ready: &ReadySet, side: Side) {
+    #[cfg(rearm_loom)]
+    {
+        use crate::ready::Fault;
+        let left_out = match side {
+            Side::Runner => Fault::ArmWithoutFence,
+            Side::Notifier => Fault::KeepWithoutFence,
+        };
+        if ready.fault == left_out {
+            return;
+        }
+    }
+    #[cfg(not(rearm_loom))]
+    let _ = (ready, side);
+    fence(Ordering::SeqCst);
+}
+
 /// Marks `slot` ready; a notification already pending absorbs this one.
 fn mark(side: &NotifySide, slot: usize, ready: &ReadySet, parker: &impl Park) -> Notified {
     match ready.mark(slot, parker) {
@@ -276,13 +299,7 @@ fn notify_dead(
     // its Release swap is in the flag's release sequence: the mark below
     // (Release) carries what it wrote to the callback. Release is not
     // needed here: nobody acquires this clear; the mark publishes.
-    #[cfg(rearm_loom)]
-    let fenced = ready.fault != crate::ready::Fault::KeepWithoutFence;
-    #[cfg(not(rearm_loom))]
-    let fenced = true;
-    if fenced {
-        fence(Ordering::SeqCst);
-    }
+    arm_race_fence(ready, Side::Notifier);
     if side.state.load(Ordering::Relaxed) & ACTIVE != 0 && side.kept.swap(false, Ordering::Acquire)
     {
         return mark(side, slot, ready, parker);

@@ -508,3 +508,45 @@ fn negative_control_room_unannounced_is_caught() {
 fn broken_room_unannounced() {
     loom::model(|| sender_waiting_for_room(MailboxFault::NoRoomWake));
 }
+
+/// A one-sender mailbox's ends handed from one thread to another through
+/// the mailbox alone: a thread splits it, sends a value and drops its ends;
+/// this thread, once it knows they were split (a Relaxed flag, which orders
+/// nothing), claims new ends with `try_split`, retrying until the old ones
+/// are gone, with no join to order it, and must find the value where the old
+/// ends left the ring. New ends handed out while the old ones live, or made
+/// from positions the old ones had not left, would miss it. (The drops'
+/// Release and the claim's Acquire that hand the positions over are not
+/// what loom checks here: its SeqCst fences, in the sends and receives on
+/// both sides, already order them; see docs/mutants.md.)
+#[test]
+fn ends_split_again_on_another_thread_start_where_the_last_ones_left() {
+    loom::model(|| {
+        let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+        let mailbox = std::sync::Arc::new(OneSenderMailbox::<u32, 1>::new());
+        let split = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let first = {
+            let (lp, mailbox, split) = (lp.clone(), mailbox.clone(), split.clone());
+            thread::spawn(move || {
+                let to_loop = OwnedAsync::new(lp, 0).unwrap();
+                let (mut sender, receiver) = mailbox.try_split(to_loop).unwrap();
+                split.store(true, Ordering::Relaxed);
+                assert!(sender.send(7).is_ok());
+                drop((sender, receiver));
+            })
+        };
+        while !split.load(Ordering::Relaxed) {
+            thread::yield_now();
+        }
+        let (sender, mut receiver) = loop {
+            let to_loop = OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap();
+            match mailbox.try_split(to_loop) {
+                Some(ends) => break ends,
+                None => thread::yield_now(),
+            }
+        };
+        assert_eq!(receiver.try_recv(), Ok(7));
+        drop((sender, receiver));
+        first.join().unwrap();
+    });
+}

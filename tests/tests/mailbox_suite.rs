@@ -520,6 +520,28 @@ fn send_timeout_expires_and_retries_lose_nothing() {
     assert!(expired.load(Ordering::Relaxed) > 0, "no send timed out");
 }
 
+/// `steps` values from a sending thread (`send` sends one, waiting for room)
+/// to a loop's thread (`try_recv` takes one), each taken and dropped there.
+fn pass_through<T, S, R>(lp: &OneLoop, steps: usize, mut send: S, mut try_recv: R)
+where
+    S: FnMut() -> Notified + Send,
+    R: FnMut() -> Result<T, TryRecvError> + Send,
+{
+    thread::scope(|s| {
+        s.spawn(|| {
+            let mut runner = armed(lp);
+            for _ in 0..steps {
+                recv_on(&mut runner, &mut try_recv).unwrap();
+            }
+        });
+        s.spawn(|| {
+            for _ in 0..steps {
+                send();
+            }
+        });
+    });
+}
+
 /// crossbeam `drops`: values taken are dropped by the taker, values left are
 /// dropped with the mailbox, each exactly once.
 #[test]
@@ -546,19 +568,12 @@ fn drops() {
         let lp = shared_loop();
         if run % 2 == 0 {
             let (sender, receiver) = Mailbox::<DropCounter, _, 64>::new(to_loop(&lp)).into_owned();
-            thread::scope(|s| {
-                s.spawn(|| {
-                    let mut runner = armed(&lp);
-                    for _ in 0..steps {
-                        recv_on(&mut runner, || receiver.try_recv()).unwrap();
-                    }
-                });
-                s.spawn(|| {
-                    for _ in 0..steps {
-                        sender.send_blocking(DropCounter).unwrap();
-                    }
-                });
-            });
+            pass_through(
+                &lp,
+                steps,
+                || sender.send_blocking(DropCounter).unwrap(),
+                || receiver.try_recv(),
+            );
             for _ in 0..additional {
                 sender.send(DropCounter).unwrap();
             }
@@ -567,19 +582,12 @@ fn drops() {
         } else {
             let mut one: OneSenderMailbox<DropCounter, 50> = OneSenderMailbox::new();
             let (mut sender, mut receiver) = one.split(to_loop(&lp));
-            thread::scope(|s| {
-                s.spawn(|| {
-                    let mut runner = armed(&lp);
-                    for _ in 0..steps {
-                        recv_on(&mut runner, || receiver.try_recv()).unwrap();
-                    }
-                });
-                s.spawn(|| {
-                    for _ in 0..steps {
-                        sender.send_blocking(DropCounter).unwrap();
-                    }
-                });
-            });
+            pass_through(
+                &lp,
+                steps,
+                || sender.send_blocking(DropCounter).unwrap(),
+                || receiver.try_recv(),
+            );
             for _ in 0..additional {
                 sender.send(DropCounter).unwrap();
             }

@@ -64,20 +64,24 @@ impl<T, const N: usize> OneToOne<T, N> {
     }
 
     /// The sending end, for the one sender there is: positions read afresh.
+    /// Made only together with the receiving end, while no other end exists.
     pub(crate) fn push_end(&self) -> PushEnd {
-        // Acquire on `head`: see the module's note; `tail` is this end's own.
+        // Relaxed: both ends are made together while no other end exists,
+        // and whatever hands them out (a `&mut` borrow, or the Acquire that
+        // claims them after the last ends' Release) orders these loads after
+        // every store of the previous ends: nothing moves while they read.
         PushEnd {
             tail: self.tail.0.load(Ordering::Relaxed),
-            head: self.head.0.load(Ordering::Acquire),
+            head: self.head.0.load(Ordering::Relaxed),
         }
     }
 
-    /// The receiving end, for the one receiver there is.
+    /// The receiving end, for the one receiver there is; made as `push_end`.
     pub(crate) fn pop_end(&self) -> PopEnd {
-        // Acquire on `tail`: see the module's note; `head` is this end's own.
+        // Relaxed: as in `push_end`.
         PopEnd {
             head: self.head.0.load(Ordering::Relaxed),
-            tail: self.tail.0.load(Ordering::Acquire),
+            tail: self.tail.0.load(Ordering::Relaxed),
         }
     }
 
