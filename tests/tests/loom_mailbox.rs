@@ -509,6 +509,66 @@ fn broken_room_unannounced() {
     loom::model(|| sender_waiting_for_room(MailboxFault::NoRoomWake));
 }
 
+/// The same without sleeping: a sender on a loop of its own sends the third
+/// value with `send_or_ask_room` from its callback, rearming while the
+/// mailbox is full; the receiver drains with `drain_and_tell_room`, telling
+/// the sender's slot. The drain that empties the mailbox must tell the
+/// sender (or the sender's second try must find the room): a sender never
+/// told leaves both loops asleep, a deadlock loom reports.
+fn sender_asking_for_room(fault: MailboxFault) {
+    let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+    let senders_loop = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
+    let mailbox: Arc<Shared> = Arc::new(Mailbox::with_fault(
+        OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap(),
+        fault,
+    ));
+    let room = OwnedAsync::new(std::sync::Arc::clone(&senders_loop), 0).unwrap();
+    let sum = drain_until(
+        &lp,
+        3,
+        |each| {
+            mailbox.drain_and_tell_room(each, &room);
+        },
+        || {
+            assert!(mailbox.send(1).is_ok());
+            assert!(mailbox.send(2).is_ok());
+            let mailbox = mailbox.clone();
+            // Detached: the loop's end proves the third value came.
+            drop(thread::spawn(move || {
+                let mut on_room = || match mailbox.send_or_ask_room(3) {
+                    Ok(_) => Action::Disarm,
+                    Err(_) => Action::Rearm,
+                };
+                let mut runner = Runner::new(&senders_loop)
+                    .unwrap()
+                    .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+                runner.arm(0, &mut on_room).unwrap();
+                senders_loop.handle(0).unwrap().notify();
+                assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
+            }));
+        },
+    );
+    assert_eq!(sum, 6);
+}
+
+#[test]
+fn sender_asking_for_room_is_told_by_the_drain() {
+    loom::model(|| sender_asking_for_room(MailboxFault::None));
+}
+
+/// Negative control: a drain that does not tell the askers; loom must report
+/// both loops asleep.
+#[test]
+fn negative_control_room_untold_is_caught() {
+    expect_deadlock("broken_room_untold");
+}
+
+#[test]
+#[ignore = "a deliberately broken drain: negative_control_room_untold_is_caught runs it and expects failure"]
+fn broken_room_untold() {
+    loom::model(|| sender_asking_for_room(MailboxFault::NoRoomWake));
+}
+
 /// A one-sender mailbox's ends handed from one thread to another through
 /// the mailbox alone: a thread splits it, sends a value and drops its ends;
 /// this thread, once it knows they were split (a Relaxed flag, which orders

@@ -31,6 +31,19 @@
 //! itself every millisecond. A receiver that goes on to wait for something
 //! else (the senders' own mailbox, say) cannot leave a sender asleep for
 //! longer than that.
+//!
+//! # Asking for room (any build)
+//!
+//! A sender that cannot sleep (a loop's callback, a `no_std` sender) asks
+//! instead: it sets `asks_room`, puts a `SeqCst` fence, and tries once more;
+//! when that fails too it gets its value back and waits for a notification.
+//! A receiver that drains with `drain_and_tell_room` reads `asks_room` after
+//! the drain's last fence (in `clear_and_look`, the queue then empty) and,
+//! when set, clears it and notifies the notifier it was given. The same two
+//! fences as for waiting: either the second try sees the cells the receiver
+//! emptied, or the receiver sees the ask. Every drain ends with that fence,
+//! so no timed look is needed; a receive that takes values without emptying
+//! the queue tells nobody, and the drain that later empties it does.
 
 #[cfg(rearm_loom)]
 use super::MailboxFault;
@@ -97,6 +110,8 @@ struct Marks {
     closed: AtomicBool,
     /// A sender waits for room: see the module's note.
     wants_room: AtomicBool,
+    /// A sender asked to be told of room: see the module's note.
+    asks_room: AtomicBool,
 }
 
 impl Handover {
@@ -110,6 +125,7 @@ impl Handover {
                     told: AtomicBool::new(false),
                     closed: AtomicBool::new(false),
                     wants_room: AtomicBool::new(false),
+                    asks_room: AtomicBool::new(false),
                 }),
                 #[cfg(feature = "std")]
                 room: Room {
@@ -244,6 +260,30 @@ impl Handover {
                 }
             }
         }
+    }
+
+    /// [`send`](Self::send), but a sender the queue refuses for being full
+    /// asks for room and tries once more (see the module's note): if that
+    /// fails too, the receiver's next `drain_and_tell_room` tells it.
+    pub(super) fn send_or_ask_room<T>(
+        &self,
+        senders: Senders,
+        to_loop: &impl Notifier,
+        value: T,
+        mut enqueue: impl FnMut(T) -> Result<(), T>,
+    ) -> Result<Notified, TrySendError<T>> {
+        let attempt = match self.attempt(value, &mut enqueue) {
+            Err(TrySendError::Full(back)) => {
+                // Relaxed: the fence after it orders it before the second
+                // try, against the receiver's fence before its look.
+                self.marks.0.asks_room.store(true, Ordering::Relaxed);
+                fence(Ordering::SeqCst);
+                self.attempt(back, enqueue)
+            }
+            attempt => attempt,
+        };
+        self.count(senders, attempt)?;
+        Ok(self.announce(to_loop))
     }
 
     #[cfg(feature = "std")]
@@ -425,6 +465,33 @@ impl Handover {
                 }
             }
         }
+    }
+
+    /// [`drain`](Self::drain), then, if a sender asked for room, tells it
+    /// through `room` (see the module's note).
+    pub(super) fn drain_and_tell_room<T>(
+        &self,
+        pop: impl FnMut() -> Option<T>,
+        each: impl FnMut(T),
+        room: &impl Notifier,
+    ) -> usize {
+        let count = self.drain(pop, each);
+        #[cfg(rearm_loom)]
+        if self.has_fault(MailboxFault::NoRoomWake) {
+            return count;
+        }
+        // Relaxed, both: the drain's last fence, before them, orders the
+        // load against the askers' fences; the swap picks one teller when
+        // two receivers race (it publishes nothing: the notify's own
+        // ordering carries the room to the asker's next try).
+        if self.marks.0.asks_room.load(Ordering::Relaxed)
+            && self.marks.0.asks_room.swap(false, Ordering::Relaxed)
+        {
+            // Kept: an asker whose slot is disarmed just now must still
+            // hear it when armed again, or it would wait for good.
+            room.notify_kept();
+        }
+        count
     }
 
     /// Clears "told", then looks at the queue once more: a sender that read

@@ -151,7 +151,8 @@ pub enum MailboxFault {
     /// empty and open just before is never run again to see the close.
     CloseUntold,
     /// A receiver that empties the mailbox does not look for senders waiting
-    /// for room: a sender asleep on a full mailbox stays asleep.
+    /// for room, nor for those that asked for it: a sender asleep on a full
+    /// mailbox stays asleep, and one that asked is never told.
     NoRoomWake,
 }
 
@@ -229,6 +230,61 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
             |value| self.queue.push(value),
             |made, guard| Some(crate::sync::wait(made, guard)),
         )
+    }
+
+    /// [`send`](Mailbox::send) for senders that cannot sleep (a loop's
+    /// callback; any `no_std` sender): when the mailbox is full, the sender
+    /// asks to be told of room and tries once more, and when that fails too
+    /// it gets the value back, as from `send`. The receiver's next
+    /// [`drain_and_tell_room`](Mailbox::drain_and_tell_room) then notifies
+    /// the notifier it is given, the sender's own slot, and the sender tries
+    /// again when that slot runs. It is told at most once per ask, and
+    /// perhaps after it found room by itself: a notification with nothing to
+    /// do. Receivers that drain otherwise tell nobody.
+    ///
+    /// A sender on slot 1 and a receiver on slot 0 of one loop (they could be
+    /// two loops on two threads):
+    ///
+    /// ```
+    /// use rearm_core::{Action, Exit, Loop, Mailbox, RunMode, SlotRunner, SpinPark};
+    ///
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+    /// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(lp.handle(0)?);
+    /// let room = lp.handle(1)?; // the sender's slot, told when there is room
+    /// let mut runner = SlotRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// runner.arm(1)?;
+    /// room.notify(); // the sender's first run
+    ///
+    /// let (mut next, mut sum) = (1, 0);
+    /// let mut on_ready = |slot: usize| {
+    ///     if slot == 1 {
+    ///         while next <= 5 {
+    ///             if mailbox.send_or_ask_room(next).is_err() {
+    ///                 return Action::Rearm; // full: run again when told
+    ///             }
+    ///             next += 1;
+    ///         }
+    ///         Action::Disarm
+    ///     } else {
+    ///         mailbox.drain_and_tell_room(|value| sum += value, &room);
+    ///         if sum == 15 { Action::Disarm } else { Action::Rearm }
+    ///     }
+    /// };
+    /// assert_eq!(runner.run(RunMode::UntilDone, &mut on_ready), Exit::Done);
+    /// assert_eq!(sum, 15);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Mailbox::send)'s: [`TrySendError::Full`] after the
+    /// second try, [`TrySendError::Closed`] once closed; each with the value.
+    pub fn send_or_ask_room(&self, value: T) -> Result<Notified, TrySendError<T>> {
+        self.handover
+            .send_or_ask_room(Senders::Many, &self.to_loop, value, |value| {
+                self.queue.push(value)
+            })
     }
 
     /// [`send_blocking`](Mailbox::send_blocking) for at most `timeout`.
@@ -327,6 +383,18 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// (inside the callback, the loop also runs the callback again).
     pub fn drain(&self, each: impl FnMut(T)) -> usize {
         self.handover.drain(|| self.queue.pop(), each)
+    }
+
+    /// [`drain`](Mailbox::drain), then, if a sender asked for room
+    /// ([`send_or_ask_room`](Mailbox::send_or_ask_room)) since the last such
+    /// drain, notifies `room` (with
+    /// [`notify_kept`](Notifier::notify_kept), so an asker whose slot is
+    /// disarmed just then hears it when armed again). Returns how many values
+    /// it handed to `each`. `room` is the askers' notifier: one notification
+    /// tells every asker behind it.
+    pub fn drain_and_tell_room(&self, each: impl FnMut(T), room: &impl Notifier) -> usize {
+        self.handover
+            .drain_and_tell_room(|| self.queue.pop(), each, room)
     }
 
     /// Closes the mailbox: later sends hand their value back as

@@ -415,6 +415,25 @@ where
         })
     }
 
+    /// Sends `value`, asking to be told of room when the mailbox is full;
+    /// deferred values are flushed first. See
+    /// [`Mailbox::send_or_ask_room`](crate::Mailbox::send_or_ask_room): the
+    /// receiver's [`drain_and_tell_room`](OneReceiver::drain_and_tell_room)
+    /// tells it.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](OneSender::send)'s, after the second try.
+    pub fn send_or_ask_room(&mut self, value: T) -> Result<Notified, TrySendError<T>> {
+        self.flush();
+        let (queue, end) = (&self.mailbox.queue, &mut self.end);
+        self.mailbox
+            .handover
+            .send_or_ask_room(Senders::One, &self.to_loop, value, |value| {
+                queue.push(end, value)
+            })
+    }
+
     #[cfg(feature = "std")]
     fn send_waiting(
         &mut self,
@@ -513,6 +532,16 @@ where
     pub fn drain(&mut self, each: impl FnMut(T)) -> usize {
         let (queue, end) = (&self.mailbox.queue, &mut self.end);
         self.mailbox.handover.drain(|| queue.pop(end), each)
+    }
+
+    /// [`drain`](OneReceiver::drain), then tells `room` if the sender
+    /// asked for room; see
+    /// [`Mailbox::drain_and_tell_room`](crate::Mailbox::drain_and_tell_room).
+    pub fn drain_and_tell_room(&mut self, each: impl FnMut(T), room: &impl Notifier) -> usize {
+        let (queue, end) = (&self.mailbox.queue, &mut self.end);
+        self.mailbox
+            .handover
+            .drain_and_tell_room(|| queue.pop(end), each, room)
     }
 
     /// Takes the oldest value. A value is there the moment its `send`

@@ -123,6 +123,16 @@ impl<T, A: Notifier, const N: usize> OwnedSender<T, A, N> {
         self.shared.mailbox.send_timeout(value, timeout)
     }
 
+    /// Sends `value`, asking to be told of room when the mailbox is full;
+    /// see [`Mailbox::send_or_ask_room`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Mailbox::send_or_ask_room`]'s.
+    pub fn send_or_ask_room(&self, value: T) -> Result<Notified, TrySendError<T>> {
+        self.shared.mailbox.send_or_ask_room(value)
+    }
+
     /// Whether the mailbox is closed: sends hand their value back.
     pub fn is_closed(&self) -> bool {
         self.shared.mailbox.is_closed()
@@ -162,6 +172,12 @@ impl<T, A: Notifier, const N: usize> OwnedReceiver<T, A, N> {
     /// Drains the mailbox; see [`Mailbox::drain`].
     pub fn drain(&self, each: impl FnMut(T)) -> usize {
         self.shared.mailbox.drain(each)
+    }
+
+    /// Drains the mailbox, then tells `room` if a sender asked for room;
+    /// see [`Mailbox::drain_and_tell_room`].
+    pub fn drain_and_tell_room(&self, each: impl FnMut(T), room: &impl Notifier) -> usize {
+        self.shared.mailbox.drain_and_tell_room(each, room)
     }
 
     /// Takes the oldest value; see [`Mailbox::try_recv`].
