@@ -520,6 +520,70 @@ fn mailbox_refuses_what_it_would_ignore() {
         "--peers compares the ping-pong",
     );
     assert_refused(&["--mode", "mailbox", "--threads", "0"], "0 threads");
+    assert_refused(&["--reply"], "--mode pingpong does not use --reply");
+    assert_refused(
+        &["--mode", "mailbox", "--reply", "--inject-faults"],
+        "--reply does not take --inject-faults",
+    );
+}
+
+/// Request/reply: a block per queue size after the senders' blocks, every
+/// carrier but the deferring sender in it, each run checking that every
+/// value came back to its client.
+#[test]
+fn mailbox_reply_adds_a_request_reply_block_per_queue_size() {
+    let runs = json_lines(&driver(&[
+        "--mode",
+        "mailbox",
+        "--reply",
+        "--threads",
+        "1",
+        "--capacity",
+        "64",
+        "--pings",
+        "5000",
+        "--json",
+    ]));
+    let replies: Vec<_> = runs
+        .iter()
+        .filter(|run| run["scenario"] == "reply")
+        .collect();
+    let carriers: Vec<_> = replies.iter().map(|run| run["carrier"].clone()).collect();
+    assert_eq!(
+        carriers,
+        [
+            "rearm",
+            "rearm-one-sender",
+            "crossbeam",
+            "std-sync-channel",
+            "flume",
+            "kanal",
+            "thingbuf"
+        ],
+        "{runs:?}"
+    );
+    for run in &replies {
+        assert_eq!(run["unit"], "round trip");
+        assert_eq!(run["messages"], 5000);
+        assert_eq!(run["capacity"], 64);
+    }
+    assert_eq!(runs.len(), replies.len() + 8, "{runs:?}");
+
+    let out = driver(&[
+        "--mode",
+        "mailbox",
+        "--reply",
+        "--threads",
+        "1",
+        "--pings",
+        "5000",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("\nrequest/reply (rates and CPU per round trip), a queue of 1024\n"),
+        "{stdout}"
+    );
 }
 
 /// With injected faults only rearm's carriers run (the channels have no

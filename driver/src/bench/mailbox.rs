@@ -6,6 +6,7 @@
 //! mailbox's counts agree with what senders and receiver saw.
 
 mod disrupted;
+pub mod reply;
 
 use crate::harness::{CpuUse, Gate, Stopwatch, WatchdogConfig};
 use crate::peers::bounded::{self, Bounded, Tried};
@@ -120,6 +121,12 @@ impl Carrier {
         !self.one_sender() || senders == 1
     }
 
+    /// Whether it takes part in request/reply: a deferring sender does not
+    /// (its client sends one value at a time).
+    pub fn answers(self) -> bool {
+        !matches!(self, Carrier::RearmOneSenderDeferred(_))
+    }
+
     fn one_sender(self) -> bool {
         matches!(
             self,
@@ -151,8 +158,11 @@ impl fmt::Display for Carrier {
 pub struct MailPoint {
     /// Messages the queue held at most.
     pub capacity: usize,
-    /// Sender threads.
+    /// Sender threads (one client, for request/reply).
     pub senders: usize,
+    /// Request/reply: `messages` counts round trips, each a value sent and
+    /// the same value sent back ([`reply::measure`]).
+    pub reply: bool,
     /// Messages received (every one sent).
     pub messages: u64,
     /// From the senders' start to the last message received.
@@ -345,6 +355,7 @@ fn timed_run<S: FnMut(u64, &AtomicBool) -> Sent>(
     Ok(MailPoint {
         capacity,
         senders,
+        reply: false,
         messages: tally.received,
         elapsed: timed.elapsed,
         cpu: timed.cpu,

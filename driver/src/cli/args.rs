@@ -133,6 +133,12 @@ struct Args {
     #[arg(long)]
     inject_faults: bool,
 
+    /// With --mode mailbox: also a request/reply block per queue size, in
+    /// which one client sends a value and waits for it to come back before
+    /// it sends the next (rates in round trips per second).
+    #[arg(long)]
+    reply: bool,
+
     /// Soak: cycle through every backend, thread count and benchmark, with and
     /// without faults, for this long (600, 600s, 10m, 1h); report runs, pings
     /// and violations.
@@ -317,7 +323,7 @@ fn parse_plot(s: &str) -> Result<PathBuf, String> {
 }
 
 /// Every flag, by clap id and as typed, in the order `--help` lists them.
-const FLAGS: [(&str, &str); 17] = [
+const FLAGS: [(&str, &str); 18] = [
     ("threads", "--threads"),
     ("pings", "--pings"),
     ("backend", "--backend"),
@@ -334,6 +340,7 @@ const FLAGS: [(&str, &str); 17] = [
     ("yields", "--yields"),
     ("spin_policy", "--spin-policy"),
     ("inject_faults", "--inject-faults"),
+    ("reply", "--reply"),
     ("soak", "--soak"),
 ];
 
@@ -435,6 +442,8 @@ pub struct MailboxWork {
     pub capacities: Vec<usize>,
     /// Sender threads per run.
     pub senders: Vec<usize>,
+    /// Also request/reply, one block per queue size.
+    pub reply: bool,
     /// Messages per run.
     pub messages: u64,
     /// The rearm loop's wait.
@@ -579,13 +588,24 @@ where
                 Work::Idle(backends)
             }
             ModeArg::Mailbox => {
-                let flags: Vec<&str> = RUN_FLAGS.iter().copied().chain(["--capacity"]).collect();
+                let flags: Vec<&str> = RUN_FLAGS
+                    .iter()
+                    .copied()
+                    .chain(["--capacity", "--reply"])
+                    .collect();
                 refuse_unused(
                     "--mode mailbox",
                     "its carriers are fixed (rearm's mailboxes, crossbeam, std, flume, kanal, thingbuf)",
                     &given,
                     &flags,
                 )?;
+                if args.reply && args.inject_faults {
+                    return Err(conflict(
+                        "--reply does not take --inject-faults (the disrupted receiver \
+                         drains a stream; its request/reply server is not written): \
+                         leave one out",
+                    ));
+                }
                 let senders = if given.contains(&"--threads") {
                     args.threads.clone()
                 } else {
@@ -607,6 +627,7 @@ where
                     carriers,
                     capacities: args.capacity.clone(),
                     senders,
+                    reply: args.reply,
                     messages: args.pings.unwrap_or(mailbox::DEFAULT_MESSAGES),
                     policy: policy(args.spin_policy.unwrap_or(PolicyArg::Default)),
                     timeout: args.timeout,

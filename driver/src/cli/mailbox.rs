@@ -19,44 +19,59 @@ pub fn execute(
     interactive: bool,
 ) -> Result<(), String> {
     let carriers = &work.carriers[..];
-    // Blocks: every queue size with every sender count.
+    // Blocks: every queue size with every sender count, and request/reply.
+    let traffic: Vec<Traffic> = work
+        .senders
+        .iter()
+        .map(|&n| Traffic::Stream(n))
+        .chain(work.reply.then_some(Traffic::Reply))
+        .collect();
     let blocks: Vec<Block> = work
         .capacities
         .iter()
         .flat_map(|&capacity| {
-            work.senders
+            traffic
                 .iter()
-                .map(move |&senders| Block { capacity, senders })
+                .map(move |&traffic| Block { capacity, traffic })
         })
         .collect();
     // points[b][c]: one per round.
     let mut points = vec![vec![Vec::new(); carriers.len()]; blocks.len()];
     for round in 0..plan.repeat {
         for (s, block) in blocks.iter().enumerate() {
-            let (n, capacity) = (block.senders, block.capacity);
             if interactive {
                 let _ = writeln!(
                     err,
-                    "[round {}/{}] {n} sender(s), a queue of {capacity}, {} messages each run...",
+                    "[round {}/{}] {block}, {} {} each run...",
                     round + 1,
                     plan.repeat,
-                    report::thousands(work.messages)
+                    report::thousands(work.messages),
+                    block.traffic.unit()
                 );
             }
             // Carriers back to back, so drift in the machine falls on all alike.
             for (c, &carrier) in carriers.iter().enumerate() {
-                if !carrier.takes(n) {
+                if !block.traffic.carried_by(carrier) {
                     continue;
                 }
-                let point = mailbox::measure(
-                    carrier,
-                    capacity,
-                    n,
-                    work.messages,
-                    work.timeout,
-                    work.policy,
-                    work.faults,
-                )?;
+                let point = match block.traffic {
+                    Traffic::Stream(senders) => mailbox::measure(
+                        carrier,
+                        block.capacity,
+                        senders,
+                        work.messages,
+                        work.timeout,
+                        work.policy,
+                        work.faults,
+                    ),
+                    Traffic::Reply => mailbox::reply::measure(
+                        carrier,
+                        block.capacity,
+                        work.messages,
+                        work.timeout,
+                        work.policy,
+                    ),
+                }?;
                 if plan.json {
                     let _ = writeln!(out, "{}", report::mailbox_json(carrier, round, &point));
                     let _ = out.flush();
@@ -85,22 +100,46 @@ fn median(rounds: &[MailPoint], f: impl Fn(&MailPoint) -> f64) -> (f64, f64, f64
     spread(&values).unwrap_or((f64::NAN, f64::NAN, f64::NAN))
 }
 
-/// One table block: a queue size and a sender count.
+/// What a block's runs carry.
+#[derive(Clone, Copy)]
+enum Traffic {
+    /// This many senders fill the queue as fast as they can.
+    Stream(usize),
+    /// One client sends a value and waits for it to come back.
+    Reply,
+}
+
+impl Traffic {
+    /// What a run counts.
+    fn unit(self) -> &'static str {
+        match self {
+            Traffic::Stream(_) => "messages",
+            Traffic::Reply => "round trips",
+        }
+    }
+
+    fn carried_by(self, carrier: Carrier) -> bool {
+        match self {
+            Traffic::Stream(senders) => carrier.takes(senders),
+            Traffic::Reply => carrier.answers(),
+        }
+    }
+}
+
+/// One table block: a queue size and what it carries.
 #[derive(Clone, Copy)]
 struct Block {
     capacity: usize,
-    senders: usize,
+    traffic: Traffic,
 }
 
 impl std::fmt::Display for Block {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.senders;
-        write!(
-            f,
-            "{n} sender{}, a queue of {}",
-            if n == 1 { "" } else { "s" },
-            self.capacity
-        )
+        match self.traffic {
+            Traffic::Stream(n) => write!(f, "{n} sender{}", if n == 1 { "" } else { "s" })?,
+            Traffic::Reply => f.write_str("request/reply (rates and CPU per round trip)")?,
+        }
+        write!(f, ", a queue of {}", self.capacity)
     }
 }
 
@@ -112,7 +151,8 @@ fn table(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>])
         "mailbox: senders fill a bounded queue that one thread drains; {rounds} round{}; \
          medians (min–max over rounds); cpu = every thread's CPU per message; \
          every message checked once and in its sender's order; \
-         batch = messages per run of the receiver (rearm: per callback)\n",
+         batch = messages per run of the receiver (rearm: per callback); \
+         request/reply: one client sends a value and waits for it back\n",
         if rounds == 1 { "" } else { "s" }
     );
     let width = carriers

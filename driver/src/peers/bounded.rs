@@ -18,8 +18,8 @@ pub enum Tried {
 pub trait Bounded {
     /// The sending end, shared by the sender threads.
     type Tx: Sync;
-    /// The receiving end.
-    type Rx;
+    /// The receiving end (handed to a client thread in request/reply).
+    type Rx: Send;
     /// A channel holding `capacity` messages.
     fn open(capacity: usize) -> (Self::Tx, Self::Rx);
     /// Sends without waiting.
