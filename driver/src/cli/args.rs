@@ -57,7 +57,8 @@ struct Args {
     /// against the number of armed asyncs, see --asyncs), idle (CPU used by a
     /// loop with nothing to do), sparse (a loop notified every G µs, see
     /// --gaps: its CPU per wake and latency percentiles, beside the peers that
-    /// sleep: std-park, crossbeam, tokio-notify, eventfd-epoll), mailbox
+    /// sleep: std-park, std-mpsc (a sync_channel of one), crossbeam,
+    /// tokio-notify, eventfd-epoll), mailbox
     /// (senders fill one loop's mailbox; beside the bounded channels of
     /// crossbeam, std, flume, kanal and thingbuf, of the same capacity; with
     /// --inject-faults, rearm's alone, its receiver disrupted).

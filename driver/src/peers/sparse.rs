@@ -13,8 +13,9 @@ use std::time::Duration;
 /// The peers that have a sparse form: those that sleep until notified, as a
 /// program waiting for occasional events would (busy-spinning peers burn a CPU
 /// at any gap by design).
-pub const SPARSE_PEERS: [Peer; 4] = [
+pub const SPARSE_PEERS: [Peer; 5] = [
     Peer::StdPark,
+    Peer::StdMpsc,
     Peer::Crossbeam,
     Peer::TokioNotify,
     Peer::EventfdEpoll,
@@ -29,6 +30,7 @@ pub fn measure(
 ) -> Result<ArrivalPoint, String> {
     match peer {
         Peer::StdPark => std_park(gap, count, timeout),
+        Peer::StdMpsc => std_sync_channel(gap, count, timeout),
         Peer::Crossbeam => crossbeam(gap, count, timeout),
         Peer::TokioNotify => tokio_notify(gap, count, timeout),
         Peer::EventfdEpoll => eventfd_epoll(gap, count, timeout),
@@ -65,6 +67,30 @@ fn std_park(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalPoint
                     }
                 } else {
                     std::thread::park();
+                }
+            }
+        },
+    )
+}
+
+/// std's bounded channel of one (`sync_channel`): a notification that finds
+/// it full coalesces, as crossbeam's below.
+fn std_sync_channel(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalPoint, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+    arrivals::measure(
+        gap,
+        count,
+        timeout,
+        move |_: &Thread| {
+            move || {
+                let _ = tx.try_send(());
+            }
+        },
+        move |r: &mut Receiver| {
+            r.ready();
+            while rx.recv().is_ok() {
+                if !r.on_wake() {
+                    return;
                 }
             }
         },
