@@ -26,6 +26,10 @@ fn op() -> impl Strategy<Value = MailboxOp> {
         1 => Just(MailboxOp::Restart),
         1 => Just(MailboxOp::TurnPanicking),
         1 => Just(MailboxOp::DrainPanicking),
+        1 => any::<u8>().prop_map(MailboxOp::SendAskingRoom),
+        1 => Just(MailboxOp::DrainTellingRoom),
+        1 => Just(MailboxOp::TryIter),
+        1 => Just(MailboxOp::Close),
     ]
 }
 

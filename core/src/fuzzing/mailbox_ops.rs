@@ -52,6 +52,11 @@ pub enum MailboxOp {
     Close,
     /// `try_iter()` run to its end, from outside the callback.
     TryIter,
+    /// `send_or_ask_room(value)`.
+    SendAskingRoom(u8),
+    /// `drain_and_tell_room` from outside the callback, telling a notifier
+    /// that counts.
+    DrainTellingRoom,
 }
 
 impl MailboxOp {
@@ -64,13 +69,15 @@ impl MailboxOp {
             5 => MailboxOp::Drain,
             6 => MailboxOp::Turn,
             _ => match byte >> 3 {
-                0..=6 => MailboxOp::Arm,
-                7..=13 => MailboxOp::Disarm,
-                14..=20 => MailboxOp::SendDeferred(byte >> 3),
-                21..=25 => MailboxOp::Flush,
-                26..=28 => MailboxOp::Restart,
-                29 | 30 => MailboxOp::TryIter,
-                _ => MailboxOp::Close,
+                0..=5 => MailboxOp::Arm,
+                6..=11 => MailboxOp::Disarm,
+                12..=16 => MailboxOp::SendDeferred(byte >> 3),
+                17..=20 => MailboxOp::Flush,
+                21..=23 => MailboxOp::Restart,
+                24 | 25 => MailboxOp::TryIter,
+                26 => MailboxOp::Close,
+                27..=29 => MailboxOp::SendAskingRoom(byte >> 3),
+                _ => MailboxOp::DrainTellingRoom,
             },
         }
     }
@@ -94,6 +101,10 @@ struct Reference {
     unannounced: bool,
     /// The mailbox was closed: sends are refused.
     closed: bool,
+    /// A sender asked for room since the last drain that tells.
+    asks_room: bool,
+    /// Times a drain told the askers.
+    room_told: u64,
     /// Sends that notified: the slot's ledger counts these.
     notifies: u64,
     sent: u64,
@@ -167,6 +178,18 @@ impl Reference {
         Ok(self.tell())
     }
 
+    /// What `send_or_ask_room(value)` returns, applied to the reference:
+    /// deferred values are announced first; a full mailbox records the ask.
+    fn send_asking_room(&mut self, value: u8) -> Result<Notified, TrySendError<u8>> {
+        if self.unannounced {
+            self.tell();
+        }
+        if !self.closed && self.queue.is_full() {
+            self.asks_room = true;
+        }
+        self.send(value)
+    }
+
     /// What a receive that finds nothing returns: the mark is cleared.
     fn nothing(&mut self) -> TryRecvError {
         self.told = false;
@@ -194,6 +217,23 @@ pub fn mailbox_bytes(data: &[u8]) {
     mailbox_ops(&ops[..steps]);
 }
 
+/// The askers' notifier in the harness: counts the tells.
+#[derive(Default)]
+struct RoomCount(core::cell::Cell<u64>);
+
+impl Notifier for RoomCount {
+    fn notify(&self) -> Notified {
+        unreachable!("a drain tells the askers with notify_kept")
+    }
+    fn notify_kept(&self) -> Notified {
+        self.0.set(self.0.get() + 1);
+        Notified::Pending
+    }
+    fn slot(&self) -> usize {
+        0
+    }
+}
+
 /// A mailbox's sending and receiving ends, whichever kind of mailbox.
 trait Ends {
     fn send(&mut self, value: u8) -> Result<Notified, TrySendError<u8>>;
@@ -203,6 +243,8 @@ trait Ends {
     fn flush(&mut self) -> Option<Option<Notified>>;
     fn try_recv(&mut self) -> Result<u8, TryRecvError>;
     fn drain(&mut self, each: &mut dyn FnMut(u8));
+    fn drain_and_tell_room(&mut self, each: &mut dyn FnMut(u8), room: &RoomCount);
+    fn send_or_ask_room(&mut self, value: u8) -> Result<Notified, TrySendError<u8>>;
     fn try_iter(&mut self, each: &mut dyn FnMut(u8));
     /// `None` for a mailbox closed only by dropping an end (which the
     /// harness keeps).
@@ -227,6 +269,12 @@ impl<A: Notifier> Ends for &Mailbox<u8, A, MAILBOX_CAP> {
     }
     fn drain(&mut self, each: &mut dyn FnMut(u8)) {
         Mailbox::drain(self, each);
+    }
+    fn drain_and_tell_room(&mut self, each: &mut dyn FnMut(u8), room: &RoomCount) {
+        Mailbox::drain_and_tell_room(self, each, room);
+    }
+    fn send_or_ask_room(&mut self, value: u8) -> Result<Notified, TrySendError<u8>> {
+        Mailbox::send_or_ask_room(self, value)
     }
     fn try_iter(&mut self, each: &mut dyn FnMut(u8)) {
         Mailbox::try_iter(self).for_each(each);
@@ -265,6 +313,12 @@ impl<A: Notifier> Ends
     }
     fn drain(&mut self, each: &mut dyn FnMut(u8)) {
         self.1.drain(each);
+    }
+    fn drain_and_tell_room(&mut self, each: &mut dyn FnMut(u8), room: &RoomCount) {
+        self.1.drain_and_tell_room(each, room);
+    }
+    fn send_or_ask_room(&mut self, value: u8) -> Result<Notified, TrySendError<u8>> {
+        self.0.send_or_ask_room(value)
     }
     fn try_iter(&mut self, each: &mut dyn FnMut(u8)) {
         self.1.try_iter().for_each(each);
@@ -364,6 +418,7 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
     let mailbox = RefCell::new(ends);
     let mut runner = SlotRunner::new(lp).expect("the only runner");
     let reference = RefCell::new(Reference::default());
+    let room = RoomCount::default();
     let mailbox = &mailbox;
     for &op in ops {
         match op {
@@ -425,6 +480,27 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
                         assert_eq!(error, r.nothing(), "what try_recv found");
                     }
                 }
+            }
+            MailboxOp::SendAskingRoom(value) => {
+                let mut r = reference.borrow_mut();
+                let outcome = mailbox.borrow_mut().send_or_ask_room(value);
+                assert_eq!(outcome, r.send_asking_room(value), "a send asking room");
+            }
+            MailboxOp::DrainTellingRoom => {
+                let mut r = reference.borrow_mut();
+                mailbox
+                    .borrow_mut()
+                    .drain_and_tell_room(&mut |value| r.receive(value), &room);
+                assert!(r.queue.is_empty(), "a drain left values behind");
+                r.told = false;
+                if core::mem::take(&mut r.asks_room) {
+                    r.room_told += 1;
+                }
+                assert_eq!(
+                    room.0.get(),
+                    r.room_told,
+                    "whether the drain told the askers"
+                );
             }
             MailboxOp::Drain => {
                 let mut r = reference.borrow_mut();
