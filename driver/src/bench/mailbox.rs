@@ -620,11 +620,16 @@ impl OnRearm {
                 point.allocations.unwrap_or(0)
             ));
         }
-        if problems.is_empty() {
-            Ok(point)
-        } else {
-            Err(problems.join("; "))
-        }
+        verdict(point, problems)
+    }
+}
+
+/// The run's point if its checks found no problem, else the problems.
+fn verdict(point: MailPoint, problems: Vec<String>) -> Result<MailPoint, String> {
+    if problems.is_empty() {
+        Ok(point)
+    } else {
+        Err(problems.join("; "))
     }
 }
 

@@ -16,10 +16,10 @@ pub enum Tried {
 
 /// A bounded channel of `u64` messages from a crate.
 pub trait Bounded {
-    /// The sending end, shared by the sender threads.
-    type Tx: Sync;
+    /// The sending end, shared by the sender threads (or moved into one).
+    type Tx: Send + Sync + 'static;
     /// The receiving end (handed to a client thread in request/reply).
-    type Rx: Send;
+    type Rx: Send + 'static;
     /// A channel holding `capacity` messages.
     fn open(capacity: usize) -> (Self::Tx, Self::Rx);
     /// Sends without waiting.

@@ -2,6 +2,7 @@
 //! producer a way to notify and the consumer a way to sleep until notified.
 
 use super::Peer;
+use super::bounded::{self, Bounded};
 use super::eventfd_epoll::{drain, empty_event, new_epoll, new_eventfd, signal};
 use crate::harness::arrivals::{self, ArrivalPoint, Receiver};
 use rustix::event::epoll;
@@ -30,8 +31,8 @@ pub fn measure(
 ) -> Result<ArrivalPoint, String> {
     match peer {
         Peer::StdPark => std_park(gap, count, timeout),
-        Peer::StdMpsc => std_sync_channel(gap, count, timeout),
-        Peer::Crossbeam => crossbeam(gap, count, timeout),
+        Peer::StdMpsc => channel_of_one::<bounded::StdSync>(gap, count, timeout),
+        Peer::Crossbeam => channel_of_one::<bounded::Crossbeam>(gap, count, timeout),
         Peer::TokioNotify => tokio_notify(gap, count, timeout),
         Peer::EventfdEpoll => eventfd_epoll(gap, count, timeout),
         other => Err(format!(
@@ -73,45 +74,26 @@ fn std_park(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalPoint
     )
 }
 
-/// std's bounded channel of one (`sync_channel`): a notification that finds
-/// it full coalesces, as crossbeam's below.
-fn std_sync_channel(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalPoint, String> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+/// A bounded channel of one (std's `sync_channel`, crossbeam's `bounded`):
+/// a notification that finds it full coalesces.
+fn channel_of_one<C: Bounded>(
+    gap: Duration,
+    count: u64,
+    timeout: Duration,
+) -> Result<ArrivalPoint, String> {
+    let (tx, rx) = C::open(1);
     arrivals::measure(
         gap,
         count,
         timeout,
         move |_: &Thread| {
             move || {
-                let _ = tx.try_send(());
+                let _ = C::try_send(&tx, 0);
             }
         },
         move |r: &mut Receiver| {
             r.ready();
-            while rx.recv().is_ok() {
-                if !r.on_wake() {
-                    return;
-                }
-            }
-        },
-    )
-}
-
-/// A bounded channel of one: a notification that finds it full coalesces.
-fn crossbeam(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalPoint, String> {
-    let (tx, rx) = crossbeam_channel::bounded::<()>(1);
-    arrivals::measure(
-        gap,
-        count,
-        timeout,
-        move |_: &Thread| {
-            move || {
-                let _ = tx.try_send(());
-            }
-        },
-        move |r: &mut Receiver| {
-            r.ready();
-            while rx.recv().is_ok() {
+            while C::recv(&rx).is_some() {
                 if !r.on_wake() {
                     return;
                 }

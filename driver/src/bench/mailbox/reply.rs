@@ -5,7 +5,7 @@
 //! blocking in `recv`. A round trip carries a value both ways: the rate is
 //! round trips per second, and every reply is checked against its request.
 
-use super::{Carrier, MailPoint, Receiving, STOP, Sent, Tally, send_retrying, timed_run};
+use super::{Carrier, MailPoint, Receiving, STOP, Sent, Tally, send_retrying, timed_run, verdict};
 use crate::peers::bounded::{self, Bounded};
 use crate::sys::{self, Backend, OnBackend};
 use rearm_core::{
@@ -244,11 +244,7 @@ impl OnRearm {
         if let Some(allocations) = point.allocations.filter(|&n| n > 0) {
             problems.push(format!("{allocations} allocations in the timed region"));
         }
-        if problems.is_empty() {
-            Ok(point)
-        } else {
-            Err(problems.join("; "))
-        }
+        verdict(point, problems)
     }
 }
 
