@@ -220,3 +220,16 @@ fn a_one_sender_loop_that_asks_for_room_delivers_every_value_in_order() {
     );
     assert_all_in_order(&got, sender_runs);
 }
+
+#[test]
+fn owned_ends_ask_for_room_and_tell_it() {
+    let (sender, receiver) = full_mailbox().into_owned();
+    assert_eq!(sender.send_or_ask_room(3), Err(TrySendError::Full(3)));
+    let room = Counting::default();
+    let mut got = Vec::new();
+    assert_eq!(receiver.drain_and_tell_room(|v| got.push(v), &room), 2);
+    assert_eq!((got.as_slice(), room.tells()), (&[1, 2][..], (0, 1)));
+    assert!(sender.send_or_ask_room(3).is_ok());
+    assert_eq!(receiver.drain_and_tell_room(|v| got.push(v), &room), 1);
+    assert_eq!(got, [1, 2, 3]);
+}
