@@ -291,7 +291,7 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     ///
     /// ```
     /// use rearm_core::{Loop, Mailbox, SpinPark, TrySendError};
-    /// use std::time::Duration;
+    /// use core::time::Duration;
     ///
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
     /// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(lp.handle(0)?);
