@@ -46,4 +46,9 @@ pub enum Exit {
     /// [`RunMode::NoWait`] finished its pass, or [`RunMode::Once`] ran at least one
     /// callback, and completions remain active.
     Ran,
+    /// A run with a deadline ([`SlotRunner::run_until`](crate::SlotRunner::run_until),
+    /// [`Runner::run_for`](crate::Runner::run_for)) reached it before its mode
+    /// ended it: completions remain active, and nothing pending was left
+    /// behind by the run (the next run takes it).
+    TimedOut,
 }

@@ -38,6 +38,20 @@ pub enum Error {
         /// The state asked for.
         to: State,
     },
+    /// A deadline or a timer was asked of a loop whose parker has no clock
+    /// ([`Park::now_ns`](crate::Park::now_ns) returns `None`): it could never
+    /// tell that the time came, so the run is refused rather than left to
+    /// hang. Give the parker a clock ([`SpinPark::with_clock`](crate::SpinPark::with_clock)).
+    NoClock,
+    /// A timer was set on a slot that is not armed: a fired timer runs the
+    /// slot's callback, and a dead slot has none.
+    NotArmed {
+        /// The slot concerned.
+        slot: usize,
+    },
+    /// A periodic timer with a period of zero, which would fire on every
+    /// turn of the loop forever.
+    ZeroPeriod,
 }
 
 impl fmt::Display for Error {
@@ -59,6 +73,16 @@ impl fmt::Display for Error {
             Error::IllegalTransition { slot, from, to } => {
                 write!(f, "slot {slot} cannot go from {from:?} to {to:?}")
             }
+            Error::NoClock => f.write_str(
+                "the loop's parker has no clock, so it cannot run to a deadline or fire timers",
+            ),
+            Error::NotArmed { slot } => {
+                write!(
+                    f,
+                    "slot {slot} is not armed, so a timer on it has nothing to run"
+                )
+            }
+            Error::ZeroPeriod => f.write_str("a periodic timer needs a period above zero"),
         }
     }
 }

@@ -80,6 +80,7 @@ mod slot_runner;
 mod sync;
 #[cfg(feature = "std")]
 mod thread_park;
+mod timers;
 mod wait;
 
 pub mod relax;
@@ -110,6 +111,7 @@ pub use slot_runner::{Handler, SlotRunner, WaitStats};
 pub use sync::ParkWord;
 #[cfg(feature = "std")]
 pub use thread_park::ThreadPark;
+pub use timers::TimerCounts;
 pub use wait::{SpinBound, SpinPolicy};
 
 /// The crate README's examples, run as doctests.

@@ -51,6 +51,51 @@ pub trait Park {
     /// Sleeps while `word` holds `expected`. May return spuriously.
     fn park(&self, word: &ParkWord, expected: u32);
 
+    /// Sleeps while `word` holds `expected`, until this parker's clock
+    /// ([`now_ns`](Park::now_ns)) reaches `deadline_ns`. Returns `true` when it
+    /// returned because the deadline passed, `false` otherwise (the word
+    /// changed, or a spurious return). May return spuriously, but never
+    /// reports a timeout before the clock reached `deadline_ns`; the loop
+    /// re-checks the word and the clock either way.
+    ///
+    /// The default is correct for any parker, and fit for none that can sleep
+    /// with a timeout: with a clock it looks at the word and yields
+    /// ([`yield_now`](Park::yield_now)) until the word changes or the deadline
+    /// passes, burning its CPU; without a clock it cannot tell time and
+    /// [`park`](Park::park)s (runners refuse deadlines and timers on such a
+    /// parker, with [`Error::NoClock`](crate::Error::NoClock), so they never
+    /// call it). Parkers that can sleep with a timeout implement it.
+    ///
+    /// ```
+    /// use rearm_core::{Park, ParkWord, SpinPark};
+    ///
+    /// fn ticks() -> u64 {
+    ///     use core::sync::atomic::{AtomicU64, Ordering};
+    ///     static NOW: AtomicU64 = AtomicU64::new(0);
+    ///     NOW.fetch_add(1_000, Ordering::Relaxed) // a clock that runs 1 µs a look
+    /// }
+    ///
+    /// let parker: SpinPark = SpinPark::with_clock(ticks);
+    /// let word = ParkWord::new(0);
+    /// assert!(parker.park_until(&word, 0, 10_000)); // nobody changed the word
+    /// ```
+    fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        if self.now_ns().is_none() {
+            self.park(word, expected);
+            return false;
+        }
+        loop {
+            // Relaxed: the caller re-reads the word with the ordering it needs.
+            if word.load(Ordering::Relaxed) != expected {
+                return false;
+            }
+            if self.now_ns().is_some_and(|now| now >= deadline_ns) {
+                return true;
+            }
+            self.yield_now();
+        }
+    }
+
     /// Wakes the thread parked on `word`, if there is one. Called only after the
     /// word was changed: once per announced park by a notifier, and once more by
     /// each stop request that finds the loop parked.
@@ -110,6 +155,10 @@ impl<P: Park + ?Sized> Park for &P {
         (**self).park(word, expected);
     }
 
+    fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        (**self).park_until(word, expected, deadline_ns)
+    }
+
     fn unpark(&self, word: &ParkWord) {
         (**self).unpark(word);
     }
@@ -147,6 +196,11 @@ impl<P: Park + ?Sized> Park for &P {
 /// spin-loop hint: a notification usually arrives within a few of them, and
 /// giving the CPU away there would cost a whole scheduler time slice.
 ///
+/// It has no clock unless given one ([`with_clock`](SpinPark::with_clock)):
+/// a function that reads a monotonic time in nanoseconds, such as a
+/// bare-metal core's timer. With one, it can run deadlines and timers, and
+/// [`park_until`](Park::park_until) spins until the clock passes the deadline.
+///
 /// ```
 /// use rearm_core::{Park, SpinPark};
 ///
@@ -157,12 +211,35 @@ impl<P: Park + ?Sized> Park for &P {
 #[derive(Debug)]
 pub struct SpinPark<R = Spin> {
     relax: PhantomData<fn() -> R>,
+    clock: Option<fn() -> u64>,
 }
 
 impl<R> SpinPark<R> {
-    /// A new spin parker.
+    /// A new spin parker, without a clock.
     pub const fn new() -> Self {
-        SpinPark { relax: PhantomData }
+        SpinPark {
+            relax: PhantomData,
+            clock: None,
+        }
+    }
+
+    /// A spin parker whose clock ([`now_ns`](Park::now_ns)) is `clock`: a
+    /// monotonic time in nanoseconds (from any epoch, never going back).
+    ///
+    /// ```
+    /// use rearm_core::{Park, SpinPark};
+    ///
+    /// /// A bare-metal core would read its timer here.
+    /// fn uptime_ns() -> u64 { 42 }
+    ///
+    /// let parker: SpinPark = SpinPark::with_clock(uptime_ns);
+    /// assert_eq!(parker.now_ns(), Some(42));
+    /// ```
+    pub const fn with_clock(clock: fn() -> u64) -> Self {
+        SpinPark {
+            relax: PhantomData,
+            clock: Some(clock),
+        }
     }
 }
 
@@ -181,9 +258,28 @@ impl<R: RelaxStrategy> Park for SpinPark<R> {
         }
     }
 
+    fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        let Some(clock) = self.clock else {
+            self.park(word, expected);
+            return false;
+        };
+        // Relaxed, as in `park`.
+        while word.load(Ordering::Relaxed) == expected {
+            if clock() >= deadline_ns {
+                return true;
+            }
+            R::relax();
+        }
+        false
+    }
+
     fn unpark(&self, _word: &ParkWord) {}
 
     fn yield_now(&self) {
         R::relax();
+    }
+
+    fn now_ns(&self) -> Option<u64> {
+        self.clock.map(|clock| clock())
     }
 }

@@ -162,6 +162,10 @@ pub enum Fault {
     /// slots kept them. A mailbox whose notification is dropped so stays
     /// "told" with nobody told.
     DropReaped,
+    /// Withdraw a timed-out park with a plain store of "empty" instead of a
+    /// compare-exchange: a notification that landed after the parker gave up
+    /// is wiped out, and its slot never runs.
+    TimeoutStoresEmpty,
 }
 
 /// What marking a slot found.
@@ -393,6 +397,40 @@ impl ReadySet {
         while self.wake.load(Ordering::Relaxed) == PARKED {
             parker.park(&self.wake, PARKED);
         }
+    }
+
+    /// As [`park`](Self::park), but gives up when the parker's clock reaches
+    /// `deadline_ns`. Returns whether it gave up so, with the announcement
+    /// withdrawn. Loop thread only.
+    pub(crate) fn park_until(&self, parker: &impl Park, deadline_ns: u64) -> bool {
+        if !self.announce_park() {
+            return false;
+        }
+        while self.wake.load(Ordering::Relaxed) == PARKED {
+            if parker.park_until(&self.wake, PARKED, deadline_ns) {
+                return self.withdraw_park();
+            }
+        }
+        false
+    }
+
+    /// Takes back an announced park whose deadline passed. Returns `false`
+    /// when a notification or a stop changed the word first: it stays for
+    /// the next take.
+    fn withdraw_park(&self) -> bool {
+        #[cfg(rearm_loom)]
+        if self.fault == Fault::TimeoutStoresEmpty {
+            self.wake.store(EMPTY, Ordering::Relaxed);
+            return true;
+        }
+        // A compare-exchange, not a store: a notifier's `fetch_or` that landed
+        // after the parker gave up must survive, or its notification is lost.
+        // Relaxed both ways, as in `announce_park`: failure means something
+        // is pending, and the next `take` acquires it; a notifier that reads
+        // the word after the success finds it EMPTY and leaves the loop alone.
+        self.wake
+            .compare_exchange(PARKED, EMPTY, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// The negative control's park, under `cfg(rearm_loom)` only: with

@@ -1,7 +1,8 @@
 //! A [`SlotRunner`] with one closure per slot: the callback API.
 
 use crate::slot_runner::{Handler, SlotRunner};
-use crate::{Action, Error, Exit, Loop, Park, RunMode, SpinPolicy, State, WaitStats};
+use crate::{Action, Error, Exit, Loop, Park, RunMode, SpinPolicy, State, TimerCounts, WaitStats};
+use core::time::Duration;
 
 /// A completion's callback: runs on the loop's thread when its async was
 /// notified, and says whether to stay armed.
@@ -137,6 +138,117 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     /// returned.
     pub fn run(&mut self, mode: RunMode) -> Exit {
         self.slots.run(mode, &mut Callbacks(&mut self.callbacks))
+    }
+
+    /// As [`run`](Runner::run), but returns [`Exit::TimedOut`] once the
+    /// parker's clock reaches `deadline_ns`; see [`SlotRunner::run_until`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoClock`] when the parker has no clock.
+    pub fn run_until(&mut self, mode: RunMode, deadline_ns: u64) -> Result<Exit, Error> {
+        self.slots
+            .run_until(mode, deadline_ns, &mut Callbacks(&mut self.callbacks))
+    }
+
+    /// As [`run_until`](Runner::run_until), with the deadline `duration` from
+    /// now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoClock`] when the parker has no clock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use rearm_core::{Action, Exit, Loop, RunMode, Runner, ThreadPark};
+    ///
+    /// let lp: Loop<ThreadPark, 2> = Loop::new(ThreadPark::new());
+    /// let mut ticks = 0;
+    /// let mut tick = || { ticks += 1; Action::Rearm };
+    /// let mut runner = Runner::new(&lp)?;
+    /// let slot = runner.add(&mut tick)?;
+    /// runner.set_timer_every(slot, Duration::from_millis(2))?;
+    /// // Ticks every 2 ms until the run's 15 ms are up.
+    /// assert_eq!(runner.run_for(RunMode::UntilDone, Duration::from_millis(15))?, Exit::TimedOut);
+    /// drop(runner);
+    /// assert!((1..=7).contains(&ticks)); // never early; late ones are skipped, not bunched
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    pub fn run_for(&mut self, mode: RunMode, duration: Duration) -> Result<Exit, Error> {
+        self.slots
+            .run_for(mode, duration, &mut Callbacks(&mut self.callbacks))
+    }
+
+    /// The parker's clock; see [`SlotRunner::now_ns`].
+    pub fn now_ns(&self) -> Option<u64> {
+        self.slots.now_ns()
+    }
+
+    /// Sets `slot`'s timer to run its callback once at `due_ns`; see
+    /// [`SlotRunner::set_timer_at`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SlotRunner::set_timer_at`].
+    pub fn set_timer_at(&mut self, slot: usize, due_ns: u64) -> Result<(), Error> {
+        self.slots.set_timer_at(slot, due_ns)
+    }
+
+    /// Sets `slot`'s timer to run its callback once, `after` from now.
+    ///
+    /// # Errors
+    ///
+    /// As [`SlotRunner::set_timer_at`].
+    pub fn set_timer_after(&mut self, slot: usize, after: Duration) -> Result<(), Error> {
+        self.slots.set_timer_after(slot, after)
+    }
+
+    /// Sets `slot`'s timer to run its callback every `period`; see
+    /// [`SlotRunner::set_timer_every`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SlotRunner::set_timer_every`].
+    pub fn set_timer_every(&mut self, slot: usize, period: Duration) -> Result<(), Error> {
+        self.slots.set_timer_every(slot, period)
+    }
+
+    /// Sets `slot`'s timer to run its callback at `first_due_ns` and every
+    /// `period` after; see [`SlotRunner::set_timer_every_from`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SlotRunner::set_timer_every`].
+    pub fn set_timer_every_from(
+        &mut self,
+        slot: usize,
+        first_due_ns: u64,
+        period: Duration,
+    ) -> Result<(), Error> {
+        self.slots.set_timer_every_from(slot, first_due_ns, period)
+    }
+
+    /// Cancels `slot`'s timer. Returns whether it had one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`].
+    pub fn cancel_timer(&mut self, slot: usize) -> Result<bool, Error> {
+        self.slots.cancel_timer(slot)
+    }
+
+    /// When `slot`'s timer is due next, if it has one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`].
+    pub fn timer_due(&self, slot: usize) -> Result<Option<u64>, Error> {
+        self.slots.timer_due(slot)
+    }
+
+    /// What this runner's timers did so far.
+    pub fn timer_counts(&self) -> TimerCounts {
+        self.slots.timer_counts()
     }
 
     /// See [`SlotRunner::prepare_block`].

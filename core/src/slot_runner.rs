@@ -2,8 +2,10 @@
 //! and one [`Handler`] told which slot fired.
 
 use crate::sync::Ordering;
+use crate::timers::{TimerCounts, TimerSet};
 use crate::wait::{CLOCK_EVERY, WaitState};
 use crate::{Action, Error, Exit, Loop, Park, RunMode, SpinPolicy, State};
+use core::time::Duration;
 
 /// What a loop's thread does when one of its armed slots was notified: one
 /// object for every slot, told which fired. It is passed to each
@@ -27,6 +29,14 @@ pub trait Handler {
     /// Slot `slot` was notified (once or more since its last run: notifications
     /// coalesce). Return whether it stays armed.
     fn on_notify(&mut self, slot: usize) -> Action;
+
+    /// Slot `slot`'s timer fired (see [`SlotRunner::set_timer_at`]). Return
+    /// whether the slot stays armed; disarming it also ends its timer. The
+    /// default treats a firing as a notification, calling
+    /// [`on_notify`](Handler::on_notify).
+    fn on_timer(&mut self, slot: usize) -> Action {
+        self.on_notify(slot)
+    }
 }
 
 /// A closure taking the slot is a handler.
@@ -88,6 +98,7 @@ pub struct SlotRunner<'l, P: Park, const CAP: usize> {
     /// one, no spin is capped by time.
     has_clock: bool,
     stats: WaitStats,
+    timers: TimerSet<CAP>,
 }
 
 /// How a runner's waits ended, since it was made.
@@ -105,6 +116,9 @@ pub struct WaitStats {
     pub yielded: u64,
     /// Waits that parked (slept through the [`Park`]er).
     pub parked: u64,
+    /// Waits that ended because a run's deadline or a timer came due, in
+    /// whichever phase (a park that timed out counts here and in `parked`).
+    pub timed_out: u64,
 }
 
 /// Sums two runners' statistics (of several loops, say), field by field.
@@ -124,6 +138,7 @@ impl core::ops::Add for WaitStats {
             spun: self.spun.wrapping_add(other.spun),
             yielded: self.yielded.wrapping_add(other.yielded),
             parked: self.parked.wrapping_add(other.parked),
+            timed_out: self.timed_out.wrapping_add(other.timed_out),
         }
     }
 }
@@ -145,6 +160,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
             wait: WaitState::new(SpinPolicy::default()),
             has_clock: lp.parker.now_ns().is_some(),
             stats: WaitStats::default(),
+            timers: TimerSet::new(),
         })
     }
 
@@ -242,8 +258,8 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         self.wait.spin.budget()
     }
 
-    /// Runs `handler` for each armed slot as it is notified, for as long as
-    /// `mode` says.
+    /// Runs `handler` for each armed slot as it is notified or its timer
+    /// fires, for as long as `mode` says.
     ///
     /// Every run first takes what is pending, so notifications that arrived
     /// while no run was in progress are never stranded. See [`Exit`] for why it
@@ -254,12 +270,250 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// those taken with it and not yet handled. After catching the panic, the
     /// next run calls the handler for them (disarm the slot first if it should
     /// not run again); nothing is lost, and the ledger does not count the
-    /// panicked call as delivered.
+    /// panicked call as delivered. A timer whose handler panicked stays due,
+    /// and fires again in the next run.
     pub fn run<H: Handler + ?Sized>(&mut self, mode: RunMode, handler: &mut H) -> Exit {
+        self.run_to(mode, None, handler)
+    }
+
+    /// As [`run`](SlotRunner::run), but returns [`Exit::TimedOut`] once the
+    /// parker's clock ([`now_ns`](SlotRunner::now_ns)) reaches `deadline_ns`,
+    /// if `mode` has not ended the run by then. No phase of the wait (spin,
+    /// yield, park) runs past the deadline by more than its own step: a few
+    /// spin-loop hints, one yield, or the parker's timed sleep's lateness.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoClock`] when the parker has no clock: it could never tell
+    /// that the deadline came.
+    ///
+    /// ```
+    /// use rearm_core::{Action, Exit, Loop, RunMode, SlotRunner, SpinPark};
+    ///
+    /// # use core::sync::atomic::{AtomicU64, Ordering};
+    /// # static NOW: AtomicU64 = AtomicU64::new(0);
+    /// fn clock() -> u64 {
+    ///     // A real clock here; this one runs 1 µs a look.
+    ///     NOW.fetch_add(1_000, Ordering::Relaxed)
+    /// }
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut runner = SlotRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// let mut on_event = |_slot: usize| Action::Rearm;
+    /// let deadline = runner.now_ns().unwrap() + 50_000;
+    /// // Nobody notifies: the run ends at the deadline.
+    /// assert_eq!(runner.run_until(RunMode::UntilDone, deadline, &mut on_event)?, Exit::TimedOut);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    pub fn run_until<H: Handler + ?Sized>(
+        &mut self,
+        mode: RunMode,
+        deadline_ns: u64,
+        handler: &mut H,
+    ) -> Result<Exit, Error> {
+        if !self.has_clock {
+            return Err(Error::NoClock);
+        }
+        Ok(self.run_to(mode, Some(deadline_ns), handler))
+    }
+
+    /// As [`run_until`](SlotRunner::run_until), with the deadline `duration`
+    /// from now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoClock`] when the parker has no clock.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use rearm_core::{Action, Error, Loop, RunMode, SlotRunner, SpinPark};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new()); // no clock
+    /// let mut runner = SlotRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// let mut on_event = |_slot: usize| Action::Rearm;
+    /// let run = runner.run_for(RunMode::UntilDone, Duration::from_millis(1), &mut on_event);
+    /// assert_eq!(run, Err(Error::NoClock)); // refused, rather than a run that never ends
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    pub fn run_for<H: Handler + ?Sized>(
+        &mut self,
+        mode: RunMode,
+        duration: Duration,
+        handler: &mut H,
+    ) -> Result<Exit, Error> {
+        let now = self.now_ns().ok_or(Error::NoClock)?;
+        self.run_until(mode, now.saturating_add(nanos(duration)), handler)
+    }
+
+    /// The parker's clock ([`Park::now_ns`]): what deadlines and timers are
+    /// given in. `None` when it has none.
+    pub fn now_ns(&self) -> Option<u64> {
+        if self.has_clock {
+            self.lp.parker.now_ns()
+        } else {
+            None
+        }
+    }
+
+    /// Sets `slot`'s timer to fire once when the parker's clock reaches
+    /// `due_ns`, replacing any timer the slot had. A firing runs the
+    /// handler's [`on_timer`](Handler::on_timer) for the slot, on the loop's
+    /// thread, in the first run that finds it due; a deadline already passed
+    /// fires in the next run. Disarming the slot cancels its timer.
+    ///
+    /// Costs O(log n) for n timers set, and allocates nothing: each slot
+    /// holds at most one timer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoClock`] when the parker has no clock; [`Error::NoSuchSlot`];
+    /// [`Error::NotArmed`] when the slot is dead.
+    ///
+    /// ```
+    /// use rearm_core::{Action, Exit, Handler, Loop, RunMode, SlotRunner, SpinPark};
+    ///
+    /// # use core::sync::atomic::{AtomicU64, Ordering};
+    /// # static NOW: AtomicU64 = AtomicU64::new(0);
+    /// fn clock() -> u64 {
+    ///     // A real clock here; this one runs 1 µs a look.
+    ///     NOW.fetch_add(1_000, Ordering::Relaxed)
+    /// }
+    /// struct Ticks(u32);
+    /// impl Handler for Ticks {
+    ///     fn on_notify(&mut self, _slot: usize) -> Action { Action::Rearm }
+    ///     fn on_timer(&mut self, _slot: usize) -> Action {
+    ///         self.0 += 1;
+    ///         Action::Disarm
+    ///     }
+    /// }
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut runner = SlotRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// let due = runner.now_ns().unwrap() + 20_000;
+    /// runner.set_timer_at(0, due)?;
+    /// let mut ticks = Ticks(0);
+    /// assert_eq!(runner.run(RunMode::UntilDone, &mut ticks), Exit::Done);
+    /// assert_eq!(ticks.0, 1);
+    /// assert!(runner.timer_counts().check());
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    pub fn set_timer_at(&mut self, slot: usize, due_ns: u64) -> Result<(), Error> {
+        self.timer_slot(slot)?;
+        self.timers.set(slot, due_ns, 0);
+        Ok(())
+    }
+
+    /// Sets `slot`'s timer to fire once, `after` from now; see
+    /// [`set_timer_at`](SlotRunner::set_timer_at).
+    ///
+    /// # Errors
+    ///
+    /// As [`set_timer_at`](SlotRunner::set_timer_at).
+    pub fn set_timer_after(&mut self, slot: usize, after: Duration) -> Result<(), Error> {
+        let now = self.timer_slot(slot)?;
+        self.timers.set(slot, now.saturating_add(nanos(after)), 0);
+        Ok(())
+    }
+
+    /// Sets `slot`'s timer to fire every `period`, the first time one period
+    /// from now, until it is cancelled or the slot disarms; see
+    /// [`set_timer_at`](SlotRunner::set_timer_at). A loop that comes late
+    /// fires once for the periods it missed, and the next firing keeps the
+    /// phase ([`TimerCounts::skipped`] counts the missed ones).
+    ///
+    /// # Errors
+    ///
+    /// As [`set_timer_at`](SlotRunner::set_timer_at), and
+    /// [`Error::ZeroPeriod`] for a zero `period`.
+    pub fn set_timer_every(&mut self, slot: usize, period: Duration) -> Result<(), Error> {
+        let period = nanos(period);
+        if period == 0 {
+            return Err(Error::ZeroPeriod);
+        }
+        let now = self.timer_slot(slot)?;
+        self.timers.set(slot, now.saturating_add(period), period);
+        Ok(())
+    }
+
+    /// Sets `slot`'s timer to fire at `first_due_ns` and every `period`
+    /// after it: [`set_timer_every`](SlotRunner::set_timer_every) with the
+    /// phase chosen (timers spread over a period, or one aligned to a clock
+    /// tick).
+    ///
+    /// # Errors
+    ///
+    /// As [`set_timer_every`](SlotRunner::set_timer_every).
+    pub fn set_timer_every_from(
+        &mut self,
+        slot: usize,
+        first_due_ns: u64,
+        period: Duration,
+    ) -> Result<(), Error> {
+        let period = nanos(period);
+        if period == 0 {
+            return Err(Error::ZeroPeriod);
+        }
+        self.timer_slot(slot)?;
+        self.timers.set(slot, first_due_ns, period);
+        Ok(())
+    }
+
+    /// Cancels `slot`'s timer. Returns whether it had one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`].
+    pub fn cancel_timer(&mut self, slot: usize) -> Result<bool, Error> {
+        self.lp.check_slot(slot)?;
+        Ok(self.timers.cancel(slot))
+    }
+
+    /// When `slot`'s timer is due next, on the parker's clock, if it has one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`].
+    pub fn timer_due(&self, slot: usize) -> Result<Option<u64>, Error> {
+        self.lp.check_slot(slot)?;
+        Ok(self.timers.due(slot))
+    }
+
+    /// What this runner's timers did so far; balanced at every point
+    /// ([`TimerCounts::check`]).
+    pub fn timer_counts(&self) -> TimerCounts {
+        self.timers.counts()
+    }
+
+    /// Checks that `slot` may hold a timer; returns the clock's time.
+    fn timer_slot(&self, slot: usize) -> Result<u64, Error> {
+        let now = self.now_ns().ok_or(Error::NoClock)?;
+        self.lp.check_slot(slot)?;
+        if !self.armed[slot] {
+            return Err(Error::NotArmed { slot });
+        }
+        Ok(now)
+    }
+
+    /// The run loop, with an optional deadline (checked with the clock).
+    fn run_to<H: Handler + ?Sized>(
+        &mut self,
+        mode: RunMode,
+        deadline: Option<u64>,
+        handler: &mut H,
+    ) -> Exit {
         loop {
-            let (stop, ran) = self.dispatch(handler);
+            let (stop, mut ran) = self.dispatch(handler);
             if stop {
                 return Exit::Stopped;
+            }
+            // The clock is read only by runs that have a deadline or timers:
+            // the plain ping-pong never reads it here. A clock that stopped
+            // answering counts as time run out, never as a run that hangs.
+            let now = (deadline.is_some() || !self.timers.is_empty())
+                .then(|| self.lp.parker.now_ns().unwrap_or(u64::MAX));
+            if let Some(now) = now {
+                ran += self.fire_timers(now, handler);
             }
             if self.active == 0 {
                 return Exit::Done;
@@ -267,9 +521,39 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
             match mode {
                 RunMode::NoWait => return Exit::Ran,
                 RunMode::Once if ran > 0 => return Exit::Ran,
-                RunMode::Once | RunMode::UntilDone => self.wait(),
+                RunMode::Once | RunMode::UntilDone => {}
+            }
+            if let (Some(deadline), Some(now)) = (deadline, now)
+                && now >= deadline
+            {
+                return Exit::TimedOut;
+            }
+            let wake_by = match (deadline, self.timers.next_due()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            self.wait(wake_by);
+        }
+    }
+
+    /// Runs the handler for every timer due at `now`; returns how many ran.
+    /// Each timer fires at most once per call (a periodic one is next due
+    /// after `now`), so this ends however slow the handler.
+    fn fire_timers<H: Handler + ?Sized>(&mut self, now: u64, handler: &mut H) -> usize {
+        let mut ran = 0;
+        while let Some(slot) = self.timers.due_at(now) {
+            // Set only on armed slots, and a disarm cancels: the slot is armed.
+            // A panic leaves the timer due, for the next run.
+            let action = handler.on_timer(slot);
+            ran += 1;
+            if action == Action::Disarm {
+                self.timers.fired_last(slot);
+                self.retire(slot);
+            } else {
+                self.timers.fired(slot, now);
             }
         }
+        ran
     }
 
     /// Announces that this loop's thread is about to block outside the parker,
@@ -308,6 +592,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         let lp = self.lp;
         let armed = &mut self.armed;
         let active = &mut self.active;
+        let timers = &mut self.timers;
         let mut ran = 0;
         let taken = lp.ready.take(
             |slot| {
@@ -324,6 +609,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
                 if action == Action::Disarm {
                     armed[slot] = false;
                     *active -= 1;
+                    timers.cancel(slot);
                     lp.notifiers.set_dead(slot);
                 }
             },
@@ -335,20 +621,23 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     fn retire(&mut self, slot: usize) {
         self.armed[slot] = false;
         self.active -= 1;
+        self.timers.cancel(slot);
         self.lp.notifiers.set_dead(slot);
     }
 
-    /// Waits until something is signalled: spin (adaptive budget, capped by
-    /// the park cost), yield, park. See [`SpinPolicy`] for why.
-    fn wait(&mut self) {
+    /// Waits until something is signalled, or the clock reaches `wake_by`
+    /// (a deadline or the next timer): spin (adaptive budget, capped by the
+    /// park cost), yield, park. See [`SpinPolicy`] for why.
+    fn wait(&mut self, wake_by: Option<u64>) {
         let ready = &self.lp.ready;
         let parker = &self.lp.parker;
         self.stats.waits += 1;
         let budget = self.wait.spin.next();
         let limit_ns = self.wait.spin_limit_ns().filter(|_| self.has_clock);
+        let timed = limit_ns.is_some() || wake_by.is_some();
         // Set at the first clock read: a reply within CLOCK_EVERY steps (the
         // ping-pong's usual case) costs no clock read at all.
-        let mut deadline = None;
+        let mut spin_end = None;
         let mut step = 0;
         loop {
             if ready.is_signalled() {
@@ -359,12 +648,21 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
             if step == budget {
                 break;
             }
-            if step % CLOCK_EVERY == CLOCK_EVERY - 1
-                && let Some(limit) = limit_ns
+            if timed
+                && step % CLOCK_EVERY == CLOCK_EVERY - 1
                 && let Some(now) = parker.now_ns()
-                && now >= *deadline.get_or_insert(now.saturating_add(limit))
             {
-                break;
+                // Time, not a notification, ended this wait: the spin
+                // budget learns nothing from it.
+                if wake_by.is_some_and(|by| now >= by) {
+                    self.stats.timed_out += 1;
+                    return;
+                }
+                if let Some(limit) = limit_ns
+                    && now >= *spin_end.get_or_insert(now.saturating_add(limit))
+                {
+                    break;
+                }
             }
             parker.relax();
             step += 1;
@@ -395,6 +693,12 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
                 self.stats.yielded += 1;
                 return;
             }
+            if let Some(by) = wake_by
+                && parker.now_ns().is_none_or(|now| now >= by)
+            {
+                self.stats.timed_out += 1;
+                return;
+            }
             if slow {
                 break;
             }
@@ -406,7 +710,14 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         } else {
             None
         };
-        ready.park(parker);
+        match wake_by {
+            Some(by) => {
+                if ready.park_until(parker, by) {
+                    self.stats.timed_out += 1;
+                }
+            }
+            None => ready.park(parker),
+        }
         if let Some(cpu_before) = cpu_before
             && let Some(cpu_after) = parker.thread_cpu_ns()
         {
@@ -443,4 +754,9 @@ impl<P: Park, const CAP: usize> core::fmt::Debug for SlotRunner<'_, P, CAP> {
             .field("wait_stats", &self.stats)
             .finish_non_exhaustive()
     }
+}
+
+/// A duration in nanoseconds, saturating (u64 nanoseconds last 584 years).
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }

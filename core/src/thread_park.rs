@@ -139,6 +139,29 @@ impl Park for ThreadPark {
         }
     }
 
+    /// Sleeps in the condition variable's timed wait, for what is left
+    /// until the deadline on [`now_ns`](Park::now_ns)'s clock, as often as
+    /// it returns early with the word unchanged.
+    #[cfg(not(rearm_loom))]
+    fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        let mut guard = self.lock();
+        // Acquire, and under the lock: as in `park`.
+        while word.load(Ordering::Acquire) == expected {
+            let now = self.now_ns().unwrap_or(u64::MAX);
+            if now >= deadline_ns {
+                return true;
+            }
+            bump_shared(&self.sleeps);
+            let left = core::time::Duration::from_nanos(deadline_ns - now);
+            guard = self
+                .changed
+                .wait_timeout(guard, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        false
+    }
+
     fn unpark(&self, _word: &ParkWord) {
         bump_shared(&self.wakes);
         // The word changed before this call. Taking the lock (and letting it go)

@@ -104,3 +104,52 @@ impl Park for LoomPark {
         loom::thread::yield_now();
     }
 }
+
+/// A [`LoomPark`] with a clock whose timed parks always time out at once
+/// (when the word still holds the expected value), moving the clock to the
+/// deadline: the adversary for a run's deadline, since every interleaving
+/// of a notifier with the timeout's withdrawal is then one loom explores.
+#[derive(Debug, Default)]
+pub struct TimeoutPark {
+    inner: LoomPark,
+    /// Read by the loop's thread alone: a plain std atomic, not a loom one,
+    /// so the clock adds no interleavings of its own.
+    now: std::sync::atomic::AtomicU64,
+}
+
+impl TimeoutPark {
+    /// A parker at time zero.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Park for TimeoutPark {
+    fn park(&self, word: &ParkWord, expected: u32) {
+        self.inner.park(word, expected);
+    }
+
+    fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        if word.load(Ordering::Relaxed) != expected {
+            return false;
+        }
+        self.now.fetch_max(deadline_ns, Ordering::Relaxed);
+        true
+    }
+
+    fn unpark(&self, word: &ParkWord) {
+        self.inner.unpark(word);
+    }
+
+    fn relax(&self) {
+        loom::thread::yield_now();
+    }
+
+    fn yield_now(&self) {
+        loom::thread::yield_now();
+    }
+
+    fn now_ns(&self) -> Option<u64> {
+        Some(self.now.load(Ordering::Relaxed))
+    }
+}

@@ -57,3 +57,8 @@ fn cli_args_corpus_replays() {
 fn mailbox_ops_corpus_replays() {
     replay("mailbox_ops", rearm_core::fuzzing::mailbox_bytes);
 }
+
+#[test]
+fn timer_ops_corpus_replays() {
+    replay("timer_ops", rearm_core::fuzzing::timer_bytes);
+}

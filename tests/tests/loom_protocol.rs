@@ -11,7 +11,7 @@ use loom::thread;
 use rearm_core::{
     Action, DIRECT_SLOTS, Exit, Fault, Ledger, Loop, MAX_CAPACITY, RunMode, Runner, SpinPolicy,
 };
-use rearm_tests::loom_park::LoomPark;
+use rearm_tests::loom_park::{LoomPark, TimeoutPark};
 use rearm_tests::negative_control::expect_deadlock;
 
 /// The first slot in the bitmap (group word 0), below the park word's slots.
@@ -561,4 +561,60 @@ fn a_runner_claimed_on_another_thread_sees_what_the_last_one_left() {
         assert_eq!((ledger.notified, ledger.delivered), (1, 1), "{ledger}");
         assert!(ledger.is_conserved(), "{ledger}");
     });
+}
+
+/// A notification racing a timed park's timeout: the run either runs the
+/// callback or times out, and after a timeout the notification is pending
+/// (or still to land), so an untimed run takes it. With `fault`
+/// [`Fault::TimeoutStoresEmpty`] the timeout wipes a notification that
+/// landed after the parker gave up, and the untimed run sleeps forever.
+fn notify_racing_a_timeout(fault: Fault) {
+    let lp = Arc::new(Loop::<TimeoutPark, 1>::with_fault(
+        TimeoutPark::new(),
+        fault,
+    ));
+    let mut calls = 0;
+    let mut on_notify = || {
+        calls += 1;
+        Action::Rearm
+    };
+    let mut runner = Runner::new(&*lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
+    runner.arm(0, &mut on_notify).unwrap();
+    let notifier = {
+        let lp = lp.clone();
+        thread::spawn(move || {
+            lp.handle(0).unwrap().notify();
+        })
+    };
+    match runner.run_until(RunMode::Once, 1_000).unwrap() {
+        Exit::Ran => {}
+        Exit::TimedOut => assert_eq!(runner.run(RunMode::Once), Exit::Ran),
+        other => panic!("a deadline run ended {other:?}"),
+    }
+    notifier.join().unwrap();
+    drop(runner);
+    assert_eq!(calls, 1);
+    let ledger = lp.ledger(0).unwrap();
+    assert!(ledger.check().is_ok(), "{ledger}");
+}
+
+#[test]
+fn notify_racing_a_timed_parks_timeout_is_never_lost() {
+    loom::model(|| notify_racing_a_timeout(Fault::None));
+}
+
+/// Negative control: the timeout withdraws the park with a plain store, and
+/// wipes a notification that landed after the parker gave up; loom must
+/// report the untimed run that then sleeps forever.
+#[test]
+fn negative_control_timeout_storing_empty_is_caught() {
+    expect_deadlock("broken_timeout_storing_empty");
+}
+
+#[test]
+#[ignore = "a deliberately broken protocol: negative_control_timeout_storing_empty_is_caught runs it and expects failure"]
+fn broken_timeout_storing_empty() {
+    loom::model(|| notify_racing_a_timeout(Fault::TimeoutStoresEmpty));
 }

@@ -164,7 +164,7 @@ pub fn notify_interleave(data: &[u8]) {
             }
         }
         Exit::Stopped => assert!(schedule.stopped.get(), "stopped, but nobody asked"),
-        Exit::Ran => panic!("UntilDone returned Ran"),
+        Exit::Ran | Exit::TimedOut => panic!("UntilDone without a deadline returned {exit:?}"),
     }
     // Quiescent now (no other thread exists): take what is left, then every
     // notification must be accounted for.

@@ -8,6 +8,7 @@ mod interleave;
 mod loop_ops;
 mod mailbox_ops;
 mod model;
+mod timer_ops;
 
 pub use interleave::notify_interleave;
 pub use loop_ops::{
@@ -15,3 +16,4 @@ pub use loop_ops::{
 };
 pub use mailbox_ops::{MAILBOX_CAP, MailboxOp, mailbox_bytes, mailbox_ops};
 pub use model::{CAP, Model, Op, Outcome, SLOTS, Trace};
+pub use timer_ops::{TIMER_SLOTS, TimerOp, VirtualClockPark, timer_bytes, timer_ops};

@@ -124,6 +124,36 @@ impl Park for EventfdPark {
         }
     }
 
+    /// `epoll_wait` with the time left as its timeout: nanoseconds where
+    /// the kernel has `epoll_pwait2` (Linux 5.11 and later), whole
+    /// milliseconds, rounded up, where rustix falls back to `epoll_wait`.
+    fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        // Relaxed: the loop re-reads the word after we return.
+        if word.load(Ordering::Relaxed) != expected {
+            return false;
+        }
+        let now = crate::sys::monotonic_ns();
+        if now >= deadline_ns {
+            return true;
+        }
+        self.waits.bump();
+        let mut events = [epoll::Event {
+            flags: epoll::EventFlags::empty(),
+            data: epoll::EventData::new_u64(0),
+        }];
+        let left = crate::sys::monotonic_timespec(deadline_ns - now);
+        match epoll::wait(&self.epoll, &mut events, Some(&left)) {
+            Ok(ready) if ready > 0 => {
+                self.drain();
+                false
+            }
+            // No event: the timeout (or EINTR, a spurious return: the loop
+            // reads the clock again before believing either).
+            Ok(_) => crate::sys::monotonic_ns() >= deadline_ns,
+            Err(_) => false,
+        }
+    }
+
     fn unpark(&self, _word: &ParkWord) {
         self.writes.bump();
         match self.add(1) {

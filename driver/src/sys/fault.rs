@@ -81,6 +81,22 @@ impl<P: Park> Park for FaultyPark<P> {
         }
     }
 
+    fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        match self.roll() % 8 {
+            // Return without sleeping, and without the timeout.
+            0 => {
+                self.fault();
+                false
+            }
+            1 => {
+                self.fault();
+                std::thread::sleep(DELAY);
+                self.inner.park_until(word, expected, deadline_ns)
+            }
+            _ => self.inner.park_until(word, expected, deadline_ns),
+        }
+    }
+
     fn unpark(&self, word: &ParkWord) {
         match self.roll() % 8 {
             0 => {

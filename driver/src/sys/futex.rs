@@ -2,9 +2,13 @@
 //! park word; a notifier that found it parked issues one `FUTEX_WAKE`.
 
 use super::{BusyClock, SyscallCounter};
+use core::num::NonZeroU32;
 use rearm_core::{Park, ParkWord};
 use rustix::io::Errno;
 use rustix::thread::futex;
+
+/// `FUTEX_BITSET_MATCH_ANY`: a bitset wait that any wake ends.
+const MATCH_ANY: NonZeroU32 = NonZeroU32::MAX;
 
 /// Sleeps on the loop's park word with `futex(FUTEX_WAIT_PRIVATE)`.
 ///
@@ -49,6 +53,24 @@ impl Park for FutexPark {
             // spurious return too: the caller re-checks, it cannot hang on it.
             Err(_) => {}
         }
+    }
+
+    /// `FUTEX_WAIT_BITSET`, whose timeout is a point on `CLOCK_MONOTONIC`
+    /// (the clock of [`now_ns`](Park::now_ns)): the deadline goes to the
+    /// kernel as it is, with no clock read here. `ETIMEDOUT` is the timeout.
+    fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        self.waits.bump();
+        let deadline = super::monotonic_timespec(deadline_ns);
+        matches!(
+            futex::wait_bitset(
+                word,
+                futex::Flags::PRIVATE,
+                expected,
+                Some(&deadline),
+                MATCH_ANY,
+            ),
+            Err(Errno::TIMEDOUT)
+        )
     }
 
     fn unpark(&self, word: &ParkWord) {

@@ -55,6 +55,15 @@ pub fn monotonic_ns() -> u64 {
     clock_ns(rustix::time::ClockId::Monotonic)
 }
 
+/// A point on `CLOCK_MONOTONIC`, in nanoseconds as [`monotonic_ns`] gives
+/// it, as the kernel's time struct (for absolute timeouts).
+pub(crate) fn monotonic_timespec(ns: u64) -> rustix::time::Timespec {
+    rustix::time::Timespec {
+        tv_sec: i64::try_from(ns / 1_000_000_000).unwrap_or(i64::MAX),
+        tv_nsec: (ns % 1_000_000_000) as i64,
+    }
+}
+
 /// `CLOCK_THREAD_CPUTIME_ID` in nanoseconds: the calling thread's CPU time
 /// (a syscall), what the parkers report as
 /// [`Park::thread_cpu_ns`](rearm_core::Park::thread_cpu_ns).

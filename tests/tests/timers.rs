@@ -1,0 +1,254 @@
+//! Deadlines and timers: the timer set against its reference model on a
+//! virtual clock (proptest), the refusals, and real threads on every parker:
+//! no deadline or timer fires early, a late one is late by a bounded amount,
+//! a notification ends a deadline run before its time.
+#![cfg(not(rearm_loom))]
+
+use driver::sys::{EventfdPark, FutexPark};
+use proptest::prelude::*;
+use rearm_core::fuzzing::{TIMER_SLOTS, TimerOp, timer_ops};
+use rearm_core::{
+    Action, Error, Exit, Handler, Loop, Park, RunMode, Runner, SlotRunner, SpinPark, ThreadPark,
+};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+fn timer_op() -> impl Strategy<Value = TimerOp> {
+    let slot = 0..TIMER_SLOTS;
+    // Times in steps of 100 ns, so that deadlines tie often.
+    let ns = (0u64..60).prop_map(|n| n * 100);
+    prop_oneof![
+        slot.clone().prop_map(TimerOp::Arm),
+        slot.clone().prop_map(TimerOp::Disarm),
+        (slot.clone(), ns.clone()).prop_map(|(s, n)| TimerOp::After(s, n)),
+        (slot.clone(), ns.clone()).prop_map(|(s, n)| TimerOp::Every(s, n)),
+        (slot.clone(), ns.clone(), ns.clone()).prop_map(|(s, f, n)| TimerOp::EveryFrom(s, f, n)),
+        slot.clone().prop_map(TimerOp::Cancel),
+        slot.clone().prop_map(TimerOp::Notify),
+        slot.prop_map(TimerOp::DisarmOnTimer),
+        ns.clone().prop_map(TimerOp::Advance),
+        ns.prop_map(TimerOp::RunFor),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Arm, cancel, periodic, advance, notify, disarm: every call, due time
+    /// and count as the model says, after every operation.
+    #[test]
+    fn timers_match_the_reference_model(ops in prop::collection::vec(timer_op(), 0..120)) {
+        timer_ops(ops);
+    }
+}
+
+#[test]
+fn deadlines_and_timers_without_a_clock_are_refused() {
+    let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    let mut handler = |_slot: usize| Action::Rearm;
+    assert_eq!(
+        runner.run_until(RunMode::UntilDone, 1, &mut handler),
+        Err(Error::NoClock)
+    );
+    assert_eq!(
+        runner.run_for(RunMode::Once, Duration::from_millis(1), &mut handler),
+        Err(Error::NoClock)
+    );
+    assert_eq!(runner.set_timer_at(0, 1), Err(Error::NoClock));
+    assert_eq!(
+        runner.set_timer_every(0, Duration::from_millis(1)),
+        Err(Error::NoClock)
+    );
+    assert_eq!(runner.timer_counts().set, 0);
+}
+
+#[test]
+fn timers_need_an_armed_slot_and_a_period() {
+    let lp: Loop<ThreadPark, 2> = Loop::new(ThreadPark::new());
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    assert_eq!(
+        runner.set_timer_after(1, Duration::ZERO),
+        Err(Error::NotArmed { slot: 1 })
+    );
+    assert_eq!(
+        runner.set_timer_after(2, Duration::ZERO),
+        Err(Error::NoSuchSlot {
+            slot: 2,
+            capacity: 2
+        })
+    );
+    runner.arm(1).unwrap();
+    assert_eq!(
+        runner.set_timer_every(1, Duration::ZERO),
+        Err(Error::ZeroPeriod)
+    );
+    runner.set_timer_every(1, Duration::from_secs(5)).unwrap();
+    assert!(runner.timer_due(1).unwrap().is_some());
+    runner.disarm(1).unwrap();
+    assert_eq!(runner.timer_due(1), Ok(None), "a disarm cancels the timer");
+    let counts = runner.timer_counts();
+    assert_eq!((counts.set, counts.cancelled, counts.active), (1, 1, 0));
+}
+
+/// A clock for `SpinPark`, on std's monotonic clock.
+fn std_clock() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
+/// Lateness allowed before a test fails: far beyond what an idle machine
+/// shows (tens of microseconds), so that only a timer that was lost or slept
+/// through fails, not a busy machine.
+const LATE_LIMIT_NS: u64 = 2_000_000_000;
+
+/// Records when each firing happened against when it was due.
+struct Firings<'p, P: Park> {
+    parker: &'p P,
+    /// Per slot: when due, and the earliest and latest lateness seen.
+    due: [u64; 4],
+    period: [u64; 4],
+    fired: [u32; 4],
+    worst_late: u64,
+}
+
+impl<P: Park> Handler for Firings<'_, P> {
+    fn on_notify(&mut self, _slot: usize) -> Action {
+        Action::Rearm
+    }
+
+    fn on_timer(&mut self, slot: usize) -> Action {
+        let now = self.parker.now_ns().unwrap();
+        assert!(
+            now >= self.due[slot],
+            "slot {slot} fired {} ns early",
+            self.due[slot] - now
+        );
+        self.worst_late = self.worst_late.max(now - self.due[slot]);
+        self.fired[slot] += 1;
+        if self.period[slot] == 0 {
+            return Action::Disarm;
+        }
+        // The next firing is due one period on (no period is skipped at
+        // these periods unless the machine stalls; then the next one due
+        // is later still, which only makes the check looser).
+        self.due[slot] += self.period[slot];
+        if self.fired[slot] == 5 {
+            Action::Disarm
+        } else {
+            Action::Rearm
+        }
+    }
+}
+
+/// Timers on a real parker and the real clock: three one-shot ones and a
+/// periodic one; none fires early, none is lost, and the run ends when the
+/// last one disarmed its slot.
+fn timers_fire_on_time<P: Park>(parker: P) {
+    let lp: Loop<P, 4> = Loop::new(parker);
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    let now = runner.now_ns().unwrap();
+    let mut firings = Firings {
+        parker: lp.parker(),
+        due: [0; 4],
+        period: [0, 0, 0, 700_000],
+        fired: [0; 4],
+        worst_late: 0,
+    };
+    for (slot, after_us) in [(0, 300), (1, 1_000), (2, 2_500)] {
+        runner.arm(slot).unwrap();
+        firings.due[slot] = now + after_us * 1_000;
+        runner.set_timer_at(slot, firings.due[slot]).unwrap();
+    }
+    runner.arm(3).unwrap();
+    runner
+        .set_timer_every(3, Duration::from_nanos(firings.period[3]))
+        .unwrap();
+    firings.due[3] = runner.timer_due(3).unwrap().unwrap();
+    let exit = runner.run(RunMode::UntilDone, &mut firings);
+    assert_eq!(exit, Exit::Done);
+    assert_eq!(firings.fired, [1, 1, 1, 5]);
+    assert!(
+        firings.worst_late < LATE_LIMIT_NS,
+        "{} ns late",
+        firings.worst_late
+    );
+    let counts = runner.timer_counts();
+    assert!(counts.check());
+    assert_eq!((counts.set, counts.fired, counts.expired), (4, 8, 4));
+}
+
+/// A deadline run with nothing to do ends at its deadline, not before; one
+/// that a notification reaches first ends with it.
+fn deadlines_hold<P: Park + Sync>(parker: P) {
+    let lp: Loop<P, 2> = Loop::new(parker);
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    let mut handler = |_slot: usize| Action::Rearm;
+    let start = runner.now_ns().unwrap();
+    let deadline = start + 3_000_000;
+    assert_eq!(
+        runner.run_until(RunMode::UntilDone, deadline, &mut handler),
+        Ok(Exit::TimedOut)
+    );
+    let end = runner.now_ns().unwrap();
+    assert!(end >= deadline, "returned {} ns early", deadline - end);
+    assert!(end - deadline < LATE_LIMIT_NS, "{} ns late", end - deadline);
+
+    // A notification 2 ms in ends a run whose deadline is a minute away.
+    std::thread::scope(|s| {
+        let handle = lp.handle(0).unwrap();
+        s.spawn(move || {
+            std::thread::sleep(Duration::from_millis(2));
+            handle.notify();
+        });
+        let exit = runner.run_for(RunMode::Once, Duration::from_secs(60), &mut handler);
+        assert_eq!(exit, Ok(Exit::Ran));
+    });
+    assert!(runner.wait_stats().timed_out >= 1);
+}
+
+#[test]
+fn timers_fire_on_time_on_every_parker() {
+    timers_fire_on_time(ThreadPark::new());
+    timers_fire_on_time(SpinPark::<rearm_core::relax::Yield>::with_clock(std_clock));
+    timers_fire_on_time(FutexPark::new());
+    timers_fire_on_time(EventfdPark::new().unwrap());
+}
+
+#[test]
+fn deadlines_hold_on_every_parker() {
+    deadlines_hold(ThreadPark::new());
+    deadlines_hold(SpinPark::<rearm_core::relax::Yield>::with_clock(std_clock));
+    deadlines_hold(FutexPark::new());
+    deadlines_hold(EventfdPark::new().unwrap());
+}
+
+/// The callback API: a periodic timer and a run with a duration, as the
+/// README shows them.
+#[test]
+fn a_runner_ticks_until_its_time_is_up() {
+    let lp: Loop<ThreadPark, 2> = Loop::new(ThreadPark::new());
+    let mut ticks = 0u32;
+    let mut tick = || {
+        ticks += 1;
+        Action::Rearm
+    };
+    let mut runner = Runner::new(&lp).unwrap();
+    let slot = runner.add(&mut tick).unwrap();
+    runner
+        .set_timer_every(slot, Duration::from_millis(1))
+        .unwrap();
+    let start = Instant::now();
+    assert_eq!(
+        runner.run_for(RunMode::UntilDone, Duration::from_millis(20)),
+        Ok(Exit::TimedOut)
+    );
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    let counts = runner.timer_counts();
+    drop(runner);
+    // Never early: at most one firing per whole period.
+    assert!((1..=20).contains(&ticks), "{ticks} ticks");
+    assert_eq!(counts.fired, u64::from(ticks));
+}
