@@ -652,9 +652,11 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
                 && step % CLOCK_EVERY == CLOCK_EVERY - 1
                 && let Some(now) = parker.now_ns()
             {
-                // Time, not a notification, ended this wait: the spin
-                // budget learns nothing from it.
+                // Time, not a notification, ended this wait: spinning did
+                // not pay, as when the budget runs out, so a loop woken by
+                // its timers alone soon parks to them instead of spinning.
                 if wake_by.is_some_and(|by| now >= by) {
+                    self.wait.spin.spun_out();
                     self.stats.timed_out += 1;
                     return;
                 }

@@ -4,6 +4,7 @@
 
 use driver::BackendKind;
 use driver::bench::mailbox::{self, Carrier};
+use driver::bench::timers::{self, TimerMechanism};
 use driver::bench::{self, Config, Mode};
 use driver::harness::alloc_count::{self, CountingAlloc};
 
@@ -49,5 +50,19 @@ fn timed_regions_allocate_nothing() {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(point.allocations, Some(0), "mailbox on {backend}");
+    }
+    // Timers, on every backend whose parker has a clock.
+    for backend in BackendKind::ALL {
+        if backend == BackendKind::Spin {
+            continue;
+        }
+        let point = timers::measure(
+            TimerMechanism::Rearm(backend),
+            8,
+            std::time::Duration::from_micros(500),
+        )
+        .unwrap_or_else(|e| panic!("timers on {backend}: {e}"));
+        assert!(point.firings > 0, "timers on {backend}");
+        assert_eq!(point.allocations, Some(0), "timers on {backend}");
     }
 }

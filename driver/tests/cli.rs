@@ -790,3 +790,56 @@ fn sparse_prints_a_block_per_gap_with_every_mechanism_and_writes_json_and_a_plot
         "{svg:.200}"
     );
 }
+
+#[test]
+fn timers_refuse_what_they_would_ignore_and_a_parker_without_a_clock() {
+    assert_refused(
+        &["--mode", "timers", "--threads", "2"],
+        "--mode timers does not use --threads",
+    );
+    assert_refused(
+        &["--mode", "timers", "--backend", "spin"],
+        "the spin backend's parker has no clock",
+    );
+    assert_refused(&["--mode", "timers", "--timers", "0"], "between 1 and 4096");
+    assert_refused(
+        &["--mode", "timers", "--timers", "4097"],
+        "between 1 and 4096",
+    );
+    assert_refused(&["--mode", "timers", "--periods", "5"], "at least 10 µs");
+}
+
+#[test]
+fn timers_write_one_json_line_per_mechanism_with_rearm_allocating_nothing() {
+    let lines = json_lines(&driver(&[
+        "--mode",
+        "timers",
+        "--timers",
+        "3",
+        "--periods",
+        "1000",
+        "--json",
+    ]));
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l["mechanism"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "rearm futex",
+            "std condvar",
+            "std condvar, 1 ns slack",
+            "tokio interval"
+        ]
+    );
+    for line in &lines {
+        assert_common_fields(line, "timers");
+        assert_eq!(line["timers"], 3, "{line}");
+        assert!(line["firings"].as_u64() > Some(0), "{line}");
+        assert!(line["lateness_ns"]["p50"].is_number(), "{line}");
+        assert!(line["cpu_ns_per_firing"].as_f64() > Some(0.0), "{line}");
+    }
+    // The driver installs the counting allocator: rearm's zero is measured.
+    assert_eq!(lines[0]["allocations"], 0, "{}", lines[0]);
+}

@@ -7,6 +7,7 @@ mod pingpong;
 mod pummel;
 mod skeleton;
 pub mod sparse;
+pub mod timers;
 pub mod wake_cost;
 
 pub use pingpong::ContextReport;

@@ -3,6 +3,7 @@
 
 use crate::bench::mailbox::{self, Carrier};
 use crate::bench::sparse::Mechanism;
+use crate::bench::timers::TimerMechanism;
 use crate::bench::{Config, MAX_PINGS, MAX_THREADS, Mode};
 use crate::peers::Peer;
 use crate::peers::sparse::SPARSE_PEERS;
@@ -61,7 +62,10 @@ struct Args {
     /// tokio-notify, eventfd-epoll), mailbox
     /// (senders fill one loop's mailbox; beside the bounded channels of
     /// crossbeam, std, flume, kanal and thingbuf, of the same capacity; with
-    /// --inject-faults, rearm's alone, its receiver disrupted).
+    /// --inject-faults, rearm's alone, its receiver disrupted), timers (N
+    /// periodic timers on one loop, see --timers and --periods: each
+    /// firing's lateness and the loop thread's CPU per firing, beside a std
+    /// thread in a condvar's timed wait and tokio intervals).
     #[arg(long, value_enum, default_value_t = ModeArg::Pingpong)]
     mode: ModeArg,
 
@@ -88,6 +92,16 @@ struct Args {
     /// (1 to 1,000,000 each).
     #[arg(long, value_delimiter = ',', default_value = "1,5,20,50,100,500,2000,10000", value_parser = parse_gap)]
     gaps: Vec<u64>,
+
+    /// Timers on the loop for --mode timers, comma-separated (1 to 4096 each:
+    /// one per slot).
+    #[arg(long, value_delimiter = ',', default_value = "1,100,4096", value_parser = parse_timer_count)]
+    timers: Vec<usize>,
+
+    /// The timers' period for --mode timers, in µs, comma-separated (10 to
+    /// 1,000,000 each).
+    #[arg(long, value_delimiter = ',', default_value = "100,1000,10000", value_parser = parse_period)]
+    periods: Vec<u64>,
 
     /// Queue sizes for --mode mailbox, comma-separated: 64 or 1024 each
     /// (rearm's mailboxes are sized at compile time; these two are built).
@@ -183,6 +197,7 @@ enum ModeArg {
     Idle,
     Sparse,
     Mailbox,
+    Timers,
 }
 
 /// `--spin-policy`: the core's presets, by name.
@@ -248,6 +263,26 @@ fn parse_peer(s: &str) -> Result<Peer, String> {
 
 fn parse_gap(s: &str) -> Result<u64, String> {
     count(s, "µs", 1_000_000, " (a second)")
+}
+
+fn parse_timer_count(s: &str) -> Result<usize, String> {
+    let n = count(
+        s,
+        "timers",
+        MAX_CAPACITY as u64,
+        " (one per slot of a loop)",
+    )?;
+    Ok(n as usize)
+}
+
+fn parse_period(s: &str) -> Result<u64, String> {
+    let n = count(s, "µs", 1_000_000, " (a second)")?;
+    if n < 10 {
+        return Err(format!(
+            "{n} µs: a period is at least 10 µs (shorter ones only measure how far behind the loop falls)"
+        ));
+    }
+    Ok(n)
 }
 
 fn parse_capacity(s: &str) -> Result<usize, String> {
@@ -324,7 +359,7 @@ fn parse_plot(s: &str) -> Result<PathBuf, String> {
 }
 
 /// Every flag, by clap id and as typed, in the order `--help` lists them.
-const FLAGS: [(&str, &str); 18] = [
+const FLAGS: [(&str, &str); 20] = [
     ("threads", "--threads"),
     ("pings", "--pings"),
     ("backend", "--backend"),
@@ -332,6 +367,8 @@ const FLAGS: [(&str, &str); 18] = [
     ("peers", "--peers"),
     ("asyncs", "--asyncs"),
     ("gaps", "--gaps"),
+    ("timers", "--timers"),
+    ("periods", "--periods"),
     ("capacity", "--capacity"),
     ("repeat", "--repeat"),
     ("json", "--json"),
@@ -417,6 +454,8 @@ pub enum Work {
     Sparse(SparseWork),
     /// Mailbox throughput: each carrier with each number of senders.
     Mailbox(MailboxWork),
+    /// Timers: each mechanism with each number of timers at each period.
+    Timers(TimerWork),
     /// A soak of this length, each run with this stall timeout.
     Soak(Duration, Duration),
 }
@@ -432,6 +471,17 @@ pub struct SparseWork {
     pub count: Option<u64>,
     /// A consumer that receives nothing for this long has stalled.
     pub timeout: Duration,
+}
+
+/// `--mode timers`: what to measure.
+#[derive(Debug)]
+pub struct TimerWork {
+    /// rearm's rows (one per backend) and the peers', in report order.
+    pub mechanisms: Vec<TimerMechanism>,
+    /// Timers per run.
+    pub counts: Vec<usize>,
+    /// Their periods.
+    pub periods: Vec<Duration>,
 }
 
 /// `--mode mailbox`: what to measure.
@@ -633,6 +683,42 @@ where
                     policy: policy(args.spin_policy.unwrap_or(PolicyArg::Default)),
                     timeout: args.timeout,
                     faults: args.inject_faults,
+                })
+            }
+            ModeArg::Timers => {
+                refuse_unused(
+                    "--mode timers",
+                    "one loop runs its timers with the default wait, beside std and tokio",
+                    &given,
+                    &[
+                        "--mode",
+                        "--backend",
+                        "--timers",
+                        "--periods",
+                        "--repeat",
+                        "--json",
+                    ],
+                )?;
+                if backends.contains(&BackendKind::Spin) && args.backend != BackendArg::All {
+                    return Err(conflict(
+                        "--mode timers: the spin backend's parker has no clock, so it runs no                          timers; name futex, eventfd or thread",
+                    ));
+                }
+                // "all": every backend whose parker has a clock.
+                let mechanisms = backends
+                    .iter()
+                    .filter(|&&b| b != BackendKind::Spin)
+                    .map(|&b| TimerMechanism::Rearm(b))
+                    .chain(TimerMechanism::PEERS)
+                    .collect();
+                Work::Timers(TimerWork {
+                    mechanisms,
+                    counts: args.timers.clone(),
+                    periods: args
+                        .periods
+                        .iter()
+                        .map(|&us| Duration::from_micros(us))
+                        .collect(),
                 })
             }
             ModeArg::Sparse => {

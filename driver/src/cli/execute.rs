@@ -38,6 +38,7 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Work::Idle(backends) => execute_idle(plan, backends, out),
         Work::Sparse(work) => super::sparse::execute(plan, work, out, err, interactive),
         Work::Mailbox(work) => super::mailbox::execute(plan, work, out, err, interactive),
+        Work::Timers(work) => super::timers::execute(plan, work, out, err, interactive),
         Work::Soak(duration, timeout) => execute_soak(*duration, *timeout, out),
     };
     match result {

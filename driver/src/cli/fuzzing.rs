@@ -74,6 +74,16 @@ pub fn cli_args(data: &[u8]) {
             }
             assert!((1..=MAX_PINGS).contains(&work.messages) && !work.timeout.is_zero());
         }
+        Work::Timers(work) => {
+            assert!(!work.mechanisms.is_empty() && !work.counts.is_empty());
+            for &n in &work.counts {
+                assert!((1..=MAX_CAPACITY).contains(&n), "accepted {n} timers");
+            }
+            assert!(
+                work.periods.iter().all(|p| p.as_micros() >= 10),
+                "accepted a period under 10 µs"
+            );
+        }
         Work::Soak(duration, timeout) => {
             assert!(!duration.is_zero() && !timeout.is_zero());
         }

@@ -12,6 +12,7 @@ pub mod plot;
 pub mod report;
 pub mod soak;
 mod sparse;
+mod timers;
 
-pub use args::{MailboxWork, Plan, SparseWork, Work, parse, parse_seconds};
+pub use args::{MailboxWork, Plan, SparseWork, TimerWork, Work, parse, parse_seconds};
 pub use execute::{EXIT_FAILED, execute};

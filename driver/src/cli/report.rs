@@ -474,6 +474,39 @@ pub fn mailbox_json(
     )
 }
 
+/// One `--mode timers` point as a JSON line.
+pub fn timers_json(
+    mechanism: crate::bench::timers::TimerMechanism,
+    round: u32,
+    point: &crate::bench::timers::TimerPoint,
+) -> String {
+    use crate::bench::timers::TimerMechanism;
+    let backend = match mechanism {
+        TimerMechanism::Rearm(backend) => Some(backend.name()),
+        TimerMechanism::Std | TimerMechanism::StdTightSlack | TimerMechanism::Tokio => None,
+    };
+    line(
+        header("timers", "point"),
+        json!({
+            "mechanism": mechanism.to_string(),
+            "backend": backend,
+            "timers": point.timers,
+            "period_us": point.period.as_secs_f64() * 1e6,
+            "round": round + 1,
+            "firings": point.firings,
+            "skipped": point.skipped,
+            "cpu_ns_per_firing": point.cpu_ns_per_firing(),
+            "lateness_ns": {
+                "p50": point.lateness.p50,
+                "p99": point.lateness.p99,
+                "p999": point.lateness.p999,
+                "max": point.lateness.max,
+            },
+            "allocations": point.allocations,
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

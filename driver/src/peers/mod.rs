@@ -15,6 +15,7 @@ mod flags;
 mod libuv;
 mod mio_waker;
 pub mod sparse;
+pub mod timers;
 mod tokio_notify;
 
 use crate::harness::{CpuUse, Gate, PingCounters, Stopwatch};

@@ -136,6 +136,8 @@ impl Park for EventfdPark {
         if now >= deadline_ns {
             return true;
         }
+        // The thread's timer slack to 1 ns first (once), as the futex parker.
+        crate::sys::tighten_timer_slack();
         self.waits.bump();
         let mut events = [epoll::Event {
             flags: epoll::EventFlags::empty(),

@@ -58,7 +58,11 @@ impl Park for FutexPark {
     /// `FUTEX_WAIT_BITSET`, whose timeout is a point on `CLOCK_MONOTONIC`
     /// (the clock of [`now_ns`](Park::now_ns)): the deadline goes to the
     /// kernel as it is, with no clock read here. `ETIMEDOUT` is the timeout.
+    /// The thread's timer slack is set to 1 ns first (once per thread): the
+    /// kernel would otherwise let the sleep end up to 50 µs late, to merge
+    /// wakeups, and a loop that runs timers wants each on time.
     fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        super::tighten_timer_slack();
         self.waits.bump();
         let deadline = super::monotonic_timespec(deadline_ns);
         matches!(

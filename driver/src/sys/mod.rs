@@ -55,6 +55,24 @@ pub fn monotonic_ns() -> u64 {
     clock_ns(rustix::time::ClockId::Monotonic)
 }
 
+/// Sets the calling thread's timer slack to 1 ns, once per thread: the
+/// parkers do so before their first timed sleep. The kernel lets a timed
+/// sleep of a normal thread end up to its slack (50 µs by default) late, to
+/// merge wakeups; a loop that runs timers wants each on time, and pays with
+/// wakeups that are not merged.
+pub(crate) fn tighten_timer_slack() {
+    thread_local! {
+        static TIGHT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    TIGHT.with(|tight| {
+        if !tight.replace(true) {
+            // Refused only by kernels before 2.6.28; the sleep is then as
+            // late as the default slack lets it be.
+            let _ = rustix::thread::set_current_timer_slack(core::num::NonZeroU64::new(1));
+        }
+    });
+}
+
 /// A point on `CLOCK_MONOTONIC`, in nanoseconds as [`monotonic_ns`] gives
 /// it, as the kernel's time struct (for absolute timeouts).
 pub(crate) fn monotonic_timespec(ns: u64) -> rustix::time::Timespec {

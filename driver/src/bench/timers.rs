@@ -1,0 +1,263 @@
+//! Timers: N periodic timers at one period on one loop, their phases spread
+//! evenly over the period; each firing's lateness (when it ran minus when it
+//! was due) and the loop thread's CPU per firing. rearm runs here; std's and
+//! tokio's forms are in [`peers::timers`](crate::peers::timers).
+
+use crate::harness::alloc_count;
+use crate::harness::arrivals::Percentiles;
+use crate::sys::{self, Backend, BackendKind, OnBackend};
+use hdrhistogram::Histogram;
+use rearm_core::{Action, Exit, Handler, Loop, MAX_CAPACITY, Park, RunMode, SlotRunner};
+use std::fmt;
+use std::time::Duration;
+
+/// Timer counts measured when none are given. A loop holds at most
+/// [`MAX_TIMERS`] timers (one per slot).
+pub const DEFAULT_COUNTS: [usize; 3] = [1, 100, MAX_TIMERS];
+
+/// Periods measured when none are given, in microseconds.
+pub const DEFAULT_PERIODS_US: [u64; 3] = [100, 1_000, 10_000];
+
+/// Timers one rearm loop holds: one per slot.
+pub const MAX_TIMERS: usize = MAX_CAPACITY;
+
+/// How long one point runs: enough periods for about 2,000 firings, at
+/// least 20 periods, between 0.2 and 1 second.
+pub fn run_length(timers: usize, period: Duration) -> Duration {
+    let periods = (2_000 / timers as u32).max(20);
+    (period * periods).clamp(Duration::from_millis(200), Duration::from_secs(1))
+}
+
+/// What runs the timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerMechanism {
+    /// A rearm loop's timers, on a backend, with the default wait.
+    Rearm(BackendKind),
+    /// A thread that keeps a binary heap of deadlines and sleeps in a
+    /// condition variable's timed wait until the first.
+    Std,
+    /// The same, its timer slack set to 1 ns as rearm's Linux parkers set
+    /// theirs: what the slack alone is worth.
+    StdTightSlack,
+    /// tokio `interval`s (missed ticks skipped), one task each, on a
+    /// current-thread runtime.
+    Tokio,
+}
+
+impl TimerMechanism {
+    /// The peers, in report order.
+    pub const PEERS: [TimerMechanism; 3] = [
+        TimerMechanism::Std,
+        TimerMechanism::StdTightSlack,
+        TimerMechanism::Tokio,
+    ];
+}
+
+impl fmt::Display for TimerMechanism {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimerMechanism::Rearm(backend) => write!(f, "rearm {backend}"),
+            TimerMechanism::Std => f.write_str("std condvar"),
+            TimerMechanism::StdTightSlack => f.write_str("std condvar, 1 ns slack"),
+            TimerMechanism::Tokio => f.write_str("tokio interval"),
+        }
+    }
+}
+
+/// One measured point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimerPoint {
+    /// Timers running.
+    pub timers: usize,
+    /// Their period.
+    pub period: Duration,
+    /// Firings seen.
+    pub firings: u64,
+    /// Periods skipped because a firing came a period or more late.
+    pub skipped: u64,
+    /// Lateness of the firings.
+    pub lateness: Percentiles,
+    /// The loop thread's CPU time over the run.
+    pub cpu: Duration,
+    /// Allocations during the run (rearm's; `None` where not counted).
+    pub allocations: Option<u64>,
+}
+
+impl TimerPoint {
+    /// The loop thread's CPU per firing, in nanoseconds.
+    pub fn cpu_ns_per_firing(&self) -> f64 {
+        self.cpu.as_nanos() as f64 / self.firings.max(1) as f64
+    }
+}
+
+/// The lateness of each firing and when each timer is due next, kept the same
+/// way by every mechanism.
+pub struct Lateness {
+    histogram: Histogram<u64>,
+    due: Vec<u64>,
+    period: u64,
+    firings: u64,
+    skipped: u64,
+}
+
+impl Lateness {
+    /// `timers` timers of `period`, the first due at `start`, the others
+    /// spread evenly over one period after it.
+    pub fn new(timers: usize, period: Duration, start: u64) -> Result<Self, String> {
+        let period = period.as_nanos() as u64;
+        Ok(Lateness {
+            histogram: Histogram::new_with_bounds(1, 3_600_000_000_000, 3)
+                .map_err(|e| e.to_string())?,
+            due: (0..timers as u64)
+                .map(|i| start + period * i / timers as u64)
+                .collect(),
+            period,
+            firings: 0,
+            skipped: 0,
+        })
+    }
+
+    /// When `timer` is first due.
+    pub fn first_due(&self, timer: usize) -> u64 {
+        self.due[timer]
+    }
+
+    /// A firing that was due at `due` ran at `now`, for a mechanism that
+    /// says itself when each firing was due (tokio's ticks).
+    pub fn record(&mut self, due: u64, now: u64) {
+        self.histogram
+            .saturating_record(now.saturating_sub(due).max(1));
+        self.firings += 1;
+    }
+
+    /// `timer` fired at `now`; returns when it is due next (the periods that
+    /// `now` already passed are skipped, keeping the phase, as rearm's
+    /// timers, tokio's `MissedTickBehavior::Skip` and the std peer do).
+    pub fn fired(&mut self, timer: usize, now: u64) -> u64 {
+        let due = self.due[timer];
+        // A firing before its due time would show as lateness 0 here; the
+        // core's tests are what prove none happens.
+        self.histogram
+            .saturating_record(now.saturating_sub(due).max(1));
+        self.firings += 1;
+        let late = now.saturating_sub(due) / self.period;
+        self.skipped += late;
+        self.due[timer] = due + self.period * (late + 1);
+        self.due[timer]
+    }
+
+    /// The point, with the loop thread's CPU and the allocations counted.
+    pub fn point(&self, period: Duration, cpu: Duration, allocations: Option<u64>) -> TimerPoint {
+        let h = &self.histogram;
+        TimerPoint {
+            timers: self.due.len(),
+            period,
+            firings: self.firings,
+            skipped: self.skipped,
+            lateness: Percentiles {
+                p50: h.value_at_quantile(0.5),
+                p99: h.value_at_quantile(0.99),
+                p999: h.value_at_quantile(0.999),
+                max: h.max(),
+            },
+            cpu,
+            allocations,
+        }
+    }
+}
+
+/// Measures `mechanism` with `timers` timers of `period`.
+pub fn measure(
+    mechanism: TimerMechanism,
+    timers: usize,
+    period: Duration,
+) -> Result<TimerPoint, String> {
+    if !(1..=MAX_TIMERS).contains(&timers) {
+        return Err(format!("{timers} timers: a loop holds 1 to {MAX_TIMERS}"));
+    }
+    // Each on a fresh thread, so that what one sets for its thread (the
+    // timer slack) reaches no other.
+    std::thread::scope(|s| {
+        s.spawn(|| match mechanism {
+            TimerMechanism::Rearm(backend) => {
+                sys::dispatch(backend, false, OnRearm { timers, period })
+            }
+            TimerMechanism::Std => crate::peers::timers::std_condvar(timers, period, false),
+            TimerMechanism::StdTightSlack => {
+                crate::peers::timers::std_condvar(timers, period, true)
+            }
+            TimerMechanism::Tokio => crate::peers::timers::tokio_interval(timers, period),
+        })
+        .join()
+        .unwrap_or_else(|_| Err(format!("the {mechanism} thread panicked")))
+    })
+}
+
+struct OnRearm {
+    timers: usize,
+    period: Duration,
+}
+
+/// The loop's handler: records each firing against its parker's clock.
+struct Firings<'p, P> {
+    parker: &'p P,
+    lateness: Lateness,
+}
+
+impl<P: Park> Handler for Firings<'_, P> {
+    fn on_notify(&mut self, _slot: usize) -> Action {
+        Action::Rearm
+    }
+
+    fn on_timer(&mut self, slot: usize) -> Action {
+        let now = self.parker.now_ns().unwrap_or(u64::MAX);
+        self.lateness.fired(slot, now);
+        Action::Rearm
+    }
+}
+
+impl OnBackend for OnRearm {
+    type Output = Result<TimerPoint, String>;
+
+    fn run<B: Backend>(self) -> Self::Output {
+        let parker = B::open().map_err(|e| format!("{}: {e}", B::KIND))?;
+        // Boxed: 4096 slots make a loop of a third of a megabyte.
+        let lp: Box<Loop<B, MAX_TIMERS>> = Box::new(Loop::new(parker));
+        let mut runner = SlotRunner::new(&*lp).map_err(|e| e.to_string())?;
+        let now = runner
+            .now_ns()
+            .ok_or_else(|| format!("{}: the parker has no clock", B::KIND))?;
+        // A millisecond to settle before the first firing.
+        let start = now + 1_000_000;
+        let end = start + run_length(self.timers, self.period).as_nanos() as u64;
+        let mut firings = Firings {
+            parker: lp.parker(),
+            lateness: Lateness::new(self.timers, self.period, start)?,
+        };
+        for slot in 0..self.timers {
+            runner.arm(slot).map_err(|e| e.to_string())?;
+            runner
+                .set_timer_every_from(slot, firings.lateness.first_due(slot), self.period)
+                .map_err(|e| e.to_string())?;
+        }
+        // Asked before the run: the check allocates.
+        let counted = alloc_count::is_installed();
+        let (cpu_before, allocations_before) = (sys::thread_cpu_ns(), alloc_count::allocations());
+        let exit = runner
+            .run_until(RunMode::UntilDone, end, &mut firings)
+            .map_err(|e| e.to_string())?;
+        let cpu = Duration::from_nanos(sys::thread_cpu_ns() - cpu_before);
+        let allocations = counted.then(|| alloc_count::allocations() - allocations_before);
+        if exit != Exit::TimedOut {
+            return Err(format!("the timer run ended {exit:?}, not at its deadline"));
+        }
+        let counts = runner.timer_counts();
+        if !counts.check() || counts.fired != firings.lateness.firings {
+            return Err(format!(
+                "timer counts do not balance: {counts:?}, {} firings seen",
+                firings.lateness.firings
+            ));
+        }
+        Ok(firings.lateness.point(self.period, cpu, allocations))
+    }
+}

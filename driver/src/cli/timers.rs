@@ -1,0 +1,145 @@
+//! `--mode timers`: every mechanism with every number of timers at every
+//! period, alternating, in rounds; a table of medians with their spread and
+//! ratios to std's, or JSON lines.
+
+use super::report::{self, spread};
+use super::{Plan, TimerWork};
+use crate::bench::timers::{self, TimerMechanism, TimerPoint};
+use std::fmt::Write as _;
+use std::io::Write;
+
+/// Runs every point `plan.repeat` rounds, and reports.
+pub fn execute(
+    plan: &Plan,
+    work: &TimerWork,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interactive: bool,
+) -> Result<(), String> {
+    let mechanisms = &work.mechanisms[..];
+    let cases: Vec<(usize, std::time::Duration)> = work
+        .counts
+        .iter()
+        .flat_map(|&n| work.periods.iter().map(move |&p| (n, p)))
+        .collect();
+    // points[m][c]: one per round.
+    let mut points = vec![vec![Vec::new(); cases.len()]; mechanisms.len()];
+    for round in 0..plan.repeat {
+        for (c, &(count, period)) in cases.iter().enumerate() {
+            if interactive && !plan.json {
+                let _ = writeln!(
+                    err,
+                    "[round {}/{}] {count} timers every {} µs, {} ms each...",
+                    round + 1,
+                    plan.repeat,
+                    period.as_micros(),
+                    timers::run_length(count, period).as_millis()
+                );
+            }
+            // Back to back, so drift in the machine falls on all alike.
+            for (m, &mechanism) in mechanisms.iter().enumerate() {
+                let point = timers::measure(mechanism, count, period).map_err(|e| {
+                    format!(
+                        "{mechanism}, {count} timers every {} µs: {e}",
+                        period.as_micros()
+                    )
+                })?;
+                if let Some(n) = point.allocations.filter(|&n| n > 0) {
+                    return Err(format!(
+                        "{mechanism}, {count} timers: {n} allocations while the timers ran"
+                    ));
+                }
+                if plan.json {
+                    let _ = writeln!(out, "{}", report::timers_json(mechanism, round, &point));
+                    let _ = out.flush();
+                }
+                points[m][c].push(point);
+            }
+        }
+    }
+    if !plan.json {
+        let _ = write!(out, "{}", table(mechanisms, &cases, &points));
+    }
+    Ok(())
+}
+
+/// Median, min and max of `f` over the rounds.
+fn median(rounds: &[TimerPoint], f: impl Fn(&TimerPoint) -> f64) -> (f64, f64, f64) {
+    let values: Vec<f64> = rounds.iter().map(f).collect();
+    spread(&values).unwrap_or((f64::NAN, f64::NAN, f64::NAN))
+}
+
+fn us(ns: u64) -> f64 {
+    ns as f64 / 1e3
+}
+
+/// One block per (timers, period), one row per mechanism: lateness p50, p99
+/// and max, CPU per firing, each beside its ratio to std's median.
+fn table(
+    mechanisms: &[TimerMechanism],
+    cases: &[(usize, std::time::Duration)],
+    points: &[Vec<Vec<TimerPoint>>],
+) -> String {
+    let rounds = points.first().and_then(|m| m.first()).map_or(0, Vec::len);
+    let std = mechanisms.iter().position(|m| *m == TimerMechanism::Std);
+    let mut out = format!(
+        "timers: {rounds} round{}; medians (min–max over rounds) and ÷ std's median; \
+         late = when a firing ran minus when it was due; cpu = the loop thread's CPU per firing\n",
+        if rounds == 1 { "" } else { "s" }
+    );
+    let width = mechanisms
+        .iter()
+        .map(|m| m.to_string().len())
+        .max()
+        .unwrap_or(10)
+        .max(9);
+    for (c, &(count, period)) in cases.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n{count} timer{} every {} µs\n  {:<width$}  {:>20}  {:>6}  {:>9}  {:>6}  {:>9}  {:>20}  {:>6}  {:>9}  {:>8}",
+            if count == 1 { "" } else { "s" },
+            period.as_micros(),
+            "mechanism",
+            "late p50 µs",
+            "÷ std",
+            "p99 µs",
+            "÷ std",
+            "max µs",
+            "cpu/firing µs",
+            "÷ std",
+            "firings",
+            "skipped",
+        );
+        let of_std = |f: &dyn Fn(&TimerPoint) -> f64| std.map(|s| median(&points[s][c], f).0);
+        let p50 = |p: &TimerPoint| us(p.lateness.p50);
+        let p99 = |p: &TimerPoint| us(p.lateness.p99);
+        let cpu = |p: &TimerPoint| p.cpu_ns_per_firing() / 1e3;
+        let (std_p50, std_p99, std_cpu) = (of_std(&p50), of_std(&p99), of_std(&cpu));
+        let ratio =
+            |v: f64, base: Option<f64>| base.map_or(String::from("-"), |b| format!("{:.2}", v / b));
+        for (m, mechanism) in mechanisms.iter().enumerate() {
+            let rounds = &points[m][c];
+            let (late, late_lo, late_hi) = median(rounds, p50);
+            let late99 = median(rounds, p99).0;
+            let max = median(rounds, |p| us(p.lateness.max)).0;
+            let (per, per_lo, per_hi) = median(rounds, cpu);
+            let firings: u64 = rounds.iter().map(|p| p.firings).sum();
+            let skipped: u64 = rounds.iter().map(|p| p.skipped).sum();
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>20}  {:>6}  {:>9.1}  {:>6}  {:>9.1}  {:>20}  {:>6}  {:>9}  {:>8}",
+                mechanism.to_string(),
+                format!("{late:.1} ({late_lo:.1}–{late_hi:.1})"),
+                ratio(late, std_p50),
+                late99,
+                ratio(late99, std_p99),
+                max,
+                format!("{per:.2} ({per_lo:.2}–{per_hi:.2})"),
+                ratio(per, std_cpu),
+                report::thousands(firings),
+                report::thousands(skipped),
+            );
+        }
+    }
+    out
+}
