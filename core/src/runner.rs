@@ -76,6 +76,13 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
         self
     }
 
+    /// Turns arrival prediction on or off; see
+    /// [`SlotRunner::with_arrival_prediction`].
+    pub fn with_arrival_prediction(mut self, on: bool) -> Self {
+        self.slots = self.slots.with_arrival_prediction(on);
+        self
+    }
+
     /// The loop this runner drives.
     pub fn event_loop(&self) -> &'l Loop<P, CAP> {
         self.slots.event_loop()

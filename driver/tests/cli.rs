@@ -769,8 +769,9 @@ fn sparse_prints_a_block_per_gap_with_every_mechanism_and_writes_json_and_a_plot
         "--plot",
         plot.to_str().unwrap(),
     ]));
-    // The preset on the backend, bare and carrying values, and the peer.
-    assert_eq!(points.len(), 3, "{points:?}");
+    // The preset on the backend, bare, predicting and carrying values, and
+    // the peer.
+    assert_eq!(points.len(), 4, "{points:?}");
     for point in &points {
         assert_common_fields(point, "sparse");
         assert_eq!(point["gap_us"], 10.0);
@@ -782,8 +783,11 @@ fn sparse_prints_a_block_per_gap_with_every_mechanism_and_writes_json_and_a_plot
     }
     assert_eq!(points[0]["spin_policy"], "low-latency");
     assert_eq!(points[0]["carries"], "notify");
-    assert_eq!(points[1]["carries"], "mailbox");
-    assert_eq!(points[2]["peer"], "tokio-notify");
+    assert_eq!(points[0]["predicts"], false);
+    assert_eq!(points[1]["predicts"], true);
+    assert_eq!(points[2]["carries"], "mailbox");
+    assert_eq!(points[3]["peer"], "tokio-notify");
+    assert!(points.iter().all(|p| p["arrivals"] == "steady"));
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(
         svg.contains("CPU per wake") && svg.contains("latency"),

@@ -252,3 +252,48 @@ fn a_runner_ticks_until_its_time_is_up() {
     assert!((1..=20).contains(&ticks), "{ticks} ticks");
     assert_eq!(counts.fired, u64::from(ticks));
 }
+
+/// Arrival prediction changes how a loop waits, never what it delivers:
+/// steady notifications from another thread, every one accounted for in
+/// the ledger, with the prediction on, on a parker that sleeps with a
+/// precise deadline and on one that does not.
+fn predicting_loses_nothing<P: Park + Sync>(parker: P) {
+    const SENT: u64 = 600;
+    let lp: Loop<P, 1> = Loop::new(parker);
+    let mut calls = 0u64;
+    let mut on_notify = || {
+        calls += 1;
+        Action::Rearm
+    };
+    let mut runner = Runner::new(&lp).unwrap().with_arrival_prediction(true);
+    runner.arm(0, &mut on_notify).unwrap();
+    std::thread::scope(|s| {
+        let handle = lp.handle(0).unwrap();
+        s.spawn(move || {
+            let start = Instant::now();
+            for i in 1..=SENT as u32 {
+                let at = start + Duration::from_micros(100) * i;
+                while Instant::now() < at {
+                    std::hint::spin_loop();
+                }
+                handle.notify();
+            }
+        });
+        // Until the sender is done and a quiet 50 ms followed.
+        while runner.run_for(RunMode::Once, Duration::from_millis(50)) == Ok(Exit::Ran) {}
+    });
+    runner.run(RunMode::NoWait);
+    drop(runner);
+    let ledger = lp.ledger(0).unwrap();
+    assert!(ledger.check().is_ok(), "{ledger}");
+    assert_eq!(ledger.notified, SENT);
+    assert_eq!(ledger.delivered, calls);
+    assert_eq!(ledger.delivered + ledger.coalesced, SENT, "{ledger}");
+}
+
+#[test]
+fn predicting_arrivals_loses_no_notification() {
+    predicting_loses_nothing(FutexPark::new());
+    predicting_loses_nothing(ThreadPark::new());
+    predicting_loses_nothing(SpinPark::<rearm_core::relax::Yield>::with_clock(std_clock));
+}

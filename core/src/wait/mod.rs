@@ -1,10 +1,12 @@
 //! How a loop waits: spin, then yield, then park; what each costs, and how
 //! the wait learns which to do.
 
+mod arrivals;
 mod park_cost;
 mod spin;
 mod yields;
 
+pub(crate) use arrivals::ArrivalClock;
 use park_cost::ParkCost;
 use spin::SpinBudget;
 use yields::YieldGate;
@@ -151,6 +153,7 @@ pub(crate) const CLOCK_EVERY: u32 = 16;
 /// what parking costs.
 #[derive(Clone, Debug)]
 pub(crate) struct WaitState {
+    pub(crate) arrivals: ArrivalClock,
     pub(crate) spin: SpinBudget,
     pub(crate) yields: YieldGate,
     pub(crate) park: ParkCost,
@@ -160,6 +163,7 @@ pub(crate) struct WaitState {
 impl WaitState {
     pub(crate) fn new(policy: SpinPolicy) -> Self {
         WaitState {
+            arrivals: ArrivalClock::new(false),
             spin: SpinBudget::new(policy.max_spins),
             yields: YieldGate::new(policy.yields),
             park: ParkCost::new(),

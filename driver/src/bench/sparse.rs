@@ -3,7 +3,7 @@
 //! ([`arrivals`]). rearm runs here; the peers' forms
 //! are in [`peers::sparse`].
 
-use crate::harness::arrivals::{self, ArrivalPoint, Receiver};
+use crate::harness::arrivals::{self, ArrivalPoint, Receiver, Spacing};
 use crate::peers::{self, Peer};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
 use rearm_core::{Action, Loop, Mailbox, OwnedAsync, RunMode, Runner, SpinPolicy};
@@ -35,6 +35,9 @@ pub enum Mechanism {
         /// Each notification carries a value through a `Mailbox`, which the
         /// loop's callback drains, instead of a bare notify.
         mailbox: bool,
+        /// The runner predicts steady arrivals
+        /// ([`Runner::with_arrival_prediction`]).
+        predict: bool,
     },
     /// A peer with a sparse form ([`peers::sparse::SPARSE_PEERS`]).
     Peer(Peer),
@@ -47,8 +50,15 @@ impl fmt::Display for Mechanism {
                 backend,
                 policy_name,
                 mailbox: false,
+                predict: false,
                 ..
             } => write!(f, "rearm {backend} ({policy_name})"),
+            Mechanism::Rearm {
+                backend,
+                policy_name,
+                predict: true,
+                ..
+            } => write!(f, "rearm {backend} ({policy_name}, predicting)"),
             Mechanism::Rearm {
                 backend,
                 policy_name,
@@ -64,7 +74,7 @@ impl fmt::Display for Mechanism {
 /// receives nothing for `timeout` is a stall.
 pub fn measure(
     mechanism: Mechanism,
-    gap: Duration,
+    gap: Spacing,
     count: u64,
     timeout: Duration,
 ) -> Result<ArrivalPoint, String> {
@@ -73,6 +83,7 @@ pub fn measure(
             backend,
             policy,
             mailbox,
+            predict,
             ..
         } => sys::dispatch(
             backend,
@@ -83,6 +94,7 @@ pub fn measure(
                 count,
                 timeout,
                 mailbox,
+                predict,
             },
         ),
         Mechanism::Peer(peer) => peers::sparse::measure(peer, gap, count, timeout),
@@ -91,10 +103,11 @@ pub fn measure(
 
 struct OnRearm {
     policy: SpinPolicy,
-    gap: Duration,
+    gap: Spacing,
     count: u64,
     timeout: Duration,
     mailbox: bool,
+    predict: bool,
 }
 
 /// The mailbox of a sparse run that carries values: each notification is a
@@ -111,7 +124,7 @@ impl OnBackend for OnRearm {
         let values: Arc<Values<B>> = Arc::new(Mailbox::new(to_loop));
         let (sent, received) = (Arc::clone(&values), Arc::clone(&values));
         let notified = Arc::clone(&lp);
-        let (policy, mailbox) = (self.policy, self.mailbox);
+        let (policy, mailbox, predict) = (self.policy, self.mailbox, self.predict);
         arrivals::measure(
             self.gap,
             self.count,
@@ -142,7 +155,9 @@ impl OnBackend for OnRearm {
                 let Ok(runner) = Runner::new(&lp) else {
                     return;
                 };
-                let mut runner = runner.with_spin_policy(policy);
+                let mut runner = runner
+                    .with_spin_policy(policy)
+                    .with_arrival_prediction(predict);
                 if runner.arm(0, &mut on_notify).is_ok() {
                     ready.signal();
                     runner.run(RunMode::UntilDone);
@@ -174,11 +189,12 @@ mod tests {
                 policy_name: "default",
                 policy: SpinPolicy::default(),
                 mailbox,
+                predict: false,
             };
             for gap_us in [1, 100] {
                 let point = measure(
                     mechanism,
-                    Duration::from_micros(gap_us),
+                    Spacing::steady(Duration::from_micros(gap_us)),
                     300,
                     Duration::from_secs(10),
                 )

@@ -5,6 +5,7 @@ use crate::bench::mailbox::{self, Carrier};
 use crate::bench::sparse::Mechanism;
 use crate::bench::timers::TimerMechanism;
 use crate::bench::{Config, MAX_PINGS, MAX_THREADS, Mode};
+use crate::harness::arrivals::Spacing;
 use crate::peers::Peer;
 use crate::peers::sparse::SPARSE_PEERS;
 use crate::sys::BackendKind;
@@ -92,6 +93,12 @@ struct Args {
     /// (1 to 1,000,000 each).
     #[arg(long, value_delimiter = ',', default_value = "1,5,20,50,100,500,2000,10000", value_parser = parse_gap)]
     gaps: Vec<u64>,
+
+    /// How --mode sparse spaces its notifications, comma-separated: steady
+    /// (exactly one gap apart) or jittered (each gap drawn between half and
+    /// one and a half times the gap).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "steady")]
+    arrivals: Vec<ArrivalsArg>,
 
     /// Timers on the loop for --mode timers, comma-separated (1 to 4096 each:
     /// one per slot).
@@ -198,6 +205,13 @@ enum ModeArg {
     Sparse,
     Mailbox,
     Timers,
+}
+
+/// `--arrivals`: how sparse notifications are spaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ArrivalsArg {
+    Steady,
+    Jittered,
 }
 
 /// `--spin-policy`: the core's presets, by name.
@@ -359,7 +373,7 @@ fn parse_plot(s: &str) -> Result<PathBuf, String> {
 }
 
 /// Every flag, by clap id and as typed, in the order `--help` lists them.
-const FLAGS: [(&str, &str); 20] = [
+const FLAGS: [(&str, &str); 21] = [
     ("threads", "--threads"),
     ("pings", "--pings"),
     ("backend", "--backend"),
@@ -367,6 +381,7 @@ const FLAGS: [(&str, &str); 20] = [
     ("peers", "--peers"),
     ("asyncs", "--asyncs"),
     ("gaps", "--gaps"),
+    ("arrivals", "--arrivals"),
     ("timers", "--timers"),
     ("periods", "--periods"),
     ("capacity", "--capacity"),
@@ -465,8 +480,8 @@ pub enum Work {
 pub struct SparseWork {
     /// rearm's rows and the peers', in report order.
     pub mechanisms: Vec<Mechanism>,
-    /// Gaps between notifications.
-    pub gaps: Vec<Duration>,
+    /// Gaps between notifications, each steady or jittered.
+    pub gaps: Vec<Spacing>,
     /// Notifications per gap; `None`: [`default_count`](crate::bench::sparse::default_count).
     pub count: Option<u64>,
     /// A consumer that receives nothing for this long has stalled.
@@ -728,7 +743,7 @@ where
                     .iter()
                     .copied()
                     .filter(|flag| !["--threads", "--inject-faults"].contains(flag))
-                    .chain(["--peers", "--gaps"])
+                    .chain(["--peers", "--gaps", "--arrivals"])
                     .collect();
                 refuse_unused(
                     "--mode sparse",
@@ -755,9 +770,19 @@ where
                             policy_name: preset.name(),
                             policy: policy(preset),
                             mailbox: false,
+                            predict: false,
                         });
                     }
                 }
+                // The first preset, predicting steady arrivals, on the first
+                // backend: what the prediction gains and costs.
+                mechanisms.push(Mechanism::Rearm {
+                    backend: backends[0],
+                    policy_name: presets[0].name(),
+                    policy: policy(presets[0]),
+                    mailbox: false,
+                    predict: true,
+                });
                 // The first preset again with a value carried through a
                 // mailbox, on every backend: what a mailbox adds to a wake.
                 for &backend in &backends {
@@ -766,6 +791,7 @@ where
                         policy_name: presets[0].name(),
                         policy: policy(presets[0]),
                         mailbox: true,
+                        predict: false,
                     });
                 }
                 let chosen = args.peers.clone().unwrap_or_default();
@@ -784,9 +810,14 @@ where
                 Work::Sparse(SparseWork {
                     mechanisms,
                     gaps: args
-                        .gaps
+                        .arrivals
                         .iter()
-                        .map(|&us| Duration::from_micros(us))
+                        .flat_map(|&arrivals| {
+                            args.gaps.iter().map(move |&us| Spacing {
+                                gap: Duration::from_micros(us),
+                                jitter: arrivals == ArrivalsArg::Jittered,
+                            })
+                        })
                         .collect(),
                     count: args.pings,
                     timeout: args.timeout,

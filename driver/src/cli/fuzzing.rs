@@ -61,7 +61,7 @@ pub fn cli_args(data: &[u8]) {
         Work::Sparse(work) => {
             assert!(!work.mechanisms.is_empty() && !work.gaps.is_empty());
             assert!(
-                work.gaps.iter().all(|g| !g.is_zero()),
+                work.gaps.iter().all(|g| !g.gap.is_zero()),
                 "accepted a zero gap"
             );
             assert!(work.count.is_none_or(|n| n >= 1) && !work.timeout.is_zero());

@@ -402,23 +402,26 @@ pub fn peer_json(
 /// One `--mode sparse` point: a mechanism at one gap in one round.
 pub fn sparse_json(
     mechanism: crate::bench::sparse::Mechanism,
+    spacing: crate::harness::arrivals::Spacing,
     round: u32,
     point: &crate::harness::arrivals::ArrivalPoint,
 ) -> String {
     use crate::bench::sparse::Mechanism;
-    let (backend, policy, peer, carries) = match mechanism {
+    let (backend, policy, peer, carries, predicts) = match mechanism {
         Mechanism::Rearm {
             backend,
             policy_name,
             mailbox,
+            predict,
             ..
         } => (
             Some(backend.name()),
             Some(policy_name),
             None,
             Some(if mailbox { "mailbox" } else { "notify" }),
+            Some(predict),
         ),
-        Mechanism::Peer(peer) => (None, None, Some(peer.key()), None),
+        Mechanism::Peer(peer) => (None, None, Some(peer.key()), None, None),
     };
     line(
         header("sparse", "point"),
@@ -428,7 +431,9 @@ pub fn sparse_json(
             "spin_policy": policy,
             "peer": peer,
             "carries": carries,
+            "predicts": predicts,
             "gap_us": point.gap.as_secs_f64() * 1e6,
+            "arrivals": spacing.name(),
             "round": round + 1,
             "sent": point.sent,
             "received": point.received,

@@ -113,9 +113,15 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                 policy_name: "default",
                 policy: SpinPolicy::default(),
                 mailbox: false,
+                predict: false,
             };
             let label = format!("sparse on {backend}, {} µs gaps", SPARSE_GAP.as_micros());
-            match sparse::measure(mechanism, SPARSE_GAP, SPARSE_NOTIFICATIONS, timeout) {
+            match sparse::measure(
+                mechanism,
+                crate::harness::arrivals::Spacing::steady(SPARSE_GAP),
+                SPARSE_NOTIFICATIONS,
+                timeout,
+            ) {
                 Ok(point) => {
                     let counts =
                         format!("{} received, {} coalesced", point.received, point.coalesced);

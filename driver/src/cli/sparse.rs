@@ -5,11 +5,10 @@ use super::plot::{self, GapSeries};
 use super::report::{self, spread};
 use super::{Plan, SparseWork, execute::caption};
 use crate::bench::sparse::{self, Mechanism};
-use crate::harness::arrivals::ArrivalPoint;
+use crate::harness::arrivals::{ArrivalPoint, Spacing};
 use crate::peers::Peer;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::time::Duration;
 
 /// Runs every mechanism at every gap, `plan.repeat` rounds, and reports.
 pub fn execute(
@@ -26,21 +25,31 @@ pub fn execute(
         // Each gap runs every mechanism back to back, so drift in the machine
         // falls on all of them alike.
         for (g, &gap) in gaps.iter().enumerate() {
-            let count = work.count.unwrap_or_else(|| sparse::default_count(gap));
+            let count = work.count.unwrap_or_else(|| sparse::default_count(gap.gap));
             if interactive {
                 let _ = writeln!(
                     err,
-                    "[round {}/{}] gap {} µs, {count} notifications each...",
+                    "[round {}/{}] gap {} µs ({}), {count} notifications each...",
                     round + 1,
                     plan.repeat,
-                    gap.as_micros()
+                    gap.gap.as_micros(),
+                    gap.name()
                 );
             }
             for (m, &mechanism) in mechanisms.iter().enumerate() {
-                let point = sparse::measure(mechanism, gap, count, work.timeout)
-                    .map_err(|e| format!("{mechanism}, gap {} µs: {e}", gap.as_micros()))?;
+                let point = sparse::measure(mechanism, gap, count, work.timeout).map_err(|e| {
+                    format!(
+                        "{mechanism}, gap {} µs ({}): {e}",
+                        gap.gap.as_micros(),
+                        gap.name()
+                    )
+                })?;
                 if plan.json {
-                    let _ = writeln!(out, "{}", report::sparse_json(mechanism, round, &point));
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        report::sparse_json(mechanism, gap, round, &point)
+                    );
                     let _ = out.flush();
                 }
                 points[m][g].push(point);
@@ -74,7 +83,7 @@ fn us(ns: u64) -> f64 {
 /// One block per gap, one row per mechanism: CPU per wake (median, min–max),
 /// its ratio to std park's median, the latency percentiles' medians, and what
 /// was received of what was sent.
-fn table(mechanisms: &[Mechanism], gaps: &[Duration], points: &[Vec<Vec<ArrivalPoint>>]) -> String {
+fn table(mechanisms: &[Mechanism], gaps: &[Spacing], points: &[Vec<Vec<ArrivalPoint>>]) -> String {
     let rounds = points.first().and_then(|m| m.first()).map_or(0, Vec::len);
     let std_park = mechanisms
         .iter()
@@ -93,8 +102,9 @@ fn table(mechanisms: &[Mechanism], gaps: &[Duration], points: &[Vec<Vec<ArrivalP
     for (g, gap) in gaps.iter().enumerate() {
         let _ = writeln!(
             out,
-            "\ngap {} µs\n  {:<width$}  {:>22}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>15}",
-            gap.as_micros(),
+            "\ngap {} µs, {}\n  {:<width$}  {:>22}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>15}",
+            gap.gap.as_micros(),
+            gap.name(),
             "mechanism",
             "cpu/wake µs",
             "÷ std park",
@@ -136,7 +146,7 @@ fn table(mechanisms: &[Mechanism], gaps: &[Duration], points: &[Vec<Vec<ArrivalP
 /// The plot's lines: per mechanism, per gap, the medians over rounds.
 fn series(
     mechanisms: &[Mechanism],
-    gaps: &[Duration],
+    gaps: &[Spacing],
     points: &[Vec<Vec<ArrivalPoint>>],
 ) -> Vec<GapSeries> {
     mechanisms
@@ -148,10 +158,12 @@ fn series(
             points: gaps
                 .iter()
                 .enumerate()
+                // A line over gaps: the steady ones (jittered ones in the table).
+                .filter(|(_, gap)| !gap.jitter)
                 .map(|(g, gap)| {
                     let rounds = &points[m][g];
                     [
-                        gap.as_secs_f64() * 1e6,
+                        gap.gap.as_secs_f64() * 1e6,
                         median(rounds, ArrivalPoint::cpu_ns_per_wake).0 / 1e3,
                         median(rounds, |p| us(p.latency.p50)).0,
                         median(rounds, |p| us(p.latency.p99)).0,

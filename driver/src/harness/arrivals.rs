@@ -119,6 +119,28 @@ pub struct Percentiles {
     pub max: u64,
 }
 
+/// How the producer spaces its notifications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spacing {
+    /// The mean gap between two notifications.
+    pub gap: Duration,
+    /// Whether each gap is drawn at random between half and one and a half
+    /// times `gap` (a jittered period), rather than `gap` exactly (steady).
+    pub jitter: bool,
+}
+
+impl Spacing {
+    /// Notifications exactly `gap` apart.
+    pub fn steady(gap: Duration) -> Self {
+        Spacing { gap, jitter: false }
+    }
+
+    /// The spacing's name in reports.
+    pub fn name(&self) -> &'static str {
+        if self.jitter { "jittered" } else { "steady" }
+    }
+}
+
 /// One measured point: a gap, a number of notifications, a mechanism.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ArrivalPoint {
@@ -160,7 +182,7 @@ impl ArrivalPoint {
 /// A consumer that receives nothing for `timeout` (a lost wakeup) is left
 /// behind, detached, and the error says what had been sent and received.
 pub fn measure<M, N, C>(
-    gap: Duration,
+    spacing: Spacing,
     count: u64,
     timeout: Duration,
     notifier: M,
@@ -204,14 +226,25 @@ where
         }
         std::thread::yield_now();
     }
+    let gap = spacing.gap;
     let gap_ns = u64::try_from(gap.as_nanos()).unwrap_or(u64::MAX).max(1);
     let began = Instant::now();
     let mut coalesced = 0;
     let mut deadline = now_ns();
+    // xorshift64, seeded by the clock: the jitter needs no quality.
+    let mut random = deadline | 1;
     for _ in 0..count {
         // A late producer (preempted) keeps at least half a gap between its
         // notifications rather than sending a burst to catch up.
-        deadline = deadline.saturating_add(gap_ns);
+        let this_gap = if spacing.jitter {
+            random ^= random << 13;
+            random ^= random >> 7;
+            random ^= random << 17;
+            gap_ns / 2 + random % gap_ns.max(1)
+        } else {
+            gap_ns
+        };
+        deadline = deadline.saturating_add(this_gap);
         let mut now = now_ns();
         while now < deadline {
             std::hint::spin_loop();
@@ -319,7 +352,7 @@ mod tests {
     fn every_notification_is_received_or_coalesced() {
         let (notify, consume) = flag_pair();
         let point = measure(
-            Duration::from_micros(20),
+            Spacing::steady(Duration::from_micros(20)),
             500,
             Duration::from_secs(10),
             notify,
@@ -339,7 +372,7 @@ mod tests {
     fn a_consumer_that_never_wakes_is_reported_as_stalled() {
         // Negative control: notifications that reach nobody.
         let result = measure(
-            Duration::from_micros(10),
+            Spacing::steady(Duration::from_micros(10)),
             10,
             Duration::from_millis(50),
             |_: &std::thread::Thread| || {},
@@ -358,7 +391,7 @@ mod tests {
         // Negative control: one that stops after its first wake.
         let (notify, _) = flag_pair();
         let result = measure(
-            Duration::from_micros(10),
+            Spacing::steady(Duration::from_micros(10)),
             100,
             Duration::from_secs(5),
             notify,
@@ -371,7 +404,7 @@ mod tests {
     #[test]
     fn a_consumer_that_never_gets_ready_is_reported() {
         let result = measure(
-            Duration::from_micros(10),
+            Spacing::steady(Duration::from_micros(10)),
             10,
             Duration::from_millis(50),
             |_: &std::thread::Thread| || {},

@@ -4,7 +4,7 @@
 use super::Peer;
 use super::bounded::{self, Bounded};
 use super::eventfd_epoll::{drain, empty_event, new_epoll, new_eventfd, signal};
-use crate::harness::arrivals::{self, ArrivalPoint, Receiver};
+use crate::harness::arrivals::{self, ArrivalPoint, Receiver, Spacing};
 use rustix::event::epoll;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +25,7 @@ pub const SPARSE_PEERS: [Peer; 5] = [
 /// Measures `peer` at one gap; see [`arrivals::measure`].
 pub fn measure(
     peer: Peer,
-    gap: Duration,
+    gap: Spacing,
     count: u64,
     timeout: Duration,
 ) -> Result<ArrivalPoint, String> {
@@ -43,7 +43,7 @@ pub fn measure(
 }
 
 /// `thread::park` with a flag, as std's own parker documentation shows it.
-fn std_park(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalPoint, String> {
+fn std_park(gap: Spacing, count: u64, timeout: Duration) -> Result<ArrivalPoint, String> {
     let flag = Arc::new(AtomicBool::new(false));
     let notified = Arc::clone(&flag);
     arrivals::measure(
@@ -77,7 +77,7 @@ fn std_park(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalPoint
 /// A bounded channel of one (std's `sync_channel`, crossbeam's `bounded`):
 /// a notification that finds it full coalesces.
 fn channel_of_one<C: Bounded>(
-    gap: Duration,
+    gap: Spacing,
     count: u64,
     timeout: Duration,
 ) -> Result<ArrivalPoint, String> {
@@ -103,7 +103,7 @@ fn channel_of_one<C: Bounded>(
 }
 
 /// `Notify::notify_one` into a current-thread runtime awaiting `notified()`.
-fn tokio_notify(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalPoint, String> {
+fn tokio_notify(gap: Spacing, count: u64, timeout: Duration) -> Result<ArrivalPoint, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| format!("tokio runtime: {e}"))?;
@@ -130,7 +130,7 @@ fn tokio_notify(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalP
 
 /// An eventfd written by the producer, slept on with `epoll_wait`: libuv's
 /// and libxev's way on Linux.
-fn eventfd_epoll(gap: Duration, count: u64, timeout: Duration) -> Result<ArrivalPoint, String> {
+fn eventfd_epoll(gap: Spacing, count: u64, timeout: Duration) -> Result<ArrivalPoint, String> {
     let fd = Arc::new(new_eventfd().map_err(|e| e.to_string())?);
     let ep = new_epoll(&[(&fd, 0)]).map_err(|e| e.to_string())?;
     let writer = Arc::clone(&fd);
@@ -161,7 +161,7 @@ mod tests {
         for peer in SPARSE_PEERS {
             let point = measure(
                 peer,
-                Duration::from_micros(50),
+                Spacing::steady(Duration::from_micros(50)),
                 200,
                 Duration::from_secs(10),
             )
@@ -175,7 +175,7 @@ mod tests {
     fn a_peer_without_a_sparse_form_is_refused() {
         let error = measure(
             Peer::BusySpin,
-            Duration::from_micros(50),
+            Spacing::steady(Duration::from_micros(50)),
             10,
             Duration::from_secs(1),
         )
