@@ -432,7 +432,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// # Ok::<(), rearm_core::Error>(())
     /// ```
     pub fn set_timer_at(&mut self, slot: usize, due_ns: u64) -> Result<(), Error> {
-        self.timer_slot(slot)?;
+        self.check_timer_slot(slot)?;
         self.timers.set(slot, due_ns, 0);
         Ok(())
     }
@@ -487,7 +487,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         if period == 0 {
             return Err(Error::ZeroPeriod);
         }
-        self.timer_slot(slot)?;
+        self.check_timer_slot(slot)?;
         self.timers.set(slot, first_due_ns, period);
         Ok(())
     }
@@ -518,14 +518,24 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         self.timers.counts()
     }
 
-    /// Checks that `slot` may hold a timer; returns the clock's time.
-    fn timer_slot(&self, slot: usize) -> Result<u64, Error> {
-        let now = self.now_ns().ok_or(Error::NoClock)?;
+    /// Checks that `slot` may hold a timer: the parker has a clock, the
+    /// slot exists and is armed.
+    fn check_timer_slot(&self, slot: usize) -> Result<(), Error> {
+        if !self.has_clock {
+            return Err(Error::NoClock);
+        }
         self.lp.check_slot(slot)?;
         if !self.armed[slot] {
             return Err(Error::NotArmed { slot });
         }
-        Ok(now)
+        Ok(())
+    }
+
+    /// As [`check_timer_slot`](Self::check_timer_slot); returns the clock's
+    /// time.
+    fn timer_slot(&self, slot: usize) -> Result<u64, Error> {
+        self.check_timer_slot(slot)?;
+        self.now_ns().ok_or(Error::NoClock)
     }
 
     /// The run loop, with an optional deadline (checked with the clock).

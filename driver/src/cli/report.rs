@@ -512,6 +512,18 @@ pub fn timers_json(
     )
 }
 
+/// `--mode timers`: what setting and cancelling one timer costs beside
+/// `armed` others, in nanoseconds per operation.
+pub fn timer_ops_json(armed: usize, median: f64, min: f64, max: f64) -> String {
+    line(
+        header("timers", "set_and_cancel"),
+        json!({
+            "timers_set": armed,
+            "ns_per_operation": {"median": median, "min": min, "max": max},
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,8 +60,35 @@ pub fn execute(
     if !plan.json {
         let _ = write!(out, "{}", table(mechanisms, &cases, &points));
     }
+    // What setting and cancelling a timer costs beside many others.
+    if mechanisms
+        .iter()
+        .any(|m| matches!(m, TimerMechanism::Rearm(_)))
+    {
+        let mut line = String::from(
+            "\nset + cancel one timer, ns per operation (futex loop), with N timers set:",
+        );
+        for armed in SET_CANCEL_ARMED {
+            let mut rounds: Vec<f64> = Vec::new();
+            for _ in 0..plan.repeat {
+                rounds.push(timers::set_and_cancel_ns(armed, 200_000)?);
+            }
+            let (median, lo, hi) = spread(&rounds).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
+            if plan.json {
+                let _ = writeln!(out, "{}", report::timer_ops_json(armed, median, lo, hi));
+            } else {
+                let _ = write!(line, "  N={armed}: {median:.1} ({lo:.1}–{hi:.1})");
+            }
+        }
+        if !plan.json {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     Ok(())
 }
+
+/// Timers set beside the one set and cancelled.
+const SET_CANCEL_ARMED: [usize; 4] = [0, 100, 1_000, 4_095];
 
 /// Median, min and max of `f` over the rounds.
 fn median(rounds: &[TimerPoint], f: impl Fn(&TimerPoint) -> f64) -> (f64, f64, f64) {
