@@ -815,7 +815,7 @@ fn timers_refuse_what_they_would_ignore_and_a_parker_without_a_clock() {
 
 #[test]
 fn timers_write_one_json_line_per_mechanism_with_rearm_allocating_nothing() {
-    let lines = json_lines(&driver(&[
+    let all = json_lines(&driver(&[
         "--mode",
         "timers",
         "--timers",
@@ -824,6 +824,17 @@ fn timers_write_one_json_line_per_mechanism_with_rearm_allocating_nothing() {
         "1000",
         "--json",
     ]));
+    let (lines, costs): (Vec<_>, Vec<_>) = all.into_iter().partition(|l| l["record"] == "point");
+    // Set + cancel beside 0, 100, 1,000 and 4,095 timers.
+    assert_eq!(costs.len(), 4, "{costs:?}");
+    for cost in &costs {
+        assert_common_fields(cost, "timers");
+        assert_eq!(cost["record"], "set_and_cancel");
+        assert!(
+            cost["ns_per_operation"]["median"].as_f64() > Some(0.0),
+            "{cost}"
+        );
+    }
     let names: Vec<&str> = lines
         .iter()
         .map(|l| l["mechanism"].as_str().unwrap_or_default())
