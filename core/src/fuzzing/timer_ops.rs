@@ -166,6 +166,30 @@ impl TimerModel {
         ran
     }
 
+    /// A timer was set on `slot`, due at `due` with `period` (0 for a
+    /// one-shot timer set by `After`), and the runner answered `set`: check the answer and
+    /// follow it.
+    fn expect_set(
+        &mut self,
+        slot: usize,
+        due: u64,
+        period: u64,
+        set: Result<(), Error>,
+        op: TimerOp,
+    ) {
+        let periodic = !matches!(op, TimerOp::After(..));
+        if periodic && period == 0 {
+            assert_eq!(set, Err(Error::ZeroPeriod), "{op:?}");
+        } else if self.slots[slot].armed {
+            assert_eq!(set, Ok(()), "{op:?}");
+            self.cancel(slot);
+            self.set += 1;
+            self.slots[slot].timer = Some((due, period));
+        } else {
+            assert_eq!(set, Err(Error::NotArmed { slot }), "{op:?}");
+        }
+    }
+
     fn next_due(&self) -> Option<u64> {
         self.slots.iter().filter_map(|s| s.timer).map(|t| t.0).min()
     }
@@ -244,41 +268,16 @@ pub fn timer_ops(ops: impl IntoIterator<Item = TimerOp>) {
             }
             TimerOp::After(slot, after) => {
                 let set = runner.set_timer_after(slot, Duration::from_nanos(after));
-                if model.slots[slot].armed {
-                    assert_eq!(set, Ok(()), "{op:?}");
-                    model.cancel(slot);
-                    model.set += 1;
-                    model.slots[slot].timer = Some((model.now + after, 0));
-                } else {
-                    assert_eq!(set, Err(Error::NotArmed { slot }), "{op:?}");
-                }
+                model.expect_set(slot, model.now + after, 0, set, op);
             }
             TimerOp::Every(slot, period) => {
                 let set = runner.set_timer_every(slot, Duration::from_nanos(period));
-                if period == 0 {
-                    assert_eq!(set, Err(Error::ZeroPeriod), "{op:?}");
-                } else if model.slots[slot].armed {
-                    assert_eq!(set, Ok(()), "{op:?}");
-                    model.cancel(slot);
-                    model.set += 1;
-                    model.slots[slot].timer = Some((model.now + period, period));
-                } else {
-                    assert_eq!(set, Err(Error::NotArmed { slot }), "{op:?}");
-                }
+                model.expect_set(slot, model.now + period, period, set, op);
             }
             TimerOp::EveryFrom(slot, first, period) => {
                 let due = model.now + first;
                 let set = runner.set_timer_every_from(slot, due, Duration::from_nanos(period));
-                if period == 0 {
-                    assert_eq!(set, Err(Error::ZeroPeriod), "{op:?}");
-                } else if model.slots[slot].armed {
-                    assert_eq!(set, Ok(()), "{op:?}");
-                    model.cancel(slot);
-                    model.set += 1;
-                    model.slots[slot].timer = Some((due, period));
-                } else {
-                    assert_eq!(set, Err(Error::NotArmed { slot }), "{op:?}");
-                }
+                model.expect_set(slot, due, period, set, op);
             }
             TimerOp::Cancel(slot) => {
                 assert_eq!(runner.cancel_timer(slot), Ok(model.cancel(slot)), "{op:?}");

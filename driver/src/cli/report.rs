@@ -524,6 +524,16 @@ pub fn timer_ops_json(armed: usize, median: f64, min: f64, max: f64) -> String {
     )
 }
 
+/// The width of a table's first column: its longest label, at least 9.
+pub fn label_width<T: ToString>(labels: &[T]) -> usize {
+    labels
+        .iter()
+        .map(|label| label.to_string().len())
+        .max()
+        .unwrap_or(10)
+        .max(9)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

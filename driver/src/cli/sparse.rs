@@ -93,12 +93,7 @@ fn table(mechanisms: &[Mechanism], gaps: &[Spacing], points: &[Vec<Vec<ArrivalPo
          cpu = the loop thread's CPU per notification received; latency from notify to callback\n",
         if rounds == 1 { "" } else { "s" }
     );
-    let width = mechanisms
-        .iter()
-        .map(|m| m.to_string().len())
-        .max()
-        .unwrap_or(10)
-        .max(9);
+    let width = report::label_width(mechanisms);
     for (g, gap) in gaps.iter().enumerate() {
         let _ = writeln!(
             out,

@@ -114,12 +114,7 @@ fn table(
          late = when a firing ran minus when it was due; cpu = the loop thread's CPU per firing\n",
         if rounds == 1 { "" } else { "s" }
     );
-    let width = mechanisms
-        .iter()
-        .map(|m| m.to_string().len())
-        .max()
-        .unwrap_or(10)
-        .max(9);
+    let width = report::label_width(mechanisms);
     for (c, &(count, period)) in cases.iter().enumerate() {
         let _ = writeln!(
             out,
