@@ -166,10 +166,16 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     /// [`Error::NoClock`] when the parker has no clock.
     ///
     /// ```
-    /// use std::time::Duration;
-    /// use rearm_core::{Action, Exit, Loop, RunMode, Runner, ThreadPark};
+    /// use std::time::{Duration, Instant};
+    /// use std::sync::OnceLock;
+    /// use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPark};
     ///
-    /// let lp: Loop<ThreadPark, 2> = Loop::new(ThreadPark::new());
+    /// /// Nanoseconds since the first reading (std's monotonic clock).
+    /// fn clock() -> u64 {
+    ///     static EPOCH: OnceLock<Instant> = OnceLock::new();
+    ///     EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+    /// }
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
     /// let mut ticks = 0;
     /// let mut tick = || { ticks += 1; Action::Rearm };
     /// let mut runner = Runner::new(&lp)?;

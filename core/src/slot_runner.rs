@@ -191,9 +191,10 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// predicted sleep is just a park). It costs a clock read per wait.
     ///
     /// ```
-    /// use rearm_core::{Loop, SlotRunner, ThreadPark};
+    /// use rearm_core::{Loop, SlotRunner, SpinPark};
     ///
-    /// let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
+    /// fn uptime_ns() -> u64 { 42 } // a real clock here
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::with_clock(uptime_ns));
     /// let runner = SlotRunner::new(&lp)?.with_arrival_prediction(true);
     /// assert_eq!(runner.wait_stats().predicted, 0);
     /// # Ok::<(), rearm_core::Error>(())
