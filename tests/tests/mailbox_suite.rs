@@ -160,10 +160,19 @@ fn try_recv() {
     thread::scope(|s| {
         s.spawn(|| {
             assert_eq!(receiver.try_recv(), Err(TryRecvError::Empty));
-            thread::sleep(ms(150));
-            assert_eq!(receiver.try_recv(), Ok(7));
-            thread::sleep(ms(50));
-            assert_eq!(receiver.try_recv(), Err(TryRecvError::Closed));
+            // Polled, not slept past: under ThreadSanitizer on a loaded
+            // machine the sender's 100 ms once came after a 150 ms sleep.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            let next = || loop {
+                match receiver.try_recv() {
+                    Err(TryRecvError::Empty) if std::time::Instant::now() < deadline => {
+                        thread::sleep(ms(1));
+                    }
+                    other => break other,
+                }
+            };
+            assert_eq!(next(), Ok(7));
+            assert_eq!(next(), Err(TryRecvError::Closed));
         });
         s.spawn(move || {
             thread::sleep(ms(100));
