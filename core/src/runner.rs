@@ -166,14 +166,14 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     /// [`Error::NoClock`] when the parker has no clock.
     ///
     /// ```
-    /// use std::time::{Duration, Instant};
-    /// use std::sync::OnceLock;
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use core::time::Duration;
     /// use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPark};
     ///
-    /// /// Nanoseconds since the first reading (std's monotonic clock).
     /// fn clock() -> u64 {
-    ///     static EPOCH: OnceLock<Instant> = OnceLock::new();
-    ///     EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+    ///     // A real clock here; this one runs 1 µs a look.
+    ///     static NOW: AtomicU64 = AtomicU64::new(0);
+    ///     NOW.fetch_add(1_000, Ordering::Relaxed)
     /// }
     /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
     /// let mut ticks = 0;
