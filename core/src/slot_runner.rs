@@ -445,9 +445,8 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     ///
     /// As [`set_timer_at`](SlotRunner::set_timer_at).
     pub fn set_timer_after(&mut self, slot: usize, after: Duration) -> Result<(), Error> {
-        let now = self.timer_slot(slot)?;
-        self.timers.set(slot, now.saturating_add(nanos(after)), 0);
-        Ok(())
+        let now = self.now_ns().ok_or(Error::NoClock)?;
+        self.set_timer_at(slot, now.saturating_add(nanos(after)))
     }
 
     /// Sets `slot`'s timer to fire every `period`, the first time one period
@@ -461,13 +460,11 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// As [`set_timer_at`](SlotRunner::set_timer_at), and
     /// [`Error::ZeroPeriod`] for a zero `period`.
     pub fn set_timer_every(&mut self, slot: usize, period: Duration) -> Result<(), Error> {
-        let period = nanos(period);
-        if period == 0 {
+        if period.is_zero() {
             return Err(Error::ZeroPeriod);
         }
-        let now = self.timer_slot(slot)?;
-        self.timers.set(slot, now.saturating_add(period), period);
-        Ok(())
+        let now = self.now_ns().ok_or(Error::NoClock)?;
+        self.set_timer_every_from(slot, now.saturating_add(nanos(period)), period)
     }
 
     /// Sets `slot`'s timer to fire at `first_due_ns` and every `period`
@@ -530,13 +527,6 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
             return Err(Error::NotArmed { slot });
         }
         Ok(())
-    }
-
-    /// As [`check_timer_slot`](Self::check_timer_slot); returns the clock's
-    /// time.
-    fn timer_slot(&self, slot: usize) -> Result<u64, Error> {
-        self.check_timer_slot(slot)?;
-        self.now_ns().ok_or(Error::NoClock)
     }
 
     /// The run loop, with an optional deadline (checked with the clock).

@@ -130,9 +130,12 @@ impl Park for TimeoutPark {
     }
 
     fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        // Relaxed: the loop re-reads the word with the ordering it needs
+        // after any return; this look only decides whether to time out.
         if word.load(Ordering::Relaxed) != expected {
             return false;
         }
+        // Relaxed: the clock is the loop thread's alone.
         self.now.fetch_max(deadline_ns, Ordering::Relaxed);
         true
     }
@@ -150,6 +153,7 @@ impl Park for TimeoutPark {
     }
 
     fn now_ns(&self) -> Option<u64> {
+        // Relaxed: the clock is the loop thread's alone.
         Some(self.now.load(Ordering::Relaxed))
     }
 }

@@ -43,6 +43,7 @@ impl Park for VirtualClockPark {
     }
 
     fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+        // Relaxed: one thread, and the runner re-reads the word after this.
         if word.load(crate::sync::Ordering::Relaxed) != expected {
             return false;
         }
