@@ -6,7 +6,7 @@
 
 use driver::sys::{EventfdPark, FutexPark};
 use proptest::prelude::*;
-use rearm_core::fuzzing::{TIMER_SLOTS, TimerOp, timer_ops};
+use rearm_core::fuzzing::{TIMER_SLOTS, TimerOp, VirtualClockPark, timer_ops};
 use rearm_core::{
     Action, Error, Exit, Handler, Loop, Park, RunMode, Runner, SlotRunner, SpinPark, ThreadPark,
 };
@@ -296,4 +296,61 @@ fn predicting_arrivals_loses_no_notification() {
     predicting_loses_nothing(FutexPark::new());
     predicting_loses_nothing(ThreadPark::new());
     predicting_loses_nothing(SpinPark::<rearm_core::relax::Yield>::with_clock(std_clock));
+}
+
+/// A handler that panics on a timer's firing did not handle it: the timer
+/// stays due and fires in the next run, and every timer is still
+/// accounted for.
+#[test]
+fn a_timer_whose_handler_panics_stays_due_and_fires_in_the_next_run() {
+    struct ExplodesOnce(u32);
+    impl Handler for ExplodesOnce {
+        fn on_notify(&mut self, _slot: usize) -> Action {
+            Action::Rearm
+        }
+        fn on_timer(&mut self, _slot: usize) -> Action {
+            self.0 += 1;
+            assert!(self.0 > 1, "the first firing's handler panics");
+            Action::Disarm
+        }
+    }
+    let lp: Loop<VirtualClockPark, 1> = Loop::new(VirtualClockPark::at(0));
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    runner.set_timer_at(0, 100).unwrap();
+    lp.parker().advance(100);
+    let mut handler = ExplodesOnce(0);
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runner.run(RunMode::NoWait, &mut handler)
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(runner.timer_due(0), Ok(Some(100)), "still due");
+    assert!(runner.timer_counts().check());
+    assert_eq!(runner.run(RunMode::NoWait, &mut handler), Exit::Done);
+    assert_eq!(handler.0, 2);
+    let counts = runner.timer_counts();
+    assert!(counts.check(), "{counts:?}");
+    assert_eq!((counts.set, counts.fired, counts.expired), (1, 1, 1));
+}
+
+/// A runner's timers are its own: dropping it cancels them (the slots
+/// disarm), and the next runner of the loop starts with none.
+#[test]
+fn a_runner_made_again_starts_without_the_last_ones_timers() {
+    let lp: Loop<VirtualClockPark, 2> = Loop::new(VirtualClockPark::at(0));
+    let mut handler = |_slot: usize| Action::Rearm;
+    {
+        let mut runner = SlotRunner::new(&lp).unwrap();
+        runner.arm(1).unwrap();
+        runner.set_timer_every(1, Duration::from_nanos(50)).unwrap();
+        assert_eq!(runner.timer_counts().active, 1);
+    }
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    assert_eq!(runner.timer_due(1), Ok(None));
+    assert_eq!(runner.timer_counts(), rearm_core::TimerCounts::default());
+    // Armed again, the slot runs only when notified: no old timer fires.
+    runner.arm(1).unwrap();
+    lp.parker().advance(1_000);
+    assert_eq!(runner.run(RunMode::NoWait, &mut handler), Exit::Ran);
+    assert_eq!(runner.timer_counts().fired, 0);
 }
