@@ -75,9 +75,11 @@ mod owned;
 mod park;
 mod ready;
 mod runner;
+mod signal;
 mod slot;
 mod slot_runner;
 mod sync;
+mod task;
 #[cfg(feature = "std")]
 mod thread_park;
 mod timers;
@@ -94,8 +96,8 @@ pub use ledger::{Ledger, Unbalanced};
 #[doc(hidden)]
 pub use mailbox::MailboxFault;
 pub use mailbox::{
-    Mailbox, MailboxCounts, Notifier, OneReceiver, OneSender, OneSenderMailbox, TryRecvError,
-    TrySendError,
+    Mailbox, MailboxCounts, Notifier, OneReceiver, OneSender, OneSenderMailbox, RecvError,
+    RecvTimeoutError, TryRecvError, TrySendError,
 };
 #[cfg(feature = "std")]
 pub use mailbox::{OwnedOneReceiver, OwnedOneSender, OwnedReceiver, OwnedSender};
@@ -107,8 +109,10 @@ pub use park::{Park, SpinPark};
 pub use ready::Fault;
 pub use ready::{DIRECT_SLOTS, MAX_CAPACITY};
 pub use runner::{Callback, Runner};
+pub use signal::{AsyncSignal, Signal};
 pub use slot_runner::{Handler, SlotRunner, WaitStats};
 pub use sync::ParkWord;
+pub use task::WakerPark;
 #[cfg(feature = "std")]
 pub use thread_park::ThreadPark;
 pub use timers::TimerCounts;

@@ -38,12 +38,14 @@ pub type Callback<'c> = &'c mut (dyn FnMut() -> Action + 'c);
 /// # Ok::<(), rearm_core::Error>(())
 /// ```
 pub struct Runner<'l, 'c, P: Park, const CAP: usize> {
-    slots: SlotRunner<'l, P, CAP>,
-    callbacks: [Option<Callback<'c>>; CAP],
+    pub(crate) slots: SlotRunner<'l, P, CAP>,
+    pub(crate) callbacks: [Option<Callback<'c>>; CAP],
 }
 
 /// The callbacks as one handler: each slot's closure, dropped when it disarms.
-struct Callbacks<'a, 'c, const CAP: usize>(&'a mut [Option<Callback<'c>>; CAP]);
+pub(crate) struct Callbacks<'a, 'c, const CAP: usize>(
+    pub(crate) &'a mut [Option<Callback<'c>>; CAP],
+);
 
 impl<const CAP: usize> Handler for Callbacks<'_, '_, CAP> {
     fn on_notify(&mut self, slot: usize) -> Action {

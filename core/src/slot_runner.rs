@@ -628,7 +628,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
 
     /// Takes the ready set once and runs the handler for the slots it names.
     /// Returns whether a stop was requested and how many slots ran.
-    fn dispatch<H: Handler + ?Sized>(&mut self, handler: &mut H) -> (bool, usize) {
+    pub(crate) fn dispatch<H: Handler + ?Sized>(&mut self, handler: &mut H) -> (bool, usize) {
         let lp = self.lp;
         let armed = &mut self.armed;
         let active = &mut self.active;

@@ -89,6 +89,27 @@ impl<T> ValueCell<T> {
         })
     }
 
+    /// One empty cell.
+    #[cfg(not(rearm_loom))]
+    pub(crate) const fn new() -> Self {
+        ValueCell {
+            value: spin::mutex::SpinMutex::new(None),
+        }
+    }
+
+    /// One empty cell.
+    #[cfg(rearm_loom)]
+    pub(crate) fn new() -> Self {
+        ValueCell {
+            value: Mutex::new(None),
+        }
+    }
+
+    /// Runs `change` on the cell's value, under its lock.
+    pub(crate) fn update<R>(&self, change: impl FnOnce(&mut Option<T>) -> R) -> R {
+        change(&mut self.lock())
+    }
+
     /// Puts `value` in the cell (which the caller knows is empty).
     pub(crate) fn put(&self, value: T) {
         *self.lock() = Some(value);

@@ -105,3 +105,65 @@ impl fmt::Display for TryRecvError {
 }
 
 impl core::error::Error for TryRecvError {}
+
+/// Why a waiting receive ([`Mailbox::recv`](crate::Mailbox::recv), blocking
+/// or awaited) returned no value: the mailbox is closed and every value sent
+/// before the close was received.
+///
+/// ```
+/// use rearm_core::{Mailbox, RecvError, Signal, SpinPark};
+///
+/// let mailbox: Mailbox<u32, Signal<SpinPark>, 2> = Mailbox::new(Signal::new(SpinPark::new()));
+/// mailbox.close();
+/// assert_eq!(mailbox.recv(), Err(RecvError));
+/// assert_eq!(RecvError.to_string(), "the mailbox is closed and empty");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RecvError;
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the mailbox is closed and empty")
+    }
+}
+
+impl core::error::Error for RecvError {}
+
+/// Why a receive with a deadline
+/// ([`Mailbox::recv_timeout`](crate::Mailbox::recv_timeout),
+/// [`Mailbox::recv_deadline`](crate::Mailbox::recv_deadline)) returned no
+/// value.
+///
+/// ```
+/// use rearm_core::{Mailbox, RecvTimeoutError, Signal, SpinPark};
+/// use core::time::Duration;
+///
+/// // A spin parker without a clock cannot tell when a timeout ends.
+/// let mailbox: Mailbox<u32, Signal<SpinPark>, 2> = Mailbox::new(Signal::new(SpinPark::new()));
+/// let refused = mailbox.recv_timeout(Duration::from_millis(1));
+/// assert_eq!(refused, Err(RecvTimeoutError::NoClock));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecvTimeoutError {
+    /// No value came before the deadline; more may come.
+    Timeout,
+    /// The mailbox is closed and every value sent before the close was
+    /// received: none will come.
+    Closed,
+    /// The signal's parker has no clock ([`Park::now_ns`](crate::Park::now_ns)
+    /// is `None`), so it cannot tell when the deadline comes; nothing was
+    /// received and nothing waited.
+    NoClock,
+}
+
+impl fmt::Display for RecvTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RecvTimeoutError::Timeout => "no value came before the deadline",
+            RecvTimeoutError::Closed => "the mailbox is closed and empty",
+            RecvTimeoutError::NoClock => "the parker has no clock to tell the deadline by",
+        })
+    }
+}
+
+impl core::error::Error for RecvTimeoutError {}

@@ -9,8 +9,11 @@ mod one_sender;
 #[cfg(feature = "std")]
 mod owned;
 mod queue;
+mod receive;
+#[cfg(feature = "futures-core")]
+mod stream;
 
-pub use error::{TryRecvError, TrySendError};
+pub use error::{RecvError, RecvTimeoutError, TryRecvError, TrySendError};
 pub use notifier::Notifier;
 pub use one_sender::{OneReceiver, OneSender, OneSenderMailbox};
 #[cfg(feature = "std")]

@@ -234,3 +234,72 @@ impl<T, A: Notifier, const N: usize> core::fmt::Debug for OwnedReceiver<T, A, N>
             .finish()
     }
 }
+
+impl<T, P: crate::Park, const N: usize> OwnedReceiver<T, crate::Signal<P>, N> {
+    /// Takes the oldest value, waiting for one; see [`Mailbox::recv`].
+    ///
+    /// ```
+    /// use rearm_core::{Mailbox, Signal, ThreadPark};
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, Signal<ThreadPark>, 8>::new(Signal::default()).into_owned();
+    /// let producer = std::thread::spawn(move || {
+    ///     for value in 0..100 {
+    ///         sender.send_blocking(value).unwrap();
+    ///     } // the last sender's drop closes the mailbox
+    /// });
+    /// let mut sum = 0;
+    /// while let Ok(value) = receiver.recv() {
+    ///     sum += value;
+    /// }
+    /// producer.join().unwrap();
+    /// assert_eq!(sum, (0..100).sum());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`](crate::RecvError) once the mailbox is closed and empty.
+    pub fn recv(&self) -> Result<T, crate::RecvError> {
+        self.mailbox().recv()
+    }
+
+    /// Waits `timeout` at most for a value; see [`Mailbox::recv_timeout`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Mailbox::recv_timeout`].
+    pub fn recv_timeout(
+        &self,
+        timeout: core::time::Duration,
+    ) -> Result<T, crate::RecvTimeoutError> {
+        self.mailbox().recv_timeout(timeout)
+    }
+
+    /// Waits until the parker's clock reaches `deadline_ns` at most; see
+    /// [`Mailbox::recv_deadline`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Mailbox::recv_deadline`].
+    pub fn recv_deadline(&self, deadline_ns: u64) -> Result<T, crate::RecvTimeoutError> {
+        self.mailbox().recv_deadline(deadline_ns)
+    }
+}
+
+impl<T, const N: usize> OwnedReceiver<T, crate::AsyncSignal, N> {
+    /// Polls for the oldest value; see [`Mailbox::poll_recv`].
+    pub fn poll_recv(
+        &self,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Result<T, crate::RecvError>> {
+        self.mailbox().poll_recv(cx)
+    }
+
+    /// Awaits the oldest value; see [`Mailbox::recv`].
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`](crate::RecvError) once the mailbox is closed and empty.
+    pub fn recv(&self) -> impl core::future::Future<Output = Result<T, crate::RecvError>> + '_ {
+        self.mailbox().recv()
+    }
+}
