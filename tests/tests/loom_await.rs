@@ -42,6 +42,13 @@ fn a_send_racing_an_awaiting_receive_is_never_lost() {
     loom::model(|| awaited_receive(AsyncSignal::new()));
 }
 
+/// The same with a poll that spins before it returns `Pending`: a
+/// notification seen while spinning makes it look again.
+#[test]
+fn a_send_racing_a_spinning_awaiting_receive_is_never_lost() {
+    loom::model(|| awaited_receive(AsyncSignal::with_spin(1)));
+}
+
 #[test]
 fn negative_control_await_registering_late_is_caught() {
     expect_deadlock("broken_await_registering_late");

@@ -84,6 +84,48 @@ fn tokio_eight_producers_every_value_once_and_in_order() {
     assert_eq!(counts.sent, counts.received);
 }
 
+/// A receive whose polls spin before `Pending` (`AsyncSignal::with_spin`),
+/// on tokio's multi-thread runtime, from producers on plain threads.
+#[test]
+fn spinning_polls_receive_every_value_once_and_in_order() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let mailbox: Arc<Shared> = Arc::new(Mailbox::new(AsyncSignal::with_spin(128)));
+    let producers: Vec<_> = (0..4)
+        .map(|producer| {
+            let mailbox = Arc::clone(&mailbox);
+            thread::spawn(move || {
+                for seq in 0..50_000 {
+                    let mut value = (producer, seq);
+                    while let Err(back) = mailbox.send(value) {
+                        value = back.into_inner();
+                        thread::yield_now();
+                    }
+                }
+            })
+        })
+        .collect();
+    let closer = {
+        let mailbox = Arc::clone(&mailbox);
+        thread::spawn(move || {
+            producers.into_iter().for_each(|p| p.join().unwrap());
+            mailbox.close();
+        })
+    };
+    let received = runtime.block_on({
+        let mailbox = Arc::clone(&mailbox);
+        async move {
+            tokio::spawn(async move { receive_in_order(&mailbox).await })
+                .await
+                .unwrap()
+        }
+    });
+    closer.join().unwrap();
+    assert_eq!(&received[..4], &[50_000; 4]);
+}
+
 /// Producers on plain threads, the receiver in `futures::executor::block_on`
 /// (which parks its thread until woken).
 #[test]

@@ -172,24 +172,37 @@ impl<P: Park> Signal<P> {
         attempt()
     }
 
-    /// Spins, then yields, a little, looking for a notification; whether
-    /// one came.
-    fn spin(&self) -> bool {
-        // Relaxed: only decides to look again; `look` acquires.
-        let told = || self.word.load(Ordering::Relaxed) != EMPTY;
-        for _ in 0..SPIN_STEPS {
-            if told() {
+    /// Spins `steps` steps of the parker's [`relax`](Park::relax), looking
+    /// for a notification; whether one came.
+    fn spin_for(&self, steps: u32) -> bool {
+        for _ in 0..steps {
+            if self.is_told() {
                 return true;
             }
             self.parker.relax();
         }
+        self.is_told()
+    }
+
+    /// Whether a notification came since the last look.
+    fn is_told(&self) -> bool {
+        // Relaxed: only decides to look again; `look` acquires.
+        self.word.load(Ordering::Relaxed) == NOTIFIED
+    }
+
+    /// Spins, then yields, a little, looking for a notification; whether
+    /// one came.
+    fn spin(&self) -> bool {
+        if self.spin_for(SPIN_STEPS) {
+            return true;
+        }
         for _ in 0..YIELDS {
-            if told() {
+            self.parker.yield_now();
+            if self.is_told() {
                 return true;
             }
-            self.parker.yield_now();
         }
-        told()
+        false
     }
 
     /// Announces that the waiter sleeps; `false` if a notification came
