@@ -858,3 +858,44 @@ fn timers_write_one_json_line_per_mechanism_with_rearm_allocating_nothing() {
     // The driver installs the counting allocator: rearm's zero is measured.
     assert_eq!(lines[0]["allocations"], 0, "{}", lines[0]);
 }
+
+#[test]
+fn async_refuses_what_it_would_ignore() {
+    assert_refused(
+        &["--mode", "async", "--backend", "futex"],
+        "--mode async does not use --backend",
+    );
+    assert_refused(
+        &["--mode", "async", "--threads", "2"],
+        "--mode async does not use --threads",
+    );
+    assert_refused(&["--mode", "async", "--pings", "0"], "between 1 and");
+}
+
+#[test]
+fn async_writes_one_json_line_per_carrier_with_rearm_allocating_nothing() {
+    let lines = json_lines(&driver(&["--mode", "async", "--pings", "2000", "--json"]));
+    let carriers: Vec<&str> = lines
+        .iter()
+        .map(|l| l["carrier"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        carriers,
+        [
+            "rearm",
+            "rearm-spinning",
+            "tokio-notify",
+            "tokio-mpsc",
+            "async-channel"
+        ]
+    );
+    for line in &lines {
+        assert_common_fields(line, "async");
+        assert_eq!(line["round_trips"], 2000, "{line}");
+        assert!(line["round_trips_per_sec"].as_f64() > Some(0.0), "{line}");
+        assert!(line["cpu_ns_per_round_trip"].as_f64() > Some(0.0), "{line}");
+    }
+    // The driver installs the counting allocator: rearm's zeros are measured.
+    assert_eq!(lines[0]["allocations"], 0, "{}", lines[0]);
+    assert_eq!(lines[1]["allocations"], 0, "{}", lines[1]);
+}

@@ -7,6 +7,7 @@
 
 mod disrupted;
 pub mod reply;
+pub mod signal;
 
 use crate::harness::{CpuUse, Gate, Stopwatch, WatchdogConfig};
 use crate::peers::bounded::{self, Bounded, Tried};
@@ -54,6 +55,9 @@ pub enum Carrier {
     /// The same, its sender deferring each send and flushing every
     /// [`DEFERRED_BURST`] messages: a producer that hands over bursts.
     RearmOneSenderDeferred(BackendKind),
+    /// A rearm mailbox without a loop: its receiver blocks in `recv` on a
+    /// `Signal` of this backend's parker, as a channel's receiver does.
+    RearmRecv(BackendKind),
     /// `crossbeam_channel::bounded`.
     Crossbeam,
     /// `std::sync::mpsc::sync_channel`.
@@ -77,13 +81,15 @@ impl Carrier {
         Carrier::Thingbuf,
     ];
 
-    /// rearm's carriers on `backend`: its two mailboxes, and the one-sender
-    /// mailbox sending deferred.
-    pub fn rearm(backend: BackendKind) -> [Carrier; 3] {
+    /// rearm's carriers on `backend`: its two mailboxes drained by a loop,
+    /// the one-sender mailbox sending deferred, and the mailbox received by
+    /// a thread blocking in `recv`.
+    pub fn rearm(backend: BackendKind) -> [Carrier; 4] {
         [
             Carrier::Rearm(backend),
             Carrier::RearmOneSender(backend),
             Carrier::RearmOneSenderDeferred(backend),
+            Carrier::RearmRecv(backend),
         ]
     }
 
@@ -93,6 +99,7 @@ impl Carrier {
             Carrier::Rearm(_) => "rearm",
             Carrier::RearmOneSender(_) => "rearm-one-sender",
             Carrier::RearmOneSenderDeferred(_) => "rearm-one-sender-deferred",
+            Carrier::RearmRecv(_) => "rearm-recv",
             Carrier::Crossbeam => "crossbeam",
             Carrier::StdSync => "std-sync-channel",
             Carrier::Flume => "flume",
@@ -106,7 +113,8 @@ impl Carrier {
         match self {
             Carrier::Rearm(backend)
             | Carrier::RearmOneSender(backend)
-            | Carrier::RearmOneSenderDeferred(backend) => Some(backend),
+            | Carrier::RearmOneSenderDeferred(backend)
+            | Carrier::RearmRecv(backend) => Some(backend),
             Carrier::Crossbeam
             | Carrier::StdSync
             | Carrier::Flume
@@ -119,6 +127,16 @@ impl Carrier {
     /// mailbox takes one.
     pub fn takes(self, senders: usize) -> bool {
         !self.one_sender() || senders == 1
+    }
+
+    /// Whether it can run with injected faults: a loop's mailboxes can (the
+    /// faults go into the loop's parker and its receiver); a mailbox
+    /// received without a loop, like the channels, has neither.
+    pub fn takes_faults(self) -> bool {
+        matches!(
+            self,
+            Carrier::Rearm(_) | Carrier::RearmOneSender(_) | Carrier::RearmOneSenderDeferred(_)
+        )
     }
 
     /// Whether it takes part in request/reply: a deferring sender does not
@@ -144,6 +162,7 @@ impl fmt::Display for Carrier {
                 f,
                 "rearm one-sender mailbox, flushed every {DEFERRED_BURST} ({backend})"
             ),
+            Carrier::RearmRecv(backend) => write!(f, "rearm mailbox, blocking recv ({backend})"),
             Carrier::Crossbeam => f.write_str("crossbeam bounded"),
             Carrier::StdSync => f.write_str("std sync_channel"),
             Carrier::Flume => f.write_str("flume bounded"),
@@ -402,7 +421,19 @@ pub fn measure(
                 faults,
             },
         ),
-        _ if faults => return Err(format!("{carrier} takes no injected faults")),
+        _ if faults && !carrier.takes_faults() => {
+            return Err(format!("{carrier} takes no injected faults"));
+        }
+        Carrier::RearmRecv(backend) => sys::dispatch(
+            backend,
+            false,
+            signal::OnSignal {
+                capacity,
+                senders: Some(senders),
+                messages,
+                timeout,
+            },
+        ),
         Carrier::Crossbeam => channel::<bounded::Crossbeam>(capacity, senders, messages, timeout),
         Carrier::StdSync => channel::<bounded::StdSync>(capacity, senders, messages, timeout),
         Carrier::Flume => channel::<bounded::Flume>(capacity, senders, messages, timeout),
@@ -635,13 +666,13 @@ fn verdict(point: MailPoint, problems: Vec<String>) -> Result<MailPoint, String>
 
 /// Times `senders` threads sending `messages` through a channel `C` of
 /// `capacity`, received with its blocking `recv`.
-fn channel<C: Bounded>(
+pub(super) fn channel<C: Bounded>(
     capacity: usize,
     senders: usize,
     messages: u64,
     timeout: Duration,
 ) -> Result<MailPoint, String> {
-    let (tx, rx) = C::open(capacity);
+    let (tx, rx) = C::open(capacity)?;
     let send = |_: usize| {
         |message: u64, _: &AtomicBool| match C::try_send(&tx, message) {
             Tried::Sent => Sent::Ok,

@@ -1,6 +1,7 @@
 //! The benchmarks: `asyncN` ping-pong and `async_pummel_N`, each checked on every
 //! run, each watched for stalls.
 
+pub mod async_pingpong;
 pub mod idle;
 pub mod mailbox;
 mod pingpong;

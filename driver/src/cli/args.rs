@@ -205,6 +205,7 @@ enum ModeArg {
     Sparse,
     Mailbox,
     Timers,
+    Async,
 }
 
 /// `--arrivals`: how sparse notifications are spaced.
@@ -471,6 +472,8 @@ pub enum Work {
     Mailbox(MailboxWork),
     /// Timers: each mechanism with each number of timers at each period.
     Timers(TimerWork),
+    /// Async ping-pong: each carrier between two tokio runtimes.
+    Async(AsyncWork),
     /// A soak of this length, each run with this stall timeout.
     Soak(Duration, Duration),
 }
@@ -485,6 +488,15 @@ pub struct SparseWork {
     /// Notifications per gap; `None`: [`default_count`](crate::bench::sparse::default_count).
     pub count: Option<u64>,
     /// A consumer that receives nothing for this long has stalled.
+    pub timeout: Duration,
+}
+
+/// `--mode async`: what to measure.
+#[derive(Debug)]
+pub struct AsyncWork {
+    /// Round trips per run.
+    pub round_trips: u64,
+    /// A run not finished in this long has stalled.
     pub timeout: Duration,
 }
 
@@ -687,6 +699,7 @@ where
                 let carriers = backends
                     .iter()
                     .flat_map(|&backend| Carrier::rearm(backend))
+                    .filter(|carrier| !args.inject_faults || carrier.takes_faults())
                     .chain(peers)
                     .collect();
                 Work::Mailbox(MailboxWork {
@@ -698,6 +711,20 @@ where
                     policy: policy(args.spin_policy.unwrap_or(PolicyArg::Default)),
                     timeout: args.timeout,
                     faults: args.inject_faults,
+                })
+            }
+            ModeArg::Async => {
+                refuse_unused(
+                    "--mode async",
+                    "two tokio runtimes pass one value back and forth through each carrier",
+                    &given,
+                    &["--mode", "--pings", "--repeat", "--json", "--timeout"],
+                )?;
+                Work::Async(AsyncWork {
+                    round_trips: args
+                        .pings
+                        .unwrap_or(crate::bench::async_pingpong::DEFAULT_ROUND_TRIPS),
+                    timeout: args.timeout,
                 })
             }
             ModeArg::Timers => {

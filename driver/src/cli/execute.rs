@@ -39,6 +39,7 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Work::Sparse(work) => super::sparse::execute(plan, work, out, err, interactive),
         Work::Mailbox(work) => super::mailbox::execute(plan, work, out, err, interactive),
         Work::Timers(work) => super::timers::execute(plan, work, out, err, interactive),
+        Work::Async(work) => super::async_pingpong::execute(plan, work, out, err, interactive),
         Work::Soak(duration, timeout) => execute_soak(*duration, *timeout, out),
     };
     match result {

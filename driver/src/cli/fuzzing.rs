@@ -84,6 +84,9 @@ pub fn cli_args(data: &[u8]) {
                 "accepted a period under 10 µs"
             );
         }
+        Work::Async(work) => {
+            assert!((1..=MAX_PINGS).contains(&work.round_trips) && !work.timeout.is_zero());
+        }
         Work::Soak(duration, timeout) => {
             assert!(!duration.is_zero() && !timeout.is_zero());
         }

@@ -3,6 +3,7 @@
 //! peers, the soak and the plots.
 
 mod args;
+mod async_pingpong;
 pub mod compare;
 mod execute;
 #[doc(hidden)]
@@ -14,5 +15,5 @@ pub mod soak;
 mod sparse;
 mod timers;
 
-pub use args::{MailboxWork, Plan, SparseWork, TimerWork, Work, parse, parse_seconds};
+pub use args::{AsyncWork, MailboxWork, Plan, SparseWork, TimerWork, Work, parse, parse_seconds};
 pub use execute::{EXIT_FAILED, execute};

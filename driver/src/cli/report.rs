@@ -479,6 +479,26 @@ pub fn mailbox_json(
     )
 }
 
+/// One `--mode async` run as a JSON line.
+pub fn async_json(
+    carrier: crate::bench::async_pingpong::AsyncCarrier,
+    round: u32,
+    point: &crate::bench::async_pingpong::AsyncPoint,
+) -> String {
+    line(
+        header("async", "point"),
+        json!({
+            "carrier": carrier.key(),
+            "round": round + 1,
+            "round_trips": point.round_trips,
+            "elapsed_ns": u64::try_from(point.timed.elapsed.as_nanos()).unwrap_or(u64::MAX),
+            "round_trips_per_sec": point.rate(),
+            "cpu_ns_per_round_trip": point.cpu_ns_per_round_trip(),
+            "allocations": point.timed.allocations,
+        }),
+    )
+}
+
 /// One `--mode timers` point as a JSON line.
 pub fn timers_json(
     mechanism: crate::bench::timers::TimerMechanism,

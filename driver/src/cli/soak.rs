@@ -140,6 +140,8 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                     1
                 };
                 [(carrier, senders, false), (carrier, senders, true)]
+                    .into_iter()
+                    .filter(|&(carrier, _, faults)| !faults || carrier.takes_faults())
             });
         for (carrier, senders, faults) in mailboxes {
             if start.elapsed() >= duration {

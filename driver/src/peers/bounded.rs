@@ -20,8 +20,9 @@ pub trait Bounded {
     type Tx: Send + Sync + 'static;
     /// The receiving end (handed to a client thread in request/reply).
     type Rx: Send + 'static;
-    /// A channel holding `capacity` messages.
-    fn open(capacity: usize) -> (Self::Tx, Self::Rx);
+    /// A channel holding `capacity` messages, or why there is none (a size
+    /// not built, a parker that would not open).
+    fn open(capacity: usize) -> Result<(Self::Tx, Self::Rx), String>;
     /// Sends without waiting.
     fn try_send(tx: &Self::Tx, message: u64) -> Tried;
     /// Sends, waiting for room; `false` once the receiver is gone.
@@ -36,8 +37,8 @@ pub struct Crossbeam;
 impl Bounded for Crossbeam {
     type Tx = crossbeam_channel::Sender<u64>;
     type Rx = crossbeam_channel::Receiver<u64>;
-    fn open(capacity: usize) -> (Self::Tx, Self::Rx) {
-        crossbeam_channel::bounded(capacity)
+    fn open(capacity: usize) -> Result<(Self::Tx, Self::Rx), String> {
+        Ok(crossbeam_channel::bounded(capacity))
     }
     fn try_send(tx: &Self::Tx, message: u64) -> Tried {
         match tx.try_send(message) {
@@ -60,8 +61,8 @@ pub struct StdSync;
 impl Bounded for StdSync {
     type Tx = std::sync::mpsc::SyncSender<u64>;
     type Rx = std::sync::mpsc::Receiver<u64>;
-    fn open(capacity: usize) -> (Self::Tx, Self::Rx) {
-        std::sync::mpsc::sync_channel(capacity)
+    fn open(capacity: usize) -> Result<(Self::Tx, Self::Rx), String> {
+        Ok(std::sync::mpsc::sync_channel(capacity))
     }
     fn try_send(tx: &Self::Tx, message: u64) -> Tried {
         match tx.try_send(message) {
@@ -84,8 +85,8 @@ pub struct Flume;
 impl Bounded for Flume {
     type Tx = flume::Sender<u64>;
     type Rx = flume::Receiver<u64>;
-    fn open(capacity: usize) -> (Self::Tx, Self::Rx) {
-        flume::bounded(capacity)
+    fn open(capacity: usize) -> Result<(Self::Tx, Self::Rx), String> {
+        Ok(flume::bounded(capacity))
     }
     fn try_send(tx: &Self::Tx, message: u64) -> Tried {
         match tx.try_send(message) {
@@ -108,8 +109,8 @@ pub struct Kanal;
 impl Bounded for Kanal {
     type Tx = kanal::Sender<u64>;
     type Rx = kanal::Receiver<u64>;
-    fn open(capacity: usize) -> (Self::Tx, Self::Rx) {
-        kanal::bounded(capacity)
+    fn open(capacity: usize) -> Result<(Self::Tx, Self::Rx), String> {
+        Ok(kanal::bounded(capacity))
     }
     fn try_send(tx: &Self::Tx, message: u64) -> Tried {
         // `Ok(false)`: full, and the (copied) message was not sent.
@@ -133,8 +134,8 @@ pub struct Thingbuf;
 impl Bounded for Thingbuf {
     type Tx = thingbuf::mpsc::blocking::Sender<u64>;
     type Rx = thingbuf::mpsc::blocking::Receiver<u64>;
-    fn open(capacity: usize) -> (Self::Tx, Self::Rx) {
-        thingbuf::mpsc::blocking::channel(capacity)
+    fn open(capacity: usize) -> Result<(Self::Tx, Self::Rx), String> {
+        Ok(thingbuf::mpsc::blocking::channel(capacity))
     }
     fn try_send(tx: &Self::Tx, message: u64) -> Tried {
         match tx.try_send(message) {
@@ -158,14 +159,14 @@ mod tests {
     /// Each channel holds its capacity, says full past it, hands messages
     /// back in order, and says closed once the other end is gone.
     fn behaves<C: Bounded>() {
-        let (tx, rx) = C::open(2);
+        let (tx, rx) = C::open(2).unwrap();
         assert_eq!(C::try_send(&tx, 1), Tried::Sent);
         assert!(C::send(&tx, 2));
         assert_eq!(C::try_send(&tx, 3), Tried::Full);
         assert_eq!((C::recv(&rx), C::recv(&rx)), (Some(1), Some(2)));
         drop(rx);
         assert_eq!(C::try_send(&tx, 4), Tried::Closed);
-        let (tx, rx) = C::open(2);
+        let (tx, rx) = C::open(2).unwrap();
         assert!(C::send(&tx, 5));
         drop(tx);
         assert_eq!((C::recv(&rx), C::recv(&rx)), (Some(5), None));

@@ -81,7 +81,7 @@ fn channel_of_one<C: Bounded>(
     count: u64,
     timeout: Duration,
 ) -> Result<ArrivalPoint, String> {
-    let (tx, rx) = C::open(1);
+    let (tx, rx) = C::open(1)?;
     arrivals::measure(
         gap,
         count,

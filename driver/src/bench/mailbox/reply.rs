@@ -43,6 +43,16 @@ pub fn measure(
                 "{carrier} defers its sends; a request/reply client sends one at a time"
             ));
         }
+        Carrier::RearmRecv(backend) => sys::dispatch(
+            backend,
+            false,
+            super::signal::OnSignal {
+                capacity,
+                senders: None,
+                messages: round_trips,
+                timeout,
+            },
+        ),
         Carrier::Crossbeam => channels::<bounded::Crossbeam>(capacity, round_trips, timeout),
         Carrier::StdSync => channels::<bounded::StdSync>(capacity, round_trips, timeout),
         Carrier::Flume => channels::<bounded::Flume>(capacity, round_trips, timeout),
@@ -250,13 +260,13 @@ impl OnRearm {
 
 /// Times `round_trips` round trips through two channels `C` of `capacity`,
 /// each end blocking in `recv`.
-fn channels<C: Bounded>(
+pub(super) fn channels<C: Bounded>(
     capacity: usize,
     round_trips: u64,
     timeout: Duration,
 ) -> Result<MailPoint, String> {
-    let (request_tx, request_rx) = C::open(capacity);
-    let (reply_tx, reply_rx) = C::open(capacity);
+    let (request_tx, request_rx) = C::open(capacity)?;
+    let (reply_tx, reply_rx) = C::open(capacity)?;
     let mismatched = AtomicU64::new(0);
     // Handed to the client thread before the timed region.
     let reply_rx = Mutex::new(Some(reply_rx));

@@ -1,0 +1,314 @@
+//! Async ping-pong: two threads, each running a current-thread tokio
+//! runtime, pass one value back and forth; each side awaits the other's
+//! value before it sends its own. Through rearm (a mailbox each way, its
+//! receiver an `AsyncSignal`), beside tokio's `Notify`, tokio's bounded
+//! `mpsc` and `async-channel`'s bounded channel. Every reply is checked
+//! against its request.
+
+use crate::harness::{Stopwatch, Timed};
+use rearm_core::{AsyncSignal, Mailbox, TrySendError};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Round trips per run when none are asked for.
+pub const DEFAULT_ROUND_TRIPS: u64 = 100_000;
+
+/// The queues' capacity: one value is in flight at a time, so any size
+/// would do; the mailbox mode's smaller size.
+const CAPACITY: usize = 64;
+
+/// What carries the values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsyncCarrier {
+    /// A rearm mailbox each way, awaited through an `AsyncSignal`.
+    Rearm,
+    /// The same, its polls spinning [`SPIN_STEPS`] steps before `Pending`
+    /// (`AsyncSignal::with_spin`).
+    RearmSpinning,
+    /// A value in an atomic and tokio's `Notify`, each way.
+    TokioNotify,
+    /// tokio's bounded `mpsc` channel, each way.
+    TokioMpsc,
+    /// `async-channel`'s bounded channel, each way.
+    AsyncChannel,
+}
+
+impl AsyncCarrier {
+    /// Every carrier, in report order; ratios are to tokio's `Notify`.
+    pub const ALL: [AsyncCarrier; 5] = [
+        AsyncCarrier::Rearm,
+        AsyncCarrier::RearmSpinning,
+        AsyncCarrier::TokioNotify,
+        AsyncCarrier::TokioMpsc,
+        AsyncCarrier::AsyncChannel,
+    ];
+
+    /// Its name in JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            AsyncCarrier::Rearm => "rearm",
+            AsyncCarrier::RearmSpinning => "rearm-spinning",
+            AsyncCarrier::TokioNotify => "tokio-notify",
+            AsyncCarrier::TokioMpsc => "tokio-mpsc",
+            AsyncCarrier::AsyncChannel => "async-channel",
+        }
+    }
+}
+
+impl fmt::Display for AsyncCarrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == AsyncCarrier::RearmSpinning {
+            return write!(f, "rearm mailbox (AsyncSignal, {SPIN_STEPS} spins)");
+        }
+        f.write_str(match self {
+            AsyncCarrier::Rearm | AsyncCarrier::RearmSpinning => "rearm mailbox (AsyncSignal)",
+            AsyncCarrier::TokioNotify => "tokio Notify",
+            AsyncCarrier::TokioMpsc => "tokio mpsc bounded",
+            AsyncCarrier::AsyncChannel => "async-channel bounded",
+        })
+    }
+}
+
+/// One run's measurements, its checks passed.
+#[derive(Clone, Copy, Debug)]
+pub struct AsyncPoint {
+    /// Round trips made.
+    pub round_trips: u64,
+    /// Wall clock, both threads' CPU, allocations (counted while both
+    /// runtimes ran, their own included).
+    pub timed: Timed,
+}
+
+impl AsyncPoint {
+    /// Round trips per second.
+    pub fn rate(&self) -> f64 {
+        self.round_trips as f64 / self.timed.elapsed.as_secs_f64()
+    }
+
+    /// Both threads' CPU per round trip, in nanoseconds.
+    pub fn cpu_ns_per_round_trip(&self) -> f64 {
+        self.timed.cpu.total().as_nanos() as f64 / self.round_trips as f64
+    }
+}
+
+/// One direction of a carrier.
+trait OneWay {
+    type Tx: Send + Sync;
+    type Rx: Send;
+    fn open() -> (Self::Tx, Self::Rx);
+    async fn send(tx: &Self::Tx, value: u64) -> bool;
+    async fn recv(rx: &mut Self::Rx) -> Option<u64>;
+}
+
+/// Spin steps of the spinning rearm row: about what one CPU's spin-loop
+/// hints take to outlast a reply from a running thread (a few
+/// microseconds), as the blocking `recv`'s spin.
+pub const SPIN_STEPS: u32 = 128;
+
+/// A rearm mailbox whose `AsyncSignal` spins `SPIN` steps per poll.
+struct RearmWay<const SPIN: u32>;
+
+impl<const SPIN: u32> OneWay for RearmWay<SPIN> {
+    type Tx = Arc<Mailbox<u64, AsyncSignal, CAPACITY>>;
+    type Rx = Arc<Mailbox<u64, AsyncSignal, CAPACITY>>;
+    fn open() -> (Self::Tx, Self::Rx) {
+        let mailbox = Arc::new(Mailbox::new(AsyncSignal::with_spin(SPIN)));
+        (Arc::clone(&mailbox), mailbox)
+    }
+    async fn send(tx: &Self::Tx, mut value: u64) -> bool {
+        loop {
+            match tx.send(value) {
+                Ok(_) => return true,
+                Err(TrySendError::Full(back)) => {
+                    value = back;
+                    tokio::task::yield_now().await;
+                }
+                Err(TrySendError::Closed(_)) => return false,
+            }
+        }
+    }
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
+    }
+}
+
+struct NotifyWay;
+
+impl OneWay for NotifyWay {
+    type Tx = Arc<(AtomicU64, tokio::sync::Notify)>;
+    type Rx = Arc<(AtomicU64, tokio::sync::Notify)>;
+    fn open() -> (Self::Tx, Self::Rx) {
+        let way = Arc::new((AtomicU64::new(0), tokio::sync::Notify::new()));
+        (Arc::clone(&way), way)
+    }
+    async fn send(tx: &Self::Tx, value: u64) -> bool {
+        // Release: the receiver's Acquire load after its wake sees the value.
+        tx.0.store(value, Ordering::Release);
+        tx.1.notify_one();
+        true
+    }
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.1.notified().await;
+        Some(rx.0.load(Ordering::Acquire))
+    }
+}
+
+struct MpscWay;
+
+impl OneWay for MpscWay {
+    type Tx = tokio::sync::mpsc::Sender<u64>;
+    type Rx = tokio::sync::mpsc::Receiver<u64>;
+    fn open() -> (Self::Tx, Self::Rx) {
+        tokio::sync::mpsc::channel(CAPACITY)
+    }
+    async fn send(tx: &Self::Tx, value: u64) -> bool {
+        tx.send(value).await.is_ok()
+    }
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await
+    }
+}
+
+struct AsyncChannelWay;
+
+impl OneWay for AsyncChannelWay {
+    type Tx = async_channel::Sender<u64>;
+    type Rx = async_channel::Receiver<u64>;
+    fn open() -> (Self::Tx, Self::Rx) {
+        async_channel::bounded(CAPACITY)
+    }
+    async fn send(tx: &Self::Tx, value: u64) -> bool {
+        tx.send(value).await.is_ok()
+    }
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
+    }
+}
+
+/// Measures `round_trips` round trips through `carrier`. A run that has not
+/// finished within `timeout` is stopped and reported with how far each
+/// side got.
+pub fn measure(
+    carrier: AsyncCarrier,
+    round_trips: u64,
+    timeout: Duration,
+) -> Result<AsyncPoint, String> {
+    let point = match carrier {
+        AsyncCarrier::Rearm => ping_pong::<RearmWay<0>>(round_trips, timeout),
+        AsyncCarrier::RearmSpinning => ping_pong::<RearmWay<SPIN_STEPS>>(round_trips, timeout),
+        AsyncCarrier::TokioNotify => ping_pong::<NotifyWay>(round_trips, timeout),
+        AsyncCarrier::TokioMpsc => ping_pong::<MpscWay>(round_trips, timeout),
+        AsyncCarrier::AsyncChannel => ping_pong::<AsyncChannelWay>(round_trips, timeout),
+    };
+    point.map_err(|e| format!("{carrier}: {e}"))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))
+}
+
+fn ping_pong<W: OneWay>(round_trips: u64, timeout: Duration) -> Result<AsyncPoint, String> {
+    let (to_server, mut from_client) = W::open();
+    let (to_client, mut from_server) = W::open();
+    let (client_rt, server_rt) = (runtime()?, runtime()?);
+    // Round trips each side completed; read only to report a stall.
+    let (served, answered) = (AtomicU64::new(0), AtomicU64::new(0));
+    let mismatched = AtomicU64::new(0);
+    let (timed, client_done, server_done) = std::thread::scope(|s| {
+        let server = s.spawn(|| {
+            server_rt.block_on(async {
+                tokio::time::timeout(timeout, async {
+                    for _ in 0..round_trips {
+                        let Some(request) = W::recv(&mut from_client).await else {
+                            return;
+                        };
+                        if !W::send(&to_client, request).await {
+                            return;
+                        }
+                        // Relaxed: read after the join, or to report a stall.
+                        served.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+                .await
+                .is_ok()
+            })
+        });
+        let stopwatch = Stopwatch::start();
+        let client_done = client_rt.block_on(async {
+            tokio::time::timeout(timeout, async {
+                for request in 0..round_trips {
+                    if !W::send(&to_server, request).await {
+                        return;
+                    }
+                    match W::recv(&mut from_server).await {
+                        Some(reply) if reply == request => {}
+                        Some(_) => {
+                            // Relaxed: read after the join.
+                            mismatched.fetch_add(1, Ordering::Relaxed);
+                        }
+                        None => return,
+                    }
+                    answered.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+            .await
+            .is_ok()
+        });
+        let timed = stopwatch.stop();
+        let server_done = server.join().unwrap_or(false);
+        (timed, client_done, server_done)
+    });
+    let (served, answered) = (served.into_inner(), answered.into_inner());
+    if !client_done || !server_done || answered != round_trips {
+        return Err(format!(
+            "stalled: after {} s the client had {answered} of {round_trips} replies and the \
+             server had answered {served}",
+            timeout.as_secs_f64()
+        ));
+    }
+    let mismatched = mismatched.into_inner();
+    if mismatched > 0 {
+        return Err(format!("{mismatched} replies differed from their requests"));
+    }
+    Ok(AsyncPoint { round_trips, timed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_carrier_makes_every_round_trip() {
+        for carrier in AsyncCarrier::ALL {
+            let point = measure(carrier, 2_000, Duration::from_secs(30)).unwrap();
+            assert_eq!(point.round_trips, 2_000, "{carrier}");
+            assert!(point.rate() > 0.0);
+        }
+    }
+
+    /// A carrier that never answers is reported as a stall, with counts.
+    #[test]
+    fn a_side_that_never_answers_is_reported_as_a_stall() {
+        struct Deaf;
+        impl OneWay for Deaf {
+            type Tx = ();
+            type Rx = ();
+            fn open() -> ((), ()) {
+                ((), ())
+            }
+            async fn send(_: &(), _: u64) -> bool {
+                true
+            }
+            async fn recv(_: &mut ()) -> Option<u64> {
+                std::future::pending().await
+            }
+        }
+        let err = ping_pong::<Deaf>(10, Duration::from_millis(50)).unwrap_err();
+        assert!(err.contains("stalled") && err.contains("0 of 10"), "{err}");
+    }
+}

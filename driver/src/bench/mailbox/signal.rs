@@ -1,0 +1,120 @@
+//! rearm's mailbox without a loop: its receiver blocks in `recv` on a
+//! [`Signal`] of the backend's parker, and its senders wait for room with
+//! `send_blocking`. It is driven by the channels' own code ([`Bounded`]),
+//! so it is measured exactly as crossbeam's `recv` is.
+
+use super::MailPoint;
+use crate::peers::bounded::{Bounded, Tried};
+use crate::sys::{Backend, OnBackend};
+use rearm_core::{Mailbox, Signal, TrySendError};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A [`Mailbox`] of `N` on a [`Signal`] of backend `B`, as a bounded channel.
+pub struct SignalMailbox<B, const N: usize>(PhantomData<B>);
+
+/// One end of a [`SignalMailbox`]: dropping it closes the mailbox, as a
+/// channel's last sender or its receiver going does.
+pub struct End<B: Backend, const N: usize>(Arc<Mailbox<u64, Signal<B>, N>>);
+
+impl<B: Backend, const N: usize> Drop for End<B, N> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+impl<B: Backend, const N: usize> Bounded for SignalMailbox<B, N> {
+    type Tx = End<B, N>;
+    type Rx = End<B, N>;
+
+    fn open(capacity: usize) -> Result<(Self::Tx, Self::Rx), String> {
+        if capacity != N {
+            return Err(format!(
+                "no mailbox of {capacity} is built here (this one holds {N})"
+            ));
+        }
+        let parker = B::open().map_err(|e| format!("{} parker: {e}", B::KIND))?;
+        let mailbox = Arc::new(Mailbox::new(Signal::new(parker)));
+        Ok((End(Arc::clone(&mailbox)), End(mailbox)))
+    }
+
+    fn try_send(tx: &Self::Tx, message: u64) -> Tried {
+        match tx.0.send(message) {
+            Ok(_) => Tried::Sent,
+            Err(TrySendError::Full(_)) => Tried::Full,
+            Err(TrySendError::Closed(_)) => Tried::Closed,
+        }
+    }
+
+    fn send(tx: &Self::Tx, message: u64) -> bool {
+        tx.0.send_blocking(message).is_ok()
+    }
+
+    fn recv(rx: &Self::Rx) -> Option<u64> {
+        rx.0.recv().ok()
+    }
+}
+
+/// A run through a [`SignalMailbox`] on the backend dispatched to: a stream
+/// from `senders` threads, or request/reply.
+pub(super) struct OnSignal {
+    pub(super) capacity: usize,
+    /// `None`: request/reply.
+    pub(super) senders: Option<usize>,
+    pub(super) messages: u64,
+    pub(super) timeout: Duration,
+}
+
+impl OnBackend for OnSignal {
+    type Output = Result<MailPoint, String>;
+
+    fn run<B: Backend>(self) -> Self::Output {
+        match self.capacity {
+            64 => self.sized::<SignalMailbox<B, 64>>(),
+            1024 => self.sized::<SignalMailbox<B, 1024>>(),
+            other => Err(format!("no mailbox of {other} is built")),
+        }
+    }
+}
+
+impl OnSignal {
+    fn sized<C: Bounded>(self) -> Result<MailPoint, String> {
+        match self.senders {
+            Some(senders) => {
+                super::channel::<C>(self.capacity, senders, self.messages, self.timeout)
+            }
+            None => super::reply::channels::<C>(self.capacity, self.messages, self.timeout),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::FutexPark;
+
+    /// It behaves as the channels do: holds its capacity, says full past it,
+    /// hands messages back in order, says closed once the receiver is gone,
+    /// and ends `recv` once the sender is.
+    #[test]
+    fn behaves_as_a_bounded_channel() {
+        type C = SignalMailbox<FutexPark, 2>;
+        let (tx, rx) = C::open(2).unwrap();
+        assert_eq!(C::try_send(&tx, 1), Tried::Sent);
+        assert!(C::send(&tx, 2));
+        assert_eq!(C::try_send(&tx, 3), Tried::Full);
+        assert_eq!(C::recv(&rx), Some(1));
+        drop(rx);
+        assert_eq!(C::try_send(&tx, 4), Tried::Closed);
+        let (tx, rx) = C::open(2).unwrap();
+        assert!(C::send(&tx, 5));
+        drop(tx);
+        assert_eq!((C::recv(&rx), C::recv(&rx)), (Some(5), None));
+    }
+
+    #[test]
+    fn a_size_not_built_is_refused() {
+        assert!(SignalMailbox::<FutexPark, 64>::open(1024).is_err());
+    }
+}
