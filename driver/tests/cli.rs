@@ -554,6 +554,7 @@ fn mailbox_reply_adds_a_request_reply_block_per_queue_size() {
         [
             "rearm",
             "rearm-one-sender",
+            "rearm-recv",
             "crossbeam",
             "std-sync-channel",
             "flume",
@@ -567,7 +568,7 @@ fn mailbox_reply_adds_a_request_reply_block_per_queue_size() {
         assert_eq!(run["messages"], 5000);
         assert_eq!(run["capacity"], 64);
     }
-    assert_eq!(runs.len(), replies.len() + 8, "{runs:?}");
+    assert_eq!(runs.len(), replies.len() + 9, "{runs:?}");
 
     let out = driver(&[
         "--mode",
@@ -630,6 +631,7 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
     // each message told or deferred): in the one-sender block only.
     for (row, blocks) in [
         ("rearm mailbox (futex)", 2),
+        ("rearm mailbox, blocking recv (futex)", 2),
         ("crossbeam bounded", 2),
         ("std sync_channel", 2),
         ("rearm one-sender mailbox (futex)", 1),
@@ -660,6 +662,7 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
             "rearm",
             "rearm-one-sender",
             "rearm-one-sender-deferred",
+            "rearm-recv",
             "crossbeam",
             "std-sync-channel",
             "flume",
@@ -684,9 +687,14 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
         "--plot",
         plot.to_str().unwrap(),
     ]));
-    // Every backend's many-sender mailbox (the one-sender mailbox does not
-    // take two senders), then the five channels.
-    assert_eq!(runs.len(), driver::BackendKind::ALL.len() + 5, "{runs:?}");
+    // Every backend's many-sender mailbox, drained by a loop and received
+    // by a blocking thread (the one-sender mailbox does not take two
+    // senders), then the five channels.
+    assert_eq!(
+        runs.len(),
+        2 * driver::BackendKind::ALL.len() + 5,
+        "{runs:?}"
+    );
     for run in &runs {
         assert_common_fields(run, "mailbox");
         assert_eq!(run["senders"], 2, "{run}");

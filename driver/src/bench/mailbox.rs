@@ -816,7 +816,7 @@ mod tests {
             for senders in [1, 3].into_iter().filter(|&n| carrier.takes(n)) {
                 // rearm's carriers also with faults: the parker's, and a
                 // receiver that restarts, disarms and panics as it goes.
-                let faults = [false, carrier.backend().is_some()];
+                let faults = [false, carrier.takes_faults()];
                 for faults in faults
                     .into_iter()
                     .collect::<std::collections::BTreeSet<_>>()

@@ -45,8 +45,8 @@ struct Args {
     threads: Vec<usize>,
 
     /// Pings per context (pingpong, --peers; default 1,000,000, or 100,000 with
-    /// --peers), callbacks to run (pummel), notify rounds (wake), or messages
-    /// (mailbox; default 1,000,000).
+    /// --peers), callbacks to run (pummel), notify rounds (wake), messages
+    /// (mailbox; default 1,000,000), or round trips (async; default 100,000).
     #[arg(long, value_parser = parse_pings)]
     pings: Option<u64>,
 
@@ -66,7 +66,10 @@ struct Args {
     /// --inject-faults, rearm's alone, its receiver disrupted), timers (N
     /// periodic timers on one loop, see --timers and --periods: each
     /// firing's lateness and the loop thread's CPU per firing, beside a std
-    /// thread in a condvar's timed wait and tokio intervals).
+    /// thread in a condvar's timed wait and tokio intervals), async (two
+    /// current-thread tokio runtimes pass one value back and forth through
+    /// rearm's awaited mailbox, tokio Notify, tokio mpsc and async-channel;
+    /// --pings round trips, default 100,000).
     #[arg(long, value_enum, default_value_t = ModeArg::Pingpong)]
     mode: ModeArg,
 
