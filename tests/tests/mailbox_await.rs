@@ -84,20 +84,19 @@ fn tokio_eight_producers_every_value_once_and_in_order() {
     assert_eq!(counts.sent, counts.received);
 }
 
-/// A receive whose polls spin before `Pending` (`AsyncSignal::with_spin`),
-/// on tokio's multi-thread runtime, from producers on plain threads.
-#[test]
-fn spinning_polls_receive_every_value_once_and_in_order() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
-    let mailbox: Arc<Shared> = Arc::new(Mailbox::new(AsyncSignal::with_spin(128)));
-    let producers: Vec<_> = (0..4)
+/// `producers` plain threads send `per_producer` numbered values each,
+/// yielding while the mailbox is full; the returned thread joins them and
+/// closes the mailbox.
+fn threads_send_then_close(
+    mailbox: &Arc<Shared>,
+    producers: u32,
+    per_producer: u32,
+) -> thread::JoinHandle<()> {
+    let senders: Vec<_> = (0..producers)
         .map(|producer| {
-            let mailbox = Arc::clone(&mailbox);
+            let mailbox = Arc::clone(mailbox);
             thread::spawn(move || {
-                for seq in 0..50_000 {
+                for seq in 0..per_producer {
                     let mut value = (producer, seq);
                     while let Err(back) = mailbox.send(value) {
                         value = back.into_inner();
@@ -107,13 +106,23 @@ fn spinning_polls_receive_every_value_once_and_in_order() {
             })
         })
         .collect();
-    let closer = {
-        let mailbox = Arc::clone(&mailbox);
-        thread::spawn(move || {
-            producers.into_iter().for_each(|p| p.join().unwrap());
-            mailbox.close();
-        })
-    };
+    let mailbox = Arc::clone(mailbox);
+    thread::spawn(move || {
+        senders.into_iter().for_each(|p| p.join().unwrap());
+        mailbox.close();
+    })
+}
+
+/// A receive whose polls spin before `Pending` (`AsyncSignal::with_spin`),
+/// on tokio's multi-thread runtime, from producers on plain threads.
+#[test]
+fn spinning_polls_receive_every_value_once_and_in_order() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let mailbox: Arc<Shared> = Arc::new(Mailbox::new(AsyncSignal::with_spin(128)));
+    let closer = threads_send_then_close(&mailbox, 4, 50_000);
     let received = runtime.block_on({
         let mailbox = Arc::clone(&mailbox);
         async move {
@@ -131,27 +140,7 @@ fn spinning_polls_receive_every_value_once_and_in_order() {
 #[test]
 fn futures_block_on_receives_from_threads() {
     let mailbox: Arc<Shared> = Arc::new(Mailbox::new(AsyncSignal::new()));
-    let producers: Vec<_> = (0..4)
-        .map(|producer| {
-            let mailbox = Arc::clone(&mailbox);
-            thread::spawn(move || {
-                for seq in 0..20_000 {
-                    let mut value = (producer, seq);
-                    while let Err(back) = mailbox.send(value) {
-                        value = back.into_inner();
-                        thread::yield_now();
-                    }
-                }
-            })
-        })
-        .collect();
-    let closer = {
-        let mailbox = Arc::clone(&mailbox);
-        thread::spawn(move || {
-            producers.into_iter().for_each(|p| p.join().unwrap());
-            mailbox.close();
-        })
-    };
+    let closer = threads_send_then_close(&mailbox, 4, 20_000);
     let received = futures_executor::block_on(receive_in_order(&mailbox));
     closer.join().unwrap();
     assert_eq!(&received[..4], &[20_000; 4]);

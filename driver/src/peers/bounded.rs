@@ -153,12 +153,12 @@ impl Bounded for Thingbuf {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Each channel holds its capacity, says full past it, hands messages
     /// back in order, and says closed once the other end is gone.
-    fn behaves<C: Bounded>() {
+    pub(crate) fn behaves<C: Bounded>() {
         let (tx, rx) = C::open(2).unwrap();
         assert_eq!(C::try_send(&tx, 1), Tried::Sent);
         assert!(C::send(&tx, 2));

@@ -94,23 +94,10 @@ mod tests {
     use super::*;
     use crate::sys::FutexPark;
 
-    /// It behaves as the channels do: holds its capacity, says full past it,
-    /// hands messages back in order, says closed once the receiver is gone,
-    /// and ends `recv` once the sender is.
+    /// It behaves as the channels do (their test, run on it).
     #[test]
     fn behaves_as_a_bounded_channel() {
-        type C = SignalMailbox<FutexPark, 2>;
-        let (tx, rx) = C::open(2).unwrap();
-        assert_eq!(C::try_send(&tx, 1), Tried::Sent);
-        assert!(C::send(&tx, 2));
-        assert_eq!(C::try_send(&tx, 3), Tried::Full);
-        assert_eq!(C::recv(&rx), Some(1));
-        drop(rx);
-        assert_eq!(C::try_send(&tx, 4), Tried::Closed);
-        let (tx, rx) = C::open(2).unwrap();
-        assert!(C::send(&tx, 5));
-        drop(tx);
-        assert_eq!((C::recv(&rx), C::recv(&rx)), (Some(5), None));
+        crate::peers::bounded::tests::behaves::<SignalMailbox<FutexPark, 2>>();
     }
 
     #[test]
