@@ -86,21 +86,12 @@ fn table(carriers: &[AsyncCarrier], points: &[Vec<AsyncPoint>]) -> String {
             .map(AsyncPoint::cpu_ns_per_round_trip)
             .collect();
         let (cpu, cpu_lo, cpu_hi) = median(&cpus);
-        let allocations = points[c]
-            .iter()
-            .map(|p| p.timed.allocations)
-            .try_fold(0, |most: u64, a| a.map(|a| most.max(a)))
-            .map_or(String::from("-"), report::thousands);
+        let allocations = report::most_allocations(points[c].iter().map(|p| p.timed.allocations));
         let _ = writeln!(
             out,
             "  {:<width$}  {:>35}  {:>20}  {:>22}  {:>11}",
             carrier.to_string(),
-            format!(
-                "{} ({}–{})",
-                report::thousands(rate as u64),
-                report::thousands(lo as u64),
-                report::thousands(hi as u64)
-            ),
+            report::rate_spread(rate, lo, hi),
             ratio,
             format!("{cpu:.0} ({cpu_lo:.0}–{cpu_hi:.0})"),
             allocations,

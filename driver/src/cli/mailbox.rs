@@ -182,22 +182,13 @@ fn table(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>])
             let (rate, lo, hi) = median(rounds, MailPoint::rate);
             let (cpu, cpu_lo, cpu_hi) = median(rounds, MailPoint::cpu_ns_per_message);
             let full: u64 = rounds.iter().map(|p| p.full).sum();
-            let allocations = rounds
-                .iter()
-                .map(|p| p.allocations)
-                .try_fold(0, |most: u64, a| a.map(|a| most.max(a)))
-                .map_or(String::from("-"), report::thousands);
+            let allocations = report::most_allocations(rounds.iter().map(|p| p.allocations));
             let received: u64 = rounds.iter().map(|p| p.messages).sum();
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:>35}  {:>12}  {:>22}  {:>11}  {:>8}  {:>11}  {:>11}",
                 carrier.to_string(),
-                format!(
-                    "{} ({}–{})",
-                    report::thousands(rate as u64),
-                    report::thousands(lo as u64),
-                    report::thousands(hi as u64)
-                ),
+                report::rate_spread(rate, lo, hi),
                 base.map_or(String::from("-"), |b| format!("{:.2}", rate / b)),
                 format!("{cpu:.1} ({cpu_lo:.1}–{cpu_hi:.1})"),
                 report::thousands(full),

@@ -7,6 +7,25 @@ use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
+/// A rate's median and spread over rounds, `"1,234,567 (1,000,000–1,500,000)"`.
+pub fn rate_spread(median: f64, lo: f64, hi: f64) -> String {
+    format!(
+        "{} ({}–{})",
+        thousands(median as u64),
+        thousands(lo as u64),
+        thousands(hi as u64)
+    )
+}
+
+/// The most allocations any round counted, or `-` when a round could not
+/// count them (the counting allocator not installed).
+pub fn most_allocations(rounds: impl IntoIterator<Item = Option<u64>>) -> String {
+    rounds
+        .into_iter()
+        .try_fold(0, |most: u64, a| a.map(|a| most.max(a)))
+        .map_or(String::from("-"), thousands)
+}
+
 /// `1234567` → `"1,234,567"`, as libuv's benchmarks print.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
