@@ -62,3 +62,8 @@ fn mailbox_ops_corpus_replays() {
 fn timer_ops_corpus_replays() {
     replay("timer_ops", rearm_core::fuzzing::timer_bytes);
 }
+
+#[test]
+fn receive_ops_corpus_replays() {
+    replay("receive_ops", rearm_core::fuzzing::receive_bytes);
+}

@@ -8,6 +8,7 @@ mod interleave;
 mod loop_ops;
 mod mailbox_ops;
 mod model;
+mod receive_ops;
 mod timer_ops;
 
 pub use interleave::notify_interleave;
@@ -16,4 +17,5 @@ pub use loop_ops::{
 };
 pub use mailbox_ops::{MAILBOX_CAP, MailboxOp, mailbox_bytes, mailbox_ops};
 pub use model::{CAP, Model, Op, Outcome, SLOTS, Trace};
+pub use receive_ops::{RECEIVE_CAP, ReceiveOp, receive_bytes, receive_ops};
 pub use timer_ops::{TIMER_SLOTS, TimerOp, VirtualClockPark, timer_bytes, timer_ops};

@@ -93,6 +93,24 @@ impl AsyncSignal {
         }
     }
 
+    /// Whether a task's poll found nothing and waits, its waker registered,
+    /// for the next notification (which takes the waker and wakes it).
+    ///
+    /// ```
+    /// use rearm_core::{AsyncSignal, Mailbox};
+    /// use core::task::{Context, Poll, Waker};
+    ///
+    /// let mailbox: Mailbox<u32, AsyncSignal, 2> = Mailbox::new(AsyncSignal::new());
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(mailbox.poll_recv(&mut cx), Poll::Pending);
+    /// assert!(mailbox.notifier().is_waiting());
+    /// mailbox.send(1).unwrap(); // wakes the task
+    /// assert!(!mailbox.notifier().is_waiting());
+    /// ```
+    pub fn is_waiting(&self) -> bool {
+        self.signal.parker().is_registered()
+    }
+
     /// Tells the waiting task: wakes it if it returned `Pending`, or makes
     /// its next poll look again at once; see [`Signal::notify`].
     pub fn notify(&self) -> Notified {
