@@ -293,3 +293,20 @@ fn the_stream_ends_at_the_close() {
         Poll::Ready(None)
     );
 }
+
+/// A signal notifies no slot: as a `Notifier` it says slot 0, which a
+/// mailbox's `Debug` shows; a kept notification is an ordinary one.
+#[test]
+fn signals_name_slot_zero_and_keep_like_they_notify() {
+    use rearm_core::{Notified, Notifier, Signal, SpinPark};
+    let awaited = AsyncSignal::new();
+    assert_eq!(Notifier::slot(&awaited), 0);
+    assert_eq!(Notifier::notify_kept(&awaited), Notified::Pending);
+    assert_eq!(Notifier::notify(&awaited), Notified::Coalesced);
+    let blocking: Signal<SpinPark> = Signal::new(SpinPark::new());
+    assert_eq!(Notifier::slot(&blocking), 0);
+    assert_eq!(Notifier::notify_kept(&blocking), Notified::Pending);
+    assert_eq!(Notifier::notify(&blocking), Notified::Coalesced);
+    let mailbox: Mailbox<u8, AsyncSignal, 2> = Mailbox::new(AsyncSignal::new());
+    assert!(format!("{mailbox:?}").contains("slot: 0"), "{mailbox:?}");
+}

@@ -200,3 +200,47 @@ fn one_sender_mailbox_waits_on_a_signal() {
         assert_eq!(expected, 100_000);
     });
 }
+
+/// A parker that counts its spin steps and yields, and never sleeps.
+#[derive(Default)]
+struct CountingPark {
+    relaxes: std::cell::Cell<u32>,
+    yields: std::cell::Cell<u32>,
+}
+
+impl Park for CountingPark {
+    fn park(&self, _word: &rearm_core::ParkWord, _expected: u32) {
+        panic!("slept with a notification pending");
+    }
+
+    fn unpark(&self, _word: &rearm_core::ParkWord) {}
+
+    fn relax(&self) {
+        self.relaxes.set(self.relaxes.get() + 1);
+    }
+
+    fn yield_now(&self) {
+        self.yields.set(self.yields.get() + 1);
+    }
+}
+
+/// A notification that came after the look is seen by the spin's first
+/// glance: the waiter looks again at once, with no spin step, no yield and
+/// no sleep.
+#[test]
+fn a_notification_after_the_look_is_seen_without_spinning_or_yielding() {
+    let signal: Signal<CountingPark> = Signal::new(CountingPark::default());
+    let mut looks = 0;
+    let done = signal.wait_for(|| {
+        looks += 1;
+        if looks == 1 {
+            signal.notify(); // as if another thread sent just now
+            Poll::Pending
+        } else {
+            Poll::Ready(looks)
+        }
+    });
+    assert_eq!(done, 2);
+    assert_eq!(signal.parker().relaxes.get(), 0);
+    assert_eq!(signal.parker().yields.get(), 0);
+}

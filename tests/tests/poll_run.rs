@@ -195,3 +195,28 @@ impl std::task::Wake for WakeCount {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
+
+/// `WakerPark::park` (which only a blocking run calls) waits until the word
+/// changes: it does not return while the word still holds the value.
+#[test]
+fn waker_park_park_waits_for_the_word_to_change() {
+    use rearm_core::{Park, ParkWord};
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    let parker = WakerPark::new();
+    let word = ParkWord::new(1);
+    let start = Instant::now();
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(20));
+            word.store(0, Ordering::Release);
+        });
+        parker.park(&word, 1);
+        assert_eq!(
+            word.load(Ordering::Acquire),
+            0,
+            "returned before the change"
+        );
+    });
+    assert!(start.elapsed() >= Duration::from_millis(20));
+}
