@@ -64,7 +64,7 @@ impl<T, P: Park, const N: usize> Mailbox<T, Signal<P>, N> {
     /// # use core::sync::atomic::{AtomicU64, Ordering};
     /// # static NOW: AtomicU64 = AtomicU64::new(0);
     /// fn clock() -> u64 {
-    ///     // A real clock here (ThreadPark has std's); this one runs 1 µs a look.
+    ///     // A real clock here (ThreadPark has one); this one runs 1 µs a look.
     ///     NOW.fetch_add(1_000, Ordering::Relaxed)
     /// }
     /// let parker: SpinPark = SpinPark::with_clock(clock);

@@ -37,16 +37,14 @@ const YIELDS: u32 = 1;
 /// serves: [`ThreadPark`](crate::ThreadPark) (feature `std`), the driver's
 /// futex parker, [`SpinPark`](crate::SpinPark) on bare metal.
 ///
-/// It is the thread parker of std's futex design on a [`ParkWord`]: a
+/// It is the futex thread parker's protocol on a [`ParkWord`]: a
 /// notification sets the word and unparks only a waiter that announced its
 /// sleep; a waiter consumes the notification, looks (the mailbox's
 /// `try_recv`), spins a little, and announces its sleep with a
 /// compare-and-swap that fails if a notification came meanwhile. Nothing is
 /// lost, and a notifier whose receiver is awake costs one atomic swap.
 ///
-/// One thread waits on it at a time. With `std`, a receiver thread and
-/// producer threads look like [`OwnedReceiver::recv`](crate::OwnedReceiver)'s
-/// example; here on one thread:
+/// One thread waits on it at a time; here the sender plays another:
 ///
 /// ```
 /// use rearm_core::{Mailbox, Signal, SpinPark};
