@@ -220,3 +220,43 @@ fn waker_park_park_waits_for_the_word_to_change() {
     });
     assert!(start.elapsed() >= Duration::from_millis(20));
 }
+
+/// A handler that panics inside `poll_run` leaves its notification pending:
+/// the next poll runs it. A runner dropped while its task was pending, and
+/// made again, takes the notification that came meanwhile.
+#[test]
+fn a_panicking_handler_and_a_remade_runner_lose_nothing() {
+    let lp: Loop<WakerPark, 1> = Loop::new(WakerPark::new());
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    lp.handle(0).unwrap().notify();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut boom = |_slot: usize| -> Action { panic!("handler fails") };
+        runner.poll_run(&mut cx, RunMode::Once, &mut boom)
+    }));
+    assert!(panicked.is_err());
+    let mut runs = 0;
+    let mut count = |_slot: usize| {
+        runs += 1;
+        Action::Rearm
+    };
+    assert_eq!(
+        runner.poll_run(&mut cx, RunMode::Once, &mut count),
+        Poll::Ready(Exit::Ran)
+    );
+    assert_eq!(
+        runner.poll_run(&mut cx, RunMode::Once, &mut count),
+        Poll::Pending
+    );
+    drop(runner); // the task goes away while pending
+    let mut runner = SlotRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    lp.handle(0).unwrap().notify();
+    assert_eq!(
+        runner.poll_run(&mut cx, RunMode::Once, &mut count),
+        Poll::Ready(Exit::Ran)
+    );
+    drop(runner);
+    assert_eq!(runs, 2);
+}
