@@ -94,3 +94,34 @@ fn all_threads_on_one_cpu_keep_the_invariant() {
         );
     }
 }
+
+/// Regression: two pummel notifiers that never let go of the one CPU left the
+/// loop one callback per scheduler time slice, and the run went on for hours.
+#[test]
+fn pinned_pummel_with_two_notifiers_ends() {
+    let mut child = Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(env!("CARGO_BIN_EXE_driver"))
+        .args(["--mode", "pummel", "--threads", "2", "--pings", "200000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run taskset (util-linux)");
+    let start = Instant::now();
+    while child.try_wait().expect("poll the child").is_none() {
+        if start.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("pummel --threads 2 on one CPU still running after 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("collect the output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("async_pummel_2: 200,000 callbacks"), "{stdout}");
+    assert!(stdout.contains("ledger ok"), "{stdout}");
+}
