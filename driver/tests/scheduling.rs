@@ -122,6 +122,9 @@ fn pinned_pummel_with_two_notifiers_ends() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("async_pummel_2: 200,000 callbacks"), "{stdout}");
+    assert!(
+        stdout.contains("async_pummel_2: 200,000 callbacks"),
+        "{stdout}"
+    );
     assert!(stdout.contains("ledger ok"), "{stdout}");
 }
