@@ -421,6 +421,45 @@ fn assert_common_fields(object: &serde_json::Value, mode: &str) {
     assert!(object["record"].is_string(), "{object}");
     let machine = object["machine"].as_str().unwrap_or_default();
     assert!(machine.contains("CPUs"), "{object}");
+    // The environment a saved result is compared under.
+    let env = &object["env"];
+    let timestamp = env["timestamp"].as_str().unwrap_or_default();
+    assert!(
+        timestamp.len() == 20 && timestamp.starts_with("20") && timestamp.ends_with('Z'),
+        "{object}"
+    );
+    assert!(
+        env["rustc"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("rustc ")),
+        "{object}"
+    );
+    assert!(
+        env["features"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f == "bench")),
+        "{object}"
+    );
+    let args = env["command_line"].as_array().expect("the command line");
+    assert!(args.iter().any(|a| a == "--json"), "{object}");
+    assert!(env["cpus"].as_u64() >= Some(1), "{object}");
+    assert!(env["usable_cpus"].as_u64() >= Some(1), "{object}");
+    assert!(
+        env["cpu_model"].is_string() && env["kernel"].is_string(),
+        "{object}"
+    );
+    // A copy of the sources outside a checkout has no commit to name.
+    if let Some(commit) = env["commit"].as_str() {
+        let hash = commit.strip_suffix("-dirty").unwrap_or(commit);
+        assert!(
+            hash.len() == 40 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{object}"
+        );
+    } else {
+        assert!(env["commit"].is_null(), "{object}");
+    }
+    assert!(object["repeat"].as_u64() >= Some(1), "{object}");
+    assert!(object["warmup"].is_u64(), "{object}");
 }
 
 #[test]

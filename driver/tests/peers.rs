@@ -60,13 +60,14 @@ fn peers_are_compared_with_the_rearm_runs_on_both_sides() {
         &peers,
         &[1],
         &config,
-        rounds,
+        (1, rounds),
         &mut |_| {},
     )
     .expect("the comparison runs");
     let rearm = &rows[0];
     assert_eq!(rearm.contender, Contender::Rearm(BackendKind::Futex));
-    // rearm, peer, rearm, peer, rearm: one rearm run more than peer runs.
+    // The warm-up round is forgotten. Then rearm, peer, rearm, peer, rearm:
+    // one rearm run more than peer runs.
     let per_round = peers.len() + 1;
     assert_eq!(rearm.rates.len(), rounds as usize * per_round);
     for (k, row) in rows[1..].iter().enumerate() {

@@ -5,6 +5,8 @@ use crate::bench::mailbox::{self, Carrier};
 use crate::bench::sparse::Mechanism;
 use crate::bench::timers::TimerMechanism;
 use crate::bench::{Config, MAX_PINGS, MAX_THREADS, Mode};
+use crate::cli::render::ReportWork;
+use crate::cli::saved::Saved;
 use crate::harness::arrivals::Spacing;
 use crate::peers::Peer;
 use crate::peers::sparse::SPARSE_PEERS;
@@ -12,7 +14,9 @@ use crate::sys::BackendKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use rearm_core::{MAX_CAPACITY, SpinPolicy};
+use std::cell::RefCell;
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -123,9 +127,27 @@ struct Args {
     #[arg(long, default_value = "1", value_parser = parse_repeat)]
     repeat: u32,
 
+    /// Untimed runs of each configuration before the timed ones (rounds, with
+    /// --peers and the modes that alternate), not counted [default: 1; 0 for
+    /// --mode sparse and timers, whose rounds take minutes].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    warmup: Option<u32>,
+
     /// Print one JSON object per run (one per line) instead of text.
     #[arg(long)]
     json: bool,
+
+    /// Also save the run's JSON records, each with its environment, as
+    /// results/NAME.jsonl (or to NAME itself when it ends in .jsonl), for
+    /// --baseline and `driver report`.
+    #[arg(long, value_name = "NAME", value_parser = crate::cli::saved::parse_save)]
+    save: Option<PathBuf>,
+
+    /// Print each figure beside the one saved as NAME (results/NAME.jsonl or a
+    /// .jsonl path), with their ratio and whether they differ beyond the
+    /// spread of the two.
+    #[arg(long, value_name = "NAME", value_parser = crate::cli::saved::parse_baseline)]
+    baseline: Option<PathBuf>,
 
     /// Also draw the rates as a bar chart into this SVG file (its directory
     /// must exist).
@@ -377,7 +399,7 @@ fn parse_plot(s: &str) -> Result<PathBuf, String> {
 }
 
 /// Every flag, by clap id and as typed, in the order `--help` lists them.
-const FLAGS: [(&str, &str); 21] = [
+const FLAGS: [(&str, &str); 24] = [
     ("threads", "--threads"),
     ("pings", "--pings"),
     ("backend", "--backend"),
@@ -390,7 +412,10 @@ const FLAGS: [(&str, &str); 21] = [
     ("periods", "--periods"),
     ("capacity", "--capacity"),
     ("repeat", "--repeat"),
+    ("warmup", "--warmup"),
     ("json", "--json"),
+    ("save", "--save"),
+    ("baseline", "--baseline"),
     ("plot", "--plot"),
     ("timeout", "--timeout"),
     ("max_spins", "--max-spins"),
@@ -408,7 +433,10 @@ const RUN_FLAGS: &[&str] = &[
     "--backend",
     "--mode",
     "--repeat",
+    "--warmup",
     "--json",
+    "--save",
+    "--baseline",
     "--plot",
     "--timeout",
     "--max-spins",
@@ -479,6 +507,26 @@ pub enum Work {
     Async(AsyncWork),
     /// A soak of this length, each run with this stall timeout.
     Soak(Duration, Duration),
+    /// `driver report`: saved results rendered as tables.
+    Report(ReportWork),
+}
+
+impl Work {
+    /// The `mode` its JSON records carry.
+    pub fn mode_name(&self) -> &'static str {
+        match self {
+            Work::Runs(runs) => runs.first().map_or("pingpong", |(_, mode, _)| mode.name()),
+            Work::Peers { .. } => "peers",
+            Work::Wake { .. } => "wake",
+            Work::Idle(_) => "idle",
+            Work::Sparse(_) => "sparse",
+            Work::Mailbox(_) => "mailbox",
+            Work::Timers(_) => "timers",
+            Work::Async(_) => "async",
+            Work::Soak(..) => "soak",
+            Work::Report(_) => "report",
+        }
+    }
 }
 
 /// `--mode sparse`: what to measure.
@@ -547,6 +595,49 @@ pub struct Plan {
     pub json: bool,
     /// Where to draw the chart.
     pub plot: Option<PathBuf>,
+    /// Untimed runs (or rounds) of each configuration before the timed ones.
+    pub warmup: u32,
+    /// Where to save the run's records (`--save`).
+    pub save: Option<PathBuf>,
+    /// Saved records to compare each figure with (`--baseline`).
+    pub baseline: Option<Saved>,
+    /// The command line, for the environment every record carries.
+    pub command_line: Vec<String>,
+    /// The records made so far, kept for `--save` and `--baseline`.
+    pub records: RefCell<Vec<String>>,
+}
+
+impl Plan {
+    /// Whether the records are kept (for `--save` or `--baseline`).
+    pub fn keeps_records(&self) -> bool {
+        self.save.is_some() || self.baseline.is_some()
+    }
+
+    /// Emits one JSON record: printed to `out` with `--json`, kept for
+    /// `--save` and `--baseline`. Made only when one of them wants it.
+    pub fn record(&self, out: &mut dyn Write, make: impl FnOnce() -> String) {
+        if !self.json && !self.keeps_records() {
+            return;
+        }
+        let line = make();
+        if self.json {
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+        if self.keeps_records() {
+            self.records.borrow_mut().push(line);
+        }
+    }
+
+    /// Whether round `round` (counted from 0, warm-up first) is a warm-up.
+    pub fn warming_up(&self, round: u32) -> bool {
+        round < self.warmup
+    }
+
+    /// Warm-up and timed rounds together.
+    pub fn rounds(&self) -> u32 {
+        self.warmup + self.repeat
+    }
 }
 
 /// Parses a command line (program name first). Never panics; on bad input the
@@ -557,7 +648,25 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let matches = Args::command().try_get_matches_from(args)?;
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let command_line: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if args.get(1).is_some_and(|a| a == "report") {
+        return crate::cli::render::parse(&args).map(|work| Plan {
+            work: Work::Report(work),
+            repeat: 1,
+            json: false,
+            plot: None,
+            warmup: 0,
+            save: None,
+            baseline: None,
+            command_line,
+            records: RefCell::default(),
+        });
+    }
+    let matches = Args::command().try_get_matches_from(&args)?;
     let args = Args::from_arg_matches(&matches)?;
     // The flags typed on the command line (not those left at their defaults).
     let given: Vec<&str> = FLAGS
@@ -649,7 +758,10 @@ where
                         "--asyncs",
                         "--pings",
                         "--repeat",
+                        "--warmup",
                         "--json",
+                        "--save",
+                        "--baseline",
                         "--plot",
                     ],
                 )?;
@@ -664,7 +776,14 @@ where
                     "--mode idle",
                     "it times one loop with nothing to do, with the default wait",
                     &given,
-                    &["--mode", "--backend", "--repeat", "--json"],
+                    &[
+                        "--mode",
+                        "--backend",
+                        "--repeat",
+                        "--json",
+                        "--save",
+                        "--baseline",
+                    ],
                 )?;
                 Work::Idle(backends)
             }
@@ -721,7 +840,16 @@ where
                     "--mode async",
                     "two tokio runtimes pass one value back and forth through each carrier",
                     &given,
-                    &["--mode", "--pings", "--repeat", "--json", "--timeout"],
+                    &[
+                        "--mode",
+                        "--pings",
+                        "--repeat",
+                        "--warmup",
+                        "--json",
+                        "--save",
+                        "--baseline",
+                        "--timeout",
+                    ],
                 )?;
                 Work::Async(AsyncWork {
                     round_trips: args
@@ -741,7 +869,10 @@ where
                         "--timers",
                         "--periods",
                         "--repeat",
+                        "--warmup",
                         "--json",
+                        "--save",
+                        "--baseline",
                     ],
                 )?;
                 if backends.contains(&BackendKind::Spin) && args.backend != BackendArg::All {
@@ -855,10 +986,36 @@ where
             }
         }
     };
+    // Sparse and timer rounds take minutes: a warm-up round is asked for,
+    // not assumed; idle and soak measure no rate that warming would change.
+    let default_warmup = match &work {
+        Work::Sparse(_) | Work::Timers(_) | Work::Idle(_) | Work::Soak(..) | Work::Report(_) => 0,
+        _ => 1,
+    };
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let saved = Saved::load(path).map_err(|e| conflict(&e))?;
+            let mode = work.mode_name();
+            if !saved.modes().iter().any(|m| m == mode) {
+                return Err(conflict(&format!(
+                    "--baseline {}: it holds {} records, not {mode}: compare like with like",
+                    path.display(),
+                    saved.modes().join(", ")
+                )));
+            }
+            Some(saved)
+        }
+        None => None,
+    };
     Ok(Plan {
         work,
         repeat: args.repeat,
         json: args.json,
         plot: args.plot,
+        warmup: args.warmup.unwrap_or(default_warmup),
+        save: args.save,
+        baseline,
+        command_line,
+        records: RefCell::default(),
     })
 }

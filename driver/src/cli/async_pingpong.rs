@@ -2,6 +2,8 @@
 //! with their spread and same-round ratios to tokio's `Notify`, or JSON
 //! lines.
 
+use super::dispersion::{Dispersion, warning};
+use super::progress::{Progress, round_label};
 use super::report::{self, spread};
 use super::{AsyncWork, Plan};
 use crate::bench::async_pingpong::{self, AsyncCarrier, AsyncPoint};
@@ -19,28 +21,39 @@ pub fn execute(
     let carriers = AsyncCarrier::ALL;
     // points[c]: one per round.
     let mut points: Vec<Vec<AsyncPoint>> = vec![Vec::new(); carriers.len()];
-    for round in 0..plan.repeat {
-        if interactive && !plan.json {
-            let _ = writeln!(
-                err,
-                "[round {}/{}] {} round trips per carrier...",
-                round + 1,
-                plan.repeat,
-                report::thousands(work.round_trips)
-            );
-        }
+    let mut progress = Progress::new(err, interactive);
+    for round in 0..plan.rounds() {
+        progress.show(&format!(
+            "[{}] {} round trips per carrier...",
+            round_label(plan, round),
+            report::thousands(work.round_trips)
+        ));
         // Back to back, so drift in the machine falls on all alike.
         for (c, &carrier) in carriers.iter().enumerate() {
             let point = async_pingpong::measure(carrier, work.round_trips, work.timeout)?;
-            if plan.json {
-                let _ = writeln!(out, "{}", report::async_json(carrier, round, &point));
-                let _ = out.flush();
+            if plan.warming_up(round) {
+                continue;
             }
+            plan.record(out, || {
+                report::async_json(carrier, round - plan.warmup, &point)
+            });
             points[c].push(point);
         }
     }
+    progress.clear();
     if !plan.json {
         let _ = write!(out, "{}", table(&carriers, &points));
+        let rows: Vec<(&str, Dispersion)> = carriers
+            .iter()
+            .zip(&points)
+            .filter_map(|(carrier, rounds)| {
+                let rates: Vec<f64> = rounds.iter().map(AsyncPoint::rate).collect();
+                Some((carrier.key(), Dispersion::of(&rates)?))
+            })
+            .collect();
+        if let Some(warning) = warning(rows) {
+            progress.note(&warning);
+        }
     }
     Ok(())
 }

@@ -5,11 +5,11 @@
 //! before and just after it.
 
 use crate::bench::{self, BenchError, Config, Mode};
+use crate::cli::dispersion::Dispersion;
 use crate::cli::report::{spread, thousands};
 use crate::peers::{self, Peer, PeerError};
 use crate::sys::BackendKind;
 use std::fmt::{self, Write as _};
-use std::io::Write;
 
 /// What one side of the comparison was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,14 +73,15 @@ pub fn runs_here(peer: Peer) -> bool {
     !(peer == Peer::BusySpin && crate::harness::machine::usable_cpus() < 2)
 }
 
-/// Runs the comparison: for each thread count, `rounds` rounds of rearm runs
-/// with one peer run between each two. `progress` hears about each run.
+/// Runs the comparison: for each thread count, `warmup` rounds not counted,
+/// then `rounds` rounds of rearm runs with one peer run between each two.
+/// `progress` hears about each run.
 pub fn compare(
     backend: BackendKind,
     peers: &[Peer],
     threads: &[usize],
     config: &Config,
-    rounds: u32,
+    (warmup, rounds): (u32, u32),
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Row>, CompareError> {
     let mut rows = Vec::new();
@@ -109,7 +110,20 @@ pub fn compare(
         // uses the rearm runs on both sides of it (their geometric mean), so a
         // drift during the pair, or what the run before left behind (a peer
         // whose threads sleep, say), weighs on both sides alike.
-        for round in 1..=rounds {
+        for round in 1..=warmup + rounds {
+            if round == warmup + 1 {
+                // The warm-up rounds are over: forget what they measured.
+                for row in std::iter::once(&mut rearm).chain(peer_rows.iter_mut()) {
+                    row.rates.clear();
+                    row.rearm_over_peer.clear();
+                    row.cpu_us.clear();
+                }
+            }
+            let (round, rounds) = if round <= warmup {
+                (format!("warm-up {round}"), warmup)
+            } else {
+                ((round - warmup).to_string(), rounds)
+            };
             progress(&format!("async{t} round {round}/{rounds}: rearm"));
             let mut before = run_rearm(backend, &config, &mut rearm)?;
             for row in peer_rows.iter_mut() {
@@ -165,33 +179,26 @@ pub fn table(rows: &[Row]) -> String {
         .max()
         .unwrap_or_default();
     let mut out = format!(
-        "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>ratio_width$} {:>8}\n",
-        "bench", "contender", "runs", "median/s", "min/s", "max/s", RATIO, "cpu µs"
+        "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>23} {:>ratio_width$} {:>8}\n",
+        "bench", "contender", "runs", "median/s", "min/s", "max/s", "mean ± σ /s", RATIO, "cpu µs"
     );
     for (row, ratio) in rows.iter().zip(&ratios) {
         let (median, min, max) = spread(&row.rates).unwrap_or((0.0, 0.0, 0.0));
         let cpu = spread(&row.cpu_us).map_or(0.0, |s| s.0);
+        let mean_sd = Dispersion::of(&row.rates).map_or("-".into(), |d| d.mean_sd_count());
         let _ = writeln!(
             out,
-            "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>ratio_width$} {:>8.2}",
+            "{:<8} {:<16} {:>5} {:>13} {:>13} {:>13} {:>23} {:>ratio_width$} {:>8.2}",
             format!("async{}", row.threads),
             row.contender.to_string(),
             row.rates.len(),
             thousands(median.round() as u64),
             thousands(min.round() as u64),
             thousands(max.round() as u64),
+            mean_sd,
             ratio,
             cpu
         );
     }
     out
-}
-
-/// Writes progress lines to `err` if `enabled`.
-pub fn progress_printer(err: &mut dyn Write, enabled: bool) -> impl FnMut(&str) + '_ {
-    move |line: &str| {
-        if enabled {
-            let _ = writeln!(err, "{line}");
-        }
-    }
 }

@@ -2,7 +2,9 @@
 //! [`report`](super::report).
 
 use super::compare::{self, Contender};
+use super::dispersion::Dispersion;
 use super::plot::{self, Bar};
+use super::progress::Progress;
 use super::{Plan, Work, report};
 use crate::bench::{self, BenchError, Config, Mode, RunReport};
 use crate::harness::machine;
@@ -18,8 +20,14 @@ pub const EXIT_FAILED: u8 = 1;
 /// Runs a plan, printing to `out` (results) and `err` (progress, failures).
 /// Stops at the first failed run. Returns the process exit status.
 pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let interactive = std::io::stderr().is_terminal();
+    // Progress draws on a terminal, and never beside JSON.
+    let interactive = std::io::stderr().is_terminal() && !plan.json;
+    report::begin_run(&plan.command_line, plan.warmup, plan.repeat);
     let result = match &plan.work {
+        Work::Report(work) => {
+            let _ = write!(out, "{}", super::render::render(work));
+            Ok(())
+        }
         Work::Runs(runs) => execute_runs(plan, runs, out, err, interactive),
         Work::Peers {
             backend,
@@ -27,21 +35,30 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             threads,
             config,
         } => {
-            let mut progress = compare::progress_printer(err, interactive);
+            let mut progress = Progress::new(err, interactive);
             execute_peers(plan, *backend, peers, threads, config, out, &mut progress)
         }
         Work::Wake {
             backends,
             asyncs,
             rounds,
-        } => execute_wake(plan, backends, asyncs, *rounds, out),
-        Work::Idle(backends) => execute_idle(plan, backends, out),
+        } => execute_wake(plan, backends, asyncs, *rounds, out, err, interactive),
+        Work::Idle(backends) => execute_idle(plan, backends, out, err, interactive),
         Work::Sparse(work) => super::sparse::execute(plan, work, out, err, interactive),
         Work::Mailbox(work) => super::mailbox::execute(plan, work, out, err, interactive),
         Work::Timers(work) => super::timers::execute(plan, work, out, err, interactive),
         Work::Async(work) => super::async_pingpong::execute(plan, work, out, err, interactive),
         Work::Soak(duration, timeout) => execute_soak(*duration, *timeout, out),
     };
+    // Last, so that the libuv line stays the first one a run prints.
+    if result.is_ok() && !plan.json && plan.warmup > 0 {
+        let _ = writeln!(
+            out,
+            "warm-up: {} of each configuration ran first, not counted (--warmup 0 skips it)",
+            runs(plan.warmup as usize)
+        );
+    }
+    let result = result.and_then(|()| finish_records(plan, out, err));
     match result {
         Ok(()) => {
             // Not on stdout: with --json that is JSON Lines and nothing else.
@@ -55,6 +72,28 @@ pub fn execute(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             EXIT_FAILED
         }
     }
+}
+
+/// Saves the records (`--save`) and compares them with the baseline.
+fn finish_records(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), String> {
+    let records = plan.records.borrow();
+    if let Some(path) = &plan.save {
+        super::saved::write(path, &records)?;
+        let _ = writeln!(
+            err,
+            "{} record(s) saved to {}",
+            records.len(),
+            path.display()
+        );
+    }
+    if let Some(baseline) = &plan.baseline {
+        let now: Vec<serde_json::Value> = records
+            .iter()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        let _ = write!(out, "{}", super::saved::compare(&now, baseline, plan.json));
+    }
+    Ok(())
 }
 
 /// The plots' caption: where and with what they were measured.
@@ -85,45 +124,52 @@ fn execute_runs(
     err: &mut dyn Write,
     interactive: bool,
 ) -> Result<(), String> {
-    let total = runs.len() * plan.repeat as usize;
-    let progress = total > 1 && interactive;
+    let total = runs.len() * plan.rounds() as usize;
+    let mut progress = Progress::new(err, interactive);
     let mut reports: Vec<RunReport> = Vec::with_capacity(total);
     let mut done = 0;
     // Round-robin over the configurations, so that drift in the machine (load,
     // the VM's CPU placement) falls on every configuration alike.
-    for _ in 0..plan.repeat {
+    for round in 0..plan.rounds() {
+        let warming = plan.warming_up(round);
         for (backend, mode, config) in runs {
             done += 1;
             let label = mode.label(config.threads);
-            if progress {
-                let _ = writeln!(err, "[{done}/{total}] {label} on {backend}...");
-            }
+            let what = if warming { " (warm-up)" } else { "" };
+            progress.show(&format!("[{done}/{total}] {label} on {backend}{what}..."));
             match bench::run(*backend, *mode, config) {
+                Ok(_) if warming => {}
                 Ok(report) => {
-                    let _ = if plan.json {
-                        writeln!(out, "{}", report::json(&report))
-                    } else {
-                        writeln!(
+                    progress.clear();
+                    if !plan.json {
+                        let _ = writeln!(
                             out,
                             "{}\n{}",
                             report::headline(&report),
                             report::details(&report)
-                        )
-                    };
+                        );
+                    }
+                    plan.record(out, || report::json(&report));
                     let _ = out.flush();
                     reports.push(report);
                 }
                 Err(e) => {
                     if let BenchError::Violation { report, .. } = &e {
-                        let _ = writeln!(err, "{}", report::details(report));
+                        progress.note(&report::details(report));
                     }
-                    return Err(format!("{label} on {backend} failed: {e}"));
+                    return Err(format!("{label} on {backend}{what} failed: {e}"));
                 }
             }
         }
     }
-    if reports.len() > 1 && !plan.json {
-        let _ = writeln!(out, "\n{}", report::table(&reports));
+    progress.clear();
+    if !plan.json {
+        if reports.len() > 1 {
+            let _ = writeln!(out, "\n{}", report::table(&reports));
+        }
+        if let Some(warning) = report::disagreement(&reports) {
+            progress.note(&warning);
+        }
     }
     let bars: Vec<Bar> = report::medians(&reports)
         .into_iter()
@@ -148,7 +194,7 @@ fn execute_peers(
     threads: &[usize],
     config: &Config,
     out: &mut dyn Write,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut Progress,
 ) -> Result<(), String> {
     let skipped: Vec<&str> = peers
         .iter()
@@ -157,11 +203,10 @@ fn execute_peers(
         .collect();
     const SKIPPED_WHY: &str =
         "a spinning thread holds the CPU its peer needs: one ping per scheduler time slice";
-    if plan.json {
-        for name in &skipped {
-            let _ = writeln!(out, "{}", report::skipped_peer_json(name, SKIPPED_WHY));
-        }
-    } else {
+    for name in &skipped {
+        plan.record(out, || report::skipped_peer_json(name, SKIPPED_WHY));
+    }
+    if !plan.json {
         if !skipped.is_empty() {
             let _ = writeln!(
                 out,
@@ -178,22 +223,42 @@ fn execute_peers(
             machine::describe()
         );
     }
-    let rows = compare::compare(backend, peers, threads, config, plan.repeat, progress)
-        .map_err(|e| e.to_string())?;
-    if plan.json {
-        for row in &rows {
-            let line = report::peer_json(
+    let rows = compare::compare(
+        backend,
+        peers,
+        threads,
+        config,
+        (plan.warmup, plan.repeat),
+        &mut |line| progress.show(line),
+    )
+    .map_err(|e| e.to_string())?;
+    progress.clear();
+    for row in &rows {
+        plan.record(out, || {
+            report::peer_json(
                 &format!("async{}", row.threads),
                 &row.contender.to_string(),
                 config.pings,
                 &row.rates,
                 &row.rearm_over_peer,
                 &row.cpu_us,
-            );
-            let _ = writeln!(out, "{line}");
-        }
-    } else {
+            )
+        });
+    }
+    if !plan.json {
         let _ = writeln!(out, "\n{}", compare::table(&rows));
+        let labelled: Vec<(String, Dispersion)> = rows
+            .iter()
+            .filter_map(|row| {
+                let label = format!("async{} {}", row.threads, row.contender);
+                Some((label, Dispersion::of(&row.rates)?))
+            })
+            .collect();
+        if let Some(warning) =
+            super::dispersion::warning(labelled.iter().map(|(label, d)| (label.as_str(), *d)))
+        {
+            progress.note(&warning);
+        }
     }
     let bars: Vec<Bar> = rows
         .iter()
@@ -219,9 +284,7 @@ fn wake_floor(plan: &Plan, rounds: u64, out: &mut dyn Write) {
     for _ in 0..plan.repeat {
         let ns = locked_rmw_ns(rounds);
         costs.push(ns);
-        if plan.json {
-            let _ = writeln!(out, "{}", report::locked_rmw_json(rounds, ns));
-        }
+        plan.record(out, || report::locked_rmw_json(rounds, ns));
     }
     let Some((median, min, max)) = report::spread(&costs) else {
         return;
@@ -244,33 +307,55 @@ fn execute_wake(
     asyncs: &[usize],
     rounds: u64,
     out: &mut dyn Write,
+    err: &mut dyn Write,
+    interactive: bool,
 ) -> Result<(), String> {
+    let mut progress = Progress::new(err, interactive);
     let mut bars = Vec::new();
+    let mut rows = Vec::new();
     for &backend in backends {
         let mut first = None;
         for &h in asyncs {
             let mut costs = Vec::new();
-            for _ in 0..plan.repeat {
+            for round in 0..plan.rounds() {
+                progress.show(&format!(
+                    "wake {backend}, {h} asyncs armed: run {}/{}{}...",
+                    round + 1,
+                    plan.rounds(),
+                    if plan.warming_up(round) {
+                        " (warm-up)"
+                    } else {
+                        ""
+                    }
+                ));
                 let cost = bench::wake_cost_on(backend, h, rounds)
                     .map_err(|e| format!("wake cost with {h} asyncs on {backend}: {e}"))?;
+                if plan.warming_up(round) {
+                    continue;
+                }
                 costs.push(cost.ns_per_callback());
-                if plan.json {
-                    let line = report::wake_json(
+                plan.record(out, || {
+                    report::wake_json(
                         backend.name(),
                         h,
                         rounds,
                         cost.elapsed.as_secs_f64(),
                         cost.ns_per_callback(),
-                    );
-                    let _ = writeln!(out, "{line}");
-                }
+                    )
+                });
             }
+            progress.clear();
             let (median, min, max) = report::spread(&costs).unwrap_or((0.0, 0.0, 0.0));
             let base = *first.get_or_insert(median);
+            let d = Dispersion::of(&costs);
+            if let Some(d) = d {
+                rows.push((format!("{backend} {h} asyncs"), d));
+            }
             if !plan.json {
                 let _ = writeln!(
                     out,
-                    "wake {backend}: {h:>4} asyncs armed: {median:.1} ns per notify+callback (min {min:.1}, max {max:.1}, {}), {:.2}x the first",
+                    "wake {backend}: {h:>4} asyncs armed: {median:.1} ns per notify+callback (min {min:.1}, max {max:.1}, mean ± σ {}, {}), {:.2}x the first",
+                    d.map_or("-".into(), |d| d.mean_sd()),
                     runs(costs.len()),
                     median / base
                 );
@@ -282,6 +367,13 @@ fn execute_wake(
             });
         }
     }
+    if !plan.json
+        && let Some(warning) =
+            super::dispersion::warning(rows.iter().map(|(label, d)| (label.as_str(), *d)))
+    {
+        progress.note(&warning);
+    }
+    drop(progress);
     wake_floor(plan, rounds, out);
     draw(
         plan,
@@ -309,9 +401,21 @@ fn execute_soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> R
     }
 }
 
-fn execute_idle(plan: &Plan, backends: &[BackendKind], out: &mut dyn Write) -> Result<(), String> {
+fn execute_idle(
+    plan: &Plan,
+    backends: &[BackendKind],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interactive: bool,
+) -> Result<(), String> {
+    let mut progress = Progress::new(err, interactive);
     for &backend in backends {
-        for _ in 0..plan.repeat {
+        for round in 0..plan.repeat {
+            progress.show(&format!(
+                "idle {backend}: run {}/{} (2 s)...",
+                round + 1,
+                plan.repeat
+            ));
             let idle = bench::idle_on(
                 backend,
                 SpinPolicy::default(),
@@ -319,19 +423,17 @@ fn execute_idle(plan: &Plan, backends: &[BackendKind], out: &mut dyn Write) -> R
                 Duration::from_secs(2),
             )
             .map_err(|e| format!("idle on {backend}: {e}"))?;
-            let _ = if plan.json {
-                writeln!(
-                    out,
-                    "{}",
-                    report::idle_json(
-                        backend.name(),
-                        idle.window.as_secs_f64(),
-                        idle.percent_of_a_cpu(),
-                        idle.syscalls.total()
-                    )
+            progress.clear();
+            plan.record(out, || {
+                report::idle_json(
+                    backend.name(),
+                    idle.window.as_secs_f64(),
+                    idle.percent_of_a_cpu(),
+                    idle.syscalls.total(),
                 )
-            } else {
-                writeln!(
+            });
+            if !plan.json {
+                let _ = writeln!(
                     out,
                     "idle {backend}: {:.3}% of a CPU over {:.1} s (user {:.1} ms, sys {:.1} ms), {} syscalls",
                     idle.percent_of_a_cpu(),
@@ -339,8 +441,8 @@ fn execute_idle(plan: &Plan, backends: &[BackendKind], out: &mut dyn Write) -> R
                     idle.cpu.user.as_secs_f64() * 1e3,
                     idle.cpu.system.as_secs_f64() * 1e3,
                     idle.syscalls.total()
-                )
-            };
+                );
+            }
         }
     }
     Ok(())

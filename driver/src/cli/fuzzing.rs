@@ -58,6 +58,7 @@ pub fn cli_args(data: &[u8]) {
             }
         }
         Work::Idle(backends) => assert!(!backends.is_empty()),
+        Work::Report(work) => assert!(!work.files.is_empty(), "a report of no files"),
         Work::Sparse(work) => {
             assert!(!work.mechanisms.is_empty() && !work.gaps.is_empty());
             assert!(

@@ -2,7 +2,9 @@
 //! in rounds; a table of medians with their spread and the ratio to
 //! crossbeam, JSON lines, and a bar chart.
 
+use super::dispersion::{Dispersion, warning};
 use super::plot::{self, Bar};
+use super::progress::{Progress, round_label};
 use super::report::{self, spread};
 use super::{MailboxWork, Plan, execute::caption};
 use crate::bench::mailbox::{self, Carrier, MailPoint};
@@ -37,18 +39,16 @@ pub fn execute(
         .collect();
     // points[b][c]: one per round.
     let mut points = vec![vec![Vec::new(); carriers.len()]; blocks.len()];
-    for round in 0..plan.repeat {
+    let mut progress = Progress::new(err, interactive);
+    for round in 0..plan.rounds() {
+        let warming = plan.warming_up(round);
         for (s, block) in blocks.iter().enumerate() {
-            if interactive {
-                let _ = writeln!(
-                    err,
-                    "[round {}/{}] {block}, {} {} each run...",
-                    round + 1,
-                    plan.repeat,
-                    report::thousands(work.messages),
-                    block.traffic.unit()
-                );
-            }
+            progress.show(&format!(
+                "[{}] {block}, {} {} each run...",
+                round_label(plan, round),
+                report::thousands(work.messages),
+                block.traffic.unit()
+            ));
             // Carriers back to back, so drift in the machine falls on all alike.
             for (c, &carrier) in carriers.iter().enumerate() {
                 if !block.traffic.carried_by(carrier) {
@@ -72,16 +72,36 @@ pub fn execute(
                         work.policy,
                     ),
                 }?;
-                if plan.json {
-                    let _ = writeln!(out, "{}", report::mailbox_json(carrier, round, &point));
-                    let _ = out.flush();
+                if warming {
+                    continue;
                 }
+                plan.record(out, || {
+                    report::mailbox_json(carrier, round - plan.warmup, &point)
+                });
                 points[s][c].push(point);
             }
         }
     }
+    progress.clear();
     if !plan.json {
         let _ = write!(out, "{}", table(carriers, &blocks, &points));
+        let points = &points;
+        let rows: Vec<(String, Dispersion)> = blocks
+            .iter()
+            .enumerate()
+            .flat_map(|(s, block)| {
+                carriers.iter().enumerate().filter_map(move |(c, carrier)| {
+                    let rates: Vec<f64> = points[s][c].iter().map(MailPoint::rate).collect();
+                    Some((
+                        format!("{block} {}", carrier.key()),
+                        Dispersion::of(&rates)?,
+                    ))
+                })
+            })
+            .collect();
+        if let Some(warning) = warning(rows.iter().map(|(l, d)| (l.as_str(), *d))) {
+            progress.note(&warning);
+        }
     }
     match &plan.plot {
         Some(path) => plot::bar_chart(

@@ -5,12 +5,16 @@
 mod args;
 mod async_pingpong;
 pub mod compare;
+pub mod dispersion;
 mod execute;
 #[doc(hidden)]
 pub mod fuzzing;
 mod mailbox;
 pub mod plot;
+mod progress;
+pub mod render;
 pub mod report;
+pub mod saved;
 pub mod soak;
 mod sparse;
 mod timers;

@@ -1,6 +1,7 @@
 //! How runs are shown: the libuv-style line, the figures a benchmarker needs
 //! next, a summary table, and JSON.
 
+use super::dispersion::Dispersion;
 use crate::bench::{Detail, Mode, RunReport};
 use rearm_core::{Ledger, WaitStats};
 use serde_json::{Map, Value, json};
@@ -187,10 +188,8 @@ pub fn medians(reports: &[RunReport]) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// A table with one row per (benchmark, backend): median, min and max rate over
-/// its repeats, and the medians of the per-event costs (syscalls of all kinds,
-/// and those that sleep or wake: "s+w").
-pub fn table(reports: &[RunReport]) -> String {
+/// The runs grouped per (benchmark, backend), in first-seen order.
+fn groups(reports: &[RunReport]) -> Vec<(String, String, Vec<&RunReport>)> {
     let mut groups: Vec<(String, String, Vec<&RunReport>)> = Vec::new();
     for r in reports {
         let (label, backend) = (r.label(), r.backend.to_string());
@@ -199,24 +198,46 @@ pub fn table(reports: &[RunReport]) -> String {
             None => groups.push((label, backend, vec![r])),
         }
     }
+    groups
+}
+
+/// The warning that some (benchmark, backend)'s rates disagree, if any do.
+pub fn disagreement(reports: &[RunReport]) -> Option<String> {
+    let rows: Vec<(String, Dispersion)> = groups(reports)
+        .into_iter()
+        .filter_map(|(label, backend, runs)| {
+            let rates: Vec<f64> = runs.iter().map(|r| r.rate()).collect();
+            Some((format!("{label} {backend}"), Dispersion::of(&rates)?))
+        })
+        .collect();
+    super::dispersion::warning(rows.iter().map(|(label, d)| (label.as_str(), *d)))
+}
+
+/// A table with one row per (benchmark, backend): median, min and max rate over
+/// its repeats, their mean ± σ, and the medians of the per-event costs
+/// (syscalls of all kinds, and those that sleep or wake: "s+w").
+pub fn table(reports: &[RunReport]) -> String {
     let mut out = format!(
-        "{:<18} {:<8} {:>4} {:>14} {:>14} {:>14} {:>9} {:>10} {:>10} {:>7}\n",
+        "{:<18} {:<8} {:>4} {:>14} {:>14} {:>14} {:>25} {:>9} {:>10} {:>10} {:>7}\n",
         "benchmark",
         "backend",
         "runs",
         "median/s",
         "min/s",
         "max/s",
+        "mean ± σ /s",
         "cpu µs",
         "sys/event",
         "s+w/event",
         "allocs"
     );
-    for (label, backend, runs) in groups {
+    for (label, backend, runs) in groups(reports) {
         let pick = |f: &dyn Fn(&RunReport) -> f64| {
             spread(&runs.iter().map(|r| f(r)).collect::<Vec<_>>()).unwrap_or((0.0, 0.0, 0.0))
         };
         let (median, min, max) = pick(&|r| r.rate());
+        let rates: Vec<f64> = runs.iter().map(|r| r.rate()).collect();
+        let mean_sd = Dispersion::of(&rates).map_or("-".into(), |d| d.mean_sd_count());
         let (cpu, _, _) = pick(&|r| {
             let (u, s) = r.cpu_us_per_event();
             u + s
@@ -230,7 +251,7 @@ pub fn table(reports: &[RunReport]) -> String {
             .map_or("-".to_string(), |a| a.to_string());
         let _ = writeln!(
             out,
-            "{label:<18} {backend:<8} {:>4} {:>14} {:>14} {:>14} {cpu:>9.2} {sys:>10.4} {sleep_wake:>10.4} {allocs:>7}",
+            "{label:<18} {backend:<8} {:>4} {:>14} {:>14} {:>14} {mean_sd:>25} {cpu:>9.2} {sys:>10.4} {sleep_wake:>10.4} {allocs:>7}",
             runs.len(),
             thousands(rounded(median)),
             thousands(rounded(min)),
@@ -240,13 +261,38 @@ pub fn table(reports: &[RunReport]) -> String {
     out
 }
 
-/// A JSON number, or `null` for a value JSON cannot hold.
 /// The JSON schema every object carries in its `schema` field. Bump it when a
 /// field changes meaning or goes away; new fields keep it.
 pub const SCHEMA: &str = "rearm-driver/1";
 
-/// What every JSON object starts with: the schema, the mode that made it, and
-/// where and by what it was measured.
+/// The run whose records this thread is making: its command line, warm-up
+/// runs and repeats.
+struct RunContext {
+    command_line: Vec<String>,
+    warmup: u32,
+    repeat: u32,
+}
+
+thread_local! {
+    static RUN: std::cell::RefCell<Option<RunContext>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Says which run the records made on this thread from now on belong to
+/// (the thread that executes a plan makes them all).
+pub fn begin_run(command_line: &[String], warmup: u32, repeat: u32) {
+    RUN.with(|run| {
+        *run.borrow_mut() = Some(RunContext {
+            command_line: command_line.to_vec(),
+            warmup,
+            repeat,
+        });
+    });
+}
+
+/// What every JSON object starts with: the schema, the mode that made it,
+/// where and by what it was measured, and (fields `env`, `warmup`,
+/// `repeat`) when, from which commit and compiler, with which features and
+/// command line.
 fn header(mode: &str, record: &str) -> Map<String, Value> {
     static MACHINE: OnceLock<String> = OnceLock::new();
     let mut object = Map::new();
@@ -261,6 +307,18 @@ fn header(mode: &str, record: &str) -> Map<String, Value> {
             .as_str()
             .into(),
     );
+    RUN.with(|run| {
+        let run = run.borrow();
+        let command_line = run.as_ref().map_or(&[][..], |r| &r.command_line[..]);
+        object.insert(
+            "env".into(),
+            crate::harness::environment::describe(command_line),
+        );
+        if let Some(run) = run.as_ref() {
+            object.insert("warmup".into(), run.warmup.into());
+            object.insert("repeat".into(), run.repeat.into());
+        }
+    });
     object
 }
 
@@ -412,7 +470,9 @@ pub fn peer_json(
             "pings": pings,
             "rounds": rates.len(),
             "rate_per_second": spread_value(rates),
+            "rates": rates,
             "rearm_over_peer": spread_value(rearm_over_peer),
+            "ratios": rearm_over_peer,
             "cpu_us_per_ping": spread_value(cpu_us_per_ping),
         }),
     )

@@ -2,6 +2,7 @@
 //! table of medians with their spread, JSON lines, and a two-panel plot.
 
 use super::plot::{self, GapSeries};
+use super::progress::{Progress, round_label};
 use super::report::{self, spread};
 use super::{Plan, SparseWork, execute::caption};
 use crate::bench::sparse::{self, Mechanism};
@@ -21,21 +22,18 @@ pub fn execute(
     let (mechanisms, gaps) = (&work.mechanisms[..], &work.gaps[..]);
     // points[m][g]: one per round.
     let mut points = vec![vec![Vec::new(); gaps.len()]; mechanisms.len()];
-    for round in 0..plan.repeat {
+    let mut progress = Progress::new(err, interactive);
+    for round in 0..plan.rounds() {
         // Each gap runs every mechanism back to back, so drift in the machine
         // falls on all of them alike.
         for (g, &gap) in gaps.iter().enumerate() {
             let count = work.count.unwrap_or_else(|| sparse::default_count(gap.gap));
-            if interactive {
-                let _ = writeln!(
-                    err,
-                    "[round {}/{}] gap {} µs ({}), {count} notifications each...",
-                    round + 1,
-                    plan.repeat,
-                    gap.gap.as_micros(),
-                    gap.name()
-                );
-            }
+            progress.show(&format!(
+                "[{}] gap {} µs ({}), {count} notifications each...",
+                round_label(plan, round),
+                gap.gap.as_micros(),
+                gap.name()
+            ));
             for (m, &mechanism) in mechanisms.iter().enumerate() {
                 let point = sparse::measure(mechanism, gap, count, work.timeout).map_err(|e| {
                     format!(
@@ -44,18 +42,17 @@ pub fn execute(
                         gap.name()
                     )
                 })?;
-                if plan.json {
-                    let _ = writeln!(
-                        out,
-                        "{}",
-                        report::sparse_json(mechanism, gap, round, &point)
-                    );
-                    let _ = out.flush();
+                if plan.warming_up(round) {
+                    continue;
                 }
+                plan.record(out, || {
+                    report::sparse_json(mechanism, gap, round - plan.warmup, &point)
+                });
                 points[m][g].push(point);
             }
         }
     }
+    progress.clear();
     if !plan.json {
         let _ = write!(out, "{}", table(mechanisms, gaps, &points));
     }

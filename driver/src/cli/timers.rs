@@ -2,6 +2,7 @@
 //! period, alternating, in rounds; a table of medians with their spread and
 //! ratios to std's, or JSON lines.
 
+use super::progress::{Progress, round_label};
 use super::report::{self, spread};
 use super::{Plan, TimerWork};
 use crate::bench::timers::{self, TimerMechanism, TimerPoint};
@@ -24,18 +25,15 @@ pub fn execute(
         .collect();
     // points[m][c]: one per round.
     let mut points = vec![vec![Vec::new(); cases.len()]; mechanisms.len()];
-    for round in 0..plan.repeat {
+    let mut progress = Progress::new(err, interactive);
+    for round in 0..plan.rounds() {
         for (c, &(count, period)) in cases.iter().enumerate() {
-            if interactive && !plan.json {
-                let _ = writeln!(
-                    err,
-                    "[round {}/{}] {count} timers every {} µs, {} ms each...",
-                    round + 1,
-                    plan.repeat,
-                    period.as_micros(),
-                    timers::run_length(count, period).as_millis()
-                );
-            }
+            progress.show(&format!(
+                "[{}] {count} timers every {} µs, {} ms each...",
+                round_label(plan, round),
+                period.as_micros(),
+                timers::run_length(count, period).as_millis()
+            ));
             // Back to back, so drift in the machine falls on all alike.
             for (m, &mechanism) in mechanisms.iter().enumerate() {
                 let point = timers::measure(mechanism, count, period).map_err(|e| {
@@ -49,14 +47,17 @@ pub fn execute(
                         "{mechanism}, {count} timers: {n} allocations while the timers ran"
                     ));
                 }
-                if plan.json {
-                    let _ = writeln!(out, "{}", report::timers_json(mechanism, round, &point));
-                    let _ = out.flush();
+                if plan.warming_up(round) {
+                    continue;
                 }
+                plan.record(out, || {
+                    report::timers_json(mechanism, round - plan.warmup, &point)
+                });
                 points[m][c].push(point);
             }
         }
     }
+    progress.clear();
     if !plan.json {
         let _ = write!(out, "{}", table(mechanisms, &cases, &points));
     }
@@ -74,9 +75,8 @@ pub fn execute(
                 rounds.push(timers::set_and_cancel_ns(armed, 200_000)?);
             }
             let (median, lo, hi) = spread(&rounds).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
-            if plan.json {
-                let _ = writeln!(out, "{}", report::timer_ops_json(armed, median, lo, hi));
-            } else {
+            plan.record(out, || report::timer_ops_json(armed, median, lo, hi));
+            if !plan.json {
                 let _ = write!(line, "  N={armed}: {median:.1} ({lo:.1}–{hi:.1})");
             }
         }

@@ -7,6 +7,7 @@ pub mod alloc_count;
 pub mod arrivals;
 mod counters;
 mod cpu;
+pub mod environment;
 mod gate;
 pub mod machine;
 mod padding;
