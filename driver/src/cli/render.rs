@@ -3,7 +3,7 @@
 //! the command, machine, time and commit that measured it.
 
 use super::dispersion::Dispersion;
-use super::saved::{Figure, Saved, compare, figures, show};
+use super::saved::{Figure, Saved, compare, decimals, figures, show, show_with};
 use clap::{CommandFactory, FromArgMatches, Parser};
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -111,16 +111,28 @@ pub fn render(work: &ReportWork) -> String {
     }
 }
 
-/// `"1,234,567 (1,000,000–1,500,000)"`.
+/// `"1,234,567 (1,000,000–1,500,000)"`, `"0.63 (0.59–0.78)"`: the three
+/// with the decimals the median calls for.
 fn median_range(d: &Dispersion, unit: &str) -> String {
+    let places = decimals(d.median, unit);
     if d.runs < 2 {
-        return show(d.median, unit);
+        return show_with(d.median, places);
     }
     format!(
         "{} ({}–{})",
-        show(d.median, unit),
-        show(d.min, unit),
-        show(d.max, unit)
+        show_with(d.median, places),
+        show_with(d.min, places),
+        show_with(d.max, places)
+    )
+}
+
+/// `"2,972,047 ± 363,152"`, `"0.67 ± 0.08"`.
+fn mean_sd(d: &Dispersion, unit: &str) -> String {
+    let places = decimals(d.mean, unit);
+    format!(
+        "{} ± {}",
+        show_with(d.mean, places),
+        show_with(d.sd, places)
     )
 }
 
@@ -135,25 +147,50 @@ fn markdown(saved: &Saved) -> String {
     if saved.modes() == ["peers"] {
         out.push_str(&peers_table(&figures));
     } else {
-        out.push_str("| configuration | figure | runs | median (min–max) | mean ± σ | unit |\n");
-        out.push_str("| --- | --- | --- | --- | --- | --- |\n");
-        for f in &figures {
-            let Some(d) = f.dispersion() else { continue };
-            let mean_sd = if f.unit == "/s" {
-                d.mean_sd_count()
-            } else {
-                d.mean_sd()
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {mean_sd} | {} |",
-                f.key,
-                f.figure,
-                d.runs,
-                median_range(&d, f.unit),
-                f.unit
-            );
+        out.push_str(&figures_table(&figures));
+    }
+    out
+}
+
+/// A row per configuration: its runs, each quantity's median (min–max), and
+/// the first quantity's (the rate's) mean ± σ.
+fn figures_table(figures: &[Figure]) -> String {
+    let mut keys: Vec<&str> = Vec::new();
+    let mut columns: Vec<(&str, &str)> = Vec::new();
+    for f in figures {
+        if !keys.contains(&f.key.as_str()) {
+            keys.push(&f.key);
         }
+        if !columns.contains(&(f.figure, f.unit)) {
+            columns.push((f.figure, f.unit));
+        }
+    }
+    let Some(&(first, first_unit)) = columns.first() else {
+        return String::new();
+    };
+    let mut out = String::from("| configuration | runs |");
+    for (figure, unit) in &columns {
+        let _ = write!(out, " {figure}, {unit} |");
+    }
+    let _ = writeln!(out, " {first} mean ± σ |");
+    out.push('|');
+    out.push_str(&" --- |".repeat(columns.len() + 3));
+    out.push('\n');
+    let find = |key: &str, figure: &str| {
+        figures
+            .iter()
+            .find(|f| f.key == key && f.figure == figure)
+            .and_then(Figure::dispersion)
+    };
+    for key in keys {
+        let runs = find(key, first).map_or(0, |d| d.runs);
+        let _ = write!(out, "| {key} | {runs} |");
+        for (figure, unit) in &columns {
+            let cell = find(key, figure).map_or("-".into(), |d| median_range(&d, unit));
+            let _ = write!(out, " {cell} |");
+        }
+        let spread = find(key, first).map_or("-".into(), |d| mean_sd(&d, first_unit));
+        let _ = writeln!(out, " {spread} |");
     }
     out
 }

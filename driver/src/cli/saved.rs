@@ -153,9 +153,11 @@ pub fn provenance(record: &Value) -> String {
             args.join(" ")
         })
         .unwrap_or_else(|| "unknown command".into());
-    let commit = env["commit"]
-        .as_str()
-        .map_or("unknown", |c| &c[..c.len().min(12)]);
+    // Twelve digits name a commit; "-dirty" says it was not all of it.
+    let commit = env["commit"].as_str().map_or("unknown".into(), |c| {
+        let dirty = if c.ends_with("-dirty") { "-dirty" } else { "" };
+        format!("{}{dirty}", &c[..c.len().min(12)])
+    });
     format!(
         "`{command}` · {} · {} · commit {commit} · {}",
         record["machine"].as_str().unwrap_or("unknown machine"),
@@ -439,19 +441,32 @@ pub fn verdict(now: &Dispersion, then: &Dispersion, better: Better) -> Verdict {
     }
 }
 
-/// A figure's value for a table: rates grouped in thousands, ratios and
-/// small costs with their decimals.
-pub fn show(value: f64, unit: &str) -> String {
+/// Decimals that show a figure of this size in this unit well: none for
+/// rates and anything from 100 up, one from 10, two below.
+pub fn decimals(value: f64, unit: &str) -> usize {
+    match value.abs() {
+        _ if unit == "/s" => 0,
+        v if v >= 100.0 => 0,
+        v if v >= 10.0 => 1,
+        _ => 2,
+    }
+}
+
+/// A figure's value with `decimals` decimals, whole numbers grouped in
+/// thousands; `-` when not finite.
+pub fn show_with(value: f64, decimals: usize) -> String {
     if !value.is_finite() {
-        return "-".into();
-    }
-    if unit == "/s" || value >= 10_000.0 {
-        thousands(value.round().max(0.0) as u64)
-    } else if value >= 100.0 {
-        format!("{value:.0}")
+        "-".into()
+    } else if decimals == 0 && value >= 0.0 {
+        thousands(value.round() as u64)
     } else {
-        format!("{value:.2}")
+        format!("{value:.decimals$}")
     }
+}
+
+/// A figure's value for a table, as many decimals as its size calls for.
+pub fn show(value: f64, unit: &str) -> String {
+    show_with(value, decimals(value, unit))
 }
 
 /// The comparison of this run's records with a baseline: a text table, or
