@@ -349,3 +349,36 @@ fn help_lists_the_new_flags_and_the_report_command() {
         "{help}"
     );
 }
+
+/// The README's table and the saved tables of `docs/results.md` are what
+/// `driver report` prints from the committed files, to the character.
+#[test]
+fn the_documented_tables_are_what_report_prints_from_the_committed_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files: Vec<String> = std::fs::read_dir(root.join("docs/results"))
+        .expect("docs/results")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".jsonl"))
+        .map(|name| format!("docs/results/{name}"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{files:?}");
+    let args: Vec<&str> = ["report"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let all = succeeded(&driver_in(&root, &args));
+    let results = std::fs::read_to_string(root.join("docs/results.md")).unwrap();
+    assert!(
+        results.contains(&all),
+        "docs/results.md does not hold what `driver report {}` prints:\n{all}",
+        files.join(" ")
+    );
+    let peers = succeeded(&driver_in(&root, &["report", "docs/results/peers.jsonl"]));
+    let table = &peers[peers.find("| |").expect(&peers)..];
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(table),
+        "the README's table is not:\n{table}"
+    );
+}
