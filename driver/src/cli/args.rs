@@ -388,14 +388,22 @@ fn parse_plot(s: &str) -> Result<PathBuf, String> {
     {
         return Err(format!("'{s}': the plot is drawn as SVG; name a .svg file"));
     }
+    require_directory(s, &path)?;
+    Ok(path)
+}
+
+/// Refuses an output file (`typed` as `path`) whose directory does not
+/// exist, before any run starts.
+pub(super) fn require_directory(typed: &str, path: &Path) -> Result<(), String> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        return Err(format!("'{s}': no directory {}", dir.display()));
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(format!("'{typed}': no directory {}", dir.display()))
     }
-    Ok(path)
 }
 
 /// Every flag, by clap id and as typed, in the order `--help` lists them.
@@ -426,24 +434,31 @@ const FLAGS: [(&str, &str); 24] = [
     ("soak", "--soak"),
 ];
 
-/// The flags every ping-pong or pummel run uses.
-const RUN_FLAGS: &[&str] = &[
-    "--threads",
-    "--pings",
-    "--backend",
+/// The flags of every mode that repeats and reports its runs.
+const REPORTING: &[&str] = &[
     "--mode",
     "--repeat",
     "--warmup",
     "--json",
     "--save",
     "--baseline",
-    "--plot",
-    "--timeout",
-    "--max-spins",
-    "--yields",
-    "--spin-policy",
-    "--inject-faults",
 ];
+
+/// The flags every ping-pong or pummel run uses.
+fn run_flags() -> Vec<&'static str> {
+    let run = [
+        "--threads",
+        "--pings",
+        "--backend",
+        "--plot",
+        "--timeout",
+        "--max-spins",
+        "--yields",
+        "--spin-policy",
+        "--inject-faults",
+    ];
+    [REPORTING, &run].concat()
+}
 
 /// Refuses the flags in `given` that `what` would ignore (not in `uses`),
 /// saying `why` it has no use for them.
@@ -714,7 +729,7 @@ where
                 "--peers runs rearm on one backend: name it (futex, eventfd, spin or thread), not all",
             ));
         }
-        let uses = [RUN_FLAGS, &["--peers"]].concat();
+        let uses = [&run_flags()[..], &["--peers"]].concat();
         refuse_unused("--peers", "asyncs are for --mode wake", &given, &uses)?;
         // Each peer once, in report order; none named means all of them.
         let peers: Vec<Peer> = Peer::ALL
@@ -737,7 +752,7 @@ where
                 } else {
                     (Mode::Pummel, "--mode pummel")
                 };
-                refuse_unused(name, "asyncs are for --mode wake", &given, RUN_FLAGS)?;
+                refuse_unused(name, "asyncs are for --mode wake", &given, &run_flags())?;
                 let pings = args.pings.unwrap_or(DEFAULT_PINGS);
                 let mut runs = Vec::new();
                 for &backend in &backends {
@@ -752,18 +767,7 @@ where
                     "--mode wake",
                     "it times notify and callback on one thread that parks at once",
                     &given,
-                    &[
-                        "--mode",
-                        "--backend",
-                        "--asyncs",
-                        "--pings",
-                        "--repeat",
-                        "--warmup",
-                        "--json",
-                        "--save",
-                        "--baseline",
-                        "--plot",
-                    ],
+                    &[REPORTING, &["--backend", "--asyncs", "--pings", "--plot"]].concat(),
                 )?;
                 Work::Wake {
                     backends,
@@ -788,9 +792,8 @@ where
                 Work::Idle(backends)
             }
             ModeArg::Mailbox => {
-                let flags: Vec<&str> = RUN_FLAGS
-                    .iter()
-                    .copied()
+                let flags: Vec<&str> = run_flags()
+                    .into_iter()
                     .chain(["--capacity", "--reply"])
                     .collect();
                 refuse_unused(
@@ -840,16 +843,7 @@ where
                     "--mode async",
                     "two tokio runtimes pass one value back and forth through each carrier",
                     &given,
-                    &[
-                        "--mode",
-                        "--pings",
-                        "--repeat",
-                        "--warmup",
-                        "--json",
-                        "--save",
-                        "--baseline",
-                        "--timeout",
-                    ],
+                    &[REPORTING, &["--pings", "--timeout"]].concat(),
                 )?;
                 Work::Async(AsyncWork {
                     round_trips: args
@@ -863,17 +857,7 @@ where
                     "--mode timers",
                     "one loop runs its timers with the default wait, beside std and tokio",
                     &given,
-                    &[
-                        "--mode",
-                        "--backend",
-                        "--timers",
-                        "--periods",
-                        "--repeat",
-                        "--warmup",
-                        "--json",
-                        "--save",
-                        "--baseline",
-                    ],
+                    &[REPORTING, &["--backend", "--timers", "--periods"]].concat(),
                 )?;
                 if backends.contains(&BackendKind::Spin) && args.backend != BackendArg::All {
                     return Err(conflict(
@@ -900,9 +884,8 @@ where
             ModeArg::Sparse => {
                 // A ping-pong run's flags but the thread count and the faults,
                 // and the peers and gaps.
-                let sparse_flags: Vec<&str> = RUN_FLAGS
-                    .iter()
-                    .copied()
+                let sparse_flags: Vec<&str> = run_flags()
+                    .into_iter()
                     .filter(|flag| !["--threads", "--inject-faults"].contains(flag))
                     .chain(["--peers", "--gaps", "--arrivals"])
                     .collect();

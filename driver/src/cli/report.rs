@@ -156,20 +156,9 @@ fn ledgers(contexts: &[crate::bench::ContextReport]) -> (Ledger, Ledger) {
     )
 }
 
-/// Median, minimum and maximum of some values (sorted internally).
+/// Median, minimum and maximum of some values (those that are finite).
 pub fn spread(values: &[f64]) -> Option<(f64, f64, f64)> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if sorted.is_empty() {
-        return None;
-    }
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    let median = if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-    };
-    Some((median, sorted[0], sorted[n - 1]))
+    Dispersion::of(values).map(|d| (d.median, d.min, d.max))
 }
 
 /// The median rate of each (benchmark, backend), labelled, in first-seen order.

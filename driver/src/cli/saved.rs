@@ -35,13 +35,7 @@ fn resolve(name: &str) -> Result<PathBuf, String> {
 pub fn parse_save(name: &str) -> Result<PathBuf, String> {
     let path = resolve(name)?;
     if name.ends_with(".jsonl") {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if !dir.is_dir() {
-            return Err(format!("'{name}': no directory {}", dir.display()));
-        }
+        super::args::require_directory(name, &path)?;
     }
     Ok(path)
 }
@@ -222,9 +216,21 @@ fn samples(v: &Value, median: &Value) -> Vec<f64> {
     }
 }
 
+/// One quantity of one configuration, in one run or more.
+type Measured = (String, &'static str, &'static str, Better, Vec<f64>);
+
+/// A run's rate (per second, higher is better) and CPU per event (in
+/// `cpu_unit`, lower is better).
+fn rate_and_cpu(key: String, rate: f64, cpu: f64, cpu_unit: &'static str) -> Vec<Measured> {
+    vec![
+        (key.clone(), "rate", "/s", Better::Higher, vec![rate]),
+        (key, "cpu", cpu_unit, Better::Lower, vec![cpu]),
+    ]
+}
+
 /// What one record measured: (configuration, quantity, unit, better,
 /// values). Records that measure nothing comparable give nothing.
-fn measured(r: &Value) -> Vec<(String, &'static str, &'static str, Better, Vec<f64>)> {
+fn measured(r: &Value) -> Vec<Measured> {
     use Better::{Higher, Lower};
     let mode = text(&r["mode"]);
     match (mode, text(&r["record"])) {
@@ -233,16 +239,7 @@ fn measured(r: &Value) -> Vec<(String, &'static str, &'static str, Better, Vec<f
             let cpu = num(&r[format!("cpu_user_us_per_{unit}")])
                 + num(&r[format!("cpu_system_us_per_{unit}")]);
             let key = format!("{} {}", text(&r["benchmark"]), text(&r["backend"]));
-            vec![
-                (
-                    key.clone(),
-                    "rate",
-                    "/s",
-                    Higher,
-                    vec![num(&r["rate_per_second"])],
-                ),
-                (key, "cpu", "µs", Lower, vec![cpu]),
-            ]
+            rate_and_cpu(key, num(&r["rate_per_second"]), cpu, "µs")
         }
         ("peers", "contender") => {
             let key = format!("{} {}", text(&r["benchmark"]), text(&r["contender"]));
@@ -286,35 +283,13 @@ fn measured(r: &Value) -> Vec<(String, &'static str, &'static str, Better, Vec<f
                 r["senders"],
                 text(&r["carrier"])
             );
-            vec![
-                (
-                    key.clone(),
-                    "rate",
-                    "/s",
-                    Higher,
-                    vec![num(&r["rate_per_second"])],
-                ),
-                (key, "cpu", "ns", Lower, vec![num(&r["cpu_ns_per_message"])]),
-            ]
+            let cpu = num(&r["cpu_ns_per_message"]);
+            rate_and_cpu(key, num(&r["rate_per_second"]), cpu, "ns")
         }
         ("async", "point") => {
             let key = text(&r["carrier"]).to_string();
-            vec![
-                (
-                    key.clone(),
-                    "rate",
-                    "/s",
-                    Higher,
-                    vec![num(&r["round_trips_per_sec"])],
-                ),
-                (
-                    key,
-                    "cpu",
-                    "ns",
-                    Lower,
-                    vec![num(&r["cpu_ns_per_round_trip"])],
-                ),
-            ]
+            let cpu = num(&r["cpu_ns_per_round_trip"]);
+            rate_and_cpu(key, num(&r["round_trips_per_sec"]), cpu, "ns")
         }
         ("sparse", "point") => {
             let key = format!(
