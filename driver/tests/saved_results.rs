@@ -343,7 +343,12 @@ fn help_lists_the_new_flags_and_the_report_command() {
     for flag in ["--warmup", "--save", "--baseline"] {
         assert!(help.contains(flag), "{flag} in {help}");
     }
+    assert!(help.contains("driver report FILE..."), "{help}");
     let help = succeeded(&driver_in(&dir, &["report", "--help"]));
+    assert!(
+        help.contains("Usage: driver report [OPTIONS] <FILE>..."),
+        "{help}"
+    );
     assert!(
         help.contains("--markdown") && help.contains("--csv"),
         "{help}"

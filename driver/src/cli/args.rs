@@ -40,6 +40,9 @@ const DEFAULT_WAKE_ROUNDS: u64 = 2_000_000;
 /// checks the million-ping invariant and the ledger, and exits non-zero if
 /// either is broken or the run stalls. Exit status: 0 all good, 1 a run failed
 /// its checks or stalled, 2 bad arguments, 3 a stalled run could not be stopped.
+///
+/// `driver report FILE... [--markdown|--csv|--baseline FILE]` renders results
+/// saved with --save as tables (`driver report --help`).
 #[derive(Debug, Parser)]
 #[command(name = "driver", version, about, long_about)]
 struct Args {

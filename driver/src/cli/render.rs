@@ -12,7 +12,7 @@ use std::path::PathBuf;
 /// Renders results saved with `--save` as tables: Markdown (the default) or
 /// CSV.
 #[derive(Debug, Parser)]
-#[command(name = "driver report")]
+#[command(name = "driver report", bin_name = "driver report")]
 struct ReportArgs {
     /// Saved results: JSON lines written by `driver ... --save`.
     #[arg(required = true, value_name = "FILE")]
