@@ -157,6 +157,8 @@ fn saved_results_read_back_and_a_later_run_compares_with_them() {
         .collect();
     assert_eq!(baseline.len(), 2, "rate and cpu: {json}");
     for b in &baseline {
+        assert_eq!(b["schema"], "rearm-driver/1", "{b}");
+        assert!(b["env"]["timestamp"].is_string(), "{b}");
         assert_eq!(b["now"]["runs"], 3);
         assert_eq!(b["then"]["runs"], 3);
         let ratio = b["now_over_then"].as_f64().unwrap();

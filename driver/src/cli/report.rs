@@ -311,6 +311,12 @@ fn header(mode: &str, record: &str) -> Map<String, Value> {
     object
 }
 
+/// A record of `mode` of kind `record`: the header every record starts with,
+/// then `fields`, as one line of JSON.
+pub fn record_line(mode: &str, record: &str, fields: Value) -> String {
+    line(header(mode, record), fields)
+}
+
 /// A header and the given fields as one line of JSON.
 fn line(mut object: Map<String, Value>, fields: Value) -> String {
     if let Value::Object(fields) = fields {

@@ -3,7 +3,7 @@
 //! quantity), and compared with a later run (`--baseline`).
 
 use super::dispersion::Dispersion;
-use super::report::{SCHEMA, thousands};
+use super::report::{SCHEMA, record_line, thousands};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -488,13 +488,7 @@ pub fn compare(now: &[Value], baseline: &Saved, json: bool) -> String {
         let ratio = now.median / then.median;
         let v = verdict(now, then, f.better);
         if json {
-            let _ = writeln!(
-                out,
-                "{}",
-                json!({
-                    "schema": SCHEMA,
-                    "mode": f.mode,
-                    "record": "baseline",
+            let fields = json!({
                     "baseline": baseline.path.display().to_string(),
                     "configuration": f.key,
                     "figure": f.figure,
@@ -503,8 +497,8 @@ pub fn compare(now: &[Value], baseline: &Saved, json: bool) -> String {
                     "then": {"median": then.median, "min": then.min, "max": then.max, "runs": then.runs},
                     "now_over_then": ratio,
                     "verdict": format!("{v:?}"),
-                })
-            );
+            });
+            let _ = writeln!(out, "{}", record_line(&f.mode, "baseline", fields));
         } else {
             let cell =
                 |d: &Dispersion, unit: &str| format!("{} ({})", show(d.median, unit), d.runs);
