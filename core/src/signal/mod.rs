@@ -34,7 +34,7 @@ const YIELDS: u32 = 1;
 /// what a [`Mailbox`](crate::Mailbox) whose receiver is a plain thread, not
 /// a loop, notifies. The receiver's [`recv`](crate::Mailbox::recv) and
 /// [`recv_timeout`](crate::Mailbox::recv_timeout) wait on it; any parker
-/// serves: [`ThreadPark`](crate::ThreadPark) (feature `std`), the driver's
+/// serves: [`ThreadPark`](crate::ThreadPark) where there are threads, the driver's
 /// futex parker, [`SpinPark`](crate::SpinPark) on bare metal.
 ///
 /// It is the futex thread parker's protocol on a [`ParkWord`]: a
