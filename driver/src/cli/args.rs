@@ -975,7 +975,7 @@ where
     // Sparse and timer rounds take minutes: a warm-up round is asked for,
     // not assumed; idle and soak measure no rate that warming would change.
     let default_warmup = match &work {
-        Work::Sparse(_) | Work::Timers(_) | Work::Idle(_) | Work::Soak(..) | Work::Report(_) => 0,
+        Work::Sparse(_) | Work::Timers(_) | Work::Idle(_) | Work::Soak(..) => 0,
         _ => 1,
     };
     let baseline = match &args.baseline {

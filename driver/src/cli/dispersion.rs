@@ -106,21 +106,22 @@ fn whole(v: f64) -> u64 {
 
 /// One line warning that some of the `rows` (a label and its runs) disagree,
 /// naming the worst, the likely causes and what to do; `None` when all agree.
-pub fn warning<'a>(rows: impl IntoIterator<Item = (&'a str, Dispersion)>) -> Option<String> {
+pub fn warning<S: AsRef<str>>(rows: impl IntoIterator<Item = (S, Dispersion)>) -> Option<String> {
     let mut total = 0;
     let mut disagreeing = 0;
-    let mut worst: Option<(&str, f64)> = None;
+    let mut worst: Option<(S, f64)> = None;
     for (label, d) in rows {
         total += 1;
         if d.disagrees() {
             disagreeing += 1;
             let ratio = d.max_over_min();
-            if worst.is_none_or(|(_, w)| ratio > w) {
+            if worst.as_ref().is_none_or(|(_, w)| ratio > *w) {
                 worst = Some((label, ratio));
             }
         }
     }
     let (label, ratio) = worst?;
+    let label = label.as_ref();
     Some(format!(
         "warning: the runs of {disagreeing} of {total} rows disagree (max/min over {DISAGREEMENT}; worst {label}: {ratio:.2}x): \
          the VM's CPUs may have moved between host placements, or another process ran; \

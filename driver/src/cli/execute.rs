@@ -254,9 +254,7 @@ fn execute_peers(
                 Some((label, Dispersion::of(&row.rates)?))
             })
             .collect();
-        if let Some(warning) =
-            super::dispersion::warning(labelled.iter().map(|(label, d)| (label.as_str(), *d)))
-        {
+        if let Some(warning) = super::dispersion::warning(labelled) {
             progress.note(&warning);
         }
     }
@@ -368,8 +366,7 @@ fn execute_wake(
         }
     }
     if !plan.json
-        && let Some(warning) =
-            super::dispersion::warning(rows.iter().map(|(label, d)| (label.as_str(), *d)))
+        && let Some(warning) = super::dispersion::warning(rows)
     {
         progress.note(&warning);
     }

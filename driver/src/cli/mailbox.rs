@@ -99,7 +99,7 @@ pub fn execute(
                 })
             })
             .collect();
-        if let Some(warning) = warning(rows.iter().map(|(l, d)| (l.as_str(), *d))) {
+        if let Some(warning) = warning(rows) {
             progress.note(&warning);
         }
     }

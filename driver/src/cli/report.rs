@@ -199,7 +199,7 @@ pub fn disagreement(reports: &[RunReport]) -> Option<String> {
             Some((format!("{label} {backend}"), Dispersion::of(&rates)?))
         })
         .collect();
-    super::dispersion::warning(rows.iter().map(|(label, d)| (label.as_str(), *d)))
+    super::dispersion::warning(rows)
 }
 
 /// A table with one row per (benchmark, backend): median, min and max rate over

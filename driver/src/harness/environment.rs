@@ -2,6 +2,7 @@
 //! and compiler, with which features and command line, on which machine.
 
 use serde_json::{Value, json};
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The cargo features the driver was built with.
@@ -91,7 +92,12 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// The environment object every JSON record carries, for a run started by
 /// `command_line`.
 pub fn describe(command_line: &[String]) -> Value {
-    let (cpu_model, cpus) = cpu();
+    // The machine does not change while the driver runs: read it once.
+    static MACHINE: OnceLock<(String, usize, String)> = OnceLock::new();
+    let (cpu_model, cpus, kernel) = MACHINE.get_or_init(|| {
+        let (model, count) = cpu();
+        (model, count, kernel())
+    });
     json!({
         "timestamp": timestamp(),
         "commit": commit(),
@@ -101,7 +107,7 @@ pub fn describe(command_line: &[String]) -> Value {
         "cpu_model": cpu_model,
         "cpus": cpus,
         "usable_cpus": super::machine::usable_cpus(),
-        "kernel": kernel(),
+        "kernel": kernel,
     })
 }
 
