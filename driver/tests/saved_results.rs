@@ -98,6 +98,28 @@ fn warm_up_runs_are_said_and_not_counted() {
     );
 }
 
+/// In a mode that alternates its carriers in rounds, a warm-up is a whole
+/// round, and the counted rounds are numbered from 1 after it.
+#[test]
+fn a_warm_up_round_is_left_out_of_an_alternating_mode() {
+    let dir = scratch("warmup-rounds");
+    let args = [
+        "--mode", "async", "--pings", "2000", "--repeat", "2", "--warmup", "1", "--json",
+    ];
+    let json = succeeded(&driver_in(&dir, &args));
+    let records: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let carriers = records.iter().filter(|r| r["round"] == 1).count();
+    assert!(carriers >= 2, "{json}");
+    assert_eq!(records.len(), 2 * carriers, "two counted rounds: {json}");
+    assert!(
+        records.iter().all(|r| r["round"] == 1 || r["round"] == 2),
+        "{json}"
+    );
+}
+
 #[test]
 fn saved_results_read_back_and_a_later_run_compares_with_them() {
     let dir = scratch("baseline");
