@@ -163,8 +163,9 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
 /// notifications says it is not running: most likely it waits for this very
 /// CPU (`taskset -c 0`), where a notifier that never lets go leaves it one
 /// callback per scheduler time slice and a million callbacks take hours.
-/// With two CPUs the loop drains within a few notifications and this never
-/// fires, so the flood measured there is unchanged.
+/// With two CPUs and one notifier the loop drains within a few
+/// notifications and this rarely fires; with more notifiers than free CPUs
+/// it gives the loop its CPU back sooner, so those rates rose (docs/results.md).
 pub const COALESCED_BEFORE_YIELD: u32 = 64;
 
 /// One notifying thread: notify until the slot is dead, yielding after
