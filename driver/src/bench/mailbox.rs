@@ -349,8 +349,10 @@ fn timed_run<S: FnMut(u64, &AtomicBool) -> Sent>(
         let timed = stopwatch.stop();
         // Release pairs with the watchdog's Acquire of `done`.
         finished.store(true, Ordering::Release);
-        // Relaxed, as above: a sender still retrying a full queue gives up.
-        stopped.store(true, Ordering::Relaxed);
+        // Release: a sender still retrying a full queue gives up, and a
+        // request/reply client that sees the flag (Acquire) also sees the
+        // last reply `receive` sent before returning.
+        stopped.store(true, Ordering::Release);
         watchdog.thread().unpark();
         let full: u64 = threads.into_iter().map(|t| t.join().unwrap_or(0)).sum();
         let stalled = watchdog.join().unwrap_or(None);

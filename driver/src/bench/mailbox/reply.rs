@@ -168,18 +168,10 @@ impl OnRearm {
                 if matches!(sent, Sent::Closed) {
                     return sent;
                 }
-                let mut reply = None;
-                while reply.is_none() {
-                    // Relaxed: a flag to give up on, ordering nothing.
-                    if stopped.load(Ordering::Relaxed) {
-                        return Sent::Closed;
-                    }
-                    runner.run(RunMode::Once, &mut |_slot: usize| {
-                        from_server.drain(|value| reply = Some(value));
-                        Action::Rearm
-                    });
-                }
-                if reply != Some(request) {
+                let Some(reply) = await_reply(&mut runner, &mut from_server, stopped) else {
+                    return Sent::Closed;
+                };
+                if reply != request {
                     // Relaxed: read after the client thread is joined.
                     mismatched.fetch_add(1, Ordering::Relaxed);
                 }
@@ -256,6 +248,31 @@ impl OnRearm {
         }
         verdict(point, problems)
     }
+}
+
+/// Runs the client's loop until a reply arrives from the server, or the run
+/// is stopped with none waiting (`None`).
+fn await_reply<B: Backend>(
+    runner: &mut SlotRunner<'_, B, 1>,
+    from_server: &mut impl Receiving,
+    stopped: &AtomicBool,
+) -> Option<u64> {
+    let mut reply = None;
+    while reply.is_none() {
+        // Acquire pairs with the Release store of `stopped` after the server
+        // returns: its last reply, sent before that store, is then visible to
+        // the final drain below. The server returns as soon as it has sent
+        // the last reply, so a client that gave up at once would strand it.
+        if stopped.load(Ordering::Acquire) {
+            from_server.drain(|value| reply = Some(value));
+            return reply;
+        }
+        runner.run(RunMode::Once, &mut |_slot: usize| {
+            from_server.drain(|value| reply = Some(value));
+            Action::Rearm
+        });
+    }
+    reply
 }
 
 /// Times `round_trips` round trips through two channels `C` of `capacity`,
@@ -357,6 +374,24 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!((point.messages, point.reply), (2_000, true));
         }
+    }
+
+    /// The server sends the last reply and returns; the harness then sets
+    /// `stopped`. A client that looked at the flag before its mailbox lost
+    /// that reply, and the run failed its count check (sent 2000, received
+    /// 1999) when threads were slow, as under a thread sanitizer.
+    #[test]
+    fn a_reply_sent_before_the_stop_is_still_received() {
+        let client: Loop<crate::sys::FutexPark, 1> =
+            Loop::new(<crate::sys::FutexPark as Backend>::open().expect("a futex parker"));
+        let replies: Mailbox<u64, _, 64> = Mailbox::new(client.handle(0).expect("slot 0"));
+        let mut runner = SlotRunner::new(&client).expect("a fresh loop takes a runner");
+        runner.arm(0).expect("slot 0 of a fresh loop");
+        replies.send(7).expect("room for one reply");
+        let stopped = AtomicBool::new(true);
+        assert_eq!(await_reply(&mut runner, &mut &replies, &stopped), Some(7));
+        assert_eq!(replies.counts().received, 1);
+        assert_eq!(await_reply(&mut runner, &mut &replies, &stopped), None);
     }
 
     #[test]
