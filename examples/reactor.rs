@@ -1,14 +1,14 @@
 //! A rearm loop watched by another reactor: mio, here, on Linux. The loop
-//! sleeps on the driver's eventfd parker; the reactor's thread watches that
+//! sleeps on `rearm-linux`'s eventfd parker; the reactor's thread watches that
 //! eventfd beside its own sources (a socket), blocks only in mio, and runs the
 //! loop when mio says the eventfd is readable.
 //!
-//! Needs only `driver::sys` (`driver` with `default-features = false`).
-use driver::sys::EventfdPark;
+//! Needs only `rearm-core` and `rearm-linux`.
 use mio::net::UnixStream;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use rearm_core::{Action, Exit, Loop, RunMode, Runner};
+use rearm_linux::EventfdPark;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,12 +1,12 @@
-//! A rearm loop watched by tokio: the loop sleeps on the driver's eventfd
+//! A rearm loop watched by tokio: the loop sleeps on `rearm-linux`'s eventfd
 //! parker, and a tokio task awaits that eventfd (`AsyncFd`) beside its own
 //! timer, so the runtime's thread blocks only in tokio. The mio example
 //! (`reactor.rs`) does the same by hand.
 //!
 //! A loop that needs no file descriptor runs inside a task with
 //! `SlotRunner::poll_run` on a `WakerPark` instead (see `tests/poll_run.rs`).
-use driver::sys::EventfdPark;
 use rearm_core::{Action, Exit, Loop, RunMode, Runner};
+use rearm_linux::EventfdPark;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

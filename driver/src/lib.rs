@@ -3,19 +3,16 @@
 //! Binds [`rearm_core`] to real Linux wakeups and times the million-ping
 //! benchmark.
 //!
-//! With `default-features = false` it is only [`sys`], the Linux parkers, and
-//! depends on nothing but `rearm-core` and `rustix`:
-//!
-//! ```toml
-//! driver = { path = "../driver", default-features = false }
-//! ```
+//! The Linux parkers live in a package of their own, `rearm-linux`
+//! (`driver/linux/`), which depends on nothing but `rearm-core` and `rustix`:
+//! embedders depend on it. [`sys`] re-exports them at the paths they had here,
+//! and with `default-features = false` that is all this package is.
 //!
 //! The default feature `bench` adds everything else below: the benchmark, its
 //! peers, the command line and the plots.
 //!
-//! - [`sys`]: the futex and eventfd parkers (syscalls through rustix, no
-//!   `unsafe`), each counting its syscalls; with `bench`, the backends the
-//!   benchmarks run on and the fault injector;
+//! - [`sys`]: the futex and eventfd parkers of `rearm-linux`; with `bench`,
+//!   the backends the benchmarks run on and the fault injector;
 //! - `harness`: what every benchmark and peer shares (start gate, counters,
 //!   stopwatch, watchdog);
 //! - `bench`: `asyncN` (ping-pong), `async_pummel_N`, wake cost and idle, every

@@ -17,3 +17,16 @@ fn loops_and_handles_with_thread_parkers_are_send_and_sync() {
     shareable::<Async<'static, FutexPark, 64>>();
     shareable::<Async<'static, EventfdPark, 1>>();
 }
+
+/// The Linux parkers moved to `rearm-linux`; `driver::sys` names the very
+/// same types, so code written against either path takes the other's
+/// parkers (this file does not build otherwise).
+#[test]
+fn the_driver_sys_paths_name_the_rearm_linux_parkers() {
+    shareable::<rearm_linux::FutexPark>();
+    shareable::<rearm_linux::EventfdPark>();
+    let futex: rearm_linux::FutexPark = FutexPark::new();
+    let eventfd: rearm_linux::EventfdPark = EventfdPark::new().expect("an eventfd");
+    let _: Loop<FutexPark, 1> = Loop::new(futex);
+    let _: Loop<EventfdPark, 1> = Loop::new(eventfd);
+}

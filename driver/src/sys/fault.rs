@@ -253,4 +253,27 @@ mod tests {
         // Every yield reaches the inner parker, faulted or not.
         assert_eq!(park.inner.yields(), CALLS);
     }
+
+    /// The fault injector passes every clock through: each reading lies
+    /// between two of the inner parker's, taken before and after it.
+    #[test]
+    fn a_faulty_parker_reads_its_inner_parkers_clocks() {
+        use crate::sys::EventfdPark;
+        fn same_clocks<P: Park>(faulty: &FaultyPark<P>) {
+            let clocks: [fn(&dyn Park) -> Option<u64>; 3] =
+                [|p| p.now_ns(), |p| p.busy_ns(), |p| p.thread_cpu_ns()];
+            for (i, clock) in clocks.into_iter().enumerate() {
+                let readings = (clock(&faulty.inner), clock(faulty), clock(&faulty.inner));
+                let (Some(before), Some(read), Some(after)) = readings else {
+                    panic!("clock {i}: a reading is missing: {readings:?}");
+                };
+                assert!(
+                    (before..=after).contains(&read),
+                    "clock {i}: {read} is not between {before} and {after}"
+                );
+            }
+        }
+        same_clocks(&FaultyPark::new(FutexPark::new()));
+        same_clocks(&FaultyPark::new(EventfdPark::new().unwrap()));
+    }
 }

@@ -1,7 +1,7 @@
 //! A parker on Linux private futexes: the loop sleeps in `FUTEX_WAIT` on its own
 //! park word; a notifier that found it parked issues one `FUTEX_WAKE`.
 
-use super::{BusyClock, SyscallCounter};
+use crate::{BusyClock, SyscallCounter};
 use core::num::NonZeroU32;
 use rearm_core::{Park, ParkWord};
 use rustix::io::Errno;
@@ -62,9 +62,9 @@ impl Park for FutexPark {
     /// kernel would otherwise let the sleep end up to 50 µs late, to merge
     /// wakeups, and a loop that runs timers wants each on time.
     fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
-        super::tighten_timer_slack();
+        crate::timer_slack::tighten();
         self.waits.bump();
-        let deadline = super::monotonic_timespec(deadline_ns);
+        let deadline = crate::clock::monotonic_timespec(deadline_ns);
         matches!(
             futex::wait_bitset(
                 word,
@@ -91,7 +91,7 @@ impl Park for FutexPark {
     }
 
     fn now_ns(&self) -> Option<u64> {
-        Some(crate::sys::monotonic_ns())
+        Some(crate::monotonic_ns())
     }
 
     fn busy_ns(&self) -> Option<u64> {
@@ -99,24 +99,7 @@ impl Park for FutexPark {
     }
 
     fn thread_cpu_ns(&self) -> Option<u64> {
-        Some(crate::sys::thread_cpu_ns())
-    }
-}
-
-/// How the benchmarks open this parker and read its counts.
-#[cfg(feature = "bench")]
-impl super::Backend for FutexPark {
-    const KIND: super::BackendKind = super::BackendKind::Futex;
-
-    fn open() -> std::io::Result<Self> {
-        Ok(FutexPark::new())
-    }
-
-    fn syscalls(&self) -> super::Syscalls {
-        super::Syscalls {
-            sleep_wake: self.waits() + self.wakes(),
-            yields: self.yields(),
-        }
+        Some(crate::thread_cpu_ns())
     }
 }
 

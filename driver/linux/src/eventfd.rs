@@ -1,7 +1,7 @@
 //! A parker on an eventfd watched by epoll: what libuv and libxev do on Linux,
 //! and what lets another reactor (mio, tokio) watch a rearm loop.
 
-use super::{BusyClock, SyscallCounter};
+use crate::{BusyClock, SyscallCounter};
 use rearm_core::{Park, ParkWord};
 use rustix::event::{EventfdFlags, epoll, eventfd};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -132,18 +132,18 @@ impl Park for EventfdPark {
         if word.load(Ordering::Relaxed) != expected {
             return false;
         }
-        let now = crate::sys::monotonic_ns();
+        let now = crate::monotonic_ns();
         if now >= deadline_ns {
             return true;
         }
         // The thread's timer slack to 1 ns first (once), as the futex parker.
-        crate::sys::tighten_timer_slack();
+        crate::timer_slack::tighten();
         self.waits.bump();
         let mut events = [epoll::Event {
             flags: epoll::EventFlags::empty(),
             data: epoll::EventData::new_u64(0),
         }];
-        let left = crate::sys::monotonic_timespec(deadline_ns - now);
+        let left = crate::clock::monotonic_timespec(deadline_ns - now);
         match epoll::wait(&self.epoll, &mut events, Some(&left)) {
             Ok(ready) if ready > 0 => {
                 self.drain();
@@ -151,7 +151,7 @@ impl Park for EventfdPark {
             }
             // No event: the timeout (or EINTR, a spurious return: the loop
             // reads the clock again before believing either).
-            Ok(_) => crate::sys::monotonic_ns() >= deadline_ns,
+            Ok(_) => crate::monotonic_ns() >= deadline_ns,
             Err(_) => false,
         }
     }
@@ -173,7 +173,7 @@ impl Park for EventfdPark {
     }
 
     fn now_ns(&self) -> Option<u64> {
-        Some(crate::sys::monotonic_ns())
+        Some(crate::monotonic_ns())
     }
 
     fn busy_ns(&self) -> Option<u64> {
@@ -181,30 +181,13 @@ impl Park for EventfdPark {
     }
 
     fn thread_cpu_ns(&self) -> Option<u64> {
-        Some(crate::sys::thread_cpu_ns())
+        Some(crate::thread_cpu_ns())
     }
 }
 
 impl AsFd for EventfdPark {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.event.as_fd()
-    }
-}
-
-/// How the benchmarks open this parker and read its counts.
-#[cfg(feature = "bench")]
-impl super::Backend for EventfdPark {
-    const KIND: super::BackendKind = super::BackendKind::Eventfd;
-
-    fn open() -> std::io::Result<Self> {
-        Ok(EventfdPark::new()?)
-    }
-
-    fn syscalls(&self) -> super::Syscalls {
-        super::Syscalls {
-            sleep_wake: self.waits() + self.reads() + self.writes(),
-            yields: self.yields(),
-        }
     }
 }
 

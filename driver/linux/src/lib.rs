@@ -1,0 +1,42 @@
+//! # rearm-linux
+//!
+//! Linux parkers for [`rearm_core`]'s loops: the one seam between a loop and
+//! the kernel, as the [`Park`](rearm_core::Park) trait defines it.
+//!
+//! - [`FutexPark`]: a private futex on the loop's park word, the lowest
+//!   overhead; deadlines go to `FUTEX_WAIT_BITSET` as absolute
+//!   `CLOCK_MONOTONIC` points.
+//! - [`EventfdPark`]: an eventfd watched by epoll, what libuv and libxev do on
+//!   Linux; its fd ([`AsFd`](std::os::fd::AsFd)) lets another reactor (mio,
+//!   tokio, raw epoll) watch the loop.
+//!
+//! Both count their syscalls ([`SyscallCounter`]) and read the clocks the
+//! core's wait policy and timers need ([`monotonic_ns`], [`thread_cpu_ns`],
+//! [`BusyClock`]). Every syscall goes through rustix: no `unsafe` here.
+//!
+//! ```
+//! use rearm_core::{Action, Loop, RunMode, Runner};
+//! use rearm_linux::FutexPark;
+//!
+//! let event_loop: Loop<FutexPark, 4> = Loop::new(FutexPark::new());
+//! let mut on_wake = || Action::Disarm;
+//! let mut runner = Runner::new(&event_loop).expect("the loop's only runner");
+//! let slot = runner.add(&mut on_wake).expect("a free slot");
+//! std::thread::scope(|s| {
+//!     s.spawn(|| event_loop.handle(slot).unwrap().notify());
+//!     // Sleeps in FUTEX_WAIT until the other thread notifies.
+//!     runner.run(RunMode::UntilDone);
+//! });
+//! ```
+#![forbid(unsafe_code)]
+
+mod clock;
+mod counter;
+mod eventfd;
+mod futex;
+mod timer_slack;
+
+pub use clock::{BusyClock, monotonic_ns, thread_cpu_ns};
+pub use counter::SyscallCounter;
+pub use eventfd::EventfdPark;
+pub use futex::FutexPark;
