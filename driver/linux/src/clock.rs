@@ -84,3 +84,24 @@ pub(crate) fn clock_ns(clock: ClockId) -> u64 {
         .saturating_mul(1_000_000_000)
         .saturating_add(t.tv_nsec as u64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::monotonic_timespec;
+
+    #[test]
+    fn nanoseconds_split_into_seconds_and_nanoseconds() {
+        let parts = |ns| {
+            let t = monotonic_timespec(ns);
+            (t.tv_sec, t.tv_nsec)
+        };
+        assert_eq!(parts(0), (0, 0));
+        assert_eq!(parts(999_999_999), (0, 999_999_999));
+        assert_eq!(parts(1_500_000_000), (1, 500_000_000));
+        assert_eq!(
+            parts(u64::MAX),
+            (18_446_744_073, 709_551_615),
+            "u64 nanoseconds fit the kernel's seconds"
+        );
+    }
+}
