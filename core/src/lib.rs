@@ -36,8 +36,9 @@
 //!   standard library runs, [`relax::Yield`], and [`OwnedAsync`], a handle that
 //!   owns a share of its loop (through an `Arc`) and becomes a `Waker`. Without it the crate needs
 //!   neither `std` nor `alloc`.
-//! - `fuzzing` (off by default, not public API): the reference model and fuzz
-//!   harnesses the project's own fuzz targets and tests call.
+//! - `futures-core` (off by default): a mailbox whose receiver awaits
+//!   (`Mailbox<T, AsyncSignal, N>`, and its owned receiver) is a
+//!   `futures_core::Stream`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -65,9 +66,6 @@ mod async_handle;
 mod completion;
 mod error;
 mod event_loop;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 mod ledger;
 mod mailbox;
 #[cfg(feature = "std")]

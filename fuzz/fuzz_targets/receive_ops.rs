@@ -2,4 +2,4 @@
 //! waits by itself (an awaiting task, a blocked thread), checked step by
 //! step against a reference queue and the task's registered waker.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| rearm_core::fuzzing::receive_bytes(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rearm_tests::fuzzing::receive_bytes(data));

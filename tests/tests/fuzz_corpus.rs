@@ -40,12 +40,12 @@ fn replay(target: &str, harness: fn(&[u8])) {
 
 #[test]
 fn loop_ops_corpus_replays() {
-    replay("loop_ops", rearm_core::fuzzing::loop_ops);
+    replay("loop_ops", rearm_tests::fuzzing::loop_ops);
 }
 
 #[test]
 fn notify_interleave_corpus_replays() {
-    replay("notify_interleave", rearm_core::fuzzing::notify_interleave);
+    replay("notify_interleave", rearm_tests::fuzzing::notify_interleave);
 }
 
 #[test]
@@ -55,15 +55,15 @@ fn cli_args_corpus_replays() {
 
 #[test]
 fn mailbox_ops_corpus_replays() {
-    replay("mailbox_ops", rearm_core::fuzzing::mailbox_bytes);
+    replay("mailbox_ops", rearm_tests::fuzzing::mailbox_bytes);
 }
 
 #[test]
 fn timer_ops_corpus_replays() {
-    replay("timer_ops", rearm_core::fuzzing::timer_bytes);
+    replay("timer_ops", rearm_tests::fuzzing::timer_bytes);
 }
 
 #[test]
 fn receive_ops_corpus_replays() {
-    replay("receive_ops", rearm_core::fuzzing::receive_bytes);
+    replay("receive_ops", rearm_tests::fuzzing::receive_bytes);
 }

@@ -1,5 +1,5 @@
 //! Property test: random sequences of operations on one loop, each checked
-//! against the reference model of `rearm_core::fuzzing` (the same model the
+//! against the reference model of `rearm_tests::fuzzing` (the same model the
 //! `loop_ops` fuzz target uses): slot states, the active count, which
 //! callbacks run in which order, what each notification became, run exits,
 //! errors, and the ledger of every slot, after every step.
@@ -12,8 +12,8 @@
 
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
-use rearm_core::fuzzing::{self, CAP, Executor, MAX_OPS, Model, NeverPark, Op, SLOTS, Script};
 use rearm_core::{Action, Ledger, Loop, RunMode, Runner};
+use rearm_tests::fuzzing::{self, CAP, Executor, MAX_OPS, Model, NeverPark, Op, SLOTS, Script};
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;

@@ -4,11 +4,11 @@
 #![cfg(not(rearm_loom))]
 
 use proptest::prelude::*;
-use rearm_core::fuzzing::{MailboxOp, mailbox_ops};
 use rearm_core::{
     Action, Exit, Loop, Mailbox, Notified, Notifier, OneSenderMailbox, OwnedAsync, RunMode,
     SlotRunner, ThreadPark, TryRecvError, TrySendError,
 };
+use rearm_tests::fuzzing::{MailboxOp, mailbox_ops};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

@@ -6,10 +6,10 @@
 
 use driver::sys::{EventfdPark, FutexPark};
 use proptest::prelude::*;
-use rearm_core::fuzzing::{TIMER_SLOTS, TimerOp, VirtualClockPark, timer_ops};
 use rearm_core::{
     Action, Error, Exit, Handler, Loop, Park, RunMode, Runner, SlotRunner, SpinPark, ThreadPark,
 };
+use rearm_tests::fuzzing::{TIMER_SLOTS, TimerOp, VirtualClockPark, timer_ops};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,8 @@
 //! Harnesses shared by the fuzz targets (`fuzz/`) and the tests that replay
-//! their corpus and drive the same reference model with proptest. Not part of
-//! the API: no stability promise, hidden from the docs. Like the rest of the
-//! crate they are `no_std` and allocate nothing, so they run wherever the core
-//! does.
+//! their corpus and drive the same reference model with proptest: the
+//! reference model of one loop, and each harness that checks the real loop,
+//! mailbox, receiver or timers against a model. They use only rearm-core's
+//! public API, and allocate nothing in what they check.
 
 mod interleave;
 mod loop_ops;

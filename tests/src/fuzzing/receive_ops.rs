@@ -9,13 +9,13 @@
 //! at once and waits instead is caught).
 
 use super::timer_ops::VirtualClockPark;
-use crate::{
-    AsyncSignal, Mailbox, RecvError, RecvTimeoutError, Signal, TryRecvError, TrySendError,
-};
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 use heapless::Deque;
+use rearm_core::{
+    AsyncSignal, Mailbox, RecvError, RecvTimeoutError, Signal, TryRecvError, TrySendError,
+};
 
 /// The mailboxes' capacity in the harness: small, so inputs fill it.
 pub const RECEIVE_CAP: usize = 4;

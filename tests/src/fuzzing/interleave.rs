@@ -10,9 +10,11 @@
 //! lost wakeup); a run that ends `Done` ran every callback it was owed; every
 //! ledger balances at the end.
 
-use crate::{Action, Exit, Loop, Notified, Park, ParkWord, RunMode, Runner, SpinPolicy, State};
 use core::cell::Cell;
 use core::sync::atomic::Ordering;
+use rearm_core::{
+    Action, Exit, Loop, Notified, Park, ParkWord, RunMode, Runner, SpinPolicy, State,
+};
 
 /// Slots the schedule notifies, and their places in the loop: one in the park
 /// word itself, two in different words of the bitmap beneath it (under one
@@ -164,7 +166,7 @@ pub fn notify_interleave(data: &[u8]) {
             }
         }
         Exit::Stopped => assert!(schedule.stopped.get(), "stopped, but nobody asked"),
-        Exit::Ran | Exit::TimedOut => panic!("UntilDone without a deadline returned {exit:?}"),
+        _ => panic!("UntilDone without a deadline returned {exit:?}"),
     }
     // Quiescent now (no other thread exists): take what is left, then every
     // notification must be accounted for.

@@ -2,8 +2,8 @@
 //! loop and to the [`Model`], compared after every step.
 
 use super::model::{CAP, Model, Op, Outcome, SLOTS, Trace};
-use crate::{Action, Loop, Park, ParkWord, RunMode, Runner, SpinPolicy};
 use core::cell::Cell;
+use rearm_core::{Action, Loop, Park, ParkWord, RunMode, Runner, SpinPolicy};
 
 /// Operations one input may hold (and callbacks one input may arm).
 pub const MAX_OPS: usize = 256;
@@ -142,7 +142,7 @@ impl<'a, F: FnMut() -> Action + 'a> Executor<'a, F> {
                 Outcome::Unit(self.runner.arm(slot, callback))
             }
             Op::Add => {
-                let free = (0..CAP).find(|&s| self.runner.state(s) == Ok(crate::State::Dead));
+                let free = (0..CAP).find(|&s| self.runner.state(s) == Ok(rearm_core::State::Dead));
                 if let Some(slot) = free {
                     self.touched[slot] = true;
                 }

@@ -10,12 +10,12 @@
 //! panic, never decode them.
 
 use super::loop_ops::NeverPark;
-use crate::{
+use core::cell::RefCell;
+use heapless::Deque;
+use rearm_core::{
     Action, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneReceiver, OneSender,
     OneSenderMailbox, RunMode, SlotRunner, TryRecvError, TrySendError,
 };
-use core::cell::RefCell;
-use heapless::Deque;
 
 /// The mailbox's capacity in the harness: small, so inputs fill it.
 pub const MAILBOX_CAP: usize = 4;
@@ -351,27 +351,13 @@ pub fn mailbox_ops(ops: &[MailboxOp]) {
     check_against_reference(&lp, &mut ends, ops);
 }
 
-/// A step that panics, caught, checked against the reference; `false` when
-/// it was skipped (without `std` there is no catching a panic).
-#[cfg(not(feature = "std"))]
-fn panicking_step(
-    _op: MailboxOp,
-    _runner: &mut SlotRunner<'_, NeverPark, 1>,
-    _mailbox: &RefCell<&mut dyn Ends>,
-    _reference: &RefCell<Reference>,
-) -> bool {
-    false
-}
-
-/// A step that panics, caught, checked against the reference; `false` when
-/// it was skipped (without `std` there is no catching a panic).
-#[cfg(feature = "std")]
+/// A step that panics, caught, checked against the reference.
 fn panicking_step(
     op: MailboxOp,
     runner: &mut SlotRunner<'_, NeverPark, 1>,
     mailbox: &RefCell<&mut dyn Ends>,
     reference: &RefCell<Reference>,
-) -> bool {
+) {
     use std::panic::{AssertUnwindSafe, catch_unwind};
     let will_panic = {
         let r = reference.borrow();
@@ -411,7 +397,6 @@ fn panicking_step(
             r.told = false;
         }
     }
-    true
 }
 
 fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[MailboxOp]) {
@@ -525,9 +510,7 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
                 }
             }
             MailboxOp::TurnPanicking | MailboxOp::DrainPanicking => {
-                if !panicking_step(op, &mut runner, mailbox, &reference) {
-                    continue;
-                }
+                panicking_step(op, &mut runner, mailbox, &reference);
             }
             MailboxOp::Restart => {
                 drop(runner);

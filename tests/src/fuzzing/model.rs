@@ -3,8 +3,27 @@
 //! ledger. Checked against the real loop by the `loop_ops` fuzz target and the
 //! state-machine property test.
 
-use crate::ready::{BITS, DIRECT_SLOTS, GROUPS_PER_CLASS};
-use crate::{Action, Error, Exit, Ledger, Notified, RunMode, State};
+use rearm_core::{Action, DIRECT_SLOTS, Error, Exit, Ledger, Notified, RunMode, State};
+
+/// Bits in one bitmap word of the loop's ready set.
+///
+/// The order in which a loop runs its callbacks follows the ready set's
+/// layout (`core/src/ready.rs`): the direct slots in the park word first,
+/// then bitmap groups of `BITS` slots, by summary classes of
+/// `GROUPS_PER_CLASS` groups. The model states that layout rather than
+/// reading the core's private constants: were the loop's layout to change,
+/// the model would disagree with it at the first run that crosses a group.
+const BITS: usize = usize::BITS as usize;
+
+/// Summary bits in the park word, beside its 2 flag bits and the direct slots.
+const SUMMARY_BITS: usize = 8;
+const _: () = assert!(
+    2 + DIRECT_SLOTS + SUMMARY_BITS == 32,
+    "the park word's layout"
+);
+
+/// Group words one summary bit covers.
+const GROUPS_PER_CLASS: usize = BITS / SUMMARY_BITS;
 
 /// Slots one summary bit of the park word covers.
 const CLASS_SLOTS: usize = BITS * GROUPS_PER_CLASS;

@@ -3,9 +3,9 @@
 //! operation against a reference model written the obvious way (a list of
 //! deadlines scanned in full, no heap).
 
-use crate::{Action, Error, Exit, Handler, Loop, Park, ParkWord, RunMode, SlotRunner, State};
 use core::cell::Cell;
 use core::time::Duration;
+use rearm_core::{Action, Error, Exit, Handler, Loop, Park, ParkWord, RunMode, SlotRunner, State};
 
 /// Slots the harness's loop has.
 pub const TIMER_SLOTS: usize = 8;
@@ -44,7 +44,7 @@ impl Park for VirtualClockPark {
 
     fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
         // Relaxed: one thread, and the runner re-reads the word after this.
-        if word.load(crate::sync::Ordering::Relaxed) != expected {
+        if word.load(core::sync::atomic::Ordering::Relaxed) != expected {
             return false;
         }
         self.now.set(self.now.get().max(deadline_ns));
