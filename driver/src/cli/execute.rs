@@ -96,18 +96,9 @@ fn finish_records(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     Ok(())
 }
 
-/// The plots' caption: where and with what they were measured.
-pub(super) fn caption() -> String {
-    format!(
-        "{} · rearm {}",
-        machine::describe(),
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
 fn draw(plan: &Plan, title: &str, y_label: &str, bars: &[Bar]) -> Result<(), String> {
     match &plan.plot {
-        Some(path) => plot::bar_chart(path, title, y_label, &caption(), bars),
+        Some(path) => plot::bar_chart(path, title, y_label, &plot::caption(), bars),
         None => Ok(()),
     }
 }

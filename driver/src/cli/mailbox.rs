@@ -3,10 +3,11 @@
 //! crossbeam, JSON lines, and a bar chart.
 
 use super::dispersion::{Dispersion, warning};
+use super::plot::caption;
 use super::plot::{self, Bar};
 use super::progress::{Progress, round_label};
 use super::report::{self, spread};
-use super::{MailboxWork, Plan, execute::caption};
+use super::{MailboxWork, Plan};
 use crate::bench::mailbox::{self, Carrier, MailPoint};
 use std::fmt::Write as _;
 use std::io::Write;

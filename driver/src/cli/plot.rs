@@ -1,6 +1,7 @@
 //! `--plot FILE.svg`: rates as a bar chart, on a log scale (rates here span
 //! three orders of magnitude), with the machine described under it.
 
+use crate::harness::machine;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -15,6 +16,15 @@ pub struct Bar {
     pub value: f64,
     /// rearm's bars stand out.
     pub ours: bool,
+}
+
+/// The plots' caption: where and with what they were measured.
+pub(super) fn caption() -> String {
+    format!(
+        "{} · rearm {}",
+        machine::describe(),
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// Draws `bars` into an SVG file at `path`.

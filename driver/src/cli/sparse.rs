@@ -1,10 +1,11 @@
 //! `--mode sparse`: every mechanism at every gap, alternating, in rounds; a
 //! table of medians with their spread, JSON lines, and a two-panel plot.
 
+use super::plot::caption;
 use super::plot::{self, GapSeries};
 use super::progress::{Progress, round_label};
 use super::report::{self, spread};
-use super::{Plan, SparseWork, execute::caption};
+use super::{Plan, SparseWork};
 use crate::bench::sparse::{self, Mechanism};
 use crate::harness::arrivals::{ArrivalPoint, Spacing};
 use crate::peers::Peer;
