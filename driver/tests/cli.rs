@@ -848,9 +848,11 @@ fn timers_refuse_what_they_would_ignore_and_a_parker_without_a_clock() {
         &["--mode", "timers", "--threads", "2"],
         "--mode timers does not use --threads",
     );
+    // One sentence on one line: the message once carried a line break and a
+    // run of spaces from the source's indentation.
     assert_refused(
         &["--mode", "timers", "--backend", "spin"],
-        "the spin backend's parker has no clock",
+        "the spin backend's parker has no clock, so it runs no timers; name futex, eventfd or thread",
     );
     assert_refused(&["--mode", "timers", "--timers", "0"], "between 1 and 4096");
     assert_refused(

@@ -1,22 +1,19 @@
 //! The argument schema, and its validation into a [`Plan`] before any thread
-//! starts.
+//! starts: what every mode shares here, each mode's own rules in `modes`.
 
-use crate::bench::mailbox::{self, Carrier};
-use crate::bench::sparse::Mechanism;
-use crate::bench::timers::TimerMechanism;
+mod modes;
+
+use crate::bench::mailbox;
 use crate::bench::{Config, MAX_PINGS, MAX_THREADS, Mode};
-use crate::cli::render::ReportWork;
+use crate::cli::plan::{Plan, Work};
 use crate::cli::saved::Saved;
-use crate::harness::arrivals::Spacing;
 use crate::peers::Peer;
-use crate::peers::sparse::SPARSE_PEERS;
 use crate::sys::BackendKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use rearm_core::{MAX_CAPACITY, SpinPolicy};
 use std::cell::RefCell;
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -463,24 +460,6 @@ fn run_flags() -> Vec<&'static str> {
     [REPORTING, &run].concat()
 }
 
-/// Refuses the flags in `given` that `what` would ignore (not in `uses`),
-/// saying `why` it has no use for them.
-fn refuse_unused(what: &str, why: &str, given: &[&str], uses: &[&str]) -> Result<(), clap::Error> {
-    let unused: Vec<&str> = given
-        .iter()
-        .copied()
-        .filter(|flag| !uses.contains(flag))
-        .collect();
-    if unused.is_empty() {
-        return Ok(());
-    }
-    Err(conflict(&format!(
-        "{what} does not use {} ({why}): leave {} out",
-        unused.join(", "),
-        if unused.len() == 1 { "it" } else { "them" }
-    )))
-}
-
 fn conflict(what: &str) -> clap::Error {
     clap::Error::raw(
         clap::error::ErrorKind::ArgumentConflict,
@@ -488,173 +467,74 @@ fn conflict(what: &str) -> clap::Error {
     )
 }
 
-/// What to do.
-#[derive(Debug)]
-pub enum Work {
-    /// Benchmark runs, in order, each repeated `repeat` times.
-    Runs(Vec<(BackendKind, Mode, Config)>),
-    /// rearm against every peer, per thread count.
-    Peers {
-        /// rearm's backend.
-        backend: BackendKind,
-        /// The peers, in report order.
-        peers: Vec<Peer>,
-        /// Thread counts.
-        threads: Vec<usize>,
-        /// Everything else about a run.
-        config: Config,
-    },
-    /// Wake cost for each number of armed asyncs.
-    Wake {
-        /// Backends to run it on.
-        backends: Vec<BackendKind>,
-        /// Armed asyncs per run.
-        asyncs: Vec<usize>,
-        /// Notify rounds per run.
-        rounds: u64,
-    },
-    /// Idle CPU per backend.
-    Idle(Vec<BackendKind>),
-    /// Sparse arrivals: each mechanism at each gap.
-    Sparse(SparseWork),
-    /// Mailbox throughput: each carrier with each number of senders.
-    Mailbox(MailboxWork),
-    /// Timers: each mechanism with each number of timers at each period.
-    Timers(TimerWork),
-    /// Async ping-pong: each carrier between two tokio runtimes.
-    Async(AsyncWork),
-    /// A soak of this length, each run with this stall timeout.
-    Soak(Duration, Duration),
-    /// `driver report`: saved results rendered as tables.
-    Report(ReportWork),
+/// A command line as clap parsed it, with what every mode's validation reads.
+struct Parsed<'a> {
+    args: &'a Args,
+    /// The flags typed on the command line (not those left at their defaults).
+    given: Vec<&'static str>,
+    /// The backends `--backend` names (every one for "all").
+    backends: Vec<BackendKind>,
 }
 
-impl Work {
-    /// The `mode` its JSON records carry.
-    pub fn mode_name(&self) -> &'static str {
-        match self {
-            Work::Runs(runs) => runs.first().map_or("pingpong", |(_, mode, _)| mode.name()),
-            Work::Peers { .. } => "peers",
-            Work::Wake { .. } => "wake",
-            Work::Idle(_) => "idle",
-            Work::Sparse(_) => "sparse",
-            Work::Mailbox(_) => "mailbox",
-            Work::Timers(_) => "timers",
-            Work::Async(_) => "async",
-            Work::Soak(..) => "soak",
-            Work::Report(_) => "report",
-        }
-    }
-}
-
-/// `--mode sparse`: what to measure.
-#[derive(Debug)]
-pub struct SparseWork {
-    /// rearm's rows and the peers', in report order.
-    pub mechanisms: Vec<Mechanism>,
-    /// Gaps between notifications, each steady or jittered.
-    pub gaps: Vec<Spacing>,
-    /// Notifications per gap; `None`: [`default_count`](crate::bench::sparse::default_count).
-    pub count: Option<u64>,
-    /// A consumer that receives nothing for this long has stalled.
-    pub timeout: Duration,
-}
-
-/// `--mode async`: what to measure.
-#[derive(Debug)]
-pub struct AsyncWork {
-    /// Round trips per run.
-    pub round_trips: u64,
-    /// A run not finished in this long has stalled.
-    pub timeout: Duration,
-}
-
-/// `--mode timers`: what to measure.
-#[derive(Debug)]
-pub struct TimerWork {
-    /// rearm's rows (one per backend) and the peers', in report order.
-    pub mechanisms: Vec<TimerMechanism>,
-    /// Timers per run.
-    pub counts: Vec<usize>,
-    /// Their periods.
-    pub periods: Vec<Duration>,
-}
-
-/// `--mode mailbox`: what to measure.
-#[derive(Debug)]
-pub struct MailboxWork {
-    /// rearm's rows (one per backend) and the channels', in report order.
-    pub carriers: Vec<Carrier>,
-    /// Queue sizes, each a block of the report.
-    pub capacities: Vec<usize>,
-    /// Sender threads per run.
-    pub senders: Vec<usize>,
-    /// Also request/reply, one block per queue size.
-    pub reply: bool,
-    /// Messages per run.
-    pub messages: u64,
-    /// The rearm loop's wait.
-    pub policy: SpinPolicy,
-    /// A run with no message received for this long has stalled.
-    pub timeout: Duration,
-    /// Injected faults: rearm's parkers inject them and its receiver
-    /// restarts, disarms and panics as it goes (rearm's carriers only).
-    pub faults: bool,
-}
-
-/// What the command line asked for, validated.
-#[derive(Debug)]
-pub struct Plan {
-    /// The work.
-    pub work: Work,
-    /// Runs (or rounds) of each configuration.
-    pub repeat: u32,
-    /// JSON output.
-    pub json: bool,
-    /// Where to draw the chart.
-    pub plot: Option<PathBuf>,
-    /// Untimed runs (or rounds) of each configuration before the timed ones.
-    pub warmup: u32,
-    /// Where to save the run's records (`--save`).
-    pub save: Option<PathBuf>,
-    /// Saved records to compare each figure with (`--baseline`).
-    pub baseline: Option<Saved>,
-    /// The command line, for the environment every record carries.
-    pub command_line: Vec<String>,
-    /// The records made so far, kept for `--save` and `--baseline`.
-    pub records: RefCell<Vec<String>>,
-}
-
-impl Plan {
-    /// Whether the records are kept (for `--save` or `--baseline`).
-    pub fn keeps_records(&self) -> bool {
-        self.save.is_some() || self.baseline.is_some()
-    }
-
-    /// Emits one JSON record: printed to `out` with `--json`, kept for
-    /// `--save` and `--baseline`. Made only when one of them wants it.
-    pub fn record(&self, out: &mut dyn Write, make: impl FnOnce() -> String) {
-        if !self.json && !self.keeps_records() {
-            return;
-        }
-        let line = make();
-        if self.json {
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
-        }
-        if self.keeps_records() {
-            self.records.borrow_mut().push(line);
+impl Parsed<'_> {
+    /// A preset, adjusted by `--max-spins` and `--yields`.
+    fn policy(&self, preset: PolicyArg) -> SpinPolicy {
+        let base = preset.policy();
+        SpinPolicy {
+            max_spins: self.args.max_spins.unwrap_or(base.max_spins),
+            yields: self.args.yields.unwrap_or(base.yields),
+            ..base
         }
     }
 
-    /// Whether round `round` (counted from 0, warm-up first) is a warm-up.
-    pub fn warming_up(&self, round: u32) -> bool {
-        round < self.warmup
+    /// A ping-pong or pummel run of `threads` contexts and `pings` each.
+    fn config(&self, threads: usize, pings: u64) -> Config {
+        let mut config = Config::new(threads, pings);
+        config.timeout = self.args.timeout;
+        config.hard_exit_after = Some(Duration::from_secs(5));
+        config.inject_faults = self.args.inject_faults;
+        config.spin = self.policy(self.args.spin_policy.unwrap_or(PolicyArg::Default));
+        config
     }
 
-    /// Warm-up and timed rounds together.
-    pub fn rounds(&self) -> u32 {
-        self.warmup + self.repeat
+    /// Refuses the given flags that `what` would ignore (not in `uses`),
+    /// saying `why` it has no use for them.
+    fn refuse_unused(&self, what: &str, why: &str, uses: &[&str]) -> Result<(), clap::Error> {
+        let unused: Vec<&str> = self
+            .given
+            .iter()
+            .copied()
+            .filter(|flag| !uses.contains(flag))
+            .collect();
+        if unused.is_empty() {
+            return Ok(());
+        }
+        Err(conflict(&format!(
+            "{what} does not use {} ({why}): leave {} out",
+            unused.join(", "),
+            if unused.len() == 1 { "it" } else { "them" }
+        )))
+    }
+
+    /// The work the mode (or `--soak`, or `--peers`) asks for.
+    fn work(&self) -> Result<Work, clap::Error> {
+        let args = self.args;
+        if let Some(duration) = args.soak {
+            return modes::soak(self, duration);
+        }
+        if let Some(chosen) = args.peers.as_ref().filter(|_| args.mode != ModeArg::Sparse) {
+            return modes::peers(self, chosen);
+        }
+        match args.mode {
+            ModeArg::Pingpong => modes::runs(self, Mode::PingPong),
+            ModeArg::Pummel => modes::runs(self, Mode::Pummel),
+            ModeArg::Wake => modes::wake(self),
+            ModeArg::Idle => modes::idle(self),
+            ModeArg::Mailbox => modes::mailbox(self),
+            ModeArg::Async => modes::async_pingpong(self),
+            ModeArg::Timers => modes::timers(self),
+            ModeArg::Sparse => modes::sparse(self),
+        }
     }
 }
 
@@ -686,292 +566,19 @@ where
     }
     let matches = Args::command().try_get_matches_from(&args)?;
     let args = Args::from_arg_matches(&matches)?;
-    // The flags typed on the command line (not those left at their defaults).
-    let given: Vec<&str> = FLAGS
-        .iter()
-        .filter(|(id, _)| matches.value_source(id) == Some(ValueSource::CommandLine))
-        .map(|&(_, flag)| flag)
-        .collect();
-    let backends: Vec<BackendKind> = match args.backend {
-        BackendArg::One(kind) => vec![kind],
-        BackendArg::All => BackendKind::ALL.to_vec(),
-    };
-    // A preset, adjusted by --max-spins and --yields.
-    let policy = |preset: PolicyArg| {
-        let base = preset.policy();
-        SpinPolicy {
-            max_spins: args.max_spins.unwrap_or(base.max_spins),
-            yields: args.yields.unwrap_or(base.yields),
-            ..base
-        }
-    };
-    let config = |threads: usize, pings: u64| {
-        let mut config = Config::new(threads, pings);
-        config.timeout = args.timeout;
-        config.hard_exit_after = Some(Duration::from_secs(5));
-        config.inject_faults = args.inject_faults;
-        config.spin = policy(args.spin_policy.unwrap_or(PolicyArg::Default));
-        config
-    };
-    let work = if let Some(duration) = args.soak {
-        refuse_unused(
-            "--soak",
-            "it cycles through every backend, benchmark and thread count itself",
-            &given,
-            &["--soak", "--timeout"],
-        )?;
-        Work::Soak(duration, args.timeout)
-    } else if let Some(chosen) = args.peers.as_ref().filter(|_| args.mode != ModeArg::Sparse) {
-        if args.mode != ModeArg::Pingpong {
-            return Err(conflict(
-                "--peers compares the ping-pong, or with --mode sparse the sparse arrivals: it cannot take another --mode",
-            ));
-        }
-        if args.backend == BackendArg::All {
-            return Err(conflict(
-                "--peers runs rearm on one backend: name it (futex, eventfd, spin or thread), not all",
-            ));
-        }
-        let uses = [&run_flags()[..], &["--peers"]].concat();
-        refuse_unused("--peers", "asyncs are for --mode wake", &given, &uses)?;
-        // Each peer once, in report order; none named means all of them.
-        let peers: Vec<Peer> = Peer::ALL
+    let parsed = Parsed {
+        args: &args,
+        given: FLAGS
             .iter()
-            .copied()
-            .filter(|p| chosen.is_empty() || chosen.contains(p))
-            .collect();
-        Work::Peers {
-            // With "all", rearm is represented by its default backend.
-            backend: backends[0],
-            peers,
-            threads: args.threads.clone(),
-            config: config(1, args.pings.unwrap_or(DEFAULT_PEER_PINGS)),
-        }
-    } else {
-        match args.mode {
-            ModeArg::Pingpong | ModeArg::Pummel => {
-                let (mode, name) = if args.mode == ModeArg::Pingpong {
-                    (Mode::PingPong, "--mode pingpong")
-                } else {
-                    (Mode::Pummel, "--mode pummel")
-                };
-                refuse_unused(name, "asyncs are for --mode wake", &given, &run_flags())?;
-                let pings = args.pings.unwrap_or(DEFAULT_PINGS);
-                let mut runs = Vec::new();
-                for &backend in &backends {
-                    for &threads in &args.threads {
-                        runs.push((backend, mode, config(threads, pings)));
-                    }
-                }
-                Work::Runs(runs)
-            }
-            ModeArg::Wake => {
-                refuse_unused(
-                    "--mode wake",
-                    "it times notify and callback on one thread that parks at once",
-                    &given,
-                    &[REPORTING, &["--backend", "--asyncs", "--pings", "--plot"]].concat(),
-                )?;
-                Work::Wake {
-                    backends,
-                    asyncs: args.asyncs.clone(),
-                    rounds: args.pings.unwrap_or(DEFAULT_WAKE_ROUNDS),
-                }
-            }
-            ModeArg::Idle => {
-                refuse_unused(
-                    "--mode idle",
-                    "it times one loop with nothing to do, with the default wait",
-                    &given,
-                    &[
-                        "--mode",
-                        "--backend",
-                        "--repeat",
-                        "--json",
-                        "--save",
-                        "--baseline",
-                    ],
-                )?;
-                Work::Idle(backends)
-            }
-            ModeArg::Mailbox => {
-                let flags: Vec<&str> = run_flags()
-                    .into_iter()
-                    .chain(["--capacity", "--reply"])
-                    .collect();
-                refuse_unused(
-                    "--mode mailbox",
-                    "its carriers are fixed (rearm's mailboxes, crossbeam, std, flume, kanal, thingbuf)",
-                    &given,
-                    &flags,
-                )?;
-                if args.reply && args.inject_faults {
-                    return Err(conflict(
-                        "--reply does not take --inject-faults (the disrupted receiver \
-                         drains a stream; its request/reply server is not written): \
-                         leave one out",
-                    ));
-                }
-                let senders = if given.contains(&"--threads") {
-                    args.threads.clone()
-                } else {
-                    vec![1, 2, 4]
-                };
-                // Faults go into rearm's parkers and receiver: the channels
-                // have neither, so they sit out.
-                let peers = if args.inject_faults {
-                    Vec::new()
-                } else {
-                    Carrier::PEERS.to_vec()
-                };
-                let carriers = backends
-                    .iter()
-                    .flat_map(|&backend| Carrier::rearm(backend))
-                    .filter(|carrier| !args.inject_faults || carrier.takes_faults())
-                    .chain(peers)
-                    .collect();
-                Work::Mailbox(MailboxWork {
-                    carriers,
-                    capacities: args.capacity.clone(),
-                    senders,
-                    reply: args.reply,
-                    messages: args.pings.unwrap_or(mailbox::DEFAULT_MESSAGES),
-                    policy: policy(args.spin_policy.unwrap_or(PolicyArg::Default)),
-                    timeout: args.timeout,
-                    faults: args.inject_faults,
-                })
-            }
-            ModeArg::Async => {
-                refuse_unused(
-                    "--mode async",
-                    "two tokio runtimes pass one value back and forth through each carrier",
-                    &given,
-                    &[REPORTING, &["--pings", "--timeout"]].concat(),
-                )?;
-                Work::Async(AsyncWork {
-                    round_trips: args
-                        .pings
-                        .unwrap_or(crate::bench::async_pingpong::DEFAULT_ROUND_TRIPS),
-                    timeout: args.timeout,
-                })
-            }
-            ModeArg::Timers => {
-                refuse_unused(
-                    "--mode timers",
-                    "one loop runs its timers with the default wait, beside std and tokio",
-                    &given,
-                    &[REPORTING, &["--backend", "--timers", "--periods"]].concat(),
-                )?;
-                if backends.contains(&BackendKind::Spin) && args.backend != BackendArg::All {
-                    return Err(conflict(
-                        "--mode timers: the spin backend's parker has no clock, so it runs no                          timers; name futex, eventfd or thread",
-                    ));
-                }
-                // "all": every backend whose parker has a clock.
-                let mechanisms = backends
-                    .iter()
-                    .filter(|&&b| b != BackendKind::Spin)
-                    .map(|&b| TimerMechanism::Rearm(b))
-                    .chain(TimerMechanism::PEERS)
-                    .collect();
-                Work::Timers(TimerWork {
-                    mechanisms,
-                    counts: args.timers.clone(),
-                    periods: args
-                        .periods
-                        .iter()
-                        .map(|&us| Duration::from_micros(us))
-                        .collect(),
-                })
-            }
-            ModeArg::Sparse => {
-                // A ping-pong run's flags but the thread count and the faults,
-                // and the peers and gaps.
-                let sparse_flags: Vec<&str> = run_flags()
-                    .into_iter()
-                    .filter(|flag| !["--threads", "--inject-faults"].contains(flag))
-                    .chain(["--peers", "--gaps", "--arrivals"])
-                    .collect();
-                refuse_unused(
-                    "--mode sparse",
-                    "one producer notifies one loop; it runs no ping-pong and injects no faults",
-                    &given,
-                    &sparse_flags,
-                )?;
-                let presets = match args.spin_policy {
-                    Some(preset) => vec![preset],
-                    None => vec![PolicyArg::Default, PolicyArg::LowLatency],
-                };
-                // Every backend unless one is named; the low-latency row on the first
-                // backend only: it shows what the cap costs and saves.
-                let backends = if given.contains(&"--backend") {
-                    backends
-                } else {
-                    BackendKind::ALL.to_vec()
-                };
-                let mut mechanisms = Vec::new();
-                for (i, &preset) in presets.iter().enumerate() {
-                    for &backend in backends.iter().take(if i == 0 { usize::MAX } else { 1 }) {
-                        mechanisms.push(Mechanism::Rearm {
-                            backend,
-                            policy_name: preset.name(),
-                            policy: policy(preset),
-                            mailbox: false,
-                            predict: false,
-                        });
-                    }
-                }
-                // The first preset, predicting steady arrivals, on the first
-                // backend: what the prediction gains and costs.
-                mechanisms.push(Mechanism::Rearm {
-                    backend: backends[0],
-                    policy_name: presets[0].name(),
-                    policy: policy(presets[0]),
-                    mailbox: false,
-                    predict: true,
-                });
-                // The first preset again with a value carried through a
-                // mailbox, on every backend: what a mailbox adds to a wake.
-                for &backend in &backends {
-                    mechanisms.push(Mechanism::Rearm {
-                        backend,
-                        policy_name: presets[0].name(),
-                        policy: policy(presets[0]),
-                        mailbox: true,
-                        predict: false,
-                    });
-                }
-                let chosen = args.peers.clone().unwrap_or_default();
-                for peer in SPARSE_PEERS {
-                    if chosen.is_empty() || chosen.contains(&peer) {
-                        mechanisms.push(Mechanism::Peer(peer));
-                    }
-                }
-                if let Some(other) = chosen.iter().find(|p| !SPARSE_PEERS.contains(p)) {
-                    return Err(conflict(&format!(
-                        "--mode sparse: {} has no sparse form (it never sleeps); the sparse peers are {}",
-                        other.key(),
-                        SPARSE_PEERS.map(Peer::key).join(", ")
-                    )));
-                }
-                Work::Sparse(SparseWork {
-                    mechanisms,
-                    gaps: args
-                        .arrivals
-                        .iter()
-                        .flat_map(|&arrivals| {
-                            args.gaps.iter().map(move |&us| Spacing {
-                                gap: Duration::from_micros(us),
-                                jitter: arrivals == ArrivalsArg::Jittered,
-                            })
-                        })
-                        .collect(),
-                    count: args.pings,
-                    timeout: args.timeout,
-                })
-            }
-        }
+            .filter(|(id, _)| matches.value_source(id) == Some(ValueSource::CommandLine))
+            .map(|&(_, flag)| flag)
+            .collect(),
+        backends: match args.backend {
+            BackendArg::One(kind) => vec![kind],
+            BackendArg::All => BackendKind::ALL.to_vec(),
+        },
     };
+    let work = parsed.work()?;
     // Sparse and timer rounds take minutes: a warm-up round is asked for,
     // not assumed; idle and soak measure no rate that warming would change.
     let default_warmup = match &work {

@@ -10,6 +10,7 @@ mod execute;
 #[doc(hidden)]
 pub mod fuzzing;
 mod mailbox;
+mod plan;
 pub mod plot;
 mod progress;
 pub mod render;
@@ -19,5 +20,6 @@ pub mod soak;
 mod sparse;
 mod timers;
 
-pub use args::{AsyncWork, MailboxWork, Plan, SparseWork, TimerWork, Work, parse, parse_seconds};
+pub use args::{parse, parse_seconds};
 pub use execute::{EXIT_FAILED, execute};
+pub use plan::{AsyncWork, MailboxWork, Plan, SparseWork, TimerWork, Work};
