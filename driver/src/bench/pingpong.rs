@@ -6,15 +6,12 @@
 //! asked-for number of pings, then disarms. The worker's last reply finds main's
 //! completion disarmed and is dropped: the ledger shows exactly that.
 
-use super::skeleton::{
-    Panics, RunGuard, TimedRegion, checked, conclude, join_helpers, spawn_helpers,
-};
+use super::skeleton::{Panics, RunGuard, Started, checked, spawn_helpers};
 use super::{BenchError, Config, Detail, MAX_THREADS, Mode, RunReport};
 use crate::harness::{Gate, PingCounters, WatchdogConfig};
 use crate::sys::{Backend, Syscalls};
 use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner, WaitStats};
 use std::fmt::Write as _;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
 use std::thread;
@@ -169,27 +166,26 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
             runner.arm(slot, callback)?;
         }
 
-        let go = spawn_error.is_none();
-        gate.wait_for(workers.len());
-        let stopwatch = TimedRegion::start(syscalls(&main_loop, &worker_loops));
-        gate.open(go);
-        let main_run = if go {
-            catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::UntilDone)))
-        } else {
-            Ok(Exit::Stopped)
-        };
-        if !matches!(main_run, Ok(Exit::Done)) {
-            stop_all();
-        }
-        join_helpers(workers, &panics);
-        let measure = stopwatch.stop(syscalls(&main_loop, &worker_loops));
-        conclude(
+        let started = Started {
+            gate: &gate,
+            done: &done,
+            panics: &panics,
             watchdog,
-            &done,
-            main_run,
+            helpers: workers,
             spawn_error,
-            &panics,
-            config.timeout,
+            timeout: config.timeout,
+        };
+        let measure = started.finish(
+            &mut runner,
+            || syscalls(&main_loop, &worker_loops),
+            |runner| runner.run(RunMode::UntilDone),
+            // A run that did not end with every ping answered stops the
+            // workers' loops, which sends them home.
+            |_, main_run| {
+                if !matches!(main_run, Ok(Exit::Done)) {
+                    stop_all();
+                }
+            },
         )?;
 
         // Every thread is joined: take the worker's last replies, which may have

@@ -2,14 +2,11 @@
 //! loop has run the asked-for number of callbacks. Measures the loop's callback
 //! rate under a flood, and how much the flood coalesces.
 
-use super::skeleton::{
-    Panics, RunGuard, TimedRegion, checked, conclude, join_helpers, spawn_helpers,
-};
+use super::skeleton::{Panics, RunGuard, Started, checked, spawn_helpers};
 use super::{BenchError, Config, Detail, Mode, RunReport};
 use crate::harness::{Gate, OwnedCounter, WatchdogConfig};
 use crate::sys::Backend;
-use rearm_core::{Action, Async, Exit, Ledger, Loop, Notified, RunMode, Runner};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use rearm_core::{Action, Async, Ledger, Loop, Notified, RunMode, Runner};
 use std::sync::atomic::AtomicBool;
 use std::thread;
 
@@ -115,26 +112,24 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
             spawn_helpers(s, threads, "notifier", &notifier_body, &panics, &stop_all);
 
         config.call_hook();
-        let go = spawn_error.is_none();
-        gate.wait_for(notifiers.len());
-        let stopwatch = TimedRegion::start(syscalls());
-        gate.open(go);
-        let main_run = if go {
-            catch_unwind(AssertUnwindSafe(|| runner.run(RunMode::UntilDone)))
-        } else {
-            Ok(Exit::Stopped)
-        };
-        // However the run ended, a dead slot is what sends the notifiers home.
-        let _ = runner.disarm(0);
-        join_helpers(notifiers, &panics);
-        let measure = stopwatch.stop(syscalls());
-        conclude(
+        let started = Started {
+            gate: &gate,
+            done: &done,
+            panics: &panics,
             watchdog,
-            &done,
-            main_run,
+            helpers: notifiers,
             spawn_error,
-            &panics,
-            config.timeout,
+            timeout: config.timeout,
+        };
+        let measure = started.finish(
+            &mut runner,
+            syscalls,
+            |runner| runner.run(RunMode::UntilDone),
+            // However the run ended, a dead slot is what sends the
+            // notifiers home.
+            |runner, _| {
+                let _ = runner.disarm(0);
+            },
         )?;
 
         // Notifiers are joined: reap what they set after the last callback.

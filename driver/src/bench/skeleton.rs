@@ -1,11 +1,12 @@
 //! What the benchmarks share around their own protocol: helper threads whose
 //! panics are caught and recorded, a guard that releases everyone on early
-//! return, the timed region's measurements, and the order in which failures
-//! are reported.
+//! return, the timed region's measurements, the end of a run, and the order
+//! in which failures are reported.
 
 use super::{BenchError, Measure, RunReport, panic_message};
 use crate::harness::{Gate, Stopwatch};
 use crate::sys::Syscalls;
+use rearm_core::Exit;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
@@ -65,7 +66,7 @@ where
 
 /// Joins helpers spawned by [`spawn_helpers`]. Their bodies catch their own
 /// panics; a join error would be a panic in the wrapper around them.
-pub(crate) fn join_helpers(handles: Vec<ScopedJoinHandle<'_, ()>>, panics: &Panics) {
+fn join_helpers(handles: Vec<ScopedJoinHandle<'_, ()>>, panics: &Panics) {
     for handle in handles {
         if let Err(payload) = handle.join() {
             panics.record("helper".into(), &*payload);
@@ -92,14 +93,14 @@ impl Drop for RunGuard<'_> {
 }
 
 /// The clocks of a timed region, and the parkers' syscall count.
-pub(crate) struct TimedRegion {
+struct TimedRegion {
     stopwatch: Stopwatch,
     syscalls: Syscalls,
 }
 
 impl TimedRegion {
     /// Starts the region; `syscalls` is the parkers' count now.
-    pub(crate) fn start(syscalls: Syscalls) -> Self {
+    fn start(syscalls: Syscalls) -> Self {
         TimedRegion {
             stopwatch: Stopwatch::start(),
             syscalls,
@@ -107,7 +108,7 @@ impl TimedRegion {
     }
 
     /// Ends the region; `syscalls` is the parkers' count now.
-    pub(crate) fn stop(self, syscalls: Syscalls) -> Measure {
+    fn stop(self, syscalls: Syscalls) -> Measure {
         let timed = self.stopwatch.stop();
         Measure {
             elapsed: timed.elapsed,
@@ -118,10 +119,60 @@ impl TimedRegion {
     }
 }
 
+/// A run whose helper threads are spawned (or failed to spawn), with what
+/// its main thread needs to time it and end it.
+pub(crate) struct Started<'scope, 'a> {
+    pub(crate) gate: &'a Gate,
+    pub(crate) done: &'a AtomicBool,
+    pub(crate) panics: &'a Panics,
+    pub(crate) watchdog: ScopedJoinHandle<'scope, Option<String>>,
+    pub(crate) helpers: Vec<ScopedJoinHandle<'scope, ()>>,
+    pub(crate) spawn_error: Option<io::Error>,
+    pub(crate) timeout: Duration,
+}
+
+impl Started<'_, '_> {
+    /// The timed part of the run and its end, the same for every benchmark:
+    /// waits for the helpers at the gate and opens it (to send them home, if
+    /// spawning failed), runs `main` on `runner` in the timed region, lets
+    /// `after` send the helpers home however the main run ended, joins them,
+    /// ends the region (`syscalls` read at both ends), and reports the first
+    /// failure (see [`conclude`]).
+    pub(crate) fn finish<R>(
+        self,
+        runner: &mut R,
+        syscalls: impl Fn() -> Syscalls,
+        main: impl FnOnce(&mut R) -> Exit,
+        after: impl FnOnce(&mut R, &thread::Result<Exit>),
+    ) -> Result<Measure, BenchError> {
+        let go = self.spawn_error.is_none();
+        self.gate.wait_for(self.helpers.len());
+        let region = TimedRegion::start(syscalls());
+        self.gate.open(go);
+        let main_run = if go {
+            catch_unwind(AssertUnwindSafe(|| main(&mut *runner)))
+        } else {
+            Ok(Exit::Stopped)
+        };
+        after(runner, &main_run);
+        join_helpers(self.helpers, self.panics);
+        let measure = region.stop(syscalls());
+        conclude(
+            self.watchdog,
+            self.done,
+            main_run,
+            self.spawn_error,
+            self.panics,
+            self.timeout,
+        )?;
+        Ok(measure)
+    }
+}
+
 /// Ends a run whose helpers are joined: tells the watchdog, collects its
 /// verdict and the main thread's outcome, and reports the first failure (see
 /// [`failure`]).
-pub(crate) fn conclude<T>(
+fn conclude<T>(
     watchdog: ScopedJoinHandle<'_, Option<String>>,
     done: &AtomicBool,
     main_run: std::thread::Result<T>,
