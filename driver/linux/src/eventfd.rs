@@ -167,22 +167,7 @@ impl Park for EventfdPark {
         }
     }
 
-    fn yield_now(&self) {
-        self.yields.bump();
-        rustix::thread::sched_yield();
-    }
-
-    fn now_ns(&self) -> Option<u64> {
-        Some(crate::monotonic_ns())
-    }
-
-    fn busy_ns(&self) -> Option<u64> {
-        Some(self.busy.read())
-    }
-
-    fn thread_cpu_ns(&self) -> Option<u64> {
-        Some(crate::thread_cpu_ns())
-    }
+    crate::common::yield_and_clocks!();
 }
 
 impl AsFd for EventfdPark {

@@ -85,22 +85,7 @@ impl Park for FutexPark {
         let _ = futex::wake(word, futex::Flags::PRIVATE, 1);
     }
 
-    fn yield_now(&self) {
-        self.yields.bump();
-        rustix::thread::sched_yield();
-    }
-
-    fn now_ns(&self) -> Option<u64> {
-        Some(crate::monotonic_ns())
-    }
-
-    fn busy_ns(&self) -> Option<u64> {
-        Some(self.busy.read())
-    }
-
-    fn thread_cpu_ns(&self) -> Option<u64> {
-        Some(crate::thread_cpu_ns())
-    }
+    crate::common::yield_and_clocks!();
 }
 
 #[cfg(test)]

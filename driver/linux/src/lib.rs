@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+mod common;
 mod counter;
 mod eventfd;
 mod futex;
