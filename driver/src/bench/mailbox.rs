@@ -26,6 +26,35 @@ use std::time::Duration;
 /// time, and these are built. The channels take any size.
 pub const CAPACITIES: [usize; 2] = [64, 1024];
 
+/// A run on rearm's mailboxes, whose size is a constant: [`BySize`] turns
+/// the size asked for at run time (one of [`CAPACITIES`]) into one.
+trait OnCapacity {
+    /// The size asked for.
+    fn capacity(&self) -> usize;
+
+    /// The run, on parkers `B` and mailboxes of `N`.
+    fn run_sized<B: Backend, const N: usize>(self) -> Result<MailPoint, String>;
+}
+
+/// A run on rearm's mailboxes, dispatched first on the backend
+/// ([`sys::dispatch`]) and then on the size.
+struct BySize<T>(T);
+
+impl<T: OnCapacity> OnBackend for BySize<T> {
+    type Output = Result<MailPoint, String>;
+
+    fn run<B: Backend>(self) -> Self::Output {
+        // One arm per entry of CAPACITIES.
+        match self.0.capacity() {
+            64 => self.0.run_sized::<B, 64>(),
+            1024 => self.0.run_sized::<B, 1024>(),
+            other => Err(format!(
+                "no mailbox of {other} is built (sizes: {CAPACITIES:?})"
+            )),
+        }
+    }
+}
+
 /// The queue size when none is asked for.
 pub const DEFAULT_CAPACITY: usize = 1024;
 
@@ -413,7 +442,7 @@ pub fn measure(
         | Carrier::RearmOneSenderDeferred(backend) => sys::dispatch(
             backend,
             faults,
-            OnRearm {
+            BySize(OnRearm {
                 capacity,
                 senders,
                 messages,
@@ -421,7 +450,7 @@ pub fn measure(
                 policy,
                 carrier,
                 faults,
-            },
+            }),
         ),
         _ if faults && !carrier.takes_faults() => {
             return Err(format!("{carrier} takes no injected faults"));
@@ -429,12 +458,12 @@ pub fn measure(
         Carrier::RearmRecv(backend) => sys::dispatch(
             backend,
             false,
-            signal::OnSignal {
+            BySize(signal::OnSignal {
                 capacity,
                 senders: Some(senders),
                 messages,
                 timeout,
-            },
+            }),
         ),
         Carrier::Crossbeam => channel::<bounded::Crossbeam>(capacity, senders, messages, timeout),
         Carrier::StdSync => channel::<bounded::StdSync>(capacity, senders, messages, timeout),
@@ -509,20 +538,11 @@ fn send_retrying(
     }
 }
 
-impl OnBackend for OnRearm {
-    type Output = Result<MailPoint, String>;
-
-    fn run<B: Backend>(self) -> Self::Output {
-        match self.capacity {
-            64 => self.run_sized::<B, 64>(),
-            1024 => self.run_sized::<B, 1024>(),
-            other => Err(format!("no mailbox of {other} is built")),
-        }
+impl OnCapacity for OnRearm {
+    fn capacity(&self) -> usize {
+        self.capacity
     }
-}
 
-impl OnRearm {
-    /// The run with mailboxes of `N`.
     fn run_sized<B: Backend, const N: usize>(self) -> Result<MailPoint, String> {
         let parker = B::open().map_err(|e| e.to_string())?;
         let lp: Loop<B, 1> = Loop::new(parker);

@@ -5,9 +5,12 @@
 //! blocking in `recv`. A round trip carries a value both ways: the rate is
 //! round trips per second, and every reply is checked against its request.
 
-use super::{Carrier, MailPoint, Receiving, STOP, Sent, Tally, send_retrying, timed_run, verdict};
+use super::{
+    BySize, Carrier, MailPoint, OnCapacity, Receiving, STOP, Sent, Tally, send_retrying, timed_run,
+    verdict,
+};
 use crate::peers::bounded::{self, Bounded};
-use crate::sys::{self, Backend, OnBackend};
+use crate::sys::{self, Backend};
 use rearm_core::{
     Action, Exit, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneSender, OneSenderMailbox,
     RunMode, SlotRunner, SpinPolicy, TrySendError,
@@ -30,13 +33,13 @@ pub fn measure(
         Carrier::Rearm(backend) | Carrier::RearmOneSender(backend) => sys::dispatch(
             backend,
             false,
-            OnRearm {
+            BySize(OnRearm {
                 capacity,
                 round_trips,
                 timeout,
                 policy,
                 one_sender: carrier != Carrier::Rearm(backend),
-            },
+            }),
         ),
         Carrier::RearmOneSenderDeferred(_) => {
             return Err(format!(
@@ -46,12 +49,12 @@ pub fn measure(
         Carrier::RearmRecv(backend) => sys::dispatch(
             backend,
             false,
-            super::signal::OnSignal {
+            BySize(super::signal::OnSignal {
                 capacity,
                 senders: None,
                 messages: round_trips,
                 timeout,
-            },
+            }),
         ),
         Carrier::Crossbeam => channels::<bounded::Crossbeam>(capacity, round_trips, timeout),
         Carrier::StdSync => channels::<bounded::StdSync>(capacity, round_trips, timeout),
@@ -99,21 +102,13 @@ struct OnRearm {
     one_sender: bool,
 }
 
-impl OnBackend for OnRearm {
-    type Output = Result<MailPoint, String>;
-
-    fn run<B: Backend>(self) -> Self::Output {
-        match self.capacity {
-            64 => self.run_sized::<B, 64>(),
-            1024 => self.run_sized::<B, 1024>(),
-            other => Err(format!("no mailbox of {other} is built")),
-        }
+/// The run with mailboxes of `N`: requests into the server's loop, replies
+/// into the client's.
+impl OnCapacity for OnRearm {
+    fn capacity(&self) -> usize {
+        self.capacity
     }
-}
 
-impl OnRearm {
-    /// The run with mailboxes of `N`: requests into the server's loop,
-    /// replies into the client's.
     fn run_sized<B: Backend, const N: usize>(self) -> Result<MailPoint, String> {
         let server: Loop<B, 1> = Loop::new(B::open().map_err(|e| e.to_string())?);
         let client: Loop<B, 1> = Loop::new(B::open().map_err(|e| e.to_string())?);
@@ -137,7 +132,9 @@ impl OnRearm {
             self.measure_loops(&server, &client, (&requests, &replies), &requests, &replies)
         }
     }
+}
 
+impl OnRearm {
     /// Times the client (its ends `client_ends`, its loop `client`) against
     /// the server loop draining `requests` and answering through `replies`,
     /// then checks both mailboxes' counts, both ledgers and the allocations.

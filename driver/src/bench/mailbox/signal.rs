@@ -3,9 +3,9 @@
 //! `send_blocking`. It is driven by the channels' own code ([`Bounded`]),
 //! so it is measured exactly as crossbeam's `recv` is.
 
-use super::MailPoint;
+use super::{MailPoint, OnCapacity};
 use crate::peers::bounded::{Bounded, Tried};
-use crate::sys::{Backend, OnBackend};
+use crate::sys::Backend;
 use rearm_core::{Mailbox, Signal, TrySendError};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -66,25 +66,19 @@ pub(super) struct OnSignal {
     pub(super) timeout: Duration,
 }
 
-impl OnBackend for OnSignal {
-    type Output = Result<MailPoint, String>;
-
-    fn run<B: Backend>(self) -> Self::Output {
-        match self.capacity {
-            64 => self.sized::<SignalMailbox<B, 64>>(),
-            1024 => self.sized::<SignalMailbox<B, 1024>>(),
-            other => Err(format!("no mailbox of {other} is built")),
-        }
+impl OnCapacity for OnSignal {
+    fn capacity(&self) -> usize {
+        self.capacity
     }
-}
 
-impl OnSignal {
-    fn sized<C: Bounded>(self) -> Result<MailPoint, String> {
+    fn run_sized<B: Backend, const N: usize>(self) -> Result<MailPoint, String> {
+        type Signalled<B, const N: usize> = SignalMailbox<B, N>;
+        let (capacity, messages, timeout) = (self.capacity, self.messages, self.timeout);
         match self.senders {
             Some(senders) => {
-                super::channel::<C>(self.capacity, senders, self.messages, self.timeout)
+                super::channel::<Signalled<B, N>>(capacity, senders, messages, timeout)
             }
-            None => super::reply::channels::<C>(self.capacity, self.messages, self.timeout),
+            None => super::reply::channels::<Signalled<B, N>>(capacity, messages, timeout),
         }
     }
 }
