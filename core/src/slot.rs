@@ -24,7 +24,8 @@
 
 use crate::ready::{Mark, ReadySet};
 use crate::sync::{
-    AtomicBool, AtomicCount, AtomicU8, Ordering, bump_owned, bump_shared, fence, read,
+    AtomicBool, AtomicCount, AtomicU8, Ordering, bump_owned, bump_shared, const_fn_unless_loom,
+    fence, read,
 };
 use crate::{Ledger, Notified, Park, State};
 
@@ -61,45 +62,48 @@ struct OwnerSide {
 }
 
 impl NotifySide {
-    #[cfg(not(rearm_loom))]
-    const fn new() -> Self {
-        NotifySide {
-            state: AtomicU8::new(0),
-            kept: AtomicBool::new(false),
-            notified: AtomicCount::new(0),
-            coalesced: AtomicCount::new(0),
-            dropped: AtomicCount::new(0),
-        }
-    }
-
-    #[cfg(rearm_loom)]
-    fn new() -> Self {
-        NotifySide {
-            state: AtomicU8::new(0),
-            kept: AtomicBool::new(false),
-            notified: AtomicCount::new(0),
-            coalesced: AtomicCount::new(0),
-            dropped: AtomicCount::new(0),
+    const_fn_unless_loom! {
+        fn new() -> Self {
+            NotifySide {
+                state: AtomicU8::new(0),
+                kept: AtomicBool::new(false),
+                notified: AtomicCount::new(0),
+                coalesced: AtomicCount::new(0),
+                dropped: AtomicCount::new(0),
+            }
         }
     }
 }
 
 impl OwnerSide {
-    #[cfg(not(rearm_loom))]
-    const fn new() -> Self {
-        OwnerSide {
-            delivered: AtomicCount::new(0),
-            reaped: AtomicCount::new(0),
+    const_fn_unless_loom! {
+        fn new() -> Self {
+            OwnerSide {
+                delivered: AtomicCount::new(0),
+                reaped: AtomicCount::new(0),
+            }
         }
     }
+}
 
-    #[cfg(rearm_loom)]
-    fn new() -> Self {
-        OwnerSide {
-            delivered: AtomicCount::new(0),
-            reaped: AtomicCount::new(0),
+/// `new()` for `$wrapper`, an array of one `$side` per slot, each made by
+/// `$side::new()`: a `const fn` over a const array in normal builds, and
+/// under `cfg(rearm_loom)` (whose atomics cannot be made in a const context)
+/// a plain `fn` that fills the array at run time.
+macro_rules! new_per_slot {
+    ($(#[$attr:meta])* $wrapper:ident($side:ident)) => {
+        #[cfg(not(rearm_loom))]
+        $(#[$attr])*
+        pub(crate) const fn new() -> Self {
+            $wrapper([const { $side::new() }; CAP])
         }
-    }
+
+        #[cfg(rearm_loom)]
+        $(#[$attr])*
+        pub(crate) fn new() -> Self {
+            $wrapper(core::array::from_fn(|_| $side::new()))
+        }
+    };
 }
 
 /// Every slot's notifier side: state and the notifiers' counters. Indices are
@@ -113,16 +117,9 @@ pub(crate) struct Notifiers<const CAP: usize>([NotifySide; CAP]);
 pub(crate) struct Owners<const CAP: usize>([OwnerSide; CAP]);
 
 impl<const CAP: usize> Notifiers<CAP> {
-    /// Every slot dead, every counter at zero.
-    #[cfg(not(rearm_loom))]
-    pub(crate) const fn new() -> Self {
-        Notifiers([const { NotifySide::new() }; CAP])
-    }
-
-    /// Every slot dead, every counter at zero.
-    #[cfg(rearm_loom)]
-    pub(crate) fn new() -> Self {
-        Notifiers(core::array::from_fn(|_| NotifySide::new()))
+    new_per_slot! {
+        /// Every slot dead, every counter at zero.
+        Notifiers(NotifySide)
     }
 
     /// Notifies `slot` (any thread): counts the call; if the slot is active,
@@ -308,16 +305,9 @@ fn notify_dead(
 }
 
 impl<const CAP: usize> Owners<CAP> {
-    /// Every counter at zero.
-    #[cfg(not(rearm_loom))]
-    pub(crate) const fn new() -> Self {
-        Owners([const { OwnerSide::new() }; CAP])
-    }
-
-    /// Every counter at zero.
-    #[cfg(rearm_loom)]
-    pub(crate) fn new() -> Self {
-        Owners(core::array::from_fn(|_| OwnerSide::new()))
+    new_per_slot! {
+        /// Every counter at zero.
+        Owners(OwnerSide)
     }
 
     /// Counts a callback run for `slot` (runner only).
