@@ -1,6 +1,8 @@
 //! The cross-thread handle: notify one slot of one loop.
 
-use crate::{Ledger, Loop, Park};
+use crate::event_loop::Loop;
+use crate::ledger::Ledger;
+use crate::park::Park;
 
 /// Notifies one slot of a [`Loop`] from any thread; `Copy`, and `Send` and `Sync`
 /// whenever the loop's parker is `Sync` (every parker meant for threads is).

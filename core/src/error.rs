@@ -1,7 +1,7 @@
 //! Typed errors: misuse of a loop returns one of these, it never panics and never
 //! corrupts the loop's counts.
 
-use crate::State;
+use crate::completion::State;
 use core::fmt;
 
 /// What went wrong when a loop was used in a way its protocol does not allow.

@@ -1,10 +1,15 @@
 //! The part of a loop that every thread shares: ready set, park word, slot states
 //! and counters. Callbacks live in the [`Runner`], on the loop's own thread.
 
+use crate::async_handle::Async;
+use crate::completion::State;
+use crate::error::Error;
+use crate::ledger::Ledger;
+use crate::park::Park;
 use crate::ready::{MAX_CAPACITY, ReadySet};
+use crate::runner::Runner;
 use crate::slot::{self, Notifiers, Owners};
 use crate::sync::{AtomicBool, const_fn_unless_loom};
-use crate::{Async, Error, Ledger, Park, Runner, State};
 
 /// The shared half of an event loop with `CAP` completion slots.
 ///

@@ -3,8 +3,12 @@
 
 #![cfg(feature = "std")]
 
+use crate::async_handle::{Async, Notified};
+use crate::error::Error;
+use crate::event_loop::Loop;
+use crate::ledger::Ledger;
+use crate::park::Park;
 use crate::sync::{Arc, Wake, Waker};
-use crate::{Async, Error, Ledger, Loop, Notified, Park};
 
 /// Notifies one slot of a loop it shares ownership of, through an [`Arc`]: it
 /// can be moved to any thread and kept for as long as wanted, whatever the
@@ -117,7 +121,7 @@ impl<P: Park, const CAP: usize> core::fmt::Debug for OwnedAsync<P, CAP> {
     }
 }
 
-impl<P: Park, const CAP: usize> crate::Notifier for OwnedAsync<P, CAP> {
+impl<P: Park, const CAP: usize> crate::mailbox::Notifier for OwnedAsync<P, CAP> {
     fn notify(&self) -> Notified {
         OwnedAsync::notify(self)
     }

@@ -61,7 +61,7 @@
 //! up to `GROUPS_PER_CLASS` group words per class named, plain loads that stay
 //! in the loop's cache while nobody writes them.
 
-use crate::Park;
+use crate::park::Park;
 use crate::sync::{AtomicUsize, Ordering, ParkWord};
 
 /// Bits in one bitmap word.

@@ -1,7 +1,13 @@
 //! A [`SlotRunner`] with one closure per slot: the callback API.
 
+use crate::completion::{Action, Exit, RunMode, State};
+use crate::error::Error;
+use crate::event_loop::Loop;
+use crate::park::Park;
+use crate::slot_runner::WaitStats;
 use crate::slot_runner::{Handler, SlotRunner};
-use crate::{Action, Error, Exit, Loop, Park, RunMode, SpinPolicy, State, TimerCounts, WaitStats};
+use crate::timers::TimerCounts;
+use crate::wait::SpinPolicy;
 use core::time::Duration;
 
 /// A completion's callback: runs on the loop's thread when its async was

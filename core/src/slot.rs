@@ -22,12 +22,15 @@
 //! neither, never both. (Fences rather than `SeqCst` accesses: the same
 //! argument, and the one loom checks.)
 
+use crate::async_handle::Notified;
+use crate::completion::State;
+use crate::ledger::Ledger;
+use crate::park::Park;
 use crate::ready::{Mark, ReadySet};
 use crate::sync::{
     AtomicBool, AtomicCount, AtomicU8, Ordering, bump_owned, bump_shared, const_fn_unless_loom,
     fence, read,
 };
-use crate::{Ledger, Notified, Park, State};
 
 /// [`NotifySide::state`] bit: the slot is armed; written only by the runner.
 const ACTIVE: u8 = 1;

@@ -1,10 +1,14 @@
 //! The loop's own thread: which slots are armed, the run modes, the wait,
 //! and one [`Handler`] told which slot fired.
 
+use crate::completion::{Action, Exit, RunMode, State};
+use crate::error::Error;
+use crate::event_loop::Loop;
+use crate::park::Park;
 use crate::sync::Ordering;
 use crate::timers::{TimerCounts, TimerSet};
+use crate::wait::SpinPolicy;
 use crate::wait::{ArrivalClock, CLOCK_EVERY, WaitState};
-use crate::{Action, Error, Exit, Loop, Park, RunMode, SpinPolicy, State};
 use core::time::Duration;
 
 /// What a loop's thread does when one of its armed slots was notified: one

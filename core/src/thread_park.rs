@@ -3,7 +3,7 @@
 
 #![cfg(feature = "std")]
 
-use crate::Park;
+use crate::park::Park;
 use crate::sync::{
     AtomicCount, Condvar, Mutex, MutexGuard, Ordering, ParkWord, PoisonError, bump_shared,
     const_fn_unless_loom, read, yield_now,

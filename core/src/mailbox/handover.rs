@@ -48,7 +48,7 @@
 #[cfg(rearm_loom)]
 use super::MailboxFault;
 use super::{LineOf, MailboxCounts, Notifier, TryRecvError, TrySendError};
-use crate::Notified;
+use crate::async_handle::Notified;
 use crate::sync::{
     AtomicBool, AtomicCount, Ordering, bump_owned, bump_shared, const_fn_unless_loom, fence, read,
 };

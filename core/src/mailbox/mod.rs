@@ -21,7 +21,7 @@ pub use one_sender::{OwnedOneReceiver, OwnedOneSender};
 #[cfg(feature = "std")]
 pub use owned::{OwnedReceiver, OwnedSender};
 
-use crate::Notified;
+use crate::async_handle::Notified;
 use crate::sync::const_fn_unless_loom;
 use handover::{Handover, Senders};
 use queue::Queue;

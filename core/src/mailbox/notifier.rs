@@ -1,6 +1,7 @@
 //! What a mailbox notifies its loop through.
 
-use crate::{Async, Notified, Park};
+use crate::async_handle::{Async, Notified};
+use crate::park::Park;
 
 /// A handle that notifies one slot of a loop: [`Async`], which borrows the
 /// loop; [`OwnedAsync`](crate::OwnedAsync) (feature `std`), which shares

@@ -8,7 +8,7 @@ use super::MailboxFault;
 use super::handover::{Handover, Senders};
 use super::one_queue::{OneToOne, PopEnd, PushEnd};
 use super::{MailboxCounts, Notifier, TryRecvError, TrySendError};
-use crate::Notified;
+use crate::async_handle::Notified;
 #[cfg(feature = "std")]
 use crate::sync::Arc;
 use crate::sync::{AtomicU8, Ordering, const_fn_unless_loom};

@@ -6,7 +6,7 @@
 #![cfg(feature = "std")]
 
 use super::{Mailbox, MailboxCounts, Notifier, TryRecvError, TrySendError};
-use crate::Notified;
+use crate::async_handle::Notified;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 
 /// What the ends share: the mailbox and how many senders are alive.
@@ -235,7 +235,7 @@ impl<T, A: Notifier, const N: usize> core::fmt::Debug for OwnedReceiver<T, A, N>
     }
 }
 
-impl<T, P: crate::Park, const N: usize> OwnedReceiver<T, crate::Signal<P>, N> {
+impl<T, P: crate::park::Park, const N: usize> OwnedReceiver<T, crate::signal::Signal<P>, N> {
     /// Takes the oldest value, waiting for one; see [`Mailbox::recv`].
     ///
     /// ```
@@ -256,7 +256,7 @@ impl<T, P: crate::Park, const N: usize> OwnedReceiver<T, crate::Signal<P>, N> {
     /// # Errors
     ///
     /// [`RecvError`](crate::RecvError) once the mailbox is closed and empty.
-    pub fn recv(&self) -> Result<T, crate::RecvError> {
+    pub fn recv(&self) -> Result<T, crate::mailbox::RecvError> {
         self.mailbox().recv()
     }
 
@@ -268,7 +268,7 @@ impl<T, P: crate::Park, const N: usize> OwnedReceiver<T, crate::Signal<P>, N> {
     pub fn recv_timeout(
         &self,
         timeout: core::time::Duration,
-    ) -> Result<T, crate::RecvTimeoutError> {
+    ) -> Result<T, crate::mailbox::RecvTimeoutError> {
         self.mailbox().recv_timeout(timeout)
     }
 
@@ -278,17 +278,17 @@ impl<T, P: crate::Park, const N: usize> OwnedReceiver<T, crate::Signal<P>, N> {
     /// # Errors
     ///
     /// As [`Mailbox::recv_deadline`].
-    pub fn recv_deadline(&self, deadline_ns: u64) -> Result<T, crate::RecvTimeoutError> {
+    pub fn recv_deadline(&self, deadline_ns: u64) -> Result<T, crate::mailbox::RecvTimeoutError> {
         self.mailbox().recv_deadline(deadline_ns)
     }
 }
 
-impl<T, const N: usize> OwnedReceiver<T, crate::AsyncSignal, N> {
+impl<T, const N: usize> OwnedReceiver<T, crate::signal::AsyncSignal, N> {
     /// Polls for the oldest value; see [`Mailbox::poll_recv`].
     pub fn poll_recv(
         &self,
         cx: &mut core::task::Context<'_>,
-    ) -> core::task::Poll<Result<T, crate::RecvError>> {
+    ) -> core::task::Poll<Result<T, crate::mailbox::RecvError>> {
         self.mailbox().poll_recv(cx)
     }
 
@@ -297,7 +297,9 @@ impl<T, const N: usize> OwnedReceiver<T, crate::AsyncSignal, N> {
     /// # Errors
     ///
     /// [`RecvError`](crate::RecvError) once the mailbox is closed and empty.
-    pub fn recv(&self) -> impl core::future::Future<Output = Result<T, crate::RecvError>> + '_ {
+    pub fn recv(
+        &self,
+    ) -> impl core::future::Future<Output = Result<T, crate::mailbox::RecvError>> + '_ {
         self.mailbox().recv()
     }
 }

@@ -3,7 +3,8 @@
 //! [`AsyncSignal`] instead of a loop.
 
 use super::{Mailbox, RecvError, RecvTimeoutError, TryRecvError};
-use crate::{AsyncSignal, Park, Signal};
+use crate::park::Park;
+use crate::signal::{AsyncSignal, Signal};
 use core::future::Future;
 use core::task::{Context, Poll};
 use core::time::Duration;

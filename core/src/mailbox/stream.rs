@@ -2,7 +2,7 @@
 //! `futures-core`).
 
 use super::Mailbox;
-use crate::AsyncSignal;
+use crate::signal::AsyncSignal;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use futures_core::Stream;

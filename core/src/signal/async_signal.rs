@@ -1,8 +1,10 @@
 //! A signal whose waiter is an async task.
 
 use super::Signal;
+use crate::async_handle::Notified;
+use crate::mailbox::Notifier;
 use crate::sync::const_fn_unless_loom;
-use crate::{Notified, Notifier, WakerPark};
+use crate::task::WakerPark;
 use core::task::{Context, Poll};
 
 /// A [`Notifier`] that wakes one async task waiting on it: what a

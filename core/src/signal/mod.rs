@@ -5,8 +5,10 @@ mod async_signal;
 
 pub use async_signal::AsyncSignal;
 
+use crate::async_handle::Notified;
+use crate::mailbox::Notifier;
+use crate::park::Park;
 use crate::sync::{Ordering, ParkWord, const_fn_unless_loom};
-use crate::{Notified, Notifier, Park};
 use core::task::Poll;
 
 /// The word's states: nobody waits and nothing was told; told since the

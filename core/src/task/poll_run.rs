@@ -1,8 +1,11 @@
 //! A runner as a future: runs what is ready, then registers the task and
 //! announces its wait, instead of sleeping.
 
+use crate::completion::{Exit, RunMode};
 use crate::runner::Callbacks;
-use crate::{Exit, Handler, RunMode, Runner, SlotRunner, WakerPark};
+use crate::runner::Runner;
+use crate::slot_runner::{Handler, SlotRunner};
+use crate::task::WakerPark;
 use core::task::{Context, Poll};
 
 /// Passes a poll makes over a loop that keeps finding work before it
@@ -12,7 +15,7 @@ const PASSES_PER_POLL: u32 = 32;
 
 impl<P, const CAP: usize> SlotRunner<'_, P, CAP>
 where
-    P: core::borrow::Borrow<WakerPark> + crate::Park,
+    P: core::borrow::Borrow<WakerPark> + crate::park::Park,
 {
     /// Runs what is ready, as [`run`](SlotRunner::run) with `mode` would,
     /// inside an async task: where `run` would wait, it registers the
@@ -87,7 +90,7 @@ where
 
 impl<P, const CAP: usize> Runner<'_, '_, P, CAP>
 where
-    P: core::borrow::Borrow<WakerPark> + crate::Park,
+    P: core::borrow::Borrow<WakerPark> + crate::park::Park,
 {
     /// Runs what is ready inside an async task; see
     /// [`SlotRunner::poll_run`].

@@ -1,7 +1,7 @@
 //! A parker whose "sleep" is a task's `Pending`: `unpark` wakes the task's
 //! waker.
 
-use crate::Park;
+use crate::park::Park;
 use crate::sync::{Ordering, ParkWord, ValueCell, fence};
 use core::task::Waker;
 
