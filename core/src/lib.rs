@@ -108,13 +108,13 @@ pub use ready::Fault;
 pub use ready::{DIRECT_SLOTS, MAX_CAPACITY};
 pub use runner::{Callback, Runner};
 pub use signal::{AsyncSignal, Signal};
-pub use slot_runner::{Handler, SlotRunner, WaitStats};
+pub use slot_runner::{Handler, SlotRunner};
 pub use sync::ParkWord;
 pub use task::WakerPark;
 #[cfg(feature = "std")]
 pub use thread_park::ThreadPark;
 pub use timers::TimerCounts;
-pub use wait::{SpinBound, SpinPolicy};
+pub use wait::{SpinBound, SpinPolicy, WaitStats};
 
 /// The crate README's examples, run as doctests.
 #[cfg(all(doctest, feature = "std"))]

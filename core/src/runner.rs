@@ -4,10 +4,10 @@ use crate::completion::{Action, Exit, RunMode, State};
 use crate::error::Error;
 use crate::event_loop::Loop;
 use crate::park::Park;
-use crate::slot_runner::WaitStats;
 use crate::slot_runner::{Handler, SlotRunner};
 use crate::timers::TimerCounts;
 use crate::wait::SpinPolicy;
+use crate::wait::WaitStats;
 use core::time::Duration;
 
 /// A completion's callback: runs on the loop's thread when its async was

@@ -1,13 +1,15 @@
-//! How a loop waits: spin, then yield, then park; what each costs, and how
-//! the wait learns which to do.
+//! How a loop waits: spin, then yield, then park; what each costs, how the
+//! wait learns which to do, and the wait itself (`run`).
 
 mod arrivals;
 mod park_cost;
+mod run;
 mod spin;
 mod yields;
 
 pub(crate) use arrivals::ArrivalClock;
 use park_cost::ParkCost;
+pub use run::WaitStats;
 use spin::SpinBudget;
 use yields::YieldGate;
 

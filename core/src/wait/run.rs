@@ -1,0 +1,227 @@
+//! The wait itself: the loop that spins, yields and parks as the runner's
+//! [`WaitState`] decides, teaches the state what each phase cost, and counts
+//! how each wait ended ([`WaitStats`]).
+
+use super::{CLOCK_EVERY, WaitState};
+use crate::park::Park;
+use crate::ready::ReadySet;
+
+/// How a runner's waits ended, since it was made.
+///
+/// More ways for a wait to end may be counted later: read the fields, do not
+/// build the struct.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct WaitStats {
+    /// Times the runner had nothing to do and waited.
+    pub waits: u64,
+    /// Waits that ended while spinning.
+    pub spun: u64,
+    /// Waits that ended while yielding.
+    pub yielded: u64,
+    /// Waits that parked (slept through the [`Park`](crate::Park)er).
+    pub parked: u64,
+    /// Waits that ended because a run's deadline or a timer came due, in
+    /// whichever phase (a park that timed out counts here and in `parked`).
+    pub timed_out: u64,
+    /// Waits that slept until a margin before a predicted arrival (see
+    /// [`SlotRunner::with_arrival_prediction`](crate::SlotRunner::with_arrival_prediction));
+    /// each also counts where it ended (`spun`, or `parked` when the arrival
+    /// came during the sleep).
+    pub predicted: u64,
+}
+
+/// Sums two runners' statistics (of several loops, say), field by field.
+///
+/// ```
+/// use rearm_core::WaitStats;
+///
+/// let total = WaitStats::default() + WaitStats::default();
+/// assert_eq!(total.waits, 0);
+/// ```
+impl core::ops::Add for WaitStats {
+    type Output = WaitStats;
+
+    fn add(self, other: WaitStats) -> WaitStats {
+        WaitStats {
+            waits: self.waits.wrapping_add(other.waits),
+            spun: self.spun.wrapping_add(other.spun),
+            yielded: self.yielded.wrapping_add(other.yielded),
+            parked: self.parked.wrapping_add(other.parked),
+            timed_out: self.timed_out.wrapping_add(other.timed_out),
+            predicted: self.predicted.wrapping_add(other.predicted),
+        }
+    }
+}
+
+impl WaitState {
+    /// One wait of the loop whose ready set is `ready` and whose parker is
+    /// `parker` (`has_clock`: whether it reads the time), until something is
+    /// signalled or the clock reaches `wake_by` (a deadline or the next
+    /// timer): spin (adaptive budget, capped by the park cost), yield, park,
+    /// as this state has learnt to. Counts how it ended in `stats`. See
+    /// [`SpinPolicy`](super::SpinPolicy) for why.
+    #[inline]
+    pub(crate) fn wait<P: Park>(
+        &mut self,
+        stats: &mut WaitStats,
+        ready: &ReadySet,
+        parker: &P,
+        has_clock: bool,
+        wake_by: Option<u64>,
+    ) {
+        stats.waits += 1;
+        if self.arrivals.enabled()
+            && has_clock
+            && self.predicted_wait(stats, ready, parker, wake_by)
+        {
+            return;
+        }
+        let budget = self.spin.next();
+        let limit_ns = self.spin_limit_ns().filter(|_| has_clock);
+        let timed = limit_ns.is_some() || wake_by.is_some();
+        // Set at the first clock read: a reply within CLOCK_EVERY steps (the
+        // ping-pong's usual case) costs no clock read at all.
+        let mut spin_end = None;
+        let mut step = 0;
+        loop {
+            if ready.is_signalled() {
+                self.spin.spun(step);
+                stats.spun += 1;
+                return;
+            }
+            if step == budget {
+                break;
+            }
+            if timed
+                && step % CLOCK_EVERY == CLOCK_EVERY - 1
+                && let Some(now) = parker.now_ns()
+            {
+                // Time, not a notification, ended this wait: spinning did
+                // not pay, as when the budget runs out, so a loop woken by
+                // its timers alone soon parks to them instead of spinning.
+                if wake_by.is_some_and(|by| now >= by) {
+                    self.spin.spun_out();
+                    stats.timed_out += 1;
+                    return;
+                }
+                if let Some(limit) = limit_ns
+                    && now >= *spin_end.get_or_insert(now.saturating_add(limit))
+                {
+                    break;
+                }
+            }
+            parker.relax();
+            step += 1;
+        }
+        self.spin.spun_out();
+        for _ in 0..self.yields.yields() {
+            let before = if self.yields.time_next() {
+                parker.now_ns()
+            } else {
+                None
+            };
+            // The process's CPU use, only while slow yields are about.
+            let busy_before = if before.is_some() && self.yields.bracket_next() {
+                parker.busy_ns()
+            } else {
+                None
+            };
+            parker.yield_now();
+            // Only a timed yield reads the clock, before and after.
+            let slow = before.is_some_and(|before| {
+                let busy =
+                    busy_before.and_then(|b| parker.busy_ns().map(|after| after.saturating_sub(b)));
+                parker
+                    .now_ns()
+                    .is_some_and(|after| self.yield_took(after.saturating_sub(before), busy))
+            });
+            if ready.is_signalled() {
+                stats.yielded += 1;
+                return;
+            }
+            if let Some(by) = wake_by
+                && parker.now_ns().is_none_or(|now| now >= by)
+            {
+                stats.timed_out += 1;
+                return;
+            }
+            if slow {
+                break;
+            }
+        }
+        stats.parked += 1;
+        let before = parker.now_ns();
+        let cpu_before = if self.park.sample_next() {
+            parker.thread_cpu_ns()
+        } else {
+            None
+        };
+        match wake_by {
+            Some(by) => {
+                if ready.park_until(parker, by) {
+                    stats.timed_out += 1;
+                }
+            }
+            None => ready.park(parker),
+        }
+        if let Some(cpu_before) = cpu_before
+            && let Some(cpu_after) = parker.thread_cpu_ns()
+        {
+            self.park.cpu_sample(cpu_after.saturating_sub(cpu_before));
+        }
+        if let Some(before) = before
+            && let Some(after) = parker.now_ns()
+        {
+            self.park.slept(after.saturating_sub(before));
+        }
+    }
+
+    /// The wait for a predicted arrival: a timed park until a margin before
+    /// it, then a spin until it comes or the margin past it is spent.
+    /// Returns whether the wait is over; if not (nothing predicted, or the
+    /// arrival did not come), the usual wait follows.
+    fn predicted_wait<P: Park>(
+        &mut self,
+        stats: &mut WaitStats,
+        ready: &ReadySet,
+        parker: &P,
+        wake_by: Option<u64>,
+    ) -> bool {
+        let Some(now) = parker.now_ns() else {
+            return false;
+        };
+        let Some(prediction) = self.arrivals.predict(now, self.park.cost_ns()) else {
+            return false;
+        };
+        // A deadline or a timer due first: the usual wait serves it.
+        if wake_by.is_some_and(|by| by <= prediction.give_up) {
+            return false;
+        }
+        stats.predicted += 1;
+        if !ready.park_until(parker, prediction.wake) {
+            // A notification (or a stop) came during the sleep.
+            stats.parked += 1;
+            return true;
+        }
+        let Some(woke) = parker.now_ns() else {
+            return false;
+        };
+        self.arrivals
+            .woke_late(woke.saturating_sub(prediction.wake));
+        let mut step = 0u32;
+        loop {
+            if ready.is_signalled() {
+                stats.spun += 1;
+                return true;
+            }
+            if step % CLOCK_EVERY == CLOCK_EVERY - 1
+                && parker.now_ns().is_none_or(|now| now >= prediction.give_up)
+            {
+                return false;
+            }
+            parker.relax();
+            step = step.wrapping_add(1);
+        }
+    }
+}
