@@ -1,6 +1,7 @@
 //! What every benchmark and every peer shares: the start gate, cache padding,
 //! libuv's counters, the stopwatch (wall clock, CPU, allocations), the machine
-//! description, the watchdog, and sparse arrivals (a producer on a schedule).
+//! description, the watchdog, sparse arrivals (a producer on a schedule) and
+//! timer lateness.
 //! Nothing here knows a benchmark or a parker.
 
 pub mod alloc_count;
@@ -9,6 +10,7 @@ mod counters;
 mod cpu;
 pub mod environment;
 mod gate;
+pub mod lateness;
 pub mod machine;
 mod padding;
 mod stopwatch;

@@ -2,7 +2,7 @@
 //! without rearm. Each keeps its lateness the same way as rearm's run
 //! ([`Lateness`]), on the same clock (`CLOCK_MONOTONIC`).
 
-use crate::bench::timers::{Lateness, TimerPoint, run_length};
+use crate::harness::lateness::{Lateness, TimerPoint, run_length};
 use crate::sys;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
