@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::sys::{monotonic_ns as now_ns, thread_cpu_ns};
+use rearm_linux::{monotonic_ns as now_ns, thread_cpu_ns};
 
 /// What producer and consumer share.
 #[derive(Default)]
