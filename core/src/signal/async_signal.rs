@@ -12,8 +12,7 @@ use core::task::{Context, Poll};
 /// (`mailbox.recv().await`, [`poll_recv`](crate::Mailbox::poll_recv)). It
 /// is a [`Signal`] on a [`WakerPark`]: the task registers its waker, then
 /// announces its wait, so a notification that finds the announcement finds
-/// the waker. Works on any executor, bare-metal ones too, and allocates
-/// nothing.
+/// the waker. Works on any executor, bare-metal ones too, with no heap.
 ///
 /// One task waits on it at a time: a second one's waker replaces the
 /// first's.

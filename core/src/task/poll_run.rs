@@ -28,8 +28,8 @@ where
     ///
     /// It never spins, yields or sleeps: that is the executor's business. A
     /// loop that keeps finding work hands the executor back its thread
-    /// every few dozen passes (waking itself first). It allocates nothing
-    /// and runs on bare metal. A handler that panics leaves its notification
+    /// every few dozen passes (waking itself first). It needs no heap and
+    /// runs on bare metal. A handler that panics leaves its notification
     /// pending, as in `run`.
     ///
     /// ```

@@ -8,7 +8,7 @@ use core::task::Waker;
 /// A parker for loops and receivers that run inside an async task (tokio,
 /// smol, embassy, any executor): instead of sleeping, the task registers its
 /// [`Waker`] and returns `Pending`, and a notifier's [`unpark`](Park::unpark)
-/// wakes it. Bare metal, no allocation, no `unsafe`: the waker lives in a
+/// wakes it. Bare metal, no heap, no `unsafe`: the waker lives in a
 /// lock that is never held across user code.
 ///
 /// [`SlotRunner::poll_run`](crate::SlotRunner::poll_run) runs a loop on it,
