@@ -45,8 +45,10 @@ fn sleeps_until_the_deadline(name: &str, park: &impl Park) {
     let word = ParkWord::new(0);
     let start = monotonic_ns();
     let deadline = start + SLEEP_NS;
-    // A spurious return (a signal) reports no timeout; the loop parks again,
-    // and so does this check, as the core would.
+    // A spurious return reports no timeout, and the core parks again, as
+    // this check does. Only a signal (EINTR) may make one past the deadline,
+    // and nothing signals a test thread: here, a return at or past the
+    // deadline must say it timed out.
     while !park.park_until(&word, 0, deadline) {
         assert!(
             monotonic_ns() < deadline,

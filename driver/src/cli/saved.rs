@@ -489,14 +489,14 @@ pub fn compare(now: &[Value], baseline: &Saved, json: bool) -> String {
         let v = verdict(now, then, f.better);
         if json {
             let fields = json!({
-                    "baseline": baseline.path.display().to_string(),
-                    "configuration": f.key,
-                    "figure": f.figure,
-                    "unit": f.unit,
-                    "now": {"median": now.median, "min": now.min, "max": now.max, "runs": now.runs},
-                    "then": {"median": then.median, "min": then.min, "max": then.max, "runs": then.runs},
-                    "now_over_then": ratio,
-                    "verdict": format!("{v:?}"),
+                "baseline": baseline.path.display().to_string(),
+                "configuration": f.key,
+                "figure": f.figure,
+                "unit": f.unit,
+                "now": {"median": now.median, "min": now.min, "max": now.max, "runs": now.runs},
+                "then": {"median": then.median, "min": then.min, "max": then.max, "runs": then.runs},
+                "now_over_then": ratio,
+                "verdict": format!("{v:?}"),
             });
             let _ = writeln!(out, "{}", record_line(&f.mode, "baseline", fields));
         } else {
