@@ -2,7 +2,9 @@
 //! mailbox bound to one of its slots, a parker of your own, an interrupt
 //! handler that sends the bytes it receives. `main` plays the hardware.
 use core::sync::atomic::Ordering;
-use rearm_core::{Action, Async, Loop, Mailbox, Park, ParkWord, RunMode, Runner};
+use rearm_core::mailbox::Mailbox;
+use rearm_core::park::{Park, ParkWord};
+use rearm_core::{Action, CallbackRunner, Loop, RunMode, SlotHandle};
 
 /// Sleep while the word holds `expected`; wake. On Cortex-M: WFE and SEV.
 struct WfePark;
@@ -20,10 +22,11 @@ const UART: usize = 0; // the slot the UART's bytes notify
 /// The bytes the UART received, waiting for the loop: notifications
 /// coalesce, so the data travels in a mailbox beside them. A `static` too:
 /// both constructors are `const fn`s.
-static RX: Mailbox<u8, Async<'static, WfePark, 8>, 16> = Mailbox::new(match LOOP.handle(UART) {
-    Ok(uart) => uart,
-    Err(_) => panic!("the loop has a slot for the UART"),
-});
+static RX: Mailbox<u8, SlotHandle<'static, WfePark, 8>, 16> =
+    Mailbox::new(match LOOP.handle(UART) {
+        Ok(uart) => uart,
+        Err(_) => panic!("the loop has a slot for the UART"),
+    });
 
 /// The UART's interrupt handler: O(1), never blocks, never allocates.
 fn uart_interrupt(byte: u8) {
@@ -45,7 +48,7 @@ fn main() {
             Action::Rearm
         }
     };
-    let mut runner = Runner::new(&LOOP).expect("the loop's only runner");
+    let mut runner = CallbackRunner::new(&LOOP).expect("the loop's only runner");
     runner.arm(UART, &mut on_uart).expect("a free slot");
     let hardware = std::thread::spawn(|| {
         for byte in *b"hi!" {

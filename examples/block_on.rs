@@ -1,9 +1,10 @@
 //! A small `block_on` executor whose thread sleeps on a rearm loop. Each task
-//! has a slot; its `Waker` is an `OwnedAsync` of that slot, so a future
+//! has a slot; its `Waker` is an `OwnedSlotHandle` of that slot, so a future
 //! completed on another thread notifies the loop, and the handler polls the
 //! task whose slot fired. Wakes coalesce like any notification: a task woken
 //! twice before its poll is polled once.
-use rearm_core::{Action, Exit, Handler, Loop, OwnedAsync, RunMode, SlotRunner, ThreadPark};
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, Exit, Handler, HandlerRunner, Loop, OwnedSlotHandle, RunMode};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -81,14 +82,14 @@ fn block_on_all(futures: [Task; TASKS]) -> Result<[Option<u64>; TASKS], rearm_co
     let lp: Arc<Loop<ThreadPark, TASKS>> = Arc::new(Loop::new(ThreadPark::new()));
     let mut wakers = Vec::with_capacity(TASKS);
     for slot in 0..TASKS {
-        wakers.push(OwnedAsync::new(Arc::clone(&lp), slot)?.waker());
+        wakers.push(OwnedSlotHandle::new(Arc::clone(&lp), slot)?.waker());
     }
     let mut state = Tasks {
         tasks: futures.map(Some),
         wakers: wakers.try_into().expect("one waker per task"),
         results: [None; TASKS],
     };
-    let mut runner = SlotRunner::new(&lp)?;
+    let mut runner = HandlerRunner::new(&lp)?;
     for slot in 0..TASKS {
         runner.arm(slot)?;
         lp.handle(slot)?.notify(); // the first poll

@@ -1,11 +1,12 @@
 //! Writing a sleeping parker of your own: here on `std::thread::park`, with
 //! the sleeping thread registered so that a notifier knows whom to wake.
 //!
-//! The contract (see `rearm_core::Park`): `park(word, expected)` must not sleep
+//! The contract (see `rearm_core::park::Park`): `park(word, expected)` must not sleep
 //! through a change of the word made before or during the call; `unpark` is
 //! called only after the word changed. Spurious returns are fine: the loop
 //! looks at the word again.
-use rearm_core::{Action, Exit, Loop, Park, ParkWord, RunMode, Runner};
+use rearm_core::park::{Park, ParkWord};
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::thread::Thread;
@@ -59,13 +60,13 @@ fn main() {
                 done.fetch_add(1, Ordering::Release);
                 Action::Rearm
             };
-            let mut runner = Runner::new(&lp).expect("the loop's only runner");
+            let mut runner = CallbackRunner::new(&lp).expect("the loop's only runner");
             runner.arm(0, &mut on_job).expect("slot 0 is free");
             let exit = runner.run(RunMode::UntilDone);
             (exit, runner.wait_stats())
         });
         let to_loop = lp.handle(0).expect("slot 0 exists");
-        while lp.state(0) != Ok(rearm_core::State::Active) {
+        while lp.state(0) != Ok(rearm_core::SlotState::Active) {
             std::thread::yield_now(); // a notification before arming is dropped
         }
         for job in 1..=JOBS {

@@ -2,12 +2,14 @@
 //! `Mailbox` bound to one slot; the loop's thread drains it in the slot's
 //! handler, sleeping on a `ThreadPark` when there is nothing to do. Each
 //! producer owns a clone of the mailbox's sending end, and the handler its
-//! receiving end, and the mailbox notifies through an `OwnedAsync`, so
+//! receiving end, and the mailbox notifies through an `OwnedSlotHandle`, so
 //! nothing needs to be `'static`. A full mailbox hands the job back: the
 //! producer yields and sends it again, never dropping one. When the last
 //! producer's sender is dropped the mailbox closes, and the handler
 //! disarms once it has taken what is left.
-use rearm_core::{Action, Exit, Loop, Mailbox, OwnedAsync, RunMode, SlotRunner, ThreadPark};
+use rearm_core::mailbox::Mailbox;
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, Exit, HandlerRunner, Loop, OwnedSlotHandle, RunMode};
 use std::sync::Arc;
 
 const PRODUCERS: u64 = 4;
@@ -21,16 +23,16 @@ struct Job {
     seq: u64,
 }
 
-type Jobs = Mailbox<Job, OwnedAsync<ThreadPark, 1>, 256>;
+type Jobs = Mailbox<Job, OwnedSlotHandle<ThreadPark, 1>, 256>;
 
 fn main() {
     let lp: Arc<Loop<ThreadPark, 1>> = Arc::new(Loop::new(ThreadPark::new()));
-    let to_loop = OwnedAsync::new(Arc::clone(&lp), SLOT).expect("slot 0 exists");
+    let to_loop = OwnedSlotHandle::new(Arc::clone(&lp), SLOT).expect("slot 0 exists");
     let (jobs, inbox) = Jobs::new(to_loop).into_owned();
 
     // Armed before any producer starts: a send to a dead slot would wait for
     // the next one.
-    let mut runner = SlotRunner::new(&lp).expect("a fresh loop takes a runner");
+    let mut runner = HandlerRunner::new(&lp).expect("a fresh loop takes a runner");
     runner.arm(SLOT).expect("a free slot");
 
     let producers: Vec<_> = (0..PRODUCERS)

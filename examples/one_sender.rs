@@ -9,9 +9,9 @@
 //! sends it again, never dropping one. When the producer is done its sender
 //! is dropped, which closes the mailbox: the handler takes what is left and
 //! disarms.
-use rearm_core::{
-    Action, Exit, Loop, OneSenderMailbox, RunMode, SlotRunner, ThreadPark, TryRecvError,
-};
+use rearm_core::mailbox::{OneSenderMailbox, TryRecvError};
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, Exit, HandlerRunner, Loop, RunMode};
 
 const READINGS: u64 = 100_000;
 const BLOCK: u64 = 16;
@@ -25,7 +25,7 @@ fn main() {
 
     // Armed before the producer starts: a send to a dead slot would wait for
     // the next one.
-    let mut runner = SlotRunner::new(&lp).expect("a fresh loop takes a runner");
+    let mut runner = HandlerRunner::new(&lp).expect("a fresh loop takes a runner");
     runner.arm(SLOT).expect("a free slot");
 
     let (mut received, mut sum) = (0u64, 0u64);

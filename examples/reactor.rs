@@ -7,7 +7,7 @@
 use mio::net::UnixStream;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use rearm_core::{Action, Exit, Loop, RunMode, Runner};
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
 use rearm_linux::EventfdPark;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd};
@@ -39,7 +39,7 @@ fn main() -> std::io::Result<()> {
             Action::Rearm
         }
     };
-    let mut runner = Runner::new(&lp).expect("the loop's only runner");
+    let mut runner = CallbackRunner::new(&lp).expect("the loop's only runner");
     let slot = runner.add(&mut on_jobs).expect("a free slot");
     let to_loop = lp.handle(slot).expect("slot exists");
 

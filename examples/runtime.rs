@@ -1,12 +1,13 @@
 //! A runtime that owns its loop reference, its runner and its per-slot state in
-//! one struct: a `SlotRunner` and a `Handler` told which slot fired. No
+//! one struct: a `HandlerRunner` and a `Handler` told which slot fired. No
 //! `unsafe`, no allocation, no self-borrow: the handler is passed to each run.
 //!
 //! Three sensor threads post readings; each has a slot and a mailbox word
 //! beside it (notifications coalesce, so the data travels beside them). The
 //! runtime keeps a running total per sensor and stops each sensor's slot after
 //! its last reading.
-use rearm_core::{Action, Exit, Handler, Loop, RunMode, SlotRunner, ThreadPark};
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, Exit, Handler, HandlerRunner, Loop, RunMode};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const SENSORS: usize = 3;
@@ -44,13 +45,13 @@ impl Handler for Sensors {
 /// The runtime: the runner (which borrows only the loop) and the state the
 /// handler works on, side by side.
 struct Runtime {
-    runner: SlotRunner<'static, ThreadPark, SENSORS>,
+    runner: HandlerRunner<'static, ThreadPark, SENSORS>,
     sensors: Sensors,
 }
 
 impl Runtime {
     fn new() -> Result<Self, rearm_core::Error> {
-        let mut runner = SlotRunner::new(&LOOP)?;
+        let mut runner = HandlerRunner::new(&LOOP)?;
         for slot in 0..SENSORS {
             runner.arm(slot)?;
         }

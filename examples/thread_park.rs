@@ -2,7 +2,8 @@
 //! notifications from three threads, on any platform std supports. Prints what
 //! each slot's ledger shows, how the loop's waits ended, and (on Linux) the
 //! loop thread's CPU time per wake.
-use rearm_core::{Action, Exit, Loop, RunMode, Runner, ThreadPark};
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
 use std::time::Duration;
 
 const SENDERS: usize = 3;
@@ -30,7 +31,7 @@ fn main() {
                 Action::Rearm
             },
         );
-        let mut runner = Runner::new(&LOOP).expect("the loop's only runner");
+        let mut runner = CallbackRunner::new(&LOOP).expect("the loop's only runner");
         for callback in [&mut on_a as _, &mut on_b as _, &mut on_c as _] {
             runner.add(callback).expect("a free slot");
         }

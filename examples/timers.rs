@@ -1,7 +1,8 @@
 //! Deadlines and timers: "an event or 5 ms", then a heartbeat every 2 ms
 //! that stops itself after ten beats. The clock is the parker's own
 //! (`ThreadPark` has std's); nothing is allocated.
-use rearm_core::{Action, Exit, Loop, RunMode, Runner, ThreadPark};
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
 use std::time::Duration;
 
 static LOOP: Loop<ThreadPark, 2> = Loop::new(ThreadPark::new());
@@ -21,7 +22,7 @@ fn main() {
             Action::Rearm
         }
     };
-    let mut runner = Runner::new(&LOOP).expect("the loop's only runner");
+    let mut runner = CallbackRunner::new(&LOOP).expect("the loop's only runner");
     let event = runner.add(&mut on_event).expect("a free slot");
 
     // Nobody notifies: the run gives up at its deadline.

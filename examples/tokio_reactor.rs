@@ -4,8 +4,8 @@
 //! (`reactor.rs`) does the same by hand.
 //!
 //! A loop that needs no file descriptor runs inside a task with
-//! `SlotRunner::poll_run` on a `WakerPark` instead (see `tests/poll_run.rs`).
-use rearm_core::{Action, Exit, Loop, RunMode, Runner};
+//! `HandlerRunner::poll_run` on a `WakerPark` instead (see `tests/poll_run.rs`).
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
 use rearm_linux::EventfdPark;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -32,7 +32,7 @@ fn main() -> std::io::Result<()> {
             Action::Rearm
         }
     };
-    let mut runner = Runner::new(&lp).expect("the loop's only runner");
+    let mut runner = CallbackRunner::new(&lp).expect("the loop's only runner");
     let slot = runner.add(&mut on_jobs).expect("a free slot");
     let to_loop = lp.handle(slot).expect("slot exists");
 

@@ -17,10 +17,10 @@ use crate::park::Park;
 ///
 /// A notification of a dead slot is dropped and counted, never an error: the
 /// thread notifying cannot know whether the loop has just disarmed the slot.
-/// [`notify_kept`](Async::notify_kept) is the other rule, for slots that must
-/// never miss one (a [`Mailbox`](crate::Mailbox)'s): it keeps such
+/// [`notify_kept`](SlotHandle::notify_kept) is the other rule, for slots that must
+/// never miss one (a [`Mailbox`](crate::mailbox::Mailbox)'s): it keeps such
 /// notifications for the slot's next arm.
-pub struct Async<'l, P: Park, const CAP: usize> {
+pub struct SlotHandle<'l, P: Park, const CAP: usize> {
     lp: &'l Loop<P, CAP>,
     slot: usize,
 }
@@ -30,20 +30,20 @@ pub struct Async<'l, P: Park, const CAP: usize> {
 pub enum Notified {
     /// It is pending: the loop will take it (and run the callback, if the slot is
     /// still active then).
-    Pending,
+    Queued,
     /// One was already pending (or kept); this one merged with it.
     Coalesced,
     /// The slot was dead: the notification is dropped.
     Dropped,
     /// The slot was dead and keeps its notifications
-    /// ([`Async::notify_kept`]): the notification waits for the slot's next
+    /// ([`SlotHandle::notify_kept`]): the notification waits for the slot's next
     /// arm, then runs the callback.
     Kept,
 }
 
-impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
+impl<'l, P: Park, const CAP: usize> SlotHandle<'l, P, CAP> {
     pub(crate) const fn new(lp: &'l Loop<P, CAP>, slot: usize) -> Self {
-        Async { lp, slot }
+        SlotHandle { lp, slot }
     }
 
     /// Notifies the slot: O(1) whatever the loop's size, never blocks, wakes the
@@ -53,12 +53,12 @@ impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
         lp.notifiers.notify(self.slot, &lp.ready, &lp.parker, false)
     }
 
-    /// Notifies the slot as [`notify`](Async::notify) does, and makes the slot
+    /// Notifies the slot as [`notify`](SlotHandle::notify) does, and makes the slot
     /// keep its notifications from now on, whoever notifies it: one that
     /// finds it dead returns [`Notified::Kept`], and one that the loop takes
     /// after the slot was disarmed is kept too; each waits for the slot's next
     /// arm and then runs its callback, instead of being dropped. This is how a
-    /// [`Mailbox`](crate::Mailbox) notifies: whatever happens to the slot, a
+    /// [`Mailbox`](crate::mailbox::Mailbox) notifies: whatever happens to the slot, a
     /// value it was told of is drained once the slot is armed again.
     ///
     /// Kept notifications coalesce like pending ones, and the slot keeps
@@ -66,7 +66,8 @@ impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
     /// for whatever purpose, runs once for what was kept.
     ///
     /// ```
-    /// use rearm_core::{Action, Loop, Notified, RunMode, Runner, SpinPark};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Loop, Notified, RunMode};
     ///
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
     /// let handle = lp.handle(0)?;
@@ -75,7 +76,7 @@ impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
     ///
     /// let mut calls = 0;
     /// let mut count = || { calls += 1; Action::Rearm };
-    /// let mut runner = Runner::new(&lp)?;
+    /// let mut runner = CallbackRunner::new(&lp)?;
     /// runner.arm(0, &mut count)?; // the kept notification becomes pending
     /// runner.run(RunMode::NoWait);
     /// drop(runner);
@@ -94,7 +95,7 @@ impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
     }
 
     /// The loop this handle notifies.
-    pub fn target(&self) -> &'l Loop<P, CAP> {
+    pub fn event_loop(&self) -> &'l Loop<P, CAP> {
         self.lp
     }
 
@@ -105,17 +106,17 @@ impl<'l, P: Park, const CAP: usize> Async<'l, P, CAP> {
     }
 }
 
-impl<P: Park, const CAP: usize> Clone for Async<'_, P, CAP> {
+impl<P: Park, const CAP: usize> Clone for SlotHandle<'_, P, CAP> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<P: Park, const CAP: usize> Copy for Async<'_, P, CAP> {}
+impl<P: Park, const CAP: usize> Copy for SlotHandle<'_, P, CAP> {}
 
-impl<P: Park, const CAP: usize> core::fmt::Debug for Async<'_, P, CAP> {
+impl<P: Park, const CAP: usize> core::fmt::Debug for SlotHandle<'_, P, CAP> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Async")
+        f.debug_struct("SlotHandle")
             .field("slot", &self.slot)
             .finish_non_exhaustive()
     }

@@ -6,12 +6,12 @@
 pub enum Action {
     /// Keep the completion armed: the next notification runs the callback again.
     Rearm,
-    /// Retire the completion (its state becomes [`State::Dead`]); the loop forgets
+    /// Retire the completion (its state becomes [`SlotState::Dead`]); the loop forgets
     /// the callback, and later notifications of its async are dropped and counted.
     Disarm,
 }
 
-/// How long [`crate::Runner::run`] keeps going.
+/// How long [`crate::CallbackRunner::run`] keeps going.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RunMode {
     /// Run the callbacks that are ready now, then return without waiting.
@@ -25,14 +25,14 @@ pub enum RunMode {
 
 /// The public state of a completion slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum State {
+pub enum SlotState {
     /// No callback is registered: notifications aimed here are dropped and counted.
     Dead,
     /// A callback is registered and runs when its async is notified.
     Active,
 }
 
-/// Why [`crate::Runner::run`] returned.
+/// Why [`crate::CallbackRunner::run`] returned.
 ///
 /// New run modes may bring new reasons: match with a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,8 +46,8 @@ pub enum Exit {
     /// [`RunMode::NoWait`] finished its pass, or [`RunMode::Once`] ran at least one
     /// callback, and completions remain active.
     Ran,
-    /// A run with a deadline ([`SlotRunner::run_until`](crate::SlotRunner::run_until),
-    /// [`Runner::run_for`](crate::Runner::run_for)) reached it before its mode
+    /// A run with a deadline ([`HandlerRunner::run_until`](crate::HandlerRunner::run_until),
+    /// [`CallbackRunner::run_for`](crate::CallbackRunner::run_for)) reached it before its mode
     /// ended it: completions remain active, and nothing pending was left
     /// behind by the run (the next run takes it).
     TimedOut,

@@ -1,7 +1,7 @@
 //! Typed errors: misuse of a loop returns one of these, it never panics and never
 //! corrupts the loop's counts.
 
-use crate::completion::State;
+use crate::completion::SlotState;
 use core::fmt;
 
 /// What went wrong when a loop was used in a way its protocol does not allow.
@@ -22,7 +22,7 @@ pub enum Error {
         /// The loop's capacity.
         capacity: usize,
     },
-    /// A second [`crate::Runner`] was asked for while the loop already has one.
+    /// A second [`crate::CallbackRunner`] was asked for while the loop already has one.
     ///
     /// A loop is run from one place at a time: two runners would take the same
     /// ready bits and run callbacks concurrently. (Running a loop from inside one of
@@ -34,14 +34,14 @@ pub enum Error {
         /// The slot concerned.
         slot: usize,
         /// Its state when the change was asked for.
-        from: State,
+        from: SlotState,
         /// The state asked for.
-        to: State,
+        to: SlotState,
     },
     /// A deadline or a timer was asked of a loop whose parker has no clock
-    /// ([`Park::now_ns`](crate::Park::now_ns) returns `None`): it could never
+    /// ([`Park::now_ns`](crate::park::Park::now_ns) returns `None`): it could never
     /// tell that the time came, so the run is refused rather than left to
-    /// hang. Give the parker a clock ([`SpinPark::with_clock`](crate::SpinPark::with_clock)).
+    /// hang. Give the parker a clock ([`SpinPark::with_clock`](crate::park::SpinPark::with_clock)).
     NoClock,
     /// A timer was set on a slot that is not armed: a fired timer runs the
     /// slot's callback, and a dead slot has none.

@@ -1,21 +1,21 @@
 //! The part of a loop that every thread shares: ready set, park word, slot states
-//! and counters. Callbacks live in the [`Runner`], on the loop's own thread.
+//! and counters. Callbacks live in the [`CallbackRunner`], on the loop's own thread.
 
-use crate::async_handle::Async;
-use crate::completion::State;
+use crate::async_handle::SlotHandle;
+use crate::completion::SlotState;
 use crate::error::Error;
 use crate::ledger::Ledger;
 use crate::park::Park;
 use crate::ready::{MAX_CAPACITY, ReadySet};
-use crate::runner::Runner;
+use crate::runner::CallbackRunner;
 use crate::slot::{self, Notifiers, Owners};
 use crate::sync::{AtomicBool, const_fn_unless_loom};
 
 /// The shared half of an event loop with `CAP` completion slots.
 ///
-/// Any thread may hold a `&Loop`: it hands out [`Async`] handles that notify a
+/// Any thread may hold a `&Loop`: it hands out [`SlotHandle`] handles that notify a
 /// slot, takes [`stop`](Loop::stop) requests and reads the [`Ledger`]. Exactly one
-/// [`Runner`] at a time drives it: registers callbacks, runs them, sleeps.
+/// [`CallbackRunner`] at a time drives it: registers callbacks, runs them, sleeps.
 ///
 /// `CAP` is between 1 and [`MAX_CAPACITY`] (4096 on 64-bit targets, 1024 on
 /// 32-bit ones); anything else fails to compile. A loop does not allocate: its
@@ -27,7 +27,8 @@ use crate::sync::{AtomicBool, const_fn_unless_loom};
 /// from any thread (`examples/thread_park.rs`, and the driver's ping-pong).
 ///
 /// ```
-/// use rearm_core::{Action, Loop, Notified, RunMode, Runner, SpinPark};
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, CallbackRunner, Loop, Notified, RunMode};
 ///
 /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
 /// let handle = lp.handle(0)?;
@@ -40,12 +41,12 @@ use crate::sync::{AtomicBool, const_fn_unless_loom};
 ///     calls += 1;
 ///     if calls == 2 { Action::Disarm } else { Action::Rearm }
 /// };
-/// let mut runner = Runner::new(&lp)?;
+/// let mut runner = CallbackRunner::new(&lp)?;
 /// runner.arm(0, &mut on_notify)?;
-/// assert_eq!(handle.notify(), Notified::Pending);
+/// assert_eq!(handle.notify(), Notified::Queued);
 /// assert_eq!(handle.notify(), Notified::Coalesced); // one is already pending
 /// runner.run(RunMode::NoWait); // the first call: rearms
-/// assert_eq!(handle.notify(), Notified::Pending);
+/// assert_eq!(handle.notify(), Notified::Queued);
 /// runner.run(RunMode::UntilDone); // the second call disarms, and the run ends
 /// drop(runner);
 /// assert_eq!(calls, 2);
@@ -63,7 +64,7 @@ pub struct Loop<P: Park, const CAP: usize> {
     pub(crate) ready: ReadySet,
     pub(crate) notifiers: Notifiers<CAP>,
     pub(crate) owners: Owners<CAP>,
-    /// Whether a [`Runner`] drives this loop now.
+    /// Whether a [`CallbackRunner`] drives this loop now.
     pub(crate) claimed: AtomicBool,
     pub(crate) parker: P,
 }
@@ -107,21 +108,21 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     /// `static` (a mailbox, say) can hold a handle to a `static` loop.
     ///
     /// The slot need not be armed yet: notifications of a dead slot are dropped
-    /// and counted (or kept, see [`Async::notify_kept`]).
+    /// and counted (or kept, see [`SlotHandle::notify_kept`]).
     ///
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
-    pub const fn handle(&self, slot: usize) -> Result<Async<'_, P, CAP>, Error> {
+    pub const fn handle(&self, slot: usize) -> Result<SlotHandle<'_, P, CAP>, Error> {
         match self.check_slot(slot) {
-            Ok(()) => Ok(Async::new(self, slot)),
+            Ok(()) => Ok(SlotHandle::new(self, slot)),
             Err(error) => Err(error),
         }
     }
 
-    /// Makes the [`Runner`] of this loop for this thread; see [`Runner::new`].
-    pub fn runner<'c>(&self) -> Result<Runner<'_, 'c, P, CAP>, Error> {
-        Runner::new(self)
+    /// Makes the [`CallbackRunner`] of this loop for this thread; see [`CallbackRunner::new`].
+    pub fn runner<'c>(&self) -> Result<CallbackRunner<'_, 'c, P, CAP>, Error> {
+        CallbackRunner::new(self)
     }
 
     /// Asks the run in progress (or, if none is, the next one) to return
@@ -132,7 +133,7 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     }
 
     /// The state of `slot`, as notifiers see it.
-    pub fn state(&self, slot: usize) -> Result<State, Error> {
+    pub fn state(&self, slot: usize) -> Result<SlotState, Error> {
         self.check_slot(slot)?;
         Ok(self.notifiers.state(slot))
     }

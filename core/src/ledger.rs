@@ -26,7 +26,7 @@ pub struct Ledger {
     pub coalesced: u64,
     /// Notifications aimed at a dead completion: at notify time, or found pending
     /// when the loop took them after the completion was disarmed. A slot that
-    /// keeps notifications ([`Async::notify_kept`](crate::Async::notify_kept))
+    /// keeps notifications ([`SlotHandle::notify_kept`](crate::SlotHandle::notify_kept))
     /// drops none: it keeps them, as pending.
     pub dropped: u64,
     /// Notifications not yet delivered: set and not yet taken by the loop, or

@@ -7,24 +7,25 @@
 //! - A [`Loop`] is the part every thread shares: a fixed number (`CAP`) of
 //!   completion slots, a ready bitmap and a park word (the first slots live in
 //!   the park word itself).
-//! - An [`Async`] notifies one slot from any thread in O(1): one `fetch_or` for
+//! - A [`SlotHandle`] notifies one slot from any thread in O(1): one `fetch_or` for
 //!   the first slots, at most two for the others, and a wake of the loop's
 //!   thread only if it announced that it sleeps. Notifications coalesce; those
 //!   aimed at a dead slot are dropped and counted.
-//! - A [`Runner`] drives the loop on its own thread: it arms slots with
+//! - A [`CallbackRunner`] drives the loop on its own thread: it arms slots with
 //!   callbacks that return [`Action::Rearm`] or [`Action::Disarm`], runs them per
 //!   [`RunMode`], and between runs spins, yields and parks per an adaptive
-//!   [`SpinPolicy`]. A [`SlotRunner`] does the same with one [`Handler`] told
+//!   [`SpinPolicy`]. A [`HandlerRunner`] does the same with one [`Handler`] told
 //!   which slot fired, passed to each run: a runtime keeps it and its per-slot
 //!   state in one struct it owns.
-//! - [`Park`] is the one seam to the platform (futex-shaped). [`SpinPark`] is
-//!   built in; with the `std` feature, [`ThreadPark`] sleeps on any platform
-//!   the standard library supports; the `driver` crate adds Linux futex and
-//!   eventfd parkers.
-//! - A [`Mailbox`] is a bounded queue bound to one slot: any thread sends a
-//!   value and the slot's callback drains them, with no lock and no allocation.
-//!   A [`OneSenderMailbox`] does the same for a single producer, on a ring
-//!   that neither end locks or compare-and-swaps.
+//! - [`park`] is the seam to the platform: the futex-shaped [`Park`](park::Park)
+//!   trait and the parkers this crate brings ([`SpinPark`](park::SpinPark);
+//!   with the `std` feature, [`ThreadPark`](park::ThreadPark), which sleeps
+//!   wherever the standard library runs). The `rearm-linux` package adds
+//!   futex and eventfd parkers.
+//! - [`mailbox`] is a bounded queue bound to one slot: any thread sends a value
+//!   and the slot's callback drains them, with no lock and no heap; the
+//!   one-sender mailbox does the same on a ring neither end locks, and a
+//!   receiver without a loop blocks or awaits through a signal.
 //! - Every notification is accounted for in a [`Ledger`]:
 //!   `notified == delivered + coalesced + dropped + pending` at quiescent points.
 //!
@@ -32,10 +33,11 @@
 //!
 //! # Features
 //!
-//! - `std` (off by default): [`ThreadPark`], a parker that sleeps wherever the
-//!   standard library runs, [`relax::Yield`], and [`OwnedAsync`], a handle that
-//!   owns a share of its loop (through an `Arc`) and becomes a `Waker`. Without it the crate needs
-//!   neither `std` nor `alloc`.
+//! - `std` (off by default): [`ThreadPark`](park::ThreadPark), a parker that
+//!   sleeps wherever the standard library runs, [`relax::Yield`], the
+//!   mailboxes' owned ends, and [`OwnedSlotHandle`], a handle that owns a share
+//!   of its loop (through an `Arc`) and becomes a `Waker`. Without it the crate
+//!   needs neither the standard library nor its heap.
 //! - `futures-core` (off by default): a mailbox whose receiver awaits
 //!   (`Mailbox<T, AsyncSignal, N>`, and its owned receiver) is a
 //!   `futures_core::Stream`.
@@ -67,10 +69,10 @@ mod completion;
 mod error;
 mod event_loop;
 mod ledger;
-mod mailbox;
+pub mod mailbox;
 #[cfg(feature = "std")]
 mod owned;
-mod park;
+pub mod park;
 mod ready;
 mod runner;
 mod signal;
@@ -85,34 +87,22 @@ mod wait;
 
 pub mod relax;
 
-pub use async_handle::{Async, Notified};
-pub use completion::{Action, Exit, RunMode, State};
+pub use async_handle::{Notified, SlotHandle};
+pub use completion::{Action, Exit, RunMode, SlotState};
 pub use error::Error;
 pub use event_loop::Loop;
 pub use ledger::{Ledger, Unbalanced};
 #[cfg(rearm_loom)]
 #[doc(hidden)]
 pub use mailbox::MailboxFault;
-pub use mailbox::{
-    Mailbox, MailboxCounts, Notifier, OneReceiver, OneSender, OneSenderMailbox, RecvError,
-    RecvTimeoutError, TryRecvError, TrySendError,
-};
 #[cfg(feature = "std")]
-pub use mailbox::{OwnedOneReceiver, OwnedOneSender, OwnedReceiver, OwnedSender};
-#[cfg(feature = "std")]
-pub use owned::OwnedAsync;
-pub use park::{Park, SpinPark};
+pub use owned::OwnedSlotHandle;
 #[cfg(rearm_loom)]
 #[doc(hidden)]
 pub use ready::Fault;
 pub use ready::{DIRECT_SLOTS, MAX_CAPACITY};
-pub use runner::{Callback, Runner};
-pub use signal::{AsyncSignal, Signal};
-pub use slot_runner::{Handler, SlotRunner};
-pub use sync::ParkWord;
-pub use task::WakerPark;
-#[cfg(feature = "std")]
-pub use thread_park::ThreadPark;
+pub use runner::{Callback, CallbackRunner};
+pub use slot_runner::{Handler, HandlerRunner};
 pub use timers::TimerCounts;
 pub use wait::{SpinBound, SpinPolicy, WaitStats};
 

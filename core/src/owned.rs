@@ -3,7 +3,7 @@
 
 #![cfg(feature = "std")]
 
-use crate::async_handle::{Async, Notified};
+use crate::async_handle::{Notified, SlotHandle};
 use crate::error::Error;
 use crate::event_loop::Loop;
 use crate::ledger::Ledger;
@@ -12,42 +12,43 @@ use crate::sync::{Arc, Wake, Waker};
 
 /// Notifies one slot of a loop it shares ownership of, through an [`Arc`]: it
 /// can be moved to any thread and kept for as long as wanted, whatever the
-/// loop's lifetime would otherwise be. Notifying behaves as [`Async::notify`]
-/// does; [`waker`](OwnedAsync::waker) makes a [`Waker`] that notifies the slot.
+/// loop's lifetime would otherwise be. Notifying behaves as [`SlotHandle::notify`]
+/// does; [`waker`](OwnedSlotHandle::waker) makes a [`Waker`] that notifies the slot.
 ///
 /// ```
-/// use rearm_core::{Action, Loop, OwnedAsync, RunMode, Runner, ThreadPark};
+/// use rearm_core::park::ThreadPark;
+/// use rearm_core::{Action, CallbackRunner, Loop, OwnedSlotHandle, RunMode};
 /// use std::sync::Arc;
 ///
 /// let lp: Arc<Loop<ThreadPark, 2>> = Arc::new(Loop::new(ThreadPark::new()));
 /// let mut once = || Action::Disarm;
-/// let mut runner = Runner::new(&lp)?;
+/// let mut runner = CallbackRunner::new(&lp)?;
 /// runner.arm(1, &mut once)?; // armed before anyone notifies: nothing is dropped
-/// let handle = OwnedAsync::new(Arc::clone(&lp), 1)?;
+/// let handle = OwnedSlotHandle::new(Arc::clone(&lp), 1)?;
 /// let sender = std::thread::spawn(move || handle.notify()); // no 'static loop needed
 /// runner.run(RunMode::UntilDone); // returns once the notification ran `once`
 /// sender.join().unwrap();
 /// # Ok::<(), rearm_core::Error>(())
 /// ```
-pub struct OwnedAsync<P: Park, const CAP: usize> {
+pub struct OwnedSlotHandle<P: Park, const CAP: usize> {
     lp: Arc<Loop<P, CAP>>,
     slot: usize,
 }
 
-impl<P: Park, const CAP: usize> OwnedAsync<P, CAP> {
+impl<P: Park, const CAP: usize> OwnedSlotHandle<P, CAP> {
     /// A handle to `slot` of `lp`. Fails if the slot does not exist.
     pub fn new(lp: Arc<Loop<P, CAP>>, slot: usize) -> Result<Self, Error> {
         lp.check_slot(slot)?;
-        Ok(OwnedAsync { lp, slot })
+        Ok(OwnedSlotHandle { lp, slot })
     }
 
-    /// Notifies the slot; see [`Async::notify`].
+    /// Notifies the slot; see [`SlotHandle::notify`].
     pub fn notify(&self) -> Notified {
         self.borrowed().notify()
     }
 
     /// Notifies the slot and makes it keep its notifications; see
-    /// [`Async::notify_kept`].
+    /// [`SlotHandle::notify_kept`].
     pub fn notify_kept(&self) -> Notified {
         self.borrowed().notify_kept()
     }
@@ -58,7 +59,7 @@ impl<P: Park, const CAP: usize> OwnedAsync<P, CAP> {
     }
 
     /// The loop this handle notifies.
-    pub fn target(&self) -> &Arc<Loop<P, CAP>> {
+    pub fn event_loop(&self) -> &Arc<Loop<P, CAP>> {
         &self.lp
     }
 
@@ -67,24 +68,25 @@ impl<P: Park, const CAP: usize> OwnedAsync<P, CAP> {
         self.borrowed().ledger()
     }
 
-    /// The same slot, as a borrowing [`Async`].
-    pub fn borrowed(&self) -> Async<'_, P, CAP> {
-        Async::new(&self.lp, self.slot)
+    /// The same slot, as a borrowing [`SlotHandle`].
+    pub fn borrowed(&self) -> SlotHandle<'_, P, CAP> {
+        SlotHandle::new(&self.lp, self.slot)
     }
 }
 
-impl<P: Park + Send + Sync + 'static, const CAP: usize> OwnedAsync<P, CAP> {
+impl<P: Park + Send + Sync + 'static, const CAP: usize> OwnedSlotHandle<P, CAP> {
     /// A [`Waker`] whose `wake` notifies this slot: a future polled on the
     /// loop's thread (in the slot's callback) hands it to whatever completes it
     /// on another thread, and the loop runs the callback again. Its one
     /// allocation is the `Arc` it lives in.
     ///
     /// ```
-    /// use rearm_core::{Loop, Notified, OwnedAsync, ThreadPark};
+    /// use rearm_core::park::ThreadPark;
+    /// use rearm_core::{Loop, Notified, OwnedSlotHandle};
     /// use std::sync::Arc;
     ///
     /// let lp: Arc<Loop<ThreadPark, 1>> = Arc::new(Loop::new(ThreadPark::new()));
-    /// let waker = OwnedAsync::new(Arc::clone(&lp), 0)?.waker();
+    /// let waker = OwnedSlotHandle::new(Arc::clone(&lp), 0)?.waker();
     /// waker.wake_by_ref(); // the slot is dead: dropped and counted
     /// assert_eq!(lp.ledger(0)?.dropped, 1);
     /// # Ok::<(), rearm_core::Error>(())
@@ -94,7 +96,7 @@ impl<P: Park + Send + Sync + 'static, const CAP: usize> OwnedAsync<P, CAP> {
     }
 }
 
-impl<P: Park + Send + Sync + 'static, const CAP: usize> Wake for OwnedAsync<P, CAP> {
+impl<P: Park + Send + Sync + 'static, const CAP: usize> Wake for OwnedSlotHandle<P, CAP> {
     fn wake(self: Arc<Self>) {
         self.notify();
     }
@@ -104,30 +106,30 @@ impl<P: Park + Send + Sync + 'static, const CAP: usize> Wake for OwnedAsync<P, C
     }
 }
 
-impl<P: Park, const CAP: usize> Clone for OwnedAsync<P, CAP> {
+impl<P: Park, const CAP: usize> Clone for OwnedSlotHandle<P, CAP> {
     fn clone(&self) -> Self {
-        OwnedAsync {
+        OwnedSlotHandle {
             lp: Arc::clone(&self.lp),
             slot: self.slot,
         }
     }
 }
 
-impl<P: Park, const CAP: usize> core::fmt::Debug for OwnedAsync<P, CAP> {
+impl<P: Park, const CAP: usize> core::fmt::Debug for OwnedSlotHandle<P, CAP> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("OwnedAsync")
+        f.debug_struct("OwnedSlotHandle")
             .field("slot", &self.slot)
             .finish_non_exhaustive()
     }
 }
 
-impl<P: Park, const CAP: usize> crate::mailbox::Notifier for OwnedAsync<P, CAP> {
+impl<P: Park, const CAP: usize> crate::mailbox::Notifier for OwnedSlotHandle<P, CAP> {
     fn notify(&self) -> Notified {
-        OwnedAsync::notify(self)
+        OwnedSlotHandle::notify(self)
     }
 
     fn notify_kept(&self) -> Notified {
-        OwnedAsync::notify_kept(self)
+        OwnedSlotHandle::notify_kept(self)
     }
 
     fn slot(&self) -> usize {

@@ -1,8 +1,23 @@
-//! The one seam to the platform: how a loop's thread sleeps and is woken.
+//! The one seam to the platform: how a loop's thread sleeps and is woken,
+//! and the parkers this crate brings.
+//!
+//! - [`Park`]: the trait a platform implements, around a [`ParkWord`].
+//! - [`SpinPark`]: never sleeps; for bare metal and for model checking.
+//! - [`ThreadPark`] (feature `std`): sleeps wherever the standard library runs.
+//! - [`WakerPark`]: registers a task's `Waker` instead of sleeping, so a loop
+//!   runs inside any executor.
+//!
+//! The `rearm-linux` package adds futex and eventfd parkers.
 
 use crate::relax::{RelaxStrategy, Spin};
-use crate::sync::{Ordering, ParkWord};
+use crate::sync::Ordering;
 use core::marker::PhantomData;
+
+// The family's other members are defined where their machinery lives.
+pub use crate::sync::ParkWord;
+pub use crate::task::WakerPark;
+#[cfg(feature = "std")]
+pub use crate::thread_park::ThreadPark;
 
 /// How a loop's thread sleeps until it is notified; futex-shaped.
 ///
@@ -31,7 +46,7 @@ use core::marker::PhantomData;
 /// loop, and says so.
 ///
 /// ```
-/// use rearm_core::{Park, ParkWord};
+/// use rearm_core::park::{Park, ParkWord};
 /// use core::sync::atomic::Ordering;
 ///
 /// /// A parker for a single-core system with an interrupt-driven notifier,
@@ -67,7 +82,7 @@ pub trait Park {
     /// call it). Parkers that can sleep with a timeout implement it.
     ///
     /// ```
-    /// use rearm_core::{Park, ParkWord, SpinPark};
+    /// use rearm_core::park::{Park, ParkWord, SpinPark};
     ///
     /// fn ticks() -> u64 {
     ///     use core::sync::atomic::{AtomicU64, Ordering};
@@ -202,10 +217,10 @@ impl<P: Park + ?Sized> Park for &P {
 /// [`park_until`](Park::park_until) spins until the clock passes the deadline.
 ///
 /// ```
-/// use rearm_core::{Park, SpinPark};
+/// use rearm_core::park::{Park, SpinPark};
 ///
 /// let parker: SpinPark = SpinPark::new();
-/// let word = rearm_core::ParkWord::new(1);
+/// let word = rearm_core::park::ParkWord::new(1);
 /// parker.park(&word, 0); // returns at once: the word does not hold 0
 /// ```
 #[derive(Debug)]
@@ -227,7 +242,7 @@ impl<R> SpinPark<R> {
     /// monotonic time in nanoseconds (from any epoch, never going back).
     ///
     /// ```
-    /// use rearm_core::{Park, SpinPark};
+    /// use rearm_core::park::{Park, SpinPark};
     ///
     /// /// A bare-metal core would read its timer here.
     /// fn uptime_ns() -> u64 { 42 }

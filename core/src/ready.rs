@@ -89,7 +89,8 @@ pub(crate) const GROUPS_PER_CLASS: usize = BITS / SUMMARY_BITS as usize;
 /// slots the loop has. Give the busiest asyncs the lowest slots.
 ///
 /// ```
-/// use rearm_core::{DIRECT_SLOTS, Loop, SpinPark};
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{DIRECT_SLOTS, Loop};
 ///
 /// let lp: Loop<SpinPark, 64> = Loop::new(SpinPark::new());
 /// // The hottest async: a slot whose notification touches one word.

@@ -1,4 +1,4 @@
-//! How a busy wait passes time: the strategies [`SpinPark`](crate::SpinPark)
+//! How a busy wait passes time: the strategies [`SpinPark`](crate::park::SpinPark)
 //! takes as its type parameter.
 //!
 //! They are the `spin` crate's, re-exported so that naming them needs no
@@ -8,7 +8,7 @@
 //! instruction, say.
 //!
 //! ```
-//! use rearm_core::SpinPark;
+//! use rearm_core::park::SpinPark;
 //! use rearm_core::relax::{RelaxStrategy, Spin};
 //!
 //! /// Where a real core would execute WFE, this just hints the CPU.

@@ -1,10 +1,10 @@
-//! A [`SlotRunner`] with one closure per slot: the callback API.
+//! A [`HandlerRunner`] with one closure per slot: the callback API.
 
-use crate::completion::{Action, Exit, RunMode, State};
+use crate::completion::{Action, Exit, RunMode, SlotState};
 use crate::error::Error;
 use crate::event_loop::Loop;
 use crate::park::Park;
-use crate::slot_runner::{Handler, SlotRunner};
+use crate::slot_runner::{Handler, HandlerRunner};
 use crate::timers::TimerCounts;
 use crate::wait::SpinPolicy;
 use crate::wait::WaitStats;
@@ -15,7 +15,7 @@ use core::time::Duration;
 pub type Callback<'c> = &'c mut (dyn FnMut() -> Action + 'c);
 
 /// Drives one [`Loop`] on the current thread: holds the callbacks, runs them when
-/// their asyncs are notified, and sleeps in between. It is a [`SlotRunner`]
+/// their asyncs are notified, and sleeps in between. It is a [`HandlerRunner`]
 /// whose handler calls the slot's closure; where one handler told the slot
 /// suits better (a runtime that owns its per-slot state), use that directly.
 ///
@@ -25,26 +25,27 @@ pub type Callback<'c> = &'c mut (dyn FnMut() -> Action + 'c);
 /// boxed: the runner allocates nothing.
 ///
 /// ```
-/// use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPark, State};
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode, SlotState};
 ///
 /// let lp: Loop<SpinPark, 4> = Loop::new(SpinPark::new());
 /// let mut calls = 0;
 /// let mut count = || { calls += 1; Action::Rearm };
-/// let mut runner = Runner::new(&lp)?;
+/// let mut runner = CallbackRunner::new(&lp)?;
 /// let slot = runner.add(&mut count)?;
 ///
 /// lp.handle(slot)?.notify();
 /// lp.handle(slot)?.notify(); // coalesces with the first
 /// assert_eq!(runner.run(RunMode::NoWait), Exit::Ran);
 /// runner.disarm(slot)?;
-/// assert_eq!(runner.state(slot)?, State::Dead);
+/// assert_eq!(runner.state(slot)?, SlotState::Dead);
 /// assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
 /// drop(runner);
 /// assert_eq!(calls, 1);
 /// # Ok::<(), rearm_core::Error>(())
 /// ```
-pub struct Runner<'l, 'c, P: Park, const CAP: usize> {
-    pub(crate) slots: SlotRunner<'l, P, CAP>,
+pub struct CallbackRunner<'l, 'c, P: Park, const CAP: usize> {
+    pub(crate) slots: HandlerRunner<'l, P, CAP>,
     pub(crate) callbacks: [Option<Callback<'c>>; CAP],
 }
 
@@ -67,13 +68,13 @@ impl<const CAP: usize> Handler for Callbacks<'_, '_, CAP> {
     }
 }
 
-impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
+impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// Becomes the runner of `lp`, with the default [`SpinPolicy`].
     ///
     /// Fails with [`Error::AlreadyHasRunner`] if `lp` already has a runner.
     pub fn new(lp: &'l Loop<P, CAP>) -> Result<Self, Error> {
-        Ok(Runner {
-            slots: SlotRunner::new(lp)?,
+        Ok(CallbackRunner {
+            slots: HandlerRunner::new(lp)?,
             callbacks: core::array::from_fn(|_| None),
         })
     }
@@ -85,7 +86,7 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     }
 
     /// Turns arrival prediction on or off; see
-    /// [`SlotRunner::with_arrival_prediction`].
+    /// [`HandlerRunner::with_arrival_prediction`].
     pub fn with_arrival_prediction(mut self, on: bool) -> Self {
         self.slots = self.slots.with_arrival_prediction(on);
         self
@@ -115,7 +116,7 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     }
 
     /// Disarms `slot` from outside its callback (a callback disarms by returning
-    /// [`Action::Disarm`]); see [`SlotRunner::disarm`] for what becomes of a
+    /// [`Action::Disarm`]); see [`HandlerRunner::disarm`] for what becomes of a
     /// notification still pending for it.
     ///
     /// Fails if the slot does not exist or is already dead.
@@ -126,12 +127,12 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     }
 
     /// The state of `slot`.
-    pub fn state(&self, slot: usize) -> Result<State, Error> {
+    pub fn state(&self, slot: usize) -> Result<SlotState, Error> {
         self.slots.state(slot)
     }
 
     /// How many completions are active: always the number of slots whose state
-    /// is [`State::Active`].
+    /// is [`SlotState::Active`].
     pub fn active(&self) -> usize {
         self.slots.active()
     }
@@ -155,8 +156,8 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
         self.slots.run(mode, &mut Callbacks(&mut self.callbacks))
     }
 
-    /// As [`run`](Runner::run), but returns [`Exit::TimedOut`] once the
-    /// parker's clock reaches `deadline_ns`; see [`SlotRunner::run_until`].
+    /// As [`run`](CallbackRunner::run), but returns [`Exit::TimedOut`] once the
+    /// parker's clock reaches `deadline_ns`; see [`HandlerRunner::run_until`].
     ///
     /// # Errors
     ///
@@ -166,7 +167,7 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
             .run_until(mode, deadline_ns, &mut Callbacks(&mut self.callbacks))
     }
 
-    /// As [`run_until`](Runner::run_until), with the deadline `duration` from
+    /// As [`run_until`](CallbackRunner::run_until), with the deadline `duration` from
     /// now.
     ///
     /// # Errors
@@ -176,7 +177,8 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     /// ```
     /// use core::sync::atomic::{AtomicU64, Ordering};
     /// use core::time::Duration;
-    /// use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPark};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
     ///
     /// fn clock() -> u64 {
     ///     // A real clock here; this one runs 1 µs a look.
@@ -186,7 +188,7 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
     /// let mut ticks = 0;
     /// let mut tick = || { ticks += 1; Action::Rearm };
-    /// let mut runner = Runner::new(&lp)?;
+    /// let mut runner = CallbackRunner::new(&lp)?;
     /// let slot = runner.add(&mut tick)?;
     /// runner.set_timer_every(slot, Duration::from_millis(2))?;
     /// // Ticks every 2 ms until the run's 15 ms are up.
@@ -200,17 +202,17 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
             .run_for(mode, duration, &mut Callbacks(&mut self.callbacks))
     }
 
-    /// The parker's clock; see [`SlotRunner::now_ns`].
+    /// The parker's clock; see [`HandlerRunner::now_ns`].
     pub fn now_ns(&self) -> Option<u64> {
         self.slots.now_ns()
     }
 
     /// Sets `slot`'s timer to run its callback once at `due_ns`; see
-    /// [`SlotRunner::set_timer_at`].
+    /// [`HandlerRunner::set_timer_at`].
     ///
     /// # Errors
     ///
-    /// As [`SlotRunner::set_timer_at`].
+    /// As [`HandlerRunner::set_timer_at`].
     pub fn set_timer_at(&mut self, slot: usize, due_ns: u64) -> Result<(), Error> {
         self.slots.set_timer_at(slot, due_ns)
     }
@@ -219,27 +221,27 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
     ///
     /// # Errors
     ///
-    /// As [`SlotRunner::set_timer_at`].
+    /// As [`HandlerRunner::set_timer_at`].
     pub fn set_timer_after(&mut self, slot: usize, after: Duration) -> Result<(), Error> {
         self.slots.set_timer_after(slot, after)
     }
 
     /// Sets `slot`'s timer to run its callback every `period`; see
-    /// [`SlotRunner::set_timer_every`].
+    /// [`HandlerRunner::set_timer_every`].
     ///
     /// # Errors
     ///
-    /// As [`SlotRunner::set_timer_every`].
+    /// As [`HandlerRunner::set_timer_every`].
     pub fn set_timer_every(&mut self, slot: usize, period: Duration) -> Result<(), Error> {
         self.slots.set_timer_every(slot, period)
     }
 
     /// Sets `slot`'s timer to run its callback at `first_due_ns` and every
-    /// `period` after; see [`SlotRunner::set_timer_every_from`].
+    /// `period` after; see [`HandlerRunner::set_timer_every_from`].
     ///
     /// # Errors
     ///
-    /// As [`SlotRunner::set_timer_every`].
+    /// As [`HandlerRunner::set_timer_every`].
     pub fn set_timer_every_from(
         &mut self,
         slot: usize,
@@ -272,15 +274,15 @@ impl<'l, 'c, P: Park, const CAP: usize> Runner<'l, 'c, P, CAP> {
         self.slots.timer_counts()
     }
 
-    /// See [`SlotRunner::prepare_block`].
+    /// See [`HandlerRunner::prepare_block`].
     pub fn prepare_block(&mut self) -> bool {
         self.slots.prepare_block()
     }
 }
 
-impl<P: Park, const CAP: usize> core::fmt::Debug for Runner<'_, '_, P, CAP> {
+impl<P: Park, const CAP: usize> core::fmt::Debug for CallbackRunner<'_, '_, P, CAP> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Runner")
+        f.debug_struct("CallbackRunner")
             .field("slots", &self.slots)
             .finish_non_exhaustive()
     }

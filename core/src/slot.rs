@@ -23,7 +23,7 @@
 //! argument, and the one loom checks.)
 
 use crate::async_handle::Notified;
-use crate::completion::State;
+use crate::completion::SlotState;
 use crate::ledger::Ledger;
 use crate::park::Park;
 use crate::ready::{Mark, ReadySet};
@@ -220,12 +220,12 @@ impl<const CAP: usize> Notifiers<CAP> {
     }
 
     /// The state of `slot`, as notifiers see it.
-    pub(crate) fn state(&self, slot: usize) -> State {
+    pub(crate) fn state(&self, slot: usize) -> SlotState {
         // Relaxed: a snapshot; see `notify` for why notifiers need no more.
         if self.0[slot].state.load(Ordering::Relaxed) & ACTIVE != 0 {
-            State::Active
+            SlotState::Active
         } else {
-            State::Dead
+            SlotState::Dead
         }
     }
 }
@@ -262,7 +262,7 @@ fn arm_race_fence(ready: &ReadySet, side: Side) {
 /// Marks `slot` ready; a notification already pending absorbs this one.
 fn mark(side: &NotifySide, slot: usize, ready: &ReadySet, parker: &impl Park) -> Notified {
     match ready.mark(slot, parker) {
-        Mark::Set => Notified::Pending,
+        Mark::Set => Notified::Queued,
         Mark::AlreadySet => {
             bump_shared(&side.coalesced);
             Notified::Coalesced

@@ -1,7 +1,7 @@
 //! The loop's own thread: which slots are armed, the run modes, the wait,
 //! and one [`Handler`] told which slot fired.
 
-use crate::completion::{Action, Exit, RunMode, State};
+use crate::completion::{Action, Exit, RunMode, SlotState};
 use crate::error::Error;
 use crate::event_loop::Loop;
 use crate::park::Park;
@@ -13,7 +13,7 @@ use core::time::Duration;
 
 /// What a loop's thread does when one of its armed slots was notified: one
 /// object for every slot, told which fired. It is passed to each
-/// [`SlotRunner::run`], never stored, so a runtime can keep its runner and
+/// [`HandlerRunner::run`], never stored, so a runtime can keep its runner and
 /// the state the handler works on side by side in one struct it owns.
 ///
 /// ```
@@ -34,7 +34,7 @@ pub trait Handler {
     /// coalesce). Return whether it stays armed.
     fn on_notify(&mut self, slot: usize) -> Action;
 
-    /// Slot `slot`'s timer fired (see [`SlotRunner::set_timer_at`]). Return
+    /// Slot `slot`'s timer fired (see [`HandlerRunner::set_timer_at`]). Return
     /// whether the slot stays armed; disarming it also ends its timer. The
     /// default treats a firing as a notification, calling
     /// [`on_notify`](Handler::on_notify).
@@ -52,8 +52,8 @@ impl<F: FnMut(usize) -> Action> Handler for F {
 
 /// Drives one [`Loop`] on the current thread: knows which slots are armed, runs
 /// a [`Handler`] when they are notified, and sleeps in between. It borrows
-/// nothing but the loop: the handler comes with each [`run`](SlotRunner::run).
-/// [`Runner`](crate::Runner) is the same with one closure per slot.
+/// nothing but the loop: the handler comes with each [`run`](HandlerRunner::run).
+/// [`CallbackRunner`](crate::CallbackRunner) is the same with one closure per slot.
 ///
 /// There is at most one runner per loop at a time ([`Error::AlreadyHasRunner`]
 /// otherwise). Dropping it disarms every slot it armed and frees the loop for
@@ -62,7 +62,8 @@ impl<F: FnMut(usize) -> Action> Handler for F {
 /// A runtime keeps its runner and its per-slot state in one struct:
 ///
 /// ```
-/// use rearm_core::{Action, Exit, Handler, Loop, RunMode, SlotRunner, SpinPark};
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, Exit, Handler, HandlerRunner, Loop, RunMode};
 ///
 /// struct Timers { fired: [u32; 4] }
 ///
@@ -74,7 +75,7 @@ impl<F: FnMut(usize) -> Action> Handler for F {
 /// }
 ///
 /// struct Runtime<'l> {
-///     runner: SlotRunner<'l, SpinPark, 4>,
+///     runner: HandlerRunner<'l, SpinPark, 4>,
 ///     timers: Timers,
 /// }
 ///
@@ -86,14 +87,14 @@ impl<F: FnMut(usize) -> Action> Handler for F {
 /// }
 ///
 /// static LOOP: Loop<SpinPark, 4> = Loop::new(SpinPark::new());
-/// let mut rt = Runtime { runner: SlotRunner::new(&LOOP)?, timers: Timers { fired: [0; 4] } };
+/// let mut rt = Runtime { runner: HandlerRunner::new(&LOOP)?, timers: Timers { fired: [0; 4] } };
 /// let slot = rt.runner.add()?;
 /// LOOP.handle(slot)?.notify();
 /// assert_eq!(rt.turn(), Exit::Done); // the only armed slot disarmed
 /// assert_eq!(rt.timers.fired[slot], 1);
 /// # Ok::<(), rearm_core::Error>(())
 /// ```
-pub struct SlotRunner<'l, P: Park, const CAP: usize> {
+pub struct HandlerRunner<'l, P: Park, const CAP: usize> {
     lp: &'l Loop<P, CAP>,
     armed: [bool; CAP],
     active: usize,
@@ -105,7 +106,7 @@ pub struct SlotRunner<'l, P: Park, const CAP: usize> {
     timers: TimerSet<CAP>,
 }
 
-impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
+impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// Becomes the runner of `lp`, with the default [`SpinPolicy`].
     ///
     /// Fails with [`Error::AlreadyHasRunner`] if `lp` already has a runner.
@@ -115,7 +116,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         lp.claimed
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
             .map_err(|_| Error::AlreadyHasRunner)?;
-        Ok(SlotRunner {
+        Ok(HandlerRunner {
             lp,
             armed: [false; CAP],
             active: 0,
@@ -148,11 +149,12 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// predicted sleep is just a park). It costs a clock read per wait.
     ///
     /// ```
-    /// use rearm_core::{Loop, SlotRunner, SpinPark};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{HandlerRunner, Loop};
     ///
     /// fn uptime_ns() -> u64 { 42 } // a real clock here
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::with_clock(uptime_ns));
-    /// let runner = SlotRunner::new(&lp)?.with_arrival_prediction(true);
+    /// let runner = HandlerRunner::new(&lp)?.with_arrival_prediction(true);
     /// assert_eq!(runner.wait_stats().predicted, 0);
     /// # Ok::<(), rearm_core::Error>(())
     /// ```
@@ -168,7 +170,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
 
     /// Arms `slot`: from now on, notifying it runs the handler. A
     /// notification the slot kept while it was dead (see
-    /// [`Async::notify_kept`](crate::Async::notify_kept)) becomes pending: the
+    /// [`SlotHandle::notify_kept`](crate::SlotHandle::notify_kept)) becomes pending: the
     /// next run runs the handler for it.
     ///
     /// Fails if the slot does not exist or is already active.
@@ -177,8 +179,8 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         if self.armed[slot] {
             return Err(Error::IllegalTransition {
                 slot,
-                from: State::Active,
-                to: State::Active,
+                from: SlotState::Active,
+                to: SlotState::Active,
             });
         }
         self.armed[slot] = true;
@@ -206,7 +208,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// stays pending: if the slot is armed again before the loop next takes
     /// it, it runs the handler then; if the loop takes it first, it is
     /// dropped and counted, unless the slot keeps notifications (see
-    /// [`Async::notify_kept`](crate::Async::notify_kept)), which keeps it for
+    /// [`SlotHandle::notify_kept`](crate::SlotHandle::notify_kept)), which keeps it for
     /// the slot's next arm.
     ///
     /// Fails if the slot does not exist or is already dead.
@@ -215,8 +217,8 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         if !self.armed[slot] {
             return Err(Error::IllegalTransition {
                 slot,
-                from: State::Dead,
-                to: State::Dead,
+                from: SlotState::Dead,
+                to: SlotState::Dead,
             });
         }
         self.retire(slot);
@@ -224,17 +226,17 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     }
 
     /// The state of `slot`.
-    pub fn state(&self, slot: usize) -> Result<State, Error> {
+    pub fn state(&self, slot: usize) -> Result<SlotState, Error> {
         self.lp.check_slot(slot)?;
         Ok(if self.armed[slot] {
-            State::Active
+            SlotState::Active
         } else {
-            State::Dead
+            SlotState::Dead
         })
     }
 
     /// How many completions are active: always the number of slots whose state
-    /// is [`State::Active`].
+    /// is [`SlotState::Active`].
     pub fn active(&self) -> usize {
         self.active
     }
@@ -267,8 +269,8 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         self.run_to(mode, None, handler)
     }
 
-    /// As [`run`](SlotRunner::run), but returns [`Exit::TimedOut`] once the
-    /// parker's clock ([`now_ns`](SlotRunner::now_ns)) reaches `deadline_ns`,
+    /// As [`run`](HandlerRunner::run), but returns [`Exit::TimedOut`] once the
+    /// parker's clock ([`now_ns`](HandlerRunner::now_ns)) reaches `deadline_ns`,
     /// if `mode` has not ended the run by then. No phase of the wait (spin,
     /// yield, park) runs past the deadline by more than its own step: a few
     /// spin-loop hints, one yield, or the parker's timed sleep's lateness.
@@ -279,7 +281,8 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// that the deadline came.
     ///
     /// ```
-    /// use rearm_core::{Action, Exit, Loop, RunMode, SlotRunner, SpinPark};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, Exit, HandlerRunner, Loop, RunMode};
     ///
     /// # use core::sync::atomic::{AtomicU64, Ordering};
     /// # static NOW: AtomicU64 = AtomicU64::new(0);
@@ -288,7 +291,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     ///     NOW.fetch_add(1_000, Ordering::Relaxed)
     /// }
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::with_clock(clock));
-    /// let mut runner = SlotRunner::new(&lp)?;
+    /// let mut runner = HandlerRunner::new(&lp)?;
     /// runner.arm(0)?;
     /// let mut on_event = |_slot: usize| Action::Rearm;
     /// let deadline = runner.now_ns().unwrap() + 50_000;
@@ -308,7 +311,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
         Ok(self.run_to(mode, Some(deadline_ns), handler))
     }
 
-    /// As [`run_until`](SlotRunner::run_until), with the deadline `duration`
+    /// As [`run_until`](HandlerRunner::run_until), with the deadline `duration`
     /// from now.
     ///
     /// # Errors
@@ -317,10 +320,11 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     ///
     /// ```
     /// use core::time::Duration;
-    /// use rearm_core::{Action, Error, Loop, RunMode, SlotRunner, SpinPark};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, Error, HandlerRunner, Loop, RunMode};
     ///
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new()); // no clock
-    /// let mut runner = SlotRunner::new(&lp)?;
+    /// let mut runner = HandlerRunner::new(&lp)?;
     /// runner.arm(0)?;
     /// let mut on_event = |_slot: usize| Action::Rearm;
     /// let run = runner.run_for(RunMode::UntilDone, Duration::from_millis(1), &mut on_event);
@@ -362,7 +366,8 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// [`Error::NotArmed`] when the slot is dead.
     ///
     /// ```
-    /// use rearm_core::{Action, Exit, Handler, Loop, RunMode, SlotRunner, SpinPark};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, Exit, Handler, HandlerRunner, Loop, RunMode};
     ///
     /// # use core::sync::atomic::{AtomicU64, Ordering};
     /// # static NOW: AtomicU64 = AtomicU64::new(0);
@@ -379,7 +384,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     ///     }
     /// }
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::with_clock(clock));
-    /// let mut runner = SlotRunner::new(&lp)?;
+    /// let mut runner = HandlerRunner::new(&lp)?;
     /// runner.arm(0)?;
     /// let due = runner.now_ns().unwrap() + 20_000;
     /// runner.set_timer_at(0, due)?;
@@ -396,11 +401,11 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     }
 
     /// Sets `slot`'s timer to fire once, `after` from now; see
-    /// [`set_timer_at`](SlotRunner::set_timer_at).
+    /// [`set_timer_at`](HandlerRunner::set_timer_at).
     ///
     /// # Errors
     ///
-    /// As [`set_timer_at`](SlotRunner::set_timer_at).
+    /// As [`set_timer_at`](HandlerRunner::set_timer_at).
     pub fn set_timer_after(&mut self, slot: usize, after: Duration) -> Result<(), Error> {
         let now = self.now_ns().ok_or(Error::NoClock)?;
         self.set_timer_at(slot, now.saturating_add(nanos(after)))
@@ -408,13 +413,13 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
 
     /// Sets `slot`'s timer to fire every `period`, the first time one period
     /// from now, until it is cancelled or the slot disarms; see
-    /// [`set_timer_at`](SlotRunner::set_timer_at). A loop that comes late
+    /// [`set_timer_at`](HandlerRunner::set_timer_at). A loop that comes late
     /// fires once for the periods it missed, and the next firing keeps the
     /// phase ([`TimerCounts::skipped`] counts the missed ones).
     ///
     /// # Errors
     ///
-    /// As [`set_timer_at`](SlotRunner::set_timer_at), and
+    /// As [`set_timer_at`](HandlerRunner::set_timer_at), and
     /// [`Error::ZeroPeriod`] for a zero `period`.
     pub fn set_timer_every(&mut self, slot: usize, period: Duration) -> Result<(), Error> {
         if period.is_zero() {
@@ -425,13 +430,13 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     }
 
     /// Sets `slot`'s timer to fire at `first_due_ns` and every `period`
-    /// after it: [`set_timer_every`](SlotRunner::set_timer_every) with the
+    /// after it: [`set_timer_every`](HandlerRunner::set_timer_every) with the
     /// phase chosen (timers spread over a period, or one aligned to a clock
     /// tick).
     ///
     /// # Errors
     ///
-    /// As [`set_timer_every`](SlotRunner::set_timer_every).
+    /// As [`set_timer_every`](HandlerRunner::set_timer_every).
     pub fn set_timer_every_from(
         &mut self,
         slot: usize,
@@ -555,7 +560,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
 
     /// Announces that this loop's thread is about to block outside the parker,
     /// in a reactor that watches it (the `driver` crate's eventfd parker has a
-    /// file descriptor for that). Until the next [`run`](SlotRunner::run), the
+    /// file descriptor for that). Until the next [`run`](HandlerRunner::run), the
     /// first notification, or a [`stop`](Loop::stop), calls the parker's
     /// [`unpark`](Park::unpark), which makes that descriptor readable.
     ///
@@ -566,11 +571,12 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     /// also withdraws the announcement.
     ///
     /// ```
-    /// use rearm_core::{Action, Loop, RunMode, SlotRunner, SpinPark};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, HandlerRunner, Loop, RunMode};
     ///
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
     /// let mut on_event = |_slot: usize| Action::Rearm;
-    /// let mut runner = SlotRunner::new(&lp)?;
+    /// let mut runner = HandlerRunner::new(&lp)?;
     /// runner.arm(0)?;
     /// assert!(runner.prepare_block()); // nothing pending: block in the reactor
     /// lp.handle(0)?.notify(); // would make the reactor's descriptor readable
@@ -638,7 +644,7 @@ impl<'l, P: Park, const CAP: usize> SlotRunner<'l, P, CAP> {
     }
 }
 
-impl<P: Park, const CAP: usize> Drop for SlotRunner<'_, P, CAP> {
+impl<P: Park, const CAP: usize> Drop for HandlerRunner<'_, P, CAP> {
     fn drop(&mut self) {
         for slot in 0..CAP {
             if self.armed[slot] {
@@ -651,9 +657,9 @@ impl<P: Park, const CAP: usize> Drop for SlotRunner<'_, P, CAP> {
     }
 }
 
-impl<P: Park, const CAP: usize> core::fmt::Debug for SlotRunner<'_, P, CAP> {
+impl<P: Park, const CAP: usize> core::fmt::Debug for HandlerRunner<'_, P, CAP> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SlotRunner")
+        f.debug_struct("HandlerRunner")
             .field("active", &self.active)
             .field("spin_budget", &self.wait.spin.budget())
             .field("wait_stats", &self.stats)

@@ -50,7 +50,7 @@ pub(crate) fn read(counter: &AtomicCount) -> u64 {
     u64::from(value)
 }
 
-/// The futex-shaped word a loop parks on; see [`crate::Park`].
+/// The futex-shaped word a loop parks on; see [`crate::park::Park`].
 ///
 /// It is `core::sync::atomic::AtomicU32` in every normal build, so a parker can
 /// hand it straight to `futex(2)`; under `cfg(rearm_loom)` it is loom's model of it.
@@ -141,13 +141,13 @@ pub(crate) use loom::sync::{Condvar, MutexGuard};
 pub(crate) use loom::thread::yield_now;
 #[cfg(feature = "std")]
 pub(crate) use std::sync::PoisonError;
-/// What [`crate::ThreadPark`] takes from std, the only place the crate names it
+/// What [`crate::park::ThreadPark`] takes from std, the only place the crate names it
 /// (and only with the `std` feature): the blocking primitives it sleeps on,
 /// std's or loom's models of them, so the models see every lock, wait and
 /// notification; its yield; its clock.
 #[cfg(all(feature = "std", not(rearm_loom)))]
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
-/// What [`crate::OwnedAsync`] takes from std: the shared ownership of its loop
+/// What [`crate::OwnedSlotHandle`] takes from std: the shared ownership of its loop
 /// and the waker it becomes. Only the loop's atomics are modelled by loom, so
 /// these are std's under every cfg.
 #[cfg(feature = "std")]

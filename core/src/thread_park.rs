@@ -28,13 +28,14 @@ use crate::sync::{Instant, OnceLock};
 /// loop's word changed.
 ///
 /// ```
-/// use rearm_core::{Action, Loop, RunMode, Runner, ThreadPark};
+/// use rearm_core::park::ThreadPark;
+/// use rearm_core::{Action, CallbackRunner, Loop, RunMode};
 ///
 /// static LOOP: Loop<ThreadPark, 4> = Loop::new(ThreadPark::new());
 ///
 /// let mut seen = 0;
 /// let mut on_event = || { seen += 1; Action::Disarm };
-/// let mut runner = Runner::new(&LOOP)?;
+/// let mut runner = CallbackRunner::new(&LOOP)?;
 /// let slot = runner.add(&mut on_event)?;
 /// let notifier = std::thread::spawn(move || LOOP.handle(slot).unwrap().notify());
 /// runner.run(RunMode::UntilDone); // sleeps until the other thread notifies

@@ -22,7 +22,7 @@ const NONE: u16 = u16::MAX;
 /// [`check`](TimerCounts::check)): a timer set is still active, or it fired
 /// for the last time (a one-shot timer that fired, or any timer whose
 /// callback disarmed its slot), or it was cancelled (by
-/// [`SlotRunner::cancel_timer`](crate::SlotRunner::cancel_timer), by setting a
+/// [`HandlerRunner::cancel_timer`](crate::HandlerRunner::cancel_timer), by setting a
 /// new timer on its slot, or by the slot's disarm).
 ///
 /// ```

@@ -5,9 +5,9 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU32, Ordering};
-use rearm_core::{
-    Action, Exit, Ledger, Loop, Mailbox, Park, ParkWord, RunMode, Runner, SlotRunner,
-};
+use rearm_core::mailbox::Mailbox;
+use rearm_core::park::{Park, ParkWord};
+use rearm_core::{Action, CallbackRunner, Exit, HandlerRunner, Ledger, Loop, RunMode};
 
 /// How a bare-metal target might wait: poll the word, counting polls (where a
 /// real one would wait for an interrupt).
@@ -41,7 +41,7 @@ fn exercise() -> bool {
             Action::Rearm
         }
     };
-    let Ok(mut runner) = Runner::new(&LOOP) else {
+    let Ok(mut runner) = CallbackRunner::new(&LOOP) else {
         return false;
     };
     let Ok(slot) = runner.add(&mut on_event) else {
@@ -77,7 +77,7 @@ fn exercise_mailbox() -> bool {
         return false;
     };
     let mailbox: Mailbox<u32, _, 4> = Mailbox::new(handle);
-    let Ok(mut runner) = SlotRunner::new(&MAIL_LOOP) else {
+    let Ok(mut runner) = HandlerRunner::new(&MAIL_LOOP) else {
         return false;
     };
     if runner.arm(0).is_err() {

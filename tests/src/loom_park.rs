@@ -2,7 +2,7 @@
 //! variable), so a lost wakeup shows up as a deadlock that loom reports.
 
 use loom::sync::{Condvar, Mutex};
-use rearm_core::{Park, ParkWord};
+use rearm_core::park::{Park, ParkWord};
 use std::sync::atomic::Ordering;
 
 /// Blocks on a condition variable while the word holds the expected value.

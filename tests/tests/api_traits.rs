@@ -4,7 +4,8 @@
 #![cfg(not(rearm_loom))]
 
 use driver::sys::{EventfdPark, FutexPark};
-use rearm_core::{Async, Loop, SpinPark};
+use rearm_core::park::SpinPark;
+use rearm_core::{Loop, SlotHandle};
 
 fn shareable<T: Send + Sync>() {}
 
@@ -13,9 +14,9 @@ fn loops_and_handles_with_thread_parkers_are_send_and_sync() {
     shareable::<Loop<SpinPark, 4>>();
     shareable::<Loop<FutexPark, 4>>();
     shareable::<Loop<EventfdPark, 4>>();
-    shareable::<Async<'static, SpinPark, 4>>();
-    shareable::<Async<'static, FutexPark, 64>>();
-    shareable::<Async<'static, EventfdPark, 1>>();
+    shareable::<SlotHandle<'static, SpinPark, 4>>();
+    shareable::<SlotHandle<'static, FutexPark, 64>>();
+    shareable::<SlotHandle<'static, EventfdPark, 1>>();
 }
 
 /// The Linux parkers moved to `rearm-linux`; `driver::sys` names the very

@@ -5,9 +5,9 @@
 #![cfg(not(rearm_loom))]
 
 use driver::harness::alloc_count::{self, CountingAlloc};
-use rearm_core::{
-    Action, AsyncSignal, Loop, Mailbox, RunMode, Signal, SlotRunner, ThreadPark, WakerPark,
-};
+use rearm_core::mailbox::{AsyncSignal, Mailbox, Signal};
+use rearm_core::park::{ThreadPark, WakerPark};
+use rearm_core::{Action, HandlerRunner, Loop, RunMode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
@@ -39,7 +39,7 @@ fn waiting_in_tasks_and_threads_allocates_nothing() {
         runs += 1;
         Action::Rearm
     };
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let before = alloc_count::allocations();
     for _ in 0..ROUNDS {

@@ -4,7 +4,8 @@
 //! counts stay right, and the next run carries on.
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPark, State};
+use rearm_core::park::SpinPark;
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode, SlotState};
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -34,7 +35,7 @@ fn panic_loses_nothing<const CAP: usize>(panicking: usize, before: &[usize], aft
             })
         })
         .collect();
-    let mut runner = Runner::new(&lp).unwrap();
+    let mut runner = CallbackRunner::new(&lp).unwrap();
     runner.arm(panicking, &mut explode).unwrap();
     for (slot, cb) in counters.iter_mut() {
         runner.arm(*slot, cb).unwrap();
@@ -50,7 +51,7 @@ fn panic_loses_nothing<const CAP: usize>(panicking: usize, before: &[usize], aft
         assert_eq!(calls[slot].get(), ran, "slot {slot} before the next run");
     }
     assert_eq!(runner.active(), all.len());
-    assert_eq!(runner.state(panicking), Ok(State::Active));
+    assert_eq!(runner.state(panicking), Ok(SlotState::Active));
 
     // Before the next run: the panicked call was not delivered, and its
     // notification is pending again.
@@ -110,7 +111,7 @@ fn callback_panic_keeps_a_pending_stop() {
         }
         Action::Rearm
     };
-    let mut runner = Runner::new(&lp).unwrap();
+    let mut runner = CallbackRunner::new(&lp).unwrap();
     runner.arm(0, &mut explode_once).unwrap();
     lp.handle(0).unwrap().notify();
     lp.stop();
@@ -131,7 +132,7 @@ fn callback_panic_keeps_a_pending_stop() {
 fn callback_panic_leaves_its_notification_pending_until_handled_or_disarmed() {
     let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
     let mut explode = || -> Action { panic!("injected callback failure") };
-    let mut runner = Runner::new(&lp).unwrap();
+    let mut runner = CallbackRunner::new(&lp).unwrap();
     runner.arm(0, &mut explode).unwrap();
     lp.handle(0).unwrap().notify();
     for _ in 0..3 {
@@ -165,7 +166,7 @@ fn callback_panic_counts_a_put_back_notification_that_merges_with_a_new_one() {
         Action::Rearm
     };
     let mut count = || Action::Rearm;
-    let mut runner = Runner::new(&lp).unwrap();
+    let mut runner = CallbackRunner::new(&lp).unwrap();
     runner.arm(0, &mut explode).unwrap();
     runner.arm(129, &mut count).unwrap();
     lp.handle(0).unwrap().notify();

@@ -2,17 +2,18 @@
 //! it states is checked here (on 64-bit targets, which the table describes).
 #![cfg(all(target_pointer_width = "64", not(rearm_loom)))]
 
-use rearm_core::{Loop, Runner, SpinPark, ThreadPark};
+use rearm_core::park::{SpinPark, ThreadPark};
+use rearm_core::{CallbackRunner, Loop};
 use std::mem::size_of;
 
-/// `(CAP, Loop bytes, Runner bytes)` for the capacities this test can build.
+/// `(CAP, Loop bytes, CallbackRunner bytes)` for the capacities this test can build.
 fn actual(cap: usize) -> Option<(usize, usize)> {
     macro_rules! sizes {
         ($($c:literal),*) => {
             match cap {
                 $($c => Some((
                     size_of::<Loop<SpinPark, $c>>(),
-                    size_of::<Runner<'static, 'static, SpinPark, $c>>(),
+                    size_of::<CallbackRunner<'static, 'static, SpinPark, $c>>(),
                 )),)*
                 _ => None,
             }
@@ -32,7 +33,7 @@ fn bytes(cell: &str) -> usize {
 fn readme_footprint_table_matches_size_of() {
     let readme = include_str!("../../core/README.md");
     let table = readme
-        .split("| CAP | `Loop` | `Runner` |")
+        .split("| CAP | `Loop` | `CallbackRunner` |")
         .nth(1)
         .expect("the footprint table");
     let rows: Vec<Vec<&str>> = table
@@ -48,7 +49,7 @@ fn readme_footprint_table_matches_size_of() {
         let real = actual(cap).unwrap_or_else(|| panic!("add CAP {cap} to this test"));
         assert_eq!(
             stated, real,
-            "CAP {cap}: README says (Loop, Runner) = {stated:?}"
+            "CAP {cap}: README says (Loop, CallbackRunner) = {stated:?}"
         );
     }
 }

@@ -4,7 +4,8 @@
 //! queued for a later arm), and both sides then waited for ever. The `Loop`
 //! example now shows the rule (arm before anyone notifies); this pins it down.
 
-use rearm_core::{Action, Exit, Loop, Notified, RunMode, Runner, SpinPark};
+use rearm_core::park::SpinPark;
+use rearm_core::{Action, CallbackRunner, Exit, Loop, Notified, RunMode};
 use std::cell::Cell;
 
 /// Main's pong callback: counts its calls, and disarms after the first.
@@ -24,7 +25,7 @@ fn kick_before_arm_is_dropped_and_not_delivered_later() {
 
     let calls = Cell::new(0);
     let mut on_pong = count_and_disarm(&calls);
-    let mut runner = Runner::new(&main_loop).unwrap();
+    let mut runner = CallbackRunner::new(&main_loop).unwrap();
     runner.arm(0, &mut on_pong).unwrap();
     // Nothing is pending for the freshly armed slot: a run that may not wait
     // returns without a callback (UntilDone would wait for ever here).
@@ -46,9 +47,9 @@ fn kick_after_arm_is_delivered() {
     let kick = main_loop.handle(0).unwrap();
     let calls = Cell::new(0);
     let mut on_pong = count_and_disarm(&calls);
-    let mut runner = Runner::new(&main_loop).unwrap();
+    let mut runner = CallbackRunner::new(&main_loop).unwrap();
     runner.arm(0, &mut on_pong).unwrap();
-    assert_eq!(kick.notify(), Notified::Pending);
+    assert_eq!(kick.notify(), Notified::Queued);
     assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
     drop(runner);
     assert_eq!(calls.get(), 1);

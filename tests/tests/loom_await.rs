@@ -11,10 +11,9 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use rearm_core::{
-    Action, AsyncSignal, Exit, Loop, Mailbox, OwnedAsync, RecvError, RunMode, Signal, SlotRunner,
-    ThreadPark, WakerPark,
-};
+use rearm_core::mailbox::{AsyncSignal, Mailbox, RecvError, Signal};
+use rearm_core::park::{ThreadPark, WakerPark};
+use rearm_core::{Action, Exit, HandlerRunner, Loop, OwnedSlotHandle, RunMode};
 use rearm_tests::negative_control::expect_deadlock;
 
 /// A sender thread sends one value and closes; the task awaits the value,
@@ -64,9 +63,9 @@ fn broken_await_registering_late() {
 /// handler disarms, so the run is done once the notification is handled.
 fn polled_loop(parker: WakerPark) {
     let lp: std::sync::Arc<Loop<WakerPark, 1>> = std::sync::Arc::new(Loop::new(parker));
-    let mut runner = SlotRunner::new(&*lp).unwrap();
+    let mut runner = HandlerRunner::new(&*lp).unwrap();
     runner.arm(0).unwrap();
-    let handle = OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap();
+    let handle = OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap();
     let notifier = thread::spawn(move || {
         handle.notify();
     });

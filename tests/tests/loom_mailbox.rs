@@ -13,14 +13,15 @@
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU32, Ordering};
 use loom::thread;
+use rearm_core::mailbox::{Mailbox, OneSenderMailbox};
 use rearm_core::{
-    Action, Exit, Fault, Loop, Mailbox, MailboxFault, Notified, OneSenderMailbox, OwnedAsync,
-    RunMode, Runner, SlotRunner, SpinPolicy,
+    Action, CallbackRunner, Exit, Fault, HandlerRunner, Loop, MailboxFault, Notified,
+    OwnedSlotHandle, RunMode, SpinPolicy,
 };
 use rearm_tests::loom_park::LoomPark;
 use rearm_tests::negative_control::expect_deadlock;
 
-type Shared = Mailbox<u32, OwnedAsync<LoomPark, 1>, 2>;
+type Shared = Mailbox<u32, OwnedSlotHandle<LoomPark, 1>, 2>;
 
 /// Arms slot 0 of `lp` with a callback that drains with `drain` until
 /// `total` values have come, calls `start_senders` (armed before any send: a
@@ -44,7 +45,7 @@ fn drain_until(
             Action::Rearm
         }
     };
-    let mut runner = Runner::new(lp)
+    let mut runner = CallbackRunner::new(lp)
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
     runner.arm(0, &mut on_mail).unwrap();
@@ -56,7 +57,7 @@ fn drain_until(
 
 /// Sends `value`, retrying while the mailbox hands it back.
 fn send_retrying(
-    mut send: impl FnMut(u32) -> Result<Notified, rearm_core::TrySendError<u32>>,
+    mut send: impl FnMut(u32) -> Result<Notified, rearm_core::mailbox::TrySendError<u32>>,
     mut value: u32,
 ) {
     while let Err(back) = send(value) {
@@ -71,7 +72,7 @@ fn send_retrying(
 fn senders_and_a_draining_loop(senders: u32, per_sender: u32, fault: MailboxFault) {
     let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
     let mailbox: Arc<Shared> = Arc::new(Mailbox::with_fault(
-        OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap(),
+        OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap(),
         fault,
     ));
     let total = senders * per_sender;
@@ -161,7 +162,7 @@ fn one_sender_and_a_draining_loop(count: u32, deferred: bool, fault: MailboxFaul
     let mailbox: &'static mut OneSenderMailbox<u32, 1> =
         Box::leak(Box::new(OneSenderMailbox::with_fault(fault)));
     let (mut sender, mut receiver) =
-        mailbox.split(OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap());
+        mailbox.split(OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap());
     let mut sending = None;
     let sum = drain_until(
         &lp,
@@ -248,7 +249,7 @@ fn broken_one_sender_look_without_fence() {
 /// loom reports.
 fn kept_notification_racing_the_arm(fault: Fault) {
     let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::with_fault(LoomPark::new(), fault));
-    let handle = OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap();
+    let handle = OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap();
     let written = Arc::new(AtomicU32::new(0));
     let notifier = {
         let written = written.clone();
@@ -263,7 +264,7 @@ fn kept_notification_racing_the_arm(fault: Fault) {
         ran = true;
         Action::Disarm
     };
-    let mut runner = Runner::new(&lp)
+    let mut runner = CallbackRunner::new(&lp)
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
     runner.arm(0, &mut once).unwrap();
@@ -271,7 +272,7 @@ fn kept_notification_racing_the_arm(fault: Fault) {
     drop(runner);
     assert!(ran);
     let notified = notifier.join().unwrap();
-    assert!(matches!(notified, Notified::Pending | Notified::Kept));
+    assert!(matches!(notified, Notified::Queued | Notified::Kept));
     let ledger = lp.ledger(0).unwrap();
     assert_eq!((ledger.delivered, ledger.pending), (1, 0), "{ledger}");
     assert!(ledger.is_conserved(), "{ledger}");
@@ -310,7 +311,7 @@ fn notify_merged_into_a_kept_notification_is_seen_by_the_callback() {
         let flags = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
         let notifiers: Vec<_> = (0..2)
             .map(|i| {
-                let handle = OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap();
+                let handle = OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap();
                 let flags = flags.clone();
                 thread::spawn(move || {
                     flags[i].store(1, Ordering::Relaxed);
@@ -322,7 +323,7 @@ fn notify_merged_into_a_kept_notification_is_seen_by_the_callback() {
             let seen = flags.iter().all(|f| f.load(Ordering::Relaxed) == 1);
             if seen { Action::Disarm } else { Action::Rearm }
         };
-        let mut runner = Runner::new(&lp)
+        let mut runner = CallbackRunner::new(&lp)
             .unwrap()
             .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
         runner.arm(0, &mut until_both).unwrap();
@@ -355,7 +356,7 @@ fn broken_keep_without_fence() {
 fn value_sent_across_a_disarm(fault: Fault) {
     let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::with_fault(LoomPark::new(), fault));
     let mailbox: Arc<Shared> = Arc::new(Mailbox::new(
-        OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap(),
+        OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap(),
     ));
     let sender = {
         let mailbox = mailbox.clone();
@@ -369,7 +370,7 @@ fn value_sent_across_a_disarm(fault: Fault) {
         });
         Action::Rearm
     };
-    let mut runner = SlotRunner::new(&lp)
+    let mut runner = HandlerRunner::new(&lp)
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
     runner.arm(0).unwrap();
@@ -413,10 +414,10 @@ fn broken_dropped_reaped_notification() {
 fn send_then_close(fault: MailboxFault) {
     let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
     let mailbox: Arc<Shared> = Arc::new(Mailbox::with_fault(
-        OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap(),
+        OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap(),
         fault,
     ));
-    let mut runner = SlotRunner::new(&lp)
+    let mut runner = HandlerRunner::new(&lp)
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
     runner.arm(0).unwrap();
@@ -431,8 +432,8 @@ fn send_then_close(fault: MailboxFault) {
     let mut on_mail = |_slot: usize| loop {
         match mailbox.try_recv() {
             Ok(value) => received.push(value),
-            Err(rearm_core::TryRecvError::Empty) => return Action::Rearm,
-            Err(rearm_core::TryRecvError::Closed) => return Action::Disarm,
+            Err(rearm_core::mailbox::TryRecvError::Empty) => return Action::Rearm,
+            Err(rearm_core::mailbox::TryRecvError::Closed) => return Action::Disarm,
         }
     };
     assert_eq!(runner.run(RunMode::UntilDone, &mut on_mail), Exit::Done);
@@ -468,7 +469,7 @@ fn broken_close_untold() {
 fn sender_waiting_for_room(fault: MailboxFault) {
     let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
     let mailbox: Arc<Shared> = Arc::new(Mailbox::with_fault(
-        OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap(),
+        OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap(),
         fault,
     ));
     let sum = drain_until(
@@ -519,10 +520,10 @@ fn sender_asking_for_room(fault: MailboxFault) {
     let lp = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
     let senders_loop = std::sync::Arc::new(Loop::<LoomPark, 1>::new(LoomPark::new()));
     let mailbox: Arc<Shared> = Arc::new(Mailbox::with_fault(
-        OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap(),
+        OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap(),
         fault,
     ));
-    let room = OwnedAsync::new(std::sync::Arc::clone(&senders_loop), 0).unwrap();
+    let room = OwnedSlotHandle::new(std::sync::Arc::clone(&senders_loop), 0).unwrap();
     let sum = drain_until(
         &lp,
         3,
@@ -539,7 +540,7 @@ fn sender_asking_for_room(fault: MailboxFault) {
                     Ok(_) => Action::Disarm,
                     Err(_) => Action::Rearm,
                 };
-                let mut runner = Runner::new(&senders_loop)
+                let mut runner = CallbackRunner::new(&senders_loop)
                     .unwrap()
                     .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
                 runner.arm(0, &mut on_room).unwrap();
@@ -588,7 +589,7 @@ fn ends_split_again_on_another_thread_start_where_the_last_ones_left() {
         let first = {
             let (lp, mailbox, split) = (lp.clone(), mailbox.clone(), split.clone());
             thread::spawn(move || {
-                let to_loop = OwnedAsync::new(lp, 0).unwrap();
+                let to_loop = OwnedSlotHandle::new(lp, 0).unwrap();
                 let (mut sender, receiver) = mailbox.try_split(to_loop).unwrap();
                 split.store(true, Ordering::Relaxed);
                 assert!(sender.send(7).is_ok());
@@ -599,7 +600,7 @@ fn ends_split_again_on_another_thread_start_where_the_last_ones_left() {
             thread::yield_now();
         }
         let (sender, mut receiver) = loop {
-            let to_loop = OwnedAsync::new(std::sync::Arc::clone(&lp), 0).unwrap();
+            let to_loop = OwnedSlotHandle::new(std::sync::Arc::clone(&lp), 0).unwrap();
             match mailbox.try_split(to_loop) {
                 Some(ends) => break ends,
                 None => thread::yield_now(),

@@ -9,7 +9,8 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
 use rearm_core::{
-    Action, DIRECT_SLOTS, Exit, Fault, Ledger, Loop, MAX_CAPACITY, RunMode, Runner, SpinPolicy,
+    Action, CallbackRunner, DIRECT_SLOTS, Exit, Fault, Ledger, Loop, MAX_CAPACITY, RunMode,
+    SpinPolicy,
 };
 use rearm_tests::loom_park::{LoomPark, TimeoutPark};
 use rearm_tests::negative_control::expect_deadlock;
@@ -22,8 +23,8 @@ const NEXT_WORD: usize = usize::BITS as usize;
 /// bitmap's slots evenly (see the core's `ready.rs`).
 const NEXT_CLASS: usize = MAX_CAPACITY / 8;
 
-fn runner<const CAP: usize>(lp: &Loop<LoomPark, CAP>) -> Runner<'_, '_, LoomPark, CAP> {
-    Runner::new(lp)
+fn runner<const CAP: usize>(lp: &Loop<LoomPark, CAP>) -> CallbackRunner<'_, '_, LoomPark, CAP> {
+    CallbackRunner::new(lp)
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE)
 }
@@ -543,7 +544,7 @@ fn a_runner_claimed_on_another_thread_sees_what_the_last_one_left() {
                 // Spawned after the first runner's claim: this thread takes
                 // the loop only once that runner is dropped.
                 let second = loop {
-                    match Runner::new(&lp) {
+                    match CallbackRunner::new(&lp) {
                         Ok(second) => break second,
                         Err(_) => thread::yield_now(),
                     }
@@ -578,7 +579,7 @@ fn notify_racing_a_timeout(fault: Fault) {
         calls += 1;
         Action::Rearm
     };
-    let mut runner = Runner::new(&*lp)
+    let mut runner = CallbackRunner::new(&*lp)
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
     runner.arm(0, &mut on_notify).unwrap();

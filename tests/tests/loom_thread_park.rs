@@ -5,13 +5,14 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use rearm_core::{Action, Exit, Loop, Park, ParkWord, RunMode, Runner, SpinPolicy, ThreadPark};
+use rearm_core::park::{Park, ParkWord, ThreadPark};
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode, SpinPolicy};
 use rearm_tests::negative_control::expect_deadlock;
 
 /// The runner of `lp`, parking as soon as nothing is ready, so that every wait
 /// goes through the parker.
-fn parking_runner<'c>(lp: &Loop<ThreadPark, 1>) -> Runner<'_, 'c, ThreadPark, 1> {
-    Runner::new(lp)
+fn parking_runner<'c>(lp: &Loop<ThreadPark, 1>) -> CallbackRunner<'_, 'c, ThreadPark, 1> {
+    CallbackRunner::new(lp)
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE)
 }

@@ -12,7 +12,7 @@
 
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
-use rearm_core::{Action, Ledger, Loop, RunMode, Runner};
+use rearm_core::{Action, CallbackRunner, Ledger, Loop, RunMode};
 use rearm_tests::fuzzing::{self, CAP, Executor, MAX_OPS, Model, NeverPark, Op, SLOTS, Script};
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -157,7 +157,7 @@ fn ledger_check_catches_a_lost_notification() {
         calls += 1;
         Action::Rearm
     };
-    let mut runner = Runner::new(&lp).unwrap();
+    let mut runner = CallbackRunner::new(&lp).unwrap();
     runner.arm(0, &mut cb).unwrap();
     lp.handle(0).unwrap().notify();
     lp.handle(0).unwrap().notify();

@@ -4,10 +4,9 @@
 #![cfg(not(rearm_loom))]
 
 use proptest::prelude::*;
-use rearm_core::{
-    Action, Exit, Loop, Mailbox, Notified, Notifier, OneSenderMailbox, OwnedAsync, RunMode,
-    SlotRunner, ThreadPark, TryRecvError, TrySendError,
-};
+use rearm_core::mailbox::{Mailbox, Notifier, OneSenderMailbox, TryRecvError, TrySendError};
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, Exit, HandlerRunner, Loop, Notified, OwnedSlotHandle, RunMode};
 use rearm_tests::fuzzing::{MailboxOp, mailbox_ops};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -90,7 +89,7 @@ fn mailbox_reports_its_capacity_and_notifies_its_own_slot() {
     assert_eq!(Notifier::slot(&handle), 2);
     assert_eq!(Notifier::slot(mailbox.notifier()), 2);
     let shared = Arc::new(Loop::<ThreadPark, 4>::new(ThreadPark::new()));
-    let owned = OwnedAsync::new(Arc::clone(&shared), 2).unwrap();
+    let owned = OwnedSlotHandle::new(Arc::clone(&shared), 2).unwrap();
     assert_eq!(Notifier::slot(&owned), 2);
     assert_eq!(Notifier::notify(&owned), Notified::Dropped);
     assert_eq!(shared.ledger(2).unwrap().dropped, 1);
@@ -107,7 +106,7 @@ fn send_to_a_dead_slot_is_drained_by_the_first_run_after_the_arm() {
     assert_eq!(mailbox.send(7), Ok(Notified::Kept));
     assert_eq!(mailbox.send(8), Ok(Notified::Coalesced), "the loop is told");
     let mut got = Vec::new();
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     // The kept notification becomes pending as the slot is armed.
     runner.arm(0).unwrap();
     let mut on_mail = |_slot: usize| {
@@ -189,7 +188,7 @@ fn senders_on_real_threads_lose_nothing_and_keep_their_order() {
             Action::Rearm
         }
     };
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let done = AtomicBool::new(false);
     let (refused, exit) = std::thread::scope(|s| {
@@ -273,7 +272,7 @@ fn one_sender_mailbox_reports_its_capacity_counts_and_slot() {
 #[test]
 fn deferred_values_are_announced_by_flush_send_full_mailbox_or_drop() {
     let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let notified = || lp.ledger(0).unwrap().notified;
     let mut mailbox: OneSenderMailbox<u8, 2> = OneSenderMailbox::new();
@@ -292,13 +291,13 @@ fn deferred_values_are_announced_by_flush_send_full_mailbox_or_drop() {
     assert_eq!(sender.send_deferred(1), Ok(()));
     turn(&[]);
     assert_eq!(notified(), 0, "a deferred send does not notify");
-    assert_eq!(sender.flush(), Some(Notified::Pending));
+    assert_eq!(sender.flush(), Some(Notified::Queued));
     assert_eq!(sender.flush(), None, "announced once");
     turn(&[1]);
 
     // A send announces the values deferred before it.
     assert_eq!(sender.send_deferred(2), Ok(()));
-    assert_eq!(sender.send(3), Ok(Notified::Pending));
+    assert_eq!(sender.send(3), Ok(Notified::Queued));
     assert_eq!(
         sender.flush(),
         None,
@@ -375,7 +374,7 @@ fn one_sender_on_a_real_thread(sending: Sending) {
             Action::Rearm
         }
     };
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let done = AtomicBool::new(false);
     let (refused, exit) = std::thread::scope(|s| {

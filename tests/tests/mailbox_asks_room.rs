@@ -4,10 +4,9 @@
 //! counts what it relies on: the tells, the values, their order.
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{
-    Action, Exit, Loop, Mailbox, Notified, Notifier, OneSenderMailbox, RunMode, Runner, ThreadPark,
-    TrySendError,
-};
+use rearm_core::mailbox::{Mailbox, Notifier, OneSenderMailbox, TrySendError};
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, CallbackRunner, Exit, Loop, Notified, RunMode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -30,11 +29,11 @@ impl Counting {
 impl Notifier for Counting {
     fn notify(&self) -> Notified {
         self.plain.fetch_add(1, Ordering::Relaxed);
-        Notified::Pending
+        Notified::Queued
     }
     fn notify_kept(&self) -> Notified {
         self.kept.fetch_add(1, Ordering::Relaxed);
-        Notified::Pending
+        Notified::Queued
     }
     fn slot(&self) -> usize {
         0
@@ -72,7 +71,10 @@ fn a_plain_drain_leaves_the_ask_for_the_next_telling_drain() {
     let room = Counting::default();
     assert!(mailbox.send_or_ask_room(3).is_err());
     assert_eq!(mailbox.drain(|_| {}), 2);
-    assert_eq!(mailbox.try_recv(), Err(rearm_core::TryRecvError::Empty));
+    assert_eq!(
+        mailbox.try_recv(),
+        Err(rearm_core::mailbox::TryRecvError::Empty)
+    );
     assert_eq!(room.tells(), (0, 0));
     assert_eq!(mailbox.drain_and_tell_room(|_| {}, &room), 0);
     assert_eq!(room.tells(), (0, 1));
@@ -82,7 +84,7 @@ fn a_plain_drain_leaves_the_ask_for_the_next_telling_drain() {
 fn an_asker_with_room_sends_and_nobody_is_told() {
     let mailbox = Mailbox::<u32, Counting, 2>::new(Counting::default());
     let room = Counting::default();
-    assert_eq!(mailbox.send_or_ask_room(1), Ok(Notified::Pending));
+    assert_eq!(mailbox.send_or_ask_room(1), Ok(Notified::Queued));
     assert_eq!(mailbox.drain_and_tell_room(|_| {}, &room), 1);
     assert_eq!(room.tells(), (0, 0));
 }
@@ -130,7 +132,7 @@ fn two_loops(
     let mut got = Vec::with_capacity(VALUES as usize);
     let mut sender_runs = 0;
     std::thread::scope(|scope| {
-        let mut receiver = Runner::new(receivers_loop).unwrap();
+        let mut receiver = CallbackRunner::new(receivers_loop).unwrap();
         let mut on_mail = || {
             let room = senders_loop.handle(0).unwrap();
             drain(&mut |value| got.push(value), &|| room.notify_kept());
@@ -154,7 +156,7 @@ fn two_loops(
                 }
                 Action::Disarm
             };
-            let mut runner = Runner::new(senders_loop).unwrap();
+            let mut runner = CallbackRunner::new(senders_loop).unwrap();
             runner.arm(0, &mut on_room).unwrap();
             senders_loop.handle(0).unwrap().notify();
             assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);

@@ -6,7 +6,7 @@
 #![cfg(not(rearm_loom))]
 
 use futures_core::Stream;
-use rearm_core::{AsyncSignal, Mailbox, RecvError, TrySendError};
+use rearm_core::mailbox::{AsyncSignal, Mailbox, RecvError, TrySendError};
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
@@ -298,14 +298,16 @@ fn the_stream_ends_at_the_close() {
 /// mailbox's `Debug` shows; a kept notification is an ordinary one.
 #[test]
 fn signals_name_slot_zero_and_keep_like_they_notify() {
-    use rearm_core::{Notified, Notifier, Signal, SpinPark};
+    use rearm_core::Notified;
+    use rearm_core::mailbox::{Notifier, Signal};
+    use rearm_core::park::SpinPark;
     let awaited = AsyncSignal::new();
     assert_eq!(Notifier::slot(&awaited), 0);
-    assert_eq!(Notifier::notify_kept(&awaited), Notified::Pending);
+    assert_eq!(Notifier::notify_kept(&awaited), Notified::Queued);
     assert_eq!(Notifier::notify(&awaited), Notified::Coalesced);
     let blocking: Signal<SpinPark> = Signal::new(SpinPark::new());
     assert_eq!(Notifier::slot(&blocking), 0);
-    assert_eq!(Notifier::notify_kept(&blocking), Notified::Pending);
+    assert_eq!(Notifier::notify_kept(&blocking), Notified::Queued);
     assert_eq!(Notifier::notify(&blocking), Notified::Coalesced);
     let mailbox: Mailbox<u8, AsyncSignal, 2> = Mailbox::new(AsyncSignal::new());
     assert!(format!("{mailbox:?}").contains("slot: 0"), "{mailbox:?}");

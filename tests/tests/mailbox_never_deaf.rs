@@ -7,10 +7,9 @@
 //! that a send after it notifies again.
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{
-    Action, Exit, Handler, Loop, Mailbox, Notified, OneReceiver, OneSender, OneSenderMailbox,
-    RunMode, SlotRunner, SpinPark, ThreadPark,
-};
+use rearm_core::mailbox::{Mailbox, OneReceiver, OneSender, OneSenderMailbox};
+use rearm_core::park::{SpinPark, ThreadPark};
+use rearm_core::{Action, Exit, Handler, HandlerRunner, Loop, Notified, RunMode};
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -24,7 +23,7 @@ trait Ends {
     fn drain(&mut self, each: &mut dyn FnMut(u32)) -> usize;
 }
 
-impl<A: rearm_core::Notifier> Ends for &Mailbox<u32, A, 4> {
+impl<A: rearm_core::mailbox::Notifier> Ends for &Mailbox<u32, A, 4> {
     fn send(&mut self, value: u32) -> Result<Notified, u32> {
         Mailbox::send(self, value).map_err(|refused| refused.into_inner())
     }
@@ -33,7 +32,9 @@ impl<A: rearm_core::Notifier> Ends for &Mailbox<u32, A, 4> {
     }
 }
 
-impl<A: rearm_core::Notifier> Ends for (OneSender<'_, u32, A, 4>, OneReceiver<'_, u32, 4>) {
+impl<A: rearm_core::mailbox::Notifier> Ends
+    for (OneSender<'_, u32, A, 4>, OneReceiver<'_, u32, 4>)
+{
     fn send(&mut self, value: u32) -> Result<Notified, u32> {
         self.0.send(value).map_err(|refused| refused.into_inner())
     }
@@ -69,7 +70,7 @@ fn draining<'a>(
 }
 
 /// One non-waiting run with a draining handler: what it received.
-fn turn(runner: &mut SlotRunner<'_, SpinPark, 1>, mailbox: &mut dyn Ends) -> Vec<u32> {
+fn turn(runner: &mut HandlerRunner<'_, SpinPark, 1>, mailbox: &mut dyn Ends) -> Vec<u32> {
     let (mailbox, got) = (RefCell::new(mailbox), RefCell::new(Vec::new()));
     runner.run(RunMode::NoWait, &mut draining(&mailbox, &got));
     got.into_inner()
@@ -78,22 +79,22 @@ fn turn(runner: &mut SlotRunner<'_, SpinPark, 1>, mailbox: &mut dyn Ends) -> Vec
 /// After the value `stranded` was accepted and the slot armed again: the next
 /// run delivers it without a hand-drain, and the send after that notifies
 /// (the mark was not left set) and is delivered too.
-fn stranded_value_is_delivered(runner: &mut SlotRunner<'_, SpinPark, 1>, ends: &mut dyn Ends) {
+fn stranded_value_is_delivered(runner: &mut HandlerRunner<'_, SpinPark, 1>, ends: &mut dyn Ends) {
     assert_eq!(
         turn(runner, ends),
         [1],
         "the accepted value, by the next run"
     );
-    assert_eq!(ends.send(2), Ok(Notified::Pending), "the mark was cleared");
+    assert_eq!(ends.send(2), Ok(Notified::Queued), "the mark was cleared");
     assert_eq!(turn(runner, ends), [2]);
 }
 
 #[test]
 fn disarm_from_outside_with_a_notification_pending_does_not_leave_the_mailbox_deaf() {
     on_both_mailboxes(|lp, ends| {
-        let mut runner = SlotRunner::new(lp).unwrap();
+        let mut runner = HandlerRunner::new(lp).unwrap();
         runner.arm(0).unwrap();
-        assert_eq!(ends.send(1), Ok(Notified::Pending));
+        assert_eq!(ends.send(1), Ok(Notified::Queued));
         runner.disarm(0).unwrap();
         // The loop takes the pending notification with the slot dead.
         assert_eq!(turn(&mut runner, ends), []);
@@ -108,14 +109,14 @@ fn send_during_a_callback_that_drains_and_disarms_does_not_leave_the_mailbox_dea
     // another sender is between its enqueue and its notify; played here by
     // the callback itself sending after its drain.
     on_both_mailboxes(|lp, ends| {
-        let mut runner = SlotRunner::new(lp).unwrap();
+        let mut runner = HandlerRunner::new(lp).unwrap();
         runner.arm(0).unwrap();
-        assert_eq!(ends.send(0), Ok(Notified::Pending));
+        assert_eq!(ends.send(0), Ok(Notified::Queued));
         let ends = RefCell::new(ends);
         let mut drain_send_disarm = |_slot: usize| {
             let mut ends = ends.borrow_mut();
             ends.drain(&mut |v| assert_eq!(v, 0));
-            assert_eq!(ends.send(1), Ok(Notified::Pending));
+            assert_eq!(ends.send(1), Ok(Notified::Queued));
             Action::Disarm
         };
         assert_eq!(
@@ -132,11 +133,11 @@ fn send_during_a_callback_that_drains_and_disarms_does_not_leave_the_mailbox_dea
 #[test]
 fn runner_restarted_that_runs_before_arming_does_not_leave_the_mailbox_deaf() {
     on_both_mailboxes(|lp, ends| {
-        let mut runner = SlotRunner::new(lp).unwrap();
+        let mut runner = HandlerRunner::new(lp).unwrap();
         runner.arm(0).unwrap();
-        assert_eq!(ends.send(1), Ok(Notified::Pending));
+        assert_eq!(ends.send(1), Ok(Notified::Queued));
         drop(runner);
-        let mut runner = SlotRunner::new(lp).unwrap();
+        let mut runner = HandlerRunner::new(lp).unwrap();
         assert_eq!(turn(&mut runner, ends), [], "no slot armed yet");
         runner.arm(0).unwrap();
         stranded_value_is_delivered(&mut runner, ends);
@@ -146,7 +147,7 @@ fn runner_restarted_that_runs_before_arming_does_not_leave_the_mailbox_deaf() {
 #[test]
 fn send_to_a_dead_slot_is_delivered_once_the_slot_is_armed() {
     on_both_mailboxes(|lp, ends| {
-        let mut runner = SlotRunner::new(lp).unwrap();
+        let mut runner = HandlerRunner::new(lp).unwrap();
         assert_eq!(ends.send(1), Ok(Notified::Kept));
         assert_eq!(turn(&mut runner, ends), []);
         runner.arm(0).unwrap();
@@ -182,9 +183,9 @@ impl Handler for PanicsOnce<'_, '_> {
 
 fn panicking_callback_does_not_leave_the_mailbox_deaf(in_drain: bool) {
     on_both_mailboxes(|lp, ends| {
-        let mut runner = SlotRunner::new(lp).unwrap();
+        let mut runner = HandlerRunner::new(lp).unwrap();
         runner.arm(0).unwrap();
-        assert_eq!(ends.send(1), Ok(Notified::Pending));
+        assert_eq!(ends.send(1), Ok(Notified::Queued));
         assert_eq!(ends.send(2), Ok(Notified::Coalesced));
         let ends = RefCell::new(ends);
         let mut handler = PanicsOnce {
@@ -204,7 +205,7 @@ fn panicking_callback_does_not_leave_the_mailbox_deaf(in_drain: bool) {
         assert_eq!(handler.got, expected);
         assert_eq!(
             ends.borrow_mut().send(3),
-            Ok(Notified::Pending),
+            Ok(Notified::Queued),
             "the mark was cleared"
         );
         runner.run(RunMode::NoWait, &mut handler);
@@ -228,9 +229,9 @@ fn callback_that_panics_before_its_drain_does_not_leave_the_mailbox_deaf() {
 #[test]
 fn drain_outside_a_callback_that_panics_leaves_the_mark_clear() {
     on_both_mailboxes(|lp, ends| {
-        let mut runner = SlotRunner::new(lp).unwrap();
+        let mut runner = HandlerRunner::new(lp).unwrap();
         runner.arm(0).unwrap();
-        assert_eq!(ends.send(1), Ok(Notified::Pending));
+        assert_eq!(ends.send(1), Ok(Notified::Queued));
         assert_eq!(ends.send(2), Ok(Notified::Coalesced));
         let unwound = catch_unwind(AssertUnwindSafe(|| {
             ends.drain(&mut |_| panic!("injected failure in the drain"))
@@ -238,7 +239,7 @@ fn drain_outside_a_callback_that_panics_leaves_the_mark_clear() {
         assert!(unwound.is_err());
         // The loop was told: the run drains the value left behind.
         assert_eq!(turn(&mut runner, ends), [2]);
-        assert_eq!(ends.send(3), Ok(Notified::Pending));
+        assert_eq!(ends.send(3), Ok(Notified::Queued));
         assert_eq!(turn(&mut runner, ends), [3]);
     });
 }
@@ -293,7 +294,7 @@ fn producer_across_a_thousand_runner_restarts_loses_nothing() {
                 std::thread::yield_now();
             }
             seen = sent.load(Ordering::Acquire);
-            let mut runner = SlotRunner::new(&lp).unwrap();
+            let mut runner = HandlerRunner::new(&lp).unwrap();
             if restarts % 3 == 1 {
                 // Takes whatever landed after the last runner disarmed.
                 runner.run(RunMode::NoWait, &mut |_slot: usize| Action::Rearm);
@@ -315,7 +316,7 @@ fn producer_across_a_thousand_runner_restarts_loses_nothing() {
     });
     // The producer is joined: one more runner receives whatever is left,
     // told by the notifications the restarts kept, with no hand-drain.
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let mut on_mail = |_slot: usize| {
         mailbox.drain(check);

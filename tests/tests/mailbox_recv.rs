@@ -5,10 +5,10 @@
 #![cfg(not(rearm_loom))]
 
 use driver::sys::FutexPark;
-use rearm_core::{
-    Mailbox, OneSenderMailbox, Park, RecvError, RecvTimeoutError, Signal, SpinPark, ThreadPark,
-    TryRecvError,
+use rearm_core::mailbox::{
+    Mailbox, OneSenderMailbox, RecvError, RecvTimeoutError, Signal, TryRecvError,
 };
+use rearm_core::park::{Park, SpinPark, ThreadPark};
 use std::sync::Arc;
 use std::task::Poll;
 use std::thread;
@@ -209,11 +209,11 @@ struct CountingPark {
 }
 
 impl Park for CountingPark {
-    fn park(&self, _word: &rearm_core::ParkWord, _expected: u32) {
+    fn park(&self, _word: &rearm_core::park::ParkWord, _expected: u32) {
         panic!("slept with a notification pending");
     }
 
-    fn unpark(&self, _word: &rearm_core::ParkWord) {}
+    fn unpark(&self, _word: &rearm_core::park::ParkWord) {}
 
     fn relax(&self) {
         self.relaxes.set(self.relaxes.get() + 1);

@@ -17,10 +17,9 @@
 //!   `send_timeout`).
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{
-    Action, Loop, Mailbox, Notified, OneSenderMailbox, OwnedAsync, RunMode, SlotRunner, ThreadPark,
-    TryRecvError, TrySendError,
-};
+use rearm_core::mailbox::{Mailbox, OneSenderMailbox, TryRecvError, TrySendError};
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, HandlerRunner, Loop, Notified, OwnedSlotHandle, RunMode};
 use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,13 +37,13 @@ fn shared_loop() -> Arc<OneLoop> {
     Arc::new(Loop::new(ThreadPark::new()))
 }
 
-fn to_loop(lp: &Arc<OneLoop>) -> OwnedAsync<ThreadPark, 1> {
-    OwnedAsync::new(Arc::clone(lp), 0).unwrap()
+fn to_loop(lp: &Arc<OneLoop>) -> OwnedSlotHandle<ThreadPark, 1> {
+    OwnedSlotHandle::new(Arc::clone(lp), 0).unwrap()
 }
 
 /// A runner of `lp` with slot 0 armed: the receiving thread's loop.
-fn armed(lp: &OneLoop) -> SlotRunner<'_, ThreadPark, 1> {
-    let mut runner = SlotRunner::new(lp).unwrap();
+fn armed(lp: &OneLoop) -> HandlerRunner<'_, ThreadPark, 1> {
+    let mut runner = HandlerRunner::new(lp).unwrap();
     runner.arm(0).unwrap();
     runner
 }
@@ -53,7 +52,7 @@ fn armed(lp: &OneLoop) -> SlotRunner<'_, ThreadPark, 1> {
 /// and while there is none, runs the loop until the next notification (an
 /// `Empty` clears the mailbox's mark, so the next send notifies).
 fn recv_on<T>(
-    runner: &mut SlotRunner<'_, ThreadPark, 1>,
+    runner: &mut HandlerRunner<'_, ThreadPark, 1>,
     mut try_recv: impl FnMut() -> Result<T, TryRecvError>,
 ) -> Result<T, TryRecvError> {
     loop {
@@ -677,8 +676,8 @@ fn linearizable_many_senders_as_documented() {
 fn channel_through_channel() {
     const COUNT: usize = 1000;
     type Ends = (
-        rearm_core::OwnedOneSender<Carried, OwnedAsync<ThreadPark, 1>, 1>,
-        rearm_core::OwnedOneReceiver<Carried, 1>,
+        rearm_core::mailbox::OwnedOneSender<Carried, OwnedSlotHandle<ThreadPark, 1>, 1>,
+        rearm_core::mailbox::OwnedOneReceiver<Carried, 1>,
     );
     type Carried = Box<dyn Any + Send>;
     let lp = shared_loop();
@@ -704,7 +703,7 @@ fn channel_through_channel() {
             for _ in 0..COUNT {
                 let mut carried = recv_on(&mut runner, || receiver.try_recv()).unwrap();
                 receiver = carried
-                    .downcast_mut::<Option<rearm_core::OwnedOneReceiver<Carried, 1>>>()
+                    .downcast_mut::<Option<rearm_core::mailbox::OwnedOneReceiver<Carried, 1>>>()
                     .unwrap()
                     .take()
                     .unwrap();

@@ -10,8 +10,9 @@
 
 use driver::bench::{self, Config, Detail, Mode, RunReport};
 use driver::{Backend, BackendKind};
+use rearm_core::Ledger;
+use rearm_core::park::SpinPark;
 use rearm_core::relax::Yield;
-use rearm_core::{Ledger, SpinPark};
 use std::sync::Mutex;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());

@@ -4,9 +4,8 @@
 //! executor while work keeps coming.
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{
-    Action, Exit, Loop, OwnedAsync, RunMode, Runner, SlotRunner, ThreadPark, WakerPark,
-};
+use rearm_core::park::{ThreadPark, WakerPark};
+use rearm_core::{Action, CallbackRunner, Exit, HandlerRunner, Loop, OwnedSlotHandle, RunMode};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::thread;
@@ -22,11 +21,11 @@ fn ping_pong_with_a_task(
 ) -> (u64, u64) {
     let task_loop: Arc<Loop<WakerPark, 1>> = Arc::new(Loop::new(WakerPark::new()));
     let thread_loop: Arc<Loop<ThreadPark, 1>> = Arc::new(Loop::new(ThreadPark::new()));
-    let to_task = OwnedAsync::new(Arc::clone(&task_loop), 0).unwrap();
-    let to_thread = OwnedAsync::new(Arc::clone(&thread_loop), 0).unwrap();
+    let to_task = OwnedSlotHandle::new(Arc::clone(&task_loop), 0).unwrap();
+    let to_thread = OwnedSlotHandle::new(Arc::clone(&thread_loop), 0).unwrap();
     let (armed_tx, armed_rx) = std::sync::mpsc::channel();
     let pinger = thread::spawn(move || {
-        let mut runner = SlotRunner::new(&*thread_loop).unwrap();
+        let mut runner = HandlerRunner::new(&*thread_loop).unwrap();
         runner.arm(0).unwrap();
         let mut pongs = 0;
         let mut on_pong = |_slot: usize| {
@@ -43,7 +42,7 @@ fn ping_pong_with_a_task(
         pongs
     });
     let task = Box::pin(async move {
-        let mut runner = SlotRunner::new(&*task_loop).unwrap();
+        let mut runner = HandlerRunner::new(&*task_loop).unwrap();
         runner.arm(0).unwrap();
         armed_tx.send(()).unwrap();
         let mut pings = 0;
@@ -98,7 +97,7 @@ fn a_stop_wakes_the_pending_task() {
         })
     };
     let mut never = || Action::Rearm;
-    let mut runner = Runner::new(&*lp).unwrap();
+    let mut runner = CallbackRunner::new(&*lp).unwrap();
     runner.arm(1, &mut never).unwrap();
     assert_eq!(
         futures_executor::block_on(runner.run_async(RunMode::UntilDone)),
@@ -122,7 +121,7 @@ fn poll_run_keeps_run_modes() {
             Action::Rearm
         }
     };
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     runner.arm(1).unwrap();
     assert_eq!(
@@ -164,7 +163,7 @@ fn a_busy_loop_yields_to_the_executor() {
         again.notify();
         Action::Rearm
     };
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     again.notify();
     let flag = Arc::new(WakeCount::default());
@@ -200,7 +199,7 @@ impl std::task::Wake for WakeCount {
 /// changes: it does not return while the word still holds the value.
 #[test]
 fn waker_park_park_waits_for_the_word_to_change() {
-    use rearm_core::{Park, ParkWord};
+    use rearm_core::park::{Park, ParkWord};
     use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
     let parker = WakerPark::new();
@@ -228,7 +227,7 @@ fn waker_park_park_waits_for_the_word_to_change() {
 fn a_panicking_handler_and_a_remade_runner_lose_nothing() {
     let lp: Loop<WakerPark, 1> = Loop::new(WakerPark::new());
     let mut cx = Context::from_waker(Waker::noop());
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     lp.handle(0).unwrap().notify();
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -250,7 +249,7 @@ fn a_panicking_handler_and_a_remade_runner_lose_nothing() {
         Poll::Pending
     );
     drop(runner); // the task goes away while pending
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     lp.handle(0).unwrap().notify();
     assert_eq!(

@@ -4,9 +4,10 @@
 //! how each wait is counted, and the `Park` trait's defaults.
 #![cfg(not(rearm_loom))]
 
+use rearm_core::park::{Park, ParkWord, SpinPark, ThreadPark};
 use rearm_core::{
-    Action, DIRECT_SLOTS, Exit, Ledger, Loop, OwnedAsync, Park, ParkWord, RunMode, Runner,
-    SlotRunner, SpinBound, SpinPark, SpinPolicy, ThreadPark, WaitStats,
+    Action, CallbackRunner, DIRECT_SLOTS, Exit, HandlerRunner, Ledger, Loop, OwnedSlotHandle,
+    RunMode, SpinBound, SpinPolicy, WaitStats,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 #[test]
 fn run_once_waits_until_a_callback_has_run() {
     let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let mut calls = 0;
     let mut on_notify = |_slot: usize| {
@@ -51,7 +52,7 @@ fn stop_of_an_awake_loop_wakes_nobody() {
     let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
     lp.stop();
     assert_eq!(lp.parker().wakes(), 0);
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let mut never = |_slot: usize| -> Action { panic!("nothing was notified") };
     assert_eq!(runner.run(RunMode::UntilDone, &mut never), Exit::Stopped);
@@ -75,15 +76,15 @@ fn unbalanced_ledger_fails_its_check_with_the_ledger() {
 #[test]
 fn fresh_runner_reports_the_policys_starting_budget() {
     let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
-    let runner = SlotRunner::new(&lp).unwrap();
+    let runner = HandlerRunner::new(&lp).unwrap();
     assert_eq!(runner.spin_budget(), SpinPolicy::default().max_spins / 4);
     drop(runner);
-    let runner = SlotRunner::new(&lp)
+    let runner = HandlerRunner::new(&lp)
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
     assert_eq!(runner.spin_budget(), 0);
     drop(runner);
-    let runner = Runner::new(&lp).unwrap();
+    let runner = CallbackRunner::new(&lp).unwrap();
     assert_eq!(runner.spin_budget(), SpinPolicy::default().max_spins / 4);
 }
 
@@ -111,7 +112,7 @@ fn wait_stats_count_every_wait_once() {
         SpinPolicy::PARK_AT_ONCE,
     ] {
         let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
-        let mut runner = SlotRunner::new(&lp).unwrap().with_spin_policy(policy);
+        let mut runner = HandlerRunner::new(&lp).unwrap().with_spin_policy(policy);
         runner.arm(0).unwrap();
         let mut on_notify = |_slot: usize| Action::Rearm;
         for gap_us in [0, 20, 2000] {
@@ -149,7 +150,7 @@ fn wait_stats_count_every_wait_once() {
 /// `policy`; how its waits ended.
 fn stats_of_one_late_notify(policy: SpinPolicy, gap: Duration) -> WaitStats {
     let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
-    let mut runner = SlotRunner::new(&lp).unwrap().with_spin_policy(policy);
+    let mut runner = HandlerRunner::new(&lp).unwrap().with_spin_policy(policy);
     runner.arm(0).unwrap();
     let mut on_notify = |_slot: usize| Action::Rearm;
     std::thread::scope(|s| {
@@ -195,7 +196,7 @@ fn a_wait_that_may_not_spin_parks() {
 #[test]
 fn prepare_block_says_block_only_when_nothing_is_pending() {
     let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     assert!(runner.prepare_block(), "nothing pending");
     let mut on_notify = |_slot: usize| Action::Rearm;
@@ -205,7 +206,7 @@ fn prepare_block_says_block_only_when_nothing_is_pending() {
     drop(runner);
 
     let mut rearm = || Action::Rearm;
-    let mut runner = Runner::new(&lp).unwrap();
+    let mut runner = CallbackRunner::new(&lp).unwrap();
     runner.arm(0, &mut rearm).unwrap();
     assert_eq!(runner.run(RunMode::NoWait), Exit::Ran);
     assert!(runner.prepare_block(), "nothing pending");
@@ -222,7 +223,7 @@ fn prepare_block_says_block_only_when_nothing_is_pending() {
 fn a_parked_loop_wakes_for_a_bitmap_slot() {
     const SLOT: usize = DIRECT_SLOTS;
     let lp: Loop<ThreadPark, { SLOT + 1 }> = Loop::new(ThreadPark::new());
-    let mut runner = SlotRunner::new(&lp)
+    let mut runner = HandlerRunner::new(&lp)
         .unwrap()
         .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
     runner.arm(SLOT).unwrap();
@@ -259,6 +260,6 @@ fn a_parked_loop_wakes_for_a_bitmap_slot() {
 fn a_loop_reports_its_capacity_and_an_owned_handle_its_slot() {
     let lp: Arc<Loop<ThreadPark, 40>> = Arc::new(Loop::new(ThreadPark::new()));
     assert_eq!(lp.capacity(), 40);
-    let owned = OwnedAsync::new(Arc::clone(&lp), 33).unwrap();
+    let owned = OwnedSlotHandle::new(Arc::clone(&lp), 33).unwrap();
     assert_eq!(owned.slot(), 33);
 }

@@ -6,7 +6,8 @@
 //! and notifies the loop.
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{Action, Exit, Loop, Park, ParkWord, RunMode, Runner, SpinPolicy, WaitStats};
+use rearm_core::park::{Park, ParkWord};
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode, SpinPolicy, WaitStats};
 use std::cell::Cell;
 
 /// What the fake machine does with a yield and a park.
@@ -100,11 +101,13 @@ fn waits_and_busy_reads(costs: Costs, waits: u32) -> (WaitStats, u32) {
             Action::Rearm
         }
     };
-    let mut runner = Runner::new(&lp).unwrap().with_spin_policy(SpinPolicy {
-        max_spins: 0,
-        yields: 2,
-        ..SpinPolicy::default()
-    });
+    let mut runner = CallbackRunner::new(&lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy {
+            max_spins: 0,
+            yields: 2,
+            ..SpinPolicy::default()
+        });
     runner.arm(0, &mut callback).unwrap();
     assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
     assert_eq!(calls.get(), waits);

@@ -7,7 +7,8 @@
 //! loop, so every wait spins out and parks.
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{Action, Exit, Loop, Park, ParkWord, RunMode, SlotRunner, SpinBound, SpinPolicy};
+use rearm_core::park::{Park, ParkWord};
+use rearm_core::{Action, Exit, HandlerRunner, Loop, RunMode, SpinBound, SpinPolicy};
 use std::cell::{Cell, RefCell};
 
 const STEP_NS: u64 = 1_000;
@@ -78,10 +79,12 @@ fn spins_sleeping(
         clock,
     });
     lp.parker().lp.set(Some(&lp));
-    let mut runner = SlotRunner::new(&lp).unwrap().with_spin_policy(SpinPolicy {
-        yields: 0,
-        ..policy
-    });
+    let mut runner = HandlerRunner::new(&lp)
+        .unwrap()
+        .with_spin_policy(SpinPolicy {
+            yields: 0,
+            ..policy
+        });
     runner.arm(0).unwrap();
     let mut calls = 0;
     let mut until_the_last = |_slot: usize| {

@@ -1,8 +1,8 @@
 //! The core's spin parker: what it does with its relax strategy.
 #![cfg(not(rearm_loom))]
 
+use rearm_core::park::{Park, ParkWord, SpinPark};
 use rearm_core::relax::RelaxStrategy;
-use rearm_core::{Park, ParkWord, SpinPark};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static STRATEGY_CALLS: AtomicU32 = AtomicU32::new(0);

@@ -5,7 +5,8 @@
 
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{Action, Exit, Loop, Park, RunMode, Runner, SpinPolicy, ThreadPark};
+use rearm_core::park::{Park, ThreadPark};
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode, SpinPolicy};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ fn static_thread_park_loop_sleeps_between_three_senders_and_loses_nothing() {
             Action::Rearm
         };
         let (mut a, mut b, mut c) = (count, count, count);
-        let mut runner = Runner::new(&SERVED).unwrap();
+        let mut runner = CallbackRunner::new(&SERVED).unwrap();
         for callback in [&mut a as _, &mut b as _, &mut c as _] {
             runner.add(callback).unwrap();
         }
@@ -64,7 +65,7 @@ fn thread_park_wakes_successive_runners_on_different_threads() {
         std::thread::scope(|s| {
             let runner_thread = s.spawn(|| {
                 let mut once = || Action::Disarm;
-                let mut r = Runner::new(&lp)
+                let mut r = CallbackRunner::new(&lp)
                     .unwrap()
                     .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
                 r.arm(0, &mut once).unwrap();
@@ -73,7 +74,7 @@ fn thread_park_wakes_successive_runners_on_different_threads() {
             // Notify only once the new runner armed the slot (earlier, the
             // notification would find it dead and be dropped), and late
             // enough that it has most likely gone to sleep.
-            while lp.state(0) != Ok(rearm_core::State::Active) {
+            while lp.state(0) != Ok(rearm_core::SlotState::Active) {
                 std::thread::yield_now();
             }
             std::thread::sleep(Duration::from_millis(2));
@@ -97,7 +98,7 @@ fn thread_park_shared_by_two_loops_wakes_the_loop_notified() {
     let second: Loop<&ThreadPark, 1> = Loop::new(&SHARED);
     let run_until_done = |lp: &Loop<&ThreadPark, 1>| {
         let mut once = || Action::Disarm;
-        let mut runner = Runner::new(lp)
+        let mut runner = CallbackRunner::new(lp)
             .unwrap()
             .with_spin_policy(SpinPolicy::PARK_AT_ONCE);
         runner.arm(0, &mut once).unwrap();

@@ -6,9 +6,8 @@
 
 use driver::sys::{EventfdPark, FutexPark};
 use proptest::prelude::*;
-use rearm_core::{
-    Action, Error, Exit, Handler, Loop, Park, RunMode, Runner, SlotRunner, SpinPark, ThreadPark,
-};
+use rearm_core::park::{Park, SpinPark, ThreadPark};
+use rearm_core::{Action, CallbackRunner, Error, Exit, Handler, HandlerRunner, Loop, RunMode};
 use rearm_tests::fuzzing::{TIMER_SLOTS, TimerOp, VirtualClockPark, timer_ops};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -45,7 +44,7 @@ proptest! {
 #[test]
 fn deadlines_and_timers_without_a_clock_are_refused() {
     let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let mut handler = |_slot: usize| Action::Rearm;
     assert_eq!(
@@ -67,7 +66,7 @@ fn deadlines_and_timers_without_a_clock_are_refused() {
 #[test]
 fn timers_need_an_armed_slot_and_a_period() {
     let lp: Loop<ThreadPark, 2> = Loop::new(ThreadPark::new());
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     assert_eq!(
         runner.set_timer_after(1, Duration::ZERO),
         Err(Error::NotArmed { slot: 1 })
@@ -147,7 +146,7 @@ impl<P: Park> Handler for Firings<'_, P> {
 /// last one disarmed its slot.
 fn timers_fire_on_time<P: Park>(parker: P) {
     let lp: Loop<P, 4> = Loop::new(parker);
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     let now = runner.now_ns().unwrap();
     let mut firings = Firings {
         parker: lp.parker(),
@@ -183,7 +182,7 @@ fn timers_fire_on_time<P: Park>(parker: P) {
 /// that a notification reaches first ends with it.
 fn deadlines_hold<P: Park + Sync>(parker: P) {
     let lp: Loop<P, 2> = Loop::new(parker);
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     let mut handler = |_slot: usize| Action::Rearm;
     let start = runner.now_ns().unwrap();
@@ -235,7 +234,7 @@ fn a_runner_ticks_until_its_time_is_up() {
         ticks += 1;
         Action::Rearm
     };
-    let mut runner = Runner::new(&lp).unwrap();
+    let mut runner = CallbackRunner::new(&lp).unwrap();
     let slot = runner.add(&mut tick).unwrap();
     runner
         .set_timer_every(slot, Duration::from_millis(1))
@@ -265,7 +264,9 @@ fn predicting_loses_nothing<P: Park + Sync>(parker: P) {
         calls += 1;
         Action::Rearm
     };
-    let mut runner = Runner::new(&lp).unwrap().with_arrival_prediction(true);
+    let mut runner = CallbackRunner::new(&lp)
+        .unwrap()
+        .with_arrival_prediction(true);
     runner.arm(0, &mut on_notify).unwrap();
     std::thread::scope(|s| {
         let handle = lp.handle(0).unwrap();
@@ -315,7 +316,7 @@ fn a_timer_whose_handler_panics_stays_due_and_fires_in_the_next_run() {
         }
     }
     let lp: Loop<VirtualClockPark, 1> = Loop::new(VirtualClockPark::at(0));
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     runner.arm(0).unwrap();
     runner.set_timer_at(0, 100).unwrap();
     lp.parker().advance(100);
@@ -340,12 +341,12 @@ fn a_runner_made_again_starts_without_the_last_ones_timers() {
     let lp: Loop<VirtualClockPark, 2> = Loop::new(VirtualClockPark::at(0));
     let mut handler = |_slot: usize| Action::Rearm;
     {
-        let mut runner = SlotRunner::new(&lp).unwrap();
+        let mut runner = HandlerRunner::new(&lp).unwrap();
         runner.arm(1).unwrap();
         runner.set_timer_every(1, Duration::from_nanos(50)).unwrap();
         assert_eq!(runner.timer_counts().active, 1);
     }
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     assert_eq!(runner.timer_due(1), Ok(None));
     assert_eq!(runner.timer_counts(), rearm_core::TimerCounts::default());
     // Armed again, the slot runs only when notified: no old timer fires.

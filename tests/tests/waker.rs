@@ -1,11 +1,12 @@
-//! No wake is lost through `OwnedAsync::waker`: many futures, each completed
+//! No wake is lost through `OwnedSlotHandle::waker`: many futures, each completed
 //! by many decrements from many threads, each decrement followed by a wake of
 //! the waker the future last registered; the loop's thread polls a future when
 //! its slot fires, and every future completes. A lost wake leaves a future
 //! pending forever: a watchdog then stops the loop and the test fails.
 #![cfg(not(rearm_loom))]
 
-use rearm_core::{Action, Exit, Loop, OwnedAsync, RunMode, SlotRunner, ThreadPark};
+use rearm_core::park::ThreadPark;
+use rearm_core::{Action, Exit, HandlerRunner, Loop, OwnedSlotHandle, RunMode};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -71,9 +72,9 @@ fn many_futures_woken_from_many_threads_all_complete() {
         .map(|c| Some(Box::pin(UntilZero(Arc::clone(c)))))
         .collect();
     let wakers: Vec<Waker> = (0..FUTURES)
-        .map(|slot| OwnedAsync::new(Arc::clone(&lp), slot).unwrap().waker())
+        .map(|slot| OwnedSlotHandle::new(Arc::clone(&lp), slot).unwrap().waker())
         .collect();
-    let mut runner = SlotRunner::new(&lp).unwrap();
+    let mut runner = HandlerRunner::new(&lp).unwrap();
     for slot in 0..FUTURES {
         runner.arm(slot).unwrap();
         lp.handle(slot).unwrap().notify();
@@ -150,13 +151,13 @@ fn many_futures_woken_from_many_threads_all_complete() {
 #[test]
 fn a_waker_of_a_dead_slot_is_dropped_and_counted() {
     let lp: Arc<Loop<ThreadPark, 2>> = Arc::new(Loop::new(ThreadPark::new()));
-    let waker = OwnedAsync::new(Arc::clone(&lp), 1).unwrap().waker();
+    let waker = OwnedSlotHandle::new(Arc::clone(&lp), 1).unwrap().waker();
     waker.wake_by_ref();
     waker.wake();
     assert_eq!(lp.ledger(1).unwrap().dropped, 2);
     // The handle reads its own slot's ledger, not another's.
-    let handle = OwnedAsync::new(Arc::clone(&lp), 1).unwrap();
+    let handle = OwnedSlotHandle::new(Arc::clone(&lp), 1).unwrap();
     assert_eq!(handle.ledger(), lp.ledger(1).unwrap());
     assert_ne!(handle.ledger(), lp.ledger(0).unwrap());
-    assert!(OwnedAsync::new(Arc::clone(&lp), 2).is_err());
+    assert!(OwnedSlotHandle::new(Arc::clone(&lp), 2).is_err());
 }

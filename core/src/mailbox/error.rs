@@ -6,7 +6,9 @@ use core::fmt;
 /// keep.
 ///
 /// ```
-/// use rearm_core::{Loop, Mailbox, SpinPark, TrySendError};
+/// use rearm_core::mailbox::{Mailbox, TrySendError};
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::Loop;
 ///
 /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
 /// let mailbox: Mailbox<&str, _, 2> = Mailbox::new(lp.handle(0)?);
@@ -74,7 +76,9 @@ impl<T> core::error::Error for TrySendError<T> {}
 /// Why a mailbox receive returned no value.
 ///
 /// ```
-/// use rearm_core::{Loop, Mailbox, SpinPark, TryRecvError};
+/// use rearm_core::mailbox::{Mailbox, TryRecvError};
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::Loop;
 ///
 /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
 /// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(lp.handle(0)?);
@@ -106,12 +110,13 @@ impl fmt::Display for TryRecvError {
 
 impl core::error::Error for TryRecvError {}
 
-/// Why a waiting receive ([`Mailbox::recv`](crate::Mailbox::recv), blocking
+/// Why a waiting receive ([`Mailbox::recv`](crate::mailbox::Mailbox::recv), blocking
 /// or awaited) returned no value: the mailbox is closed and every value sent
 /// before the close was received.
 ///
 /// ```
-/// use rearm_core::{Mailbox, RecvError, Signal, SpinPark};
+/// use rearm_core::mailbox::{Mailbox, RecvError, Signal};
+/// use rearm_core::park::SpinPark;
 ///
 /// let mailbox: Mailbox<u32, Signal<SpinPark>, 2> = Mailbox::new(Signal::new(SpinPark::new()));
 /// mailbox.close();
@@ -130,12 +135,13 @@ impl fmt::Display for RecvError {
 impl core::error::Error for RecvError {}
 
 /// Why a receive with a deadline
-/// ([`Mailbox::recv_timeout`](crate::Mailbox::recv_timeout),
-/// [`Mailbox::recv_deadline`](crate::Mailbox::recv_deadline)) returned no
+/// ([`Mailbox::recv_timeout`](crate::mailbox::Mailbox::recv_timeout),
+/// [`Mailbox::recv_deadline`](crate::mailbox::Mailbox::recv_deadline)) returned no
 /// value.
 ///
 /// ```
-/// use rearm_core::{Mailbox, RecvTimeoutError, Signal, SpinPark};
+/// use rearm_core::mailbox::{Mailbox, RecvTimeoutError, Signal};
+/// use rearm_core::park::SpinPark;
 /// use core::time::Duration;
 ///
 /// // A spin parker without a clock cannot tell when a timeout ends.
@@ -150,7 +156,7 @@ pub enum RecvTimeoutError {
     /// The mailbox is closed and every value sent before the close was
     /// received: none will come.
     Closed,
-    /// The signal's parker has no clock ([`Park::now_ns`](crate::Park::now_ns)
+    /// The signal's parker has no clock ([`Park::now_ns`](crate::park::Park::now_ns)
     /// is `None`), so it cannot tell when the deadline comes; nothing was
     /// received and nothing waited.
     NoClock,

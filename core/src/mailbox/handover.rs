@@ -168,7 +168,7 @@ impl Handover {
             to_loop.notify_kept();
             return self
                 .enqueue_quietly(senders, value, enqueue)
-                .map(|()| Notified::Pending);
+                .map(|()| Notified::Queued);
         }
         self.enqueue_quietly(senders, value, enqueue)?;
         Ok(self.announce(to_loop))

@@ -20,6 +20,8 @@ pub use one_sender::{OneReceiver, OneSender, OneSenderMailbox};
 pub use one_sender::{OwnedOneReceiver, OwnedOneSender};
 #[cfg(feature = "std")]
 pub use owned::{OwnedReceiver, OwnedSender};
+// The notifiers of a receiver that waits without a loop live beside it.
+pub use crate::signal::{AsyncSignal, Signal};
 
 use crate::async_handle::Notified;
 use crate::sync::const_fn_unless_loom;
@@ -61,7 +63,7 @@ use queue::Queue;
 /// while it was dead, a disarm (by the callback or from outside) with the
 /// notification still pending, a runner dropped and made again, a callback or
 /// a drain that panicked. No hand-drain is needed after any of them: the
-/// mailbox notifies with [`Async::notify_kept`](crate::Async::notify_kept),
+/// mailbox notifies with [`SlotHandle::notify_kept`](crate::SlotHandle::notify_kept),
 /// so the loop keeps such notifications for the slot's next arm; a handler
 /// that panics leaves its notification pending for the next run; a drain
 /// that panics clears the "told" mark, so the next send notifies. What the
@@ -76,16 +78,16 @@ use queue::Queue;
 /// producer threads):
 ///
 /// ```
-/// use rearm_core::{
-///     Action, Exit, Loop, Mailbox, Notified, RunMode, SlotRunner, SpinPark, TrySendError,
-/// };
+/// use rearm_core::mailbox::{Mailbox, TrySendError};
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, Exit, HandlerRunner, Loop, Notified, RunMode};
 ///
 /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
 /// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(lp.handle(0)?);
-/// let mut runner = SlotRunner::new(&lp)?;
+/// let mut runner = HandlerRunner::new(&lp)?;
 /// runner.arm(0)?;
 ///
-/// assert_eq!(mailbox.send(7), Ok(Notified::Pending)); // tells the loop
+/// assert_eq!(mailbox.send(7), Ok(Notified::Queued)); // tells the loop
 /// assert_eq!(mailbox.send(8), Ok(Notified::Coalesced)); // already told
 /// assert_eq!(mailbox.send(9), Err(TrySendError::Full(9))); // the value comes back
 ///
@@ -191,7 +193,7 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
 
     /// Enqueues `value`, then makes sure the loop will drain it, from any
     /// thread; never blocks. Returns what became of the notification:
-    /// `Pending` (this send told the loop), `Coalesced` (it had been told and
+    /// `Queued` (this send told the loop), `Coalesced` (it had been told and
     /// has not yet found the mailbox empty: it drains this value too; such a
     /// send does not notify at all, so the slot's ledger does not count it),
     /// or `Kept` (the slot is dead: the loop is told when the slot is next
@@ -249,12 +251,14 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// two loops on two threads):
     ///
     /// ```
-    /// use rearm_core::{Action, Exit, Loop, Mailbox, RunMode, SlotRunner, SpinPark};
+    /// use rearm_core::mailbox::Mailbox;
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, Exit, HandlerRunner, Loop, RunMode};
     ///
     /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
     /// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(lp.handle(0)?);
     /// let room = lp.handle(1)?; // the sender's slot, told when there is room
-    /// let mut runner = SlotRunner::new(&lp)?;
+    /// let mut runner = HandlerRunner::new(&lp)?;
     /// runner.arm(0)?;
     /// runner.arm(1)?;
     /// room.notify(); // the sender's first run
@@ -293,7 +297,9 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// [`send_blocking`](Mailbox::send_blocking) for at most `timeout`.
     ///
     /// ```
-    /// use rearm_core::{Loop, Mailbox, SpinPark, TrySendError};
+    /// use rearm_core::mailbox::{Mailbox, TrySendError};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::Loop;
     /// use core::time::Duration;
     ///
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
@@ -351,7 +357,9 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// its end it empties the mailbox as a drain does.
     ///
     /// ```
-    /// use rearm_core::{Loop, Mailbox, SpinPark};
+    /// use rearm_core::mailbox::Mailbox;
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::Loop;
     ///
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
     /// let mailbox: Mailbox<u32, _, 4> = Mailbox::new(lp.handle(0)?);

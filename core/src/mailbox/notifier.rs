@@ -1,15 +1,17 @@
 //! What a mailbox notifies its loop through.
 
-use crate::async_handle::{Async, Notified};
+use crate::async_handle::{Notified, SlotHandle};
 use crate::park::Park;
 
-/// A handle that notifies one slot of a loop: [`Async`], which borrows the
-/// loop; [`OwnedAsync`](crate::OwnedAsync) (feature `std`), which shares
-/// ownership of it; or a reference to either. A [`Mailbox`](crate::Mailbox)
+/// A handle that notifies one slot of a loop: [`SlotHandle`], which borrows the
+/// loop; [`OwnedSlotHandle`](crate::OwnedSlotHandle) (feature `std`), which shares
+/// ownership of it; or a reference to either. A [`Mailbox`](crate::mailbox::Mailbox)
 /// keeps one and notifies through it after every send.
 ///
 /// ```
-/// use rearm_core::{Loop, Notified, Notifier, SpinPark};
+/// use rearm_core::mailbox::Notifier;
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Loop, Notified};
 ///
 /// fn kick(to_loop: &impl Notifier) -> Notified {
 ///     to_loop.notify()
@@ -22,28 +24,28 @@ use crate::park::Park;
 /// # Ok::<(), rearm_core::Error>(())
 /// ```
 pub trait Notifier {
-    /// Notifies the slot; see [`Async::notify`].
+    /// Notifies the slot; see [`SlotHandle::notify`].
     fn notify(&self) -> Notified;
 
     /// Notifies the slot and makes it keep notifications that find it dead,
-    /// for its next arm; see [`Async::notify_kept`]. What a mailbox calls.
+    /// for its next arm; see [`SlotHandle::notify_kept`]. What a mailbox calls.
     fn notify_kept(&self) -> Notified;
 
     /// The slot it notifies.
     fn slot(&self) -> usize;
 }
 
-impl<P: Park, const CAP: usize> Notifier for Async<'_, P, CAP> {
+impl<P: Park, const CAP: usize> Notifier for SlotHandle<'_, P, CAP> {
     fn notify(&self) -> Notified {
-        Async::notify(self)
+        SlotHandle::notify(self)
     }
 
     fn notify_kept(&self) -> Notified {
-        Async::notify_kept(self)
+        SlotHandle::notify_kept(self)
     }
 
     fn slot(&self) -> usize {
-        Async::slot(self)
+        SlotHandle::slot(self)
     }
 }
 

@@ -24,10 +24,10 @@ const RECEIVER: u8 = 2;
 /// a loop: split it into a [`OneSender`], which one thread at a time sends
 /// with, and a [`OneReceiver`], which the slot's callback drains with.
 ///
-/// It keeps [`Mailbox`](crate::Mailbox)'s promises (a send never blocks and
+/// It keeps [`Mailbox`](crate::mailbox::Mailbox)'s promises (a send never blocks and
 /// never drops a value, a full or closed mailbox hands the value back, every
 /// value enqueued before a notify or a skipped one is there for the drain
-/// that follows, the mailbox is [never deaf](crate::Mailbox#never-deaf), the
+/// that follows, the mailbox is [never deaf](crate::mailbox::Mailbox#never-deaf), the
 /// same [`MailboxCounts`]) on a faster queue: a single-producer ring where
 /// neither end compare-and-swaps a shared position. Use it when one thread
 /// produces; `Mailbox` when several do. `N` is any capacity from 1.
@@ -51,19 +51,18 @@ const RECEIVER: u8 = 2;
 /// producer thread):
 ///
 /// ```
-/// use rearm_core::{
-///     Action, Exit, Loop, Notified, OneSenderMailbox, RunMode, SlotRunner, SpinPark,
-///     TrySendError,
-/// };
+/// use rearm_core::mailbox::{OneSenderMailbox, TrySendError};
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, Exit, HandlerRunner, Loop, Notified, RunMode};
 ///
 /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
 /// let mut mailbox: OneSenderMailbox<u32, 2> = OneSenderMailbox::new();
 /// assert_eq!(mailbox.capacity(), 2);
 /// let (mut sender, mut receiver) = mailbox.split(lp.handle(0)?);
-/// let mut runner = SlotRunner::new(&lp)?;
+/// let mut runner = HandlerRunner::new(&lp)?;
 /// runner.arm(0)?;
 ///
-/// assert_eq!(sender.send(7), Ok(Notified::Pending)); // tells the loop
+/// assert_eq!(sender.send(7), Ok(Notified::Queued)); // tells the loop
 /// assert_eq!(sender.send(8), Ok(Notified::Coalesced)); // already told
 /// assert_eq!(sender.send(9), Err(TrySendError::Full(9))); // the value comes back
 ///
@@ -129,7 +128,9 @@ impl<T, const N: usize> OneSenderMailbox<T, N> {
     /// ends from an earlier split are out: an end given back when dropped.
     ///
     /// ```
-    /// use rearm_core::{Loop, OneSenderMailbox, SpinPark, TryRecvError};
+    /// use rearm_core::mailbox::{OneSenderMailbox, TryRecvError};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::Loop;
     ///
     /// static LOOP: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
     /// static MAILBOX: OneSenderMailbox<u32, 4> = OneSenderMailbox::new();
@@ -157,13 +158,15 @@ impl<T, const N: usize> OneSenderMailbox<T, N> {
     /// the `std` feature.
     ///
     /// ```
-    /// use rearm_core::{Loop, OneSenderMailbox, OwnedAsync, ThreadPark};
+    /// use rearm_core::mailbox::OneSenderMailbox;
+    /// use rearm_core::park::ThreadPark;
+    /// use rearm_core::{Loop, OwnedSlotHandle};
     /// use std::sync::Arc;
     ///
     /// let lp = Arc::new(Loop::<ThreadPark, 1>::new(ThreadPark::new()));
     /// let mailbox = Arc::new(OneSenderMailbox::<u64, 64>::new());
     /// let (mut sender, mut receiver) =
-    ///     mailbox.split_owned(OwnedAsync::new(Arc::clone(&lp), 0)?).expect("first split");
+    ///     mailbox.split_owned(OwnedSlotHandle::new(Arc::clone(&lp), 0)?).expect("first split");
     /// let producer = std::thread::spawn(move || {
     ///     for value in 0..10 {
     ///         while sender.send(value).is_err() {
@@ -221,7 +224,7 @@ impl<T, const N: usize> OneSenderMailbox<T, N> {
     }
 
     /// The counts: values sent, received, refused; see
-    /// [`Mailbox::counts`](crate::Mailbox::counts).
+    /// [`Mailbox::counts`](crate::mailbox::Mailbox::counts).
     pub fn counts(&self) -> MailboxCounts {
         self.handover.counts()
     }
@@ -273,12 +276,14 @@ impl<T, const N: usize> Default for OneSenderMailbox<T, N> {
 /// sender flushes, then closes the mailbox and tells the loop.
 ///
 /// ```
-/// use rearm_core::{Action, Loop, Notified, OneSenderMailbox, RunMode, SlotRunner, SpinPark};
+/// use rearm_core::mailbox::OneSenderMailbox;
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, HandlerRunner, Loop, Notified, RunMode};
 ///
 /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
 /// let mut mailbox: OneSenderMailbox<u32, 8> = OneSenderMailbox::new();
 /// let (mut sender, mut receiver) = mailbox.split(lp.handle(0)?);
-/// let mut runner = SlotRunner::new(&lp)?;
+/// let mut runner = HandlerRunner::new(&lp)?;
 /// runner.arm(0)?;
 ///
 /// for value in 1..=5 {
@@ -291,7 +296,7 @@ impl<T, const N: usize> Default for OneSenderMailbox<T, N> {
 /// };
 /// runner.run(RunMode::NoWait, &mut on_mail);
 /// assert_eq!(sum.get(), 0); // queued, but the loop was not told
-/// assert_eq!(sender.flush(), Some(Notified::Pending)); // one notify for all five
+/// assert_eq!(sender.flush(), Some(Notified::Queued)); // one notify for all five
 /// assert_eq!(sender.flush(), None); // nothing new to announce
 /// runner.run(RunMode::NoWait, &mut on_mail);
 /// assert_eq!(sum.get(), 15);
@@ -325,7 +330,7 @@ where
 {
     /// Enqueues `value`, then makes sure the loop will drain it and every
     /// value deferred before it; never blocks. Returns what
-    /// [`Mailbox::send`](crate::Mailbox::send) returns: `Pending`,
+    /// [`Mailbox::send`](crate::mailbox::Mailbox::send) returns: `Queued`,
     /// `Coalesced` or `Kept`.
     ///
     /// # Errors
@@ -384,7 +389,7 @@ where
     /// Sends `value`, waiting while the mailbox is full until the receiver
     /// makes room; needs the `std` feature. Deferred values are flushed
     /// first, so the loop is told of everything that fills the mailbox. See
-    /// [`Mailbox::send_blocking`](crate::Mailbox::send_blocking).
+    /// [`Mailbox::send_blocking`](crate::mailbox::Mailbox::send_blocking).
     ///
     /// # Errors
     ///
@@ -417,7 +422,7 @@ where
 
     /// Sends `value`, asking to be told of room when the mailbox is full;
     /// deferred values are flushed first. See
-    /// [`Mailbox::send_or_ask_room`](crate::Mailbox::send_or_ask_room): the
+    /// [`Mailbox::send_or_ask_room`](crate::mailbox::Mailbox::send_or_ask_room): the
     /// receiver's [`drain_and_tell_room`](OneReceiver::drain_and_tell_room)
     /// tells it.
     ///
@@ -524,7 +529,7 @@ where
     M: Deref<Target = OneSenderMailbox<T, N>>,
 {
     /// Hands every value there to `each`, oldest first, and returns how
-    /// many. As with [`Mailbox::drain`](crate::Mailbox::drain), every
+    /// many. As with [`Mailbox::drain`](crate::mailbox::Mailbox::drain), every
     /// callback must empty the mailbox, with this or with `try_recv` until
     /// an `Err`, and a drain says nothing of a close: when
     /// [`is_closed`](OneReceiver::is_closed) says closed after it, drain once
@@ -536,7 +541,7 @@ where
 
     /// [`drain`](OneReceiver::drain), then tells `room` if the sender
     /// asked for room; see
-    /// [`Mailbox::drain_and_tell_room`](crate::Mailbox::drain_and_tell_room).
+    /// [`Mailbox::drain_and_tell_room`](crate::mailbox::Mailbox::drain_and_tell_room).
     pub fn drain_and_tell_room(&mut self, each: impl FnMut(T), room: &impl Notifier) -> usize {
         let (queue, end) = (&self.mailbox.queue, &mut self.end);
         self.mailbox

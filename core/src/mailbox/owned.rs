@@ -36,13 +36,15 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// and the receiver. Needs the `std` feature.
     ///
     /// ```
-    /// use rearm_core::{Action, Loop, Mailbox, OwnedAsync, RunMode, SlotRunner, ThreadPark};
+    /// use rearm_core::mailbox::Mailbox;
+    /// use rearm_core::park::ThreadPark;
+    /// use rearm_core::{Action, HandlerRunner, Loop, OwnedSlotHandle, RunMode};
     /// use std::sync::Arc;
     ///
     /// let lp = Arc::new(Loop::<ThreadPark, 1>::new(ThreadPark::new()));
-    /// let (sender, receiver) = Mailbox::<u64, _, 64>::new(OwnedAsync::new(Arc::clone(&lp), 0)?)
+    /// let (sender, receiver) = Mailbox::<u64, _, 64>::new(OwnedSlotHandle::new(Arc::clone(&lp), 0)?)
     ///     .into_owned();
-    /// let mut runner = SlotRunner::new(&lp)?;
+    /// let mut runner = HandlerRunner::new(&lp)?;
     /// runner.arm(0)?;
     /// let producers: Vec<_> = (0..4)
     ///     .map(|p| {
@@ -239,7 +241,8 @@ impl<T, P: crate::park::Park, const N: usize> OwnedReceiver<T, crate::signal::Si
     /// Takes the oldest value, waiting for one; see [`Mailbox::recv`].
     ///
     /// ```
-    /// use rearm_core::{Mailbox, Signal, ThreadPark};
+    /// use rearm_core::mailbox::{Mailbox, Signal};
+    /// use rearm_core::park::ThreadPark;
     ///
     /// let (sender, receiver) = Mailbox::<u32, Signal<ThreadPark>, 8>::new(Signal::default()).into_owned();
     /// for value in 0..5 {
@@ -255,7 +258,7 @@ impl<T, P: crate::park::Park, const N: usize> OwnedReceiver<T, crate::signal::Si
     ///
     /// # Errors
     ///
-    /// [`RecvError`](crate::RecvError) once the mailbox is closed and empty.
+    /// [`RecvError`](crate::mailbox::RecvError) once the mailbox is closed and empty.
     pub fn recv(&self) -> Result<T, crate::mailbox::RecvError> {
         self.mailbox().recv()
     }
@@ -296,7 +299,7 @@ impl<T, const N: usize> OwnedReceiver<T, crate::signal::AsyncSignal, N> {
     ///
     /// # Errors
     ///
-    /// [`RecvError`](crate::RecvError) once the mailbox is closed and empty.
+    /// [`RecvError`](crate::mailbox::RecvError) once the mailbox is closed and empty.
     pub fn recv(
         &self,
     ) -> impl core::future::Future<Output = Result<T, crate::mailbox::RecvError>> + '_ {

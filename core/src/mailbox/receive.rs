@@ -59,7 +59,8 @@ impl<T, P: Park, const N: usize> Mailbox<T, Signal<P>, N> {
     /// clock).
     ///
     /// ```
-    /// use rearm_core::{Mailbox, RecvTimeoutError, Signal, SpinPark};
+    /// use rearm_core::mailbox::{Mailbox, RecvTimeoutError, Signal};
+    /// use rearm_core::park::SpinPark;
     /// use core::time::Duration;
     ///
     /// # use core::sync::atomic::{AtomicU64, Ordering};

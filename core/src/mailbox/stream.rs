@@ -14,7 +14,7 @@ use futures_core::Stream;
 ///
 /// ```
 /// use futures_core::Stream;
-/// use rearm_core::{AsyncSignal, Mailbox};
+/// use rearm_core::mailbox::{AsyncSignal, Mailbox};
 /// use core::pin::Pin;
 /// use core::task::{Context, Poll, Waker};
 ///

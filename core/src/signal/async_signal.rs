@@ -8,8 +8,8 @@ use crate::task::WakerPark;
 use core::task::{Context, Poll};
 
 /// A [`Notifier`] that wakes one async task waiting on it: what a
-/// [`Mailbox`](crate::Mailbox) whose receiver awaits its values notifies
-/// (`mailbox.recv().await`, [`poll_recv`](crate::Mailbox::poll_recv)). It
+/// [`Mailbox`](crate::mailbox::Mailbox) whose receiver awaits its values notifies
+/// (`mailbox.recv().await`, [`poll_recv`](crate::mailbox::Mailbox::poll_recv)). It
 /// is a [`Signal`] on a [`WakerPark`]: the task registers its waker, then
 /// announces its wait, so a notification that finds the announcement finds
 /// the waker. Works on any executor, bare-metal ones too, with no heap.
@@ -18,7 +18,7 @@ use core::task::{Context, Poll};
 /// first's.
 ///
 /// ```
-/// use rearm_core::{AsyncSignal, Mailbox};
+/// use rearm_core::mailbox::{AsyncSignal, Mailbox};
 ///
 /// let mailbox: Mailbox<u32, AsyncSignal, 4> = Mailbox::new(AsyncSignal::new());
 /// mailbox.send(7).unwrap();
@@ -65,7 +65,7 @@ impl AsyncSignal {
         /// between two runtimes), not one among many.
         ///
         /// ```
-        /// use rearm_core::{AsyncSignal, Mailbox};
+        /// use rearm_core::mailbox::{AsyncSignal, Mailbox};
         ///
         /// let mailbox: Mailbox<u64, AsyncSignal, 64> = Mailbox::new(AsyncSignal::with_spin(128));
         /// assert_eq!(mailbox.notifier().spin_steps(), 128);
@@ -99,7 +99,7 @@ impl AsyncSignal {
     /// for the next notification (which takes the waker and wakes it).
     ///
     /// ```
-    /// use rearm_core::{AsyncSignal, Mailbox};
+    /// use rearm_core::mailbox::{AsyncSignal, Mailbox};
     /// use core::task::{Context, Poll, Waker};
     ///
     /// let mailbox: Mailbox<u32, AsyncSignal, 2> = Mailbox::new(AsyncSignal::new());
@@ -126,7 +126,7 @@ impl AsyncSignal {
     /// again. The poll never blocks and never spins.
     ///
     /// ```
-    /// use rearm_core::AsyncSignal;
+    /// use rearm_core::mailbox::AsyncSignal;
     /// use core::task::{Context, Poll, Waker};
     ///
     /// let signal = AsyncSignal::new();

@@ -33,11 +33,11 @@ const SPIN_STEPS: u32 = 1;
 const YIELDS: u32 = 1;
 
 /// A [`Notifier`] that wakes one thread waiting on it, through a parker:
-/// what a [`Mailbox`](crate::Mailbox) whose receiver is a plain thread, not
-/// a loop, notifies. The receiver's [`recv`](crate::Mailbox::recv) and
-/// [`recv_timeout`](crate::Mailbox::recv_timeout) wait on it; any parker
-/// serves: [`ThreadPark`](crate::ThreadPark) where there are threads, the driver's
-/// futex parker, [`SpinPark`](crate::SpinPark) on bare metal.
+/// what a [`Mailbox`](crate::mailbox::Mailbox) whose receiver is a plain thread, not
+/// a loop, notifies. The receiver's [`recv`](crate::mailbox::Mailbox::recv) and
+/// [`recv_timeout`](crate::mailbox::Mailbox::recv_timeout) wait on it; any parker
+/// serves: [`ThreadPark`](crate::park::ThreadPark) where there are threads, the driver's
+/// futex parker, [`SpinPark`](crate::park::SpinPark) on bare metal.
 ///
 /// It is the futex thread parker's protocol on a [`ParkWord`]: a
 /// notification sets the word and unparks only a waiter that announced its
@@ -49,7 +49,8 @@ const YIELDS: u32 = 1;
 /// One thread waits on it at a time; here the sender plays another:
 ///
 /// ```
-/// use rearm_core::{Mailbox, Signal, SpinPark};
+/// use rearm_core::mailbox::{Mailbox, Signal};
+/// use rearm_core::park::SpinPark;
 ///
 /// let mailbox: Mailbox<u32, Signal<SpinPark>, 8> = Mailbox::new(Signal::new(SpinPark::new()));
 /// for value in 1..=3 {
@@ -80,7 +81,7 @@ impl<P: Park> Signal<P> {
 
     /// Tells the waiter: wakes it if it sleeps, or makes its next wait look
     /// again at once. Returns [`Notified::Coalesced`] when it had been told
-    /// already and has not looked since, [`Notified::Pending`] otherwise.
+    /// already and has not looked since, [`Notified::Queued`] otherwise.
     pub fn notify(&self) -> Notified {
         // Release: what the notifier wrote before (a value it enqueued) is
         // seen by the waiter's Acquire swap that consumes this. Acquire: a
@@ -89,10 +90,10 @@ impl<P: Park> Signal<P> {
         match self.word.swap(NOTIFIED, Ordering::AcqRel) {
             PARKED => {
                 self.parker.unpark(&self.word);
-                Notified::Pending
+                Notified::Queued
             }
             NOTIFIED => Notified::Coalesced,
-            _ => Notified::Pending,
+            _ => Notified::Queued,
         }
     }
 
@@ -106,10 +107,11 @@ impl<P: Park> Signal<P> {
     /// the parker's spurious returns). A condition that some notifier makes
     /// true and then tells this signal about is never slept through.
     ///
-    /// This is [`Mailbox::recv`](crate::Mailbox::recv) with any receive:
+    /// This is [`Mailbox::recv`](crate::mailbox::Mailbox::recv) with any receive:
     ///
     /// ```
-    /// use rearm_core::{OneSenderMailbox, Signal, SpinPark, TryRecvError};
+    /// use rearm_core::mailbox::{OneSenderMailbox, Signal, TryRecvError};
+    /// use rearm_core::park::SpinPark;
     /// use core::task::Poll;
     ///
     /// let mut mailbox: OneSenderMailbox<u32, 4> = OneSenderMailbox::new();

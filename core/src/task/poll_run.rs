@@ -2,9 +2,9 @@
 //! announces its wait, instead of sleeping.
 
 use crate::completion::{Exit, RunMode};
+use crate::runner::CallbackRunner;
 use crate::runner::Callbacks;
-use crate::runner::Runner;
-use crate::slot_runner::{Handler, SlotRunner};
+use crate::slot_runner::{Handler, HandlerRunner};
 use crate::task::WakerPark;
 use core::task::{Context, Poll};
 
@@ -13,14 +13,14 @@ use core::task::{Context, Poll};
 /// thread get their turn while notifications keep coming.
 const PASSES_PER_POLL: u32 = 32;
 
-impl<P, const CAP: usize> SlotRunner<'_, P, CAP>
+impl<P, const CAP: usize> HandlerRunner<'_, P, CAP>
 where
     P: core::borrow::Borrow<WakerPark> + crate::park::Park,
 {
-    /// Runs what is ready, as [`run`](SlotRunner::run) with `mode` would,
+    /// Runs what is ready, as [`run`](HandlerRunner::run) with `mode` would,
     /// inside an async task: where `run` would wait, it registers the
     /// task's waker with the loop's [`WakerPark`], announces the wait (see
-    /// [`prepare_block`](SlotRunner::prepare_block)) and returns `Pending`;
+    /// [`prepare_block`](HandlerRunner::prepare_block)) and returns `Pending`;
     /// the next notification, or a [`stop`](crate::Loop::stop), wakes the
     /// task, and its next poll goes on. `Ready` with what `run` would have
     /// returned: [`Exit::Done`], [`Exit::Stopped`], or, for
@@ -33,11 +33,12 @@ where
     /// pending, as in `run`.
     ///
     /// ```
-    /// use rearm_core::{Action, Exit, Loop, RunMode, SlotRunner, WakerPark};
+    /// use rearm_core::park::WakerPark;
+    /// use rearm_core::{Action, Exit, HandlerRunner, Loop, RunMode};
     /// use core::task::{Context, Poll, Waker};
     ///
     /// let lp: Loop<WakerPark, 2> = Loop::new(WakerPark::new());
-    /// let mut runner = SlotRunner::new(&lp)?;
+    /// let mut runner = HandlerRunner::new(&lp)?;
     /// runner.arm(1)?;
     /// let mut on_event = |_slot: usize| Action::Disarm;
     /// let mut cx = Context::from_waker(Waker::noop());
@@ -81,25 +82,25 @@ where
         Poll::Pending
     }
 
-    /// [`poll_run`](SlotRunner::poll_run) as a future:
+    /// [`poll_run`](HandlerRunner::poll_run) as a future:
     /// `runner.run_async(RunMode::UntilDone, &mut handler).await`.
     pub async fn run_async<H: Handler + ?Sized>(&mut self, mode: RunMode, handler: &mut H) -> Exit {
         core::future::poll_fn(|cx| self.poll_run(cx, mode, handler)).await
     }
 }
 
-impl<P, const CAP: usize> Runner<'_, '_, P, CAP>
+impl<P, const CAP: usize> CallbackRunner<'_, '_, P, CAP>
 where
     P: core::borrow::Borrow<WakerPark> + crate::park::Park,
 {
     /// Runs what is ready inside an async task; see
-    /// [`SlotRunner::poll_run`].
+    /// [`HandlerRunner::poll_run`].
     pub fn poll_run(&mut self, cx: &mut Context<'_>, mode: RunMode) -> Poll<Exit> {
         self.slots
             .poll_run(cx, mode, &mut Callbacks(&mut self.callbacks))
     }
 
-    /// [`poll_run`](Runner::poll_run) as a future:
+    /// [`poll_run`](CallbackRunner::poll_run) as a future:
     /// `runner.run_async(RunMode::UntilDone).await`.
     pub async fn run_async(&mut self, mode: RunMode) -> Exit {
         core::future::poll_fn(|cx| self.poll_run(cx, mode)).await

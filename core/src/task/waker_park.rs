@@ -11,14 +11,14 @@ use core::task::Waker;
 /// wakes it. Bare metal, no heap, no `unsafe`: the waker lives in a
 /// lock that is never held across user code.
 ///
-/// [`SlotRunner::poll_run`](crate::SlotRunner::poll_run) runs a loop on it,
-/// and [`AsyncSignal`](crate::AsyncSignal) lets a mailbox's receiver await
+/// [`HandlerRunner::poll_run`](crate::HandlerRunner::poll_run) runs a loop on it,
+/// and [`AsyncSignal`](crate::mailbox::AsyncSignal) lets a mailbox's receiver await
 /// its values with it. Spinning, yielding and sleeping are the executor's
 /// business there: the task never blocks, and a task with nothing ready
 /// returns `Pending` at once.
 ///
 /// Its [`park`](Park::park), which a blocking run would call, cannot block
-/// a task: it spins on the word (the [`SpinPark`](crate::SpinPark) way).
+/// a task: it spins on the word (the [`SpinPark`](crate::park::SpinPark) way).
 /// Drive a loop on it with `poll_run`, not `run`. It has no clock, so
 /// runners refuse deadlines and timers on it ([`Error::NoClock`](crate::Error::NoClock)):
 /// an executor's own timer serves those.
@@ -27,7 +27,7 @@ use core::task::Waker;
 /// there. Like the eventfd parker, one per loop.
 ///
 /// ```
-/// use rearm_core::{Park, ParkWord, WakerPark};
+/// use rearm_core::park::{Park, ParkWord, WakerPark};
 /// use core::task::Waker;
 ///
 /// let parker = WakerPark::new();
@@ -120,7 +120,7 @@ impl core::fmt::Debug for WakerPark {
 
 impl Park for WakerPark {
     /// Spins while the word holds `expected`: a task cannot block. Only a
-    /// blocking run (not [`poll_run`](crate::SlotRunner::poll_run)) calls it.
+    /// blocking run (not [`poll_run`](crate::HandlerRunner::poll_run)) calls it.
     fn park(&self, word: &ParkWord, expected: u32) {
         // Relaxed: the caller re-reads the word with the ordering it needs.
         while word.load(Ordering::Relaxed) == expected {

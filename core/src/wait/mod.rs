@@ -34,9 +34,9 @@ use yields::YieldGate;
 ///
 /// - **The park cost** ([`SpinBound::ParkCost`]): one park in eight is timed
 ///   with the parker's thread CPU clock
-///   ([`Park::thread_cpu_ns`](crate::Park::thread_cpu_ns)); a running mean of
+///   ([`Park::thread_cpu_ns`](crate::park::Park::thread_cpu_ns)); a running mean of
 ///   those samples is what blocking costs, and caps every spin (read with
-///   [`Park::now_ns`](crate::Park::now_ns) every 16 spin steps, from the 16th
+///   [`Park::now_ns`](crate::park::Park::now_ns) every 16 spin steps, from the 16th
 ///   on, so a reply within a few steps costs no clock read). The cap is never
 ///   below 8 µs, about a sleeping thread's wake-up: a loop notified every few
 ///   microseconds answers within one by spinning, and would wait a wake-up
@@ -59,7 +59,7 @@ use yields::YieldGate;
 ///   above both a sleep-and-wake and what parked waits lately slept, makes the
 ///   next waits park without yielding (16 waits at first, doubling to 4096,
 ///   halving with each fast yield). A slow yield during which the process kept
-///   its CPUs busy ([`Park::busy_ns`](crate::Park::busy_ns)) went to the
+///   its CPUs busy ([`Park::busy_ns`](crate::park::Park::busy_ns)) went to the
 ///   loop's own threads, which needed it, and counts for neither.
 ///
 /// What each choice was measured to gain or cost is in the repository's
@@ -84,7 +84,7 @@ use yields::YieldGate;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SpinPolicy {
-    /// Upper bound on spin steps ([`Park::relax`](crate::Park::relax) calls) per wait.
+    /// Upper bound on spin steps ([`Park::relax`](crate::park::Park::relax) calls) per wait.
     pub max_spins: u32,
     /// Yields between spinning and parking.
     pub yields: u32,
@@ -97,10 +97,10 @@ pub struct SpinPolicy {
 pub enum SpinBound {
     /// Spin for at most about what parking costs this loop's thread, learnt
     /// from the parker's thread CPU clock
-    /// ([`Park::thread_cpu_ns`](crate::Park::thread_cpu_ns)); a parker without
+    /// ([`Park::thread_cpu_ns`](crate::park::Park::thread_cpu_ns)); a parker without
     /// one is assumed to cost what a futex sleep and wake typically costs the
     /// sleeping thread on Linux. Needs the parker's
-    /// [`now_ns`](crate::Park::now_ns): without a clock, only `max_spins` caps
+    /// [`now_ns`](crate::park::Park::now_ns): without a clock, only `max_spins` caps
     /// the spinning.
     ParkCost,
     /// Only `max_spins` caps the spinning: the lowest latency, at any CPU cost.

@@ -19,13 +19,13 @@ pub struct WaitStats {
     pub spun: u64,
     /// Waits that ended while yielding.
     pub yielded: u64,
-    /// Waits that parked (slept through the [`Park`](crate::Park)er).
+    /// Waits that parked (slept through the [`Park`](crate::park::Park)er).
     pub parked: u64,
     /// Waits that ended because a run's deadline or a timer came due, in
     /// whichever phase (a park that timed out counts here and in `parked`).
     pub timed_out: u64,
     /// Waits that slept until a margin before a predicted arrival (see
-    /// [`SlotRunner::with_arrival_prediction`](crate::SlotRunner::with_arrival_prediction));
+    /// [`HandlerRunner::with_arrival_prediction`](crate::HandlerRunner::with_arrival_prediction));
     /// each also counts where it ended (`spun`, or `parked` when the arrival
     /// came during the sleep).
     pub predicted: u64,

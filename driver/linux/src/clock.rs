@@ -5,7 +5,7 @@
 use rustix::time::{ClockId, Timespec, clock_gettime};
 
 /// `CLOCK_MONOTONIC` in nanoseconds: what the parkers report as
-/// [`Park::now_ns`](rearm_core::Park::now_ns), the clock their deadlines are
+/// [`Park::now_ns`](rearm_core::park::Park::now_ns), the clock their deadlines are
 /// points on. A vDSO read through the C library, no syscall.
 ///
 /// ```
@@ -18,7 +18,7 @@ pub fn monotonic_ns() -> u64 {
 
 /// `CLOCK_THREAD_CPUTIME_ID` in nanoseconds: the calling thread's CPU time
 /// (a syscall), what the parkers report as
-/// [`Park::thread_cpu_ns`](rearm_core::Park::thread_cpu_ns).
+/// [`Park::thread_cpu_ns`](rearm_core::park::Park::thread_cpu_ns).
 ///
 /// ```
 /// let before = rearm_linux::thread_cpu_ns();
@@ -30,7 +30,7 @@ pub fn thread_cpu_ns() -> u64 {
     clock_ns(ClockId::ThreadCPUTime)
 }
 
-/// What the parkers report as [`Park::busy_ns`](rearm_core::Park::busy_ns):
+/// What the parkers report as [`Park::busy_ns`](rearm_core::park::Park::busy_ns):
 /// this process's CPU time (`CLOCK_PROCESS_CPUTIME_ID`, a syscall) divided by
 /// the CPUs it may run on, counted once when the clock is made.
 ///

@@ -1,7 +1,7 @@
 //! What both Linux parkers do alike: a counted `sched_yield`, and the three
 //! clocks the core reads.
 
-/// The [`Park`](rearm_core::Park) methods both parkers share, written once:
+/// The [`Park`](rearm_core::park::Park) methods both parkers share, written once:
 /// `yield_now` (counted in the parker's `yields`), `now_ns`, `busy_ns` (from
 /// its `busy` clock) and `thread_cpu_ns`. Used inside `impl Park for ...`.
 macro_rules! yield_and_clocks {

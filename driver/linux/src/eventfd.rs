@@ -2,7 +2,7 @@
 //! and what lets another reactor (mio, tokio) watch a rearm loop.
 
 use crate::{BusyClock, SyscallCounter};
-use rearm_core::{Park, ParkWord};
+use rearm_core::park::{Park, ParkWord};
 use rustix::event::{EventfdFlags, epoll, eventfd};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::io::{self, Errno};
@@ -22,7 +22,7 @@ use std::sync::atomic::Ordering;
 ///
 /// The eventfd is exposed through [`AsFd`], so another reactor (mio, tokio,
 /// raw epoll) can watch the loop beside its own sources: its thread calls
-/// `Runner::prepare_block` before it blocks and, once the fd is readable,
+/// `CallbackRunner::prepare_block` before it blocks and, once the fd is readable,
 /// [`drain`](EventfdPark::drain)s it and runs the loop with `RunMode::NoWait`.
 #[derive(Debug)]
 pub struct EventfdPark {
@@ -95,7 +95,7 @@ impl EventfdPark {
     }
 
     /// Empties the counter. A reactor that watches the fd (see
-    /// `Runner::prepare_block`) calls this when it finds the fd readable,
+    /// `CallbackRunner::prepare_block`) calls this when it finds the fd readable,
     /// before it runs the loop; `park` does it itself.
     pub fn drain(&self) {
         self.reads.bump();

@@ -3,7 +3,7 @@
 
 use crate::{BusyClock, SyscallCounter};
 use core::num::NonZeroU32;
-use rearm_core::{Park, ParkWord};
+use rearm_core::park::{Park, ParkWord};
 use rustix::io::Errno;
 use rustix::thread::futex;
 

@@ -1,7 +1,7 @@
 //! # rearm-linux
 //!
 //! Linux parkers for [`rearm_core`]'s loops: the one seam between a loop and
-//! the kernel, as the [`Park`](rearm_core::Park) trait defines it.
+//! the kernel, as the [`Park`](rearm_core::park::Park) trait defines it.
 //!
 //! - [`FutexPark`]: a private futex on the loop's park word, the lowest
 //!   overhead; deadlines go to `FUTEX_WAIT_BITSET` as absolute
@@ -15,12 +15,12 @@
 //! [`BusyClock`]). Every syscall goes through rustix: no `unsafe` here.
 //!
 //! ```
-//! use rearm_core::{Action, Loop, RunMode, Runner};
+//! use rearm_core::{Action, CallbackRunner, Loop, RunMode};
 //! use rearm_linux::FutexPark;
 //!
 //! let event_loop: Loop<FutexPark, 4> = Loop::new(FutexPark::new());
 //! let mut on_wake = || Action::Disarm;
-//! let mut runner = Runner::new(&event_loop).expect("the loop's only runner");
+//! let mut runner = CallbackRunner::new(&event_loop).expect("the loop's only runner");
 //! let slot = runner.add(&mut on_wake).expect("a free slot");
 //! std::thread::scope(|s| {
 //!     s.spawn(|| event_loop.handle(slot).unwrap().notify());

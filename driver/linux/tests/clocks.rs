@@ -1,6 +1,6 @@
 //! Both parkers read all three clocks the core asks for, and they move.
 
-use rearm_core::Park;
+use rearm_core::park::Park;
 use rearm_linux::{BusyClock, EventfdPark, FutexPark, thread_cpu_ns};
 use std::time::{Duration, Instant};
 

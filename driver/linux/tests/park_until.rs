@@ -3,7 +3,7 @@
 //! not much past it, ends early on a wake (draining the eventfd), and sets
 //! the thread's timer slack to 1 ns first.
 
-use rearm_core::{Park, ParkWord};
+use rearm_core::park::{Park, ParkWord};
 use rearm_linux::{EventfdPark, FutexPark, monotonic_ns};
 use std::time::Duration;
 

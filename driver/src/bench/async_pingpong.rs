@@ -6,7 +6,7 @@
 //! against its request.
 
 use crate::harness::{Stopwatch, Timed};
-use rearm_core::{AsyncSignal, Mailbox, TrySendError};
+use rearm_core::mailbox::{AsyncSignal, Mailbox, TrySendError};
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

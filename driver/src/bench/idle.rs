@@ -4,7 +4,7 @@
 
 use crate::harness::{CpuClock, CpuUse};
 use crate::sys::{Backend, Syscalls};
-use rearm_core::{Action, Exit, Loop, RunMode, Runner, SpinPolicy};
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode, SpinPolicy};
 use std::time::Duration;
 
 /// CPU used by an idle loop.
@@ -36,7 +36,7 @@ pub fn run<B: Backend>(
     std::thread::scope(|s| {
         let looper = s.spawn(|| {
             let mut never = || Action::Rearm;
-            let Ok(runner) = Runner::new(&lp) else {
+            let Ok(runner) = CallbackRunner::new(&lp) else {
                 return None;
             };
             let mut runner = runner.with_spin_policy(spin);

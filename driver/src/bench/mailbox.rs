@@ -12,10 +12,10 @@ pub mod signal;
 use crate::harness::{CpuUse, Gate, Stopwatch, WatchdogConfig};
 use crate::peers::bounded::{self, Bounded, Tried};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
-use rearm_core::{
-    Action, Exit, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneReceiver, OneSenderMailbox,
-    RunMode, SlotRunner, SpinPolicy, TrySendError,
+use rearm_core::mailbox::{
+    Mailbox, MailboxCounts, Notifier, OneReceiver, OneSenderMailbox, TrySendError,
 };
+use rearm_core::{Action, Exit, HandlerRunner, Loop, Notified, RunMode, SpinPolicy};
 use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -603,7 +603,7 @@ impl OnRearm {
         mut receiving: impl Receiving,
     ) -> Result<MailPoint, String> {
         let mut runner = Some(
-            SlotRunner::new(lp)
+            HandlerRunner::new(lp)
                 .map_err(|e| e.to_string())?
                 .with_spin_policy(self.policy),
         )

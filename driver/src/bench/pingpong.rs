@@ -10,7 +10,7 @@ use super::skeleton::{Panics, RunGuard, Started, checked, spawn_helpers};
 use super::{BenchError, Config, Detail, MAX_THREADS, Mode, RunReport};
 use crate::harness::{Gate, PingCounters, WatchdogConfig};
 use crate::sys::{Backend, Syscalls};
-use rearm_core::{Action, Async, Exit, Ledger, Loop, RunMode, Runner, WaitStats};
+use rearm_core::{Action, CallbackRunner, Exit, Ledger, Loop, RunMode, SlotHandle, WaitStats};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
@@ -161,7 +161,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
                 }
             })
             .collect();
-        let mut runner = Runner::new(&*main_loop)?.with_spin_policy(config.spin);
+        let mut runner = CallbackRunner::new(&*main_loop)?.with_spin_policy(config.spin);
         for (slot, callback) in callbacks.iter_mut().enumerate() {
             runner.arm(slot, callback)?;
         }
@@ -217,7 +217,7 @@ fn worker<B: Backend>(
     config: &Config,
     ctx: &Context,
     lp: &Loop<B, 1>,
-    to_main: Async<'_, B, MAX_THREADS>,
+    to_main: SlotHandle<'_, B, MAX_THREADS>,
     gate: &Gate,
 ) {
     config.call_hook();
@@ -232,7 +232,7 @@ fn worker<B: Backend>(
             Action::Rearm
         }
     };
-    let Ok(runner) = Runner::new(lp) else {
+    let Ok(runner) = CallbackRunner::new(lp) else {
         // Each worker loop is made for this worker alone; no runner can exist.
         gate.arrive_and_wait();
         return;

@@ -6,7 +6,7 @@ use super::skeleton::{Panics, RunGuard, Started, checked, spawn_helpers};
 use super::{BenchError, Config, Detail, Mode, RunReport};
 use crate::harness::{Gate, OwnedCounter, WatchdogConfig};
 use crate::sys::Backend;
-use rearm_core::{Action, Async, Ledger, Loop, Notified, RunMode, Runner};
+use rearm_core::{Action, CallbackRunner, Ledger, Loop, Notified, RunMode, SlotHandle};
 use std::sync::atomic::AtomicBool;
 use std::thread;
 
@@ -106,7 +106,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
                 Action::Rearm
             }
         };
-        let mut runner = Runner::new(lp)?.with_spin_policy(config.spin);
+        let mut runner = CallbackRunner::new(lp)?.with_spin_policy(config.spin);
         runner.arm(0, &mut on_notify)?;
         let (notifiers, spawn_error) =
             spawn_helpers(s, threads, "notifier", &notifier_body, &panics, &stop_all);
@@ -165,7 +165,7 @@ pub const COALESCED_BEFORE_YIELD: u32 = 64;
 
 /// One notifying thread: notify until the slot is dead, yielding after
 /// [`COALESCED_BEFORE_YIELD`] merged notifications in a row.
-fn notifier<B: Backend>(config: &Config, handle: Async<'_, B, 1>, gate: &Gate) {
+fn notifier<B: Backend>(config: &Config, handle: SlotHandle<'_, B, 1>, gate: &Gate) {
     config.call_hook();
     if !gate.arrive_and_wait() {
         return;
@@ -181,7 +181,7 @@ fn notifier<B: Backend>(config: &Config, handle: Async<'_, B, 1>, gate: &Gate) {
                     thread::yield_now();
                 }
             }
-            Notified::Pending | Notified::Kept => merged = 0,
+            Notified::Queued | Notified::Kept => merged = 0,
         }
     }
 }

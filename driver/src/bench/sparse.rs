@@ -6,7 +6,8 @@
 use crate::harness::arrivals::{self, ArrivalPoint, Receiver, Spacing};
 use crate::peers::{self, Peer};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
-use rearm_core::{Action, Loop, Mailbox, OwnedAsync, RunMode, Runner, SpinPolicy};
+use rearm_core::mailbox::Mailbox;
+use rearm_core::{Action, CallbackRunner, Loop, OwnedSlotHandle, RunMode, SpinPolicy};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +37,7 @@ pub enum Mechanism {
         /// loop's callback drains, instead of a bare notify.
         mailbox: bool,
         /// The runner predicts steady arrivals
-        /// ([`Runner::with_arrival_prediction`]).
+        /// ([`CallbackRunner::with_arrival_prediction`]).
         predict: bool,
     },
     /// A peer with a sparse form ([`peers::sparse::SPARSE_PEERS`]).
@@ -112,7 +113,7 @@ struct OnRearm {
 
 /// The mailbox of a sparse run that carries values: each notification is a
 /// value, drained by the loop's callback.
-type Values<B> = Mailbox<u64, OwnedAsync<B, 1>, 64>;
+type Values<B> = Mailbox<u64, OwnedSlotHandle<B, 1>, 64>;
 
 impl OnBackend for OnRearm {
     type Output = Result<ArrivalPoint, String>;
@@ -120,7 +121,7 @@ impl OnBackend for OnRearm {
     fn run<B: Backend>(self) -> Self::Output {
         let parker = B::open().map_err(|e| format!("{}: {e}", B::KIND))?;
         let lp: Arc<Loop<B, 1>> = Arc::new(Loop::new(parker));
-        let to_loop = OwnedAsync::new(Arc::clone(&lp), 0).map_err(|e| e.to_string())?;
+        let to_loop = OwnedSlotHandle::new(Arc::clone(&lp), 0).map_err(|e| e.to_string())?;
         let values: Arc<Values<B>> = Arc::new(Mailbox::new(to_loop));
         let (sent, received) = (Arc::clone(&values), Arc::clone(&values));
         let notified = Arc::clone(&lp);
@@ -152,7 +153,7 @@ impl OnBackend for OnRearm {
                         Action::Disarm
                     }
                 };
-                let Ok(runner) = Runner::new(&lp) else {
+                let Ok(runner) = CallbackRunner::new(&lp) else {
                     return;
                 };
                 let mut runner = runner

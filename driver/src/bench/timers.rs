@@ -6,7 +6,8 @@
 use crate::harness::alloc_count;
 pub use crate::harness::lateness::{Lateness, TimerPoint, run_length};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
-use rearm_core::{Action, Exit, Handler, Loop, MAX_CAPACITY, Park, RunMode, SlotRunner};
+use rearm_core::park::Park;
+use rearm_core::{Action, Exit, Handler, HandlerRunner, Loop, MAX_CAPACITY, RunMode};
 use std::fmt;
 use std::time::Duration;
 
@@ -113,7 +114,7 @@ impl OnBackend for OnRearm {
         let parker = B::open().map_err(|e| format!("{}: {e}", B::KIND))?;
         // Boxed: 4096 slots make a loop of a third of a megabyte.
         let lp: Box<Loop<B, MAX_TIMERS>> = Box::new(Loop::new(parker));
-        let mut runner = SlotRunner::new(&*lp).map_err(|e| e.to_string())?;
+        let mut runner = HandlerRunner::new(&*lp).map_err(|e| e.to_string())?;
         let now = runner
             .now_ns()
             .ok_or_else(|| format!("{}: the parker has no clock", B::KIND))?;
@@ -160,7 +161,7 @@ pub fn set_and_cancel_ns(armed: usize, rounds: u32) -> Result<f64, String> {
         return Err(format!("{armed} timers armed: at most {}", MAX_TIMERS - 1));
     }
     let lp: Box<Loop<sys::FutexPark, MAX_TIMERS>> = Box::new(Loop::new(sys::FutexPark::new()));
-    let mut runner = SlotRunner::new(&*lp).map_err(|e| e.to_string())?;
+    let mut runner = HandlerRunner::new(&*lp).map_err(|e| e.to_string())?;
     let now = runner.now_ns().unwrap_or(0);
     // Deadlines an hour out, scattered by a multiplicative hash, so that a
     // new timer lands anywhere in the heap.

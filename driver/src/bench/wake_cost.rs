@@ -4,7 +4,7 @@
 //! every async handle of a loop on each wakeup; rearm takes ready bits.
 
 use crate::sys::{Backend, xorshift64};
-use rearm_core::{Action, Loop, MAX_CAPACITY, RunMode, Runner, SpinPolicy};
+use rearm_core::{Action, CallbackRunner, Loop, MAX_CAPACITY, RunMode, SpinPolicy};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -55,7 +55,7 @@ pub fn run<B: Backend>(asyncs: usize, rounds: u64) -> std::io::Result<Option<Wak
             }
         })
         .collect();
-    let Ok(runner) = Runner::new(&*lp) else {
+    let Ok(runner) = CallbackRunner::new(&*lp) else {
         return Ok(None);
     };
     let mut runner = runner.with_spin_policy(SpinPolicy::PARK_AT_ONCE);

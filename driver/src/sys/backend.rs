@@ -4,7 +4,7 @@
 //! `backends!` list below.
 
 use super::{EventfdPark, FaultyPark, FutexPark, SpinBackend};
-use rearm_core::{Park, ThreadPark};
+use rearm_core::park::{Park, ThreadPark};
 use std::fmt;
 use std::io;
 
@@ -143,8 +143,8 @@ impl fmt::Display for BackendKind {
 mod tests {
     use super::{Backend, Syscalls};
     use crate::sys::{CountedYield, EventfdPark, FaultyPark, FutexPark, SpinBackend};
+    use rearm_core::park::{Park, ParkWord, ThreadPark};
     use rearm_core::relax::RelaxStrategy;
-    use rearm_core::{Park, ParkWord, ThreadPark};
 
     /// The fault injector counts what its inner parker counts: its own
     /// faults are not syscalls of the parker's, and the spin backend's

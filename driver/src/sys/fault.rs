@@ -4,7 +4,7 @@
 //! `driver --inject-faults` and the tests run the benchmarks under it.
 
 use super::{Backend, BackendKind, Syscalls};
-use rearm_core::{Park, ParkWord};
+use rearm_core::park::{Park, ParkWord};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! between looks at the word, with its yields counted.
 
 use super::{Backend, BackendKind, SyscallCounter, Syscalls};
-use rearm_core::SpinPark;
+use rearm_core::park::SpinPark;
 use rearm_core::relax::RelaxStrategy;
 use std::io;
 

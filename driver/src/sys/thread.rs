@@ -2,7 +2,7 @@
 //! Linux parkers.
 
 use super::{Backend, BackendKind, Syscalls};
-use rearm_core::ThreadPark;
+use rearm_core::park::ThreadPark;
 use std::io;
 
 /// The core's portable sleeping parker (mutex and condition variable): the

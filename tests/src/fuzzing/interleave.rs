@@ -12,9 +12,8 @@
 
 use core::cell::Cell;
 use core::sync::atomic::Ordering;
-use rearm_core::{
-    Action, Exit, Loop, Notified, Park, ParkWord, RunMode, Runner, SpinPolicy, State,
-};
+use rearm_core::park::{Park, ParkWord};
+use rearm_core::{Action, CallbackRunner, Exit, Loop, Notified, RunMode, SlotState, SpinPolicy};
 
 /// Slots the schedule notifies, and their places in the loop: one in the park
 /// word itself, two in different words of the bitmap beneath it (under one
@@ -48,7 +47,7 @@ impl<'d> Schedule<'d> {
         let byte = self.next_byte()?;
         for i in 0..(byte & 0b11) {
             let slot = usize::from((byte >> (2 + 2 * i)) & 0b11) % SLOTS;
-            if lp.handle(SLOT_IDS[slot]).map(|h| h.notify()) == Ok(Notified::Pending) {
+            if lp.handle(SLOT_IDS[slot]).map(|h| h.notify()) == Ok(Notified::Queued) {
                 self.owed[slot].set(self.owed[slot].get() + 1);
             }
         }
@@ -78,7 +77,7 @@ impl Park for FuzzPark<'_> {
                     for slot in SLOT_IDS {
                         let ledger = lp.ledger(slot).unwrap_or_default();
                         assert!(
-                            !(lp.state(slot) == Ok(State::Active) && ledger.pending > 0),
+                            !(lp.state(slot) == Ok(SlotState::Active) && ledger.pending > 0),
                             "lost wakeup: slot {slot} is pending while the loop sleeps: {ledger}"
                         );
                     }
@@ -148,7 +147,7 @@ pub fn notify_interleave(data: &[u8]) {
         yields: u32::from((policy >> 3) & 0b11),
         ..SpinPolicy::default()
     };
-    let Ok(runner) = Runner::new(&lp) else {
+    let Ok(runner) = CallbackRunner::new(&lp) else {
         panic!("a fresh loop must take a runner");
     };
     let mut runner = runner.with_spin_policy(spin);

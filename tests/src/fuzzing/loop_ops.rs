@@ -3,7 +3,8 @@
 
 use super::model::{CAP, Model, Op, Outcome, SLOTS, Trace};
 use core::cell::Cell;
-use rearm_core::{Action, Loop, Park, ParkWord, RunMode, Runner, SpinPolicy};
+use rearm_core::park::{Park, ParkWord};
+use rearm_core::{Action, CallbackRunner, Loop, RunMode, SpinPolicy};
 
 /// Operations one input may hold (and callbacks one input may arm).
 pub const MAX_OPS: usize = 256;
@@ -91,7 +92,7 @@ pub fn callbacks<'a>(
 /// The system under test: a real loop, its runner, and the callbacks.
 pub struct Executor<'a, F: FnMut() -> Action> {
     lp: &'a Loop<NeverPark, CAP>,
-    runner: Runner<'a, 'a, NeverPark, CAP>,
+    runner: CallbackRunner<'a, 'a, NeverPark, CAP>,
     script: &'a Script,
     pool: Pool<'a, F>,
     /// Slots some operation named (or `Add` chose): the only ones that can
@@ -107,7 +108,7 @@ impl<'a, F: FnMut() -> Action + 'a> Executor<'a, F> {
         slots: &'a [Cell<usize>; MAX_OPS],
         callbacks: &'a mut [F; MAX_OPS],
     ) -> Self {
-        let runner = match Runner::new(lp) {
+        let runner = match CallbackRunner::new(lp) {
             Ok(runner) => runner.with_spin_policy(SpinPolicy::PARK_AT_ONCE),
             Err(e) => panic!("a fresh loop must take a runner: {e}"),
         };
@@ -142,7 +143,8 @@ impl<'a, F: FnMut() -> Action + 'a> Executor<'a, F> {
                 Outcome::Unit(self.runner.arm(slot, callback))
             }
             Op::Add => {
-                let free = (0..CAP).find(|&s| self.runner.state(s) == Ok(rearm_core::State::Dead));
+                let free =
+                    (0..CAP).find(|&s| self.runner.state(s) == Ok(rearm_core::SlotState::Dead));
                 if let Some(slot) = free {
                     self.touched[slot] = true;
                 }

@@ -12,10 +12,11 @@
 use super::loop_ops::NeverPark;
 use core::cell::RefCell;
 use heapless::Deque;
-use rearm_core::{
-    Action, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneReceiver, OneSender,
-    OneSenderMailbox, RunMode, SlotRunner, TryRecvError, TrySendError,
+use rearm_core::mailbox::{
+    Mailbox, MailboxCounts, Notifier, OneReceiver, OneSender, OneSenderMailbox, TryRecvError,
+    TrySendError,
 };
+use rearm_core::{Action, HandlerRunner, Loop, Notified, RunMode};
 
 /// The mailbox's capacity in the harness: small, so inputs fill it.
 pub const MAILBOX_CAP: usize = 4;
@@ -124,7 +125,7 @@ impl Reference {
         self.notifies += 1;
         self.told = true;
         let (flag, fresh) = if self.armed {
-            (&mut self.pending, Notified::Pending)
+            (&mut self.pending, Notified::Queued)
         } else {
             (&mut self.kept, Notified::Kept)
         };
@@ -227,7 +228,7 @@ impl Notifier for RoomCount {
     }
     fn notify_kept(&self) -> Notified {
         self.0.set(self.0.get() + 1);
-        Notified::Pending
+        Notified::Queued
     }
     fn slot(&self) -> usize {
         0
@@ -354,7 +355,7 @@ pub fn mailbox_ops(ops: &[MailboxOp]) {
 /// A step that panics, caught, checked against the reference.
 fn panicking_step(
     op: MailboxOp,
-    runner: &mut SlotRunner<'_, NeverPark, 1>,
+    runner: &mut HandlerRunner<'_, NeverPark, 1>,
     mailbox: &RefCell<&mut dyn Ends>,
     reference: &RefCell<Reference>,
 ) {
@@ -401,7 +402,7 @@ fn panicking_step(
 
 fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[MailboxOp]) {
     let mailbox = RefCell::new(ends);
-    let mut runner = SlotRunner::new(lp).expect("the only runner");
+    let mut runner = HandlerRunner::new(lp).expect("the only runner");
     let reference = RefCell::new(Reference::default());
     let room = RoomCount::default();
     let mailbox = &mailbox;
@@ -514,7 +515,7 @@ fn check_against_reference(lp: &Loop<NeverPark, 1>, ends: &mut dyn Ends, ops: &[
             }
             MailboxOp::Restart => {
                 drop(runner);
-                runner = SlotRunner::new(lp).expect("the only runner");
+                runner = HandlerRunner::new(lp).expect("the only runner");
                 reference.borrow_mut().armed = false;
             }
             MailboxOp::Arm => {

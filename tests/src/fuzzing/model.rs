@@ -3,7 +3,7 @@
 //! ledger. Checked against the real loop by the `loop_ops` fuzz target and the
 //! state-machine property test.
 
-use rearm_core::{Action, DIRECT_SLOTS, Error, Exit, Ledger, Notified, RunMode, State};
+use rearm_core::{Action, DIRECT_SLOTS, Error, Exit, Ledger, Notified, RunMode, SlotState};
 
 /// Bits in one bitmap word of the loop's ready set.
 ///
@@ -123,7 +123,7 @@ impl Trace {
     pub fn record(&mut self, slot: usize, chained: Option<Notified>) {
         let code = match chained {
             None => 0u64,
-            Some(Notified::Pending) => 1,
+            Some(Notified::Queued) => 1,
             Some(Notified::Coalesced) => 2,
             Some(Notified::Dropped) => 3,
             Some(Notified::Kept) => 4,
@@ -181,11 +181,11 @@ impl Model {
     }
 
     /// The expected state of `slot` (which must be below [`CAP`]).
-    pub fn state(&self, slot: usize) -> State {
+    pub fn state(&self, slot: usize) -> SlotState {
         if self.active[slot] {
-            State::Active
+            SlotState::Active
         } else {
-            State::Dead
+            SlotState::Dead
         }
     }
 
@@ -234,8 +234,8 @@ impl Model {
                 } else {
                     Err(Error::IllegalTransition {
                         slot,
-                        from: State::Dead,
-                        to: State::Dead,
+                        from: SlotState::Dead,
+                        to: SlotState::Dead,
                     })
                 }
             })),
@@ -284,7 +284,7 @@ impl Model {
         }
         self.pending[slot] = true;
         self.ledger[slot].pending += 1;
-        Notified::Pending
+        Notified::Queued
     }
 
     /// Keeps a notification of dead `slot` for its next arm, or merges with
@@ -304,8 +304,8 @@ impl Model {
         if self.active[slot] {
             return Err(Error::IllegalTransition {
                 slot,
-                from: State::Active,
-                to: State::Active,
+                from: SlotState::Active,
+                to: SlotState::Active,
             });
         }
         self.active[slot] = true;

@@ -13,7 +13,7 @@ use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 use heapless::Deque;
-use rearm_core::{
+use rearm_core::mailbox::{
     AsyncSignal, Mailbox, RecvError, RecvTimeoutError, Signal, TryRecvError, TrySendError,
 };
 

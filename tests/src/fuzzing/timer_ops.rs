@@ -1,11 +1,12 @@
 //! The `timer_ops` harness: timers set, cancelled and fired on a
-//! [`SlotRunner`] whose parker runs a virtual clock, checked after every
+//! [`HandlerRunner`] whose parker runs a virtual clock, checked after every
 //! operation against a reference model written the obvious way (a list of
 //! deadlines scanned in full, no heap).
 
 use core::cell::Cell;
 use core::time::Duration;
-use rearm_core::{Action, Error, Exit, Handler, Loop, Park, ParkWord, RunMode, SlotRunner, State};
+use rearm_core::park::{Park, ParkWord};
+use rearm_core::{Action, Error, Exit, Handler, HandlerRunner, Loop, RunMode, SlotState};
 
 /// Slots the harness's loop has.
 pub const TIMER_SLOTS: usize = 8;
@@ -239,7 +240,7 @@ impl Handler for Counter<'_> {
 /// the first difference.
 pub fn timer_ops(ops: impl IntoIterator<Item = TimerOp>) {
     let lp: Loop<VirtualClockPark, TIMER_SLOTS> = Loop::new(VirtualClockPark::at(1_000));
-    let Ok(mut runner) = SlotRunner::new(&lp) else {
+    let Ok(mut runner) = HandlerRunner::new(&lp) else {
         panic!("a fresh loop must take a runner");
     };
     let flags: [Cell<bool>; TIMER_SLOTS] = Default::default();
@@ -325,9 +326,9 @@ pub fn timer_ops(ops: impl IntoIterator<Item = TimerOp>) {
         );
         for slot in 0..TIMER_SLOTS {
             let state = if model.slots[slot].armed {
-                State::Active
+                SlotState::Active
             } else {
-                State::Dead
+                SlotState::Dead
             };
             assert_eq!(runner.state(slot), Ok(state), "slot {slot} after {op:?}");
             let due = model.slots[slot].timer.map(|t| t.0);

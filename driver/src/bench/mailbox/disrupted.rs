@@ -10,7 +10,7 @@
 
 use super::{Receiving, Tally};
 use crate::sys::Backend;
-use rearm_core::{Action, Exit, Loop, RunMode, SlotRunner, SpinPolicy};
+use rearm_core::{Action, Exit, HandlerRunner, Loop, RunMode, SpinPolicy};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -38,7 +38,7 @@ pub(super) fn receive<B: Backend>(
     let mut callbacks = 0u64;
     for restart in 0u64.. {
         // The previous runner was dropped: the loop takes a new one.
-        let Ok(runner) = SlotRunner::new(lp) else {
+        let Ok(runner) = HandlerRunner::new(lp) else {
             return Exit::Stopped;
         };
         let mut runner = runner.with_spin_policy(policy);

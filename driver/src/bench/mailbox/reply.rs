@@ -11,10 +11,10 @@ use super::{
 };
 use crate::peers::bounded::{self, Bounded};
 use crate::sys::{self, Backend};
-use rearm_core::{
-    Action, Exit, Loop, Mailbox, MailboxCounts, Notified, Notifier, OneSender, OneSenderMailbox,
-    RunMode, SlotRunner, SpinPolicy, TrySendError,
+use rearm_core::mailbox::{
+    Mailbox, MailboxCounts, Notifier, OneSender, OneSenderMailbox, TrySendError,
 };
+use rearm_core::{Action, Exit, HandlerRunner, Loop, Notified, RunMode, SpinPolicy};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -155,7 +155,7 @@ impl OnRearm {
                 .ok()
                 .and_then(|mut ends| ends.take())
                 .expect("one client thread");
-            let mut runner = SlotRunner::new(client)
+            let mut runner = HandlerRunner::new(client)
                 .expect("a fresh loop takes a runner")
                 .with_spin_policy(self.policy);
             runner.arm(0).expect("slot 0 of a fresh loop");
@@ -175,7 +175,7 @@ impl OnRearm {
                 sent
             }
         };
-        let mut runner = SlotRunner::new(server)
+        let mut runner = HandlerRunner::new(server)
             .map_err(|e| e.to_string())?
             .with_spin_policy(self.policy);
         runner.arm(0).map_err(|e| e.to_string())?;
@@ -250,7 +250,7 @@ impl OnRearm {
 /// Runs the client's loop until a reply arrives from the server, or the run
 /// is stopped with none waiting (`None`).
 fn await_reply<B: Backend>(
-    runner: &mut SlotRunner<'_, B, 1>,
+    runner: &mut HandlerRunner<'_, B, 1>,
     from_server: &mut impl Receiving,
     stopped: &AtomicBool,
 ) -> Option<u64> {
@@ -382,7 +382,7 @@ mod tests {
         let client: Loop<crate::sys::FutexPark, 1> =
             Loop::new(<crate::sys::FutexPark as Backend>::open().expect("a futex parker"));
         let replies: Mailbox<u64, _, 64> = Mailbox::new(client.handle(0).expect("slot 0"));
-        let mut runner = SlotRunner::new(&client).expect("a fresh loop takes a runner");
+        let mut runner = HandlerRunner::new(&client).expect("a fresh loop takes a runner");
         runner.arm(0).expect("slot 0 of a fresh loop");
         replies.send(7).expect("room for one reply");
         let stopped = AtomicBool::new(true);

@@ -6,7 +6,7 @@
 use super::{MailPoint, OnCapacity};
 use crate::peers::bounded::{Bounded, Tried};
 use crate::sys::Backend;
-use rearm_core::{Mailbox, Signal, TrySendError};
+use rearm_core::mailbox::{Mailbox, Signal, TrySendError};
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
