@@ -9,7 +9,7 @@
 //!
 //! The `rearm-linux` package adds futex and eventfd parkers.
 
-use crate::relax::{RelaxStrategy, Spin};
+use crate::relax::{Relax, Spin};
 use crate::sync::Ordering;
 use core::marker::PhantomData;
 
@@ -264,7 +264,7 @@ impl<R> Default for SpinPark<R> {
     }
 }
 
-impl<R: RelaxStrategy> Park for SpinPark<R> {
+impl<R: Relax> Park for SpinPark<R> {
     fn park(&self, word: &ParkWord, expected: u32) {
         // Acquire is not needed for correctness (the loop re-reads the word with
         // the ordering it needs after park returns); Relaxed keeps the spin cheap.

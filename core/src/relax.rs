@@ -1,19 +1,19 @@
 //! How a busy wait passes time: the strategies [`SpinPark`](crate::park::SpinPark)
 //! takes as its type parameter.
 //!
-//! They are the `spin` crate's, re-exported so that naming them needs no
-//! dependency of your own: [`Spin`] (the CPU's spin-loop hint, the default)
-//! and, with the `std` feature, [`Yield`] (give the CPU to another thread).
-//! Implement [`RelaxStrategy`] for anything else, a wait-for-event
-//! instruction, say.
+//! [`Spin`] (the CPU's spin-loop hint) is the default; with the `std` feature,
+//! [`Yield`] gives the CPU to another thread. Implement [`Relax`] for anything
+//! else, a wait-for-event instruction, say. The trait is this crate's own, so
+//! that naming a strategy needs no other crate and another crate's major
+//! version is never this one's.
 //!
 //! ```
 //! use rearm_core::park::SpinPark;
-//! use rearm_core::relax::{RelaxStrategy, Spin};
+//! use rearm_core::relax::{Relax, Spin};
 //!
 //! /// Where a real core would execute WFE, this just hints the CPU.
 //! struct WaitForEvent;
-//! impl RelaxStrategy for WaitForEvent {
+//! impl Relax for WaitForEvent {
 //!     fn relax() {
 //!         core::hint::spin_loop();
 //!     }
@@ -23,8 +23,36 @@
 //! let _custom: SpinPark<WaitForEvent> = SpinPark::new();
 //! ```
 
-pub use spin::relax::{RelaxStrategy, Spin};
+/// One step of a busy wait: what a spinning thread does between two looks at
+/// the word it waits on.
+pub trait Relax {
+    /// Passes a moment: hints the CPU, yields, or waits for an event.
+    fn relax();
+}
 
+/// Hints the CPU that this thread spins ([`core::hint::spin_loop`]): the
+/// default, and the only strategy on a core without a scheduler.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Spin;
+
+impl Relax for Spin {
+    #[inline]
+    fn relax() {
+        core::hint::spin_loop();
+    }
+}
+
+/// Gives the CPU to another thread (`std::thread::yield_now`), so the thread
+/// being waited for can run even when both share one CPU.
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub use spin::relax::Yield;
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Yield;
+
+#[cfg(feature = "std")]
+impl Relax for Yield {
+    #[inline]
+    fn relax() {
+        std::thread::yield_now();
+    }
+}

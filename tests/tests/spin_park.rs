@@ -2,14 +2,14 @@
 #![cfg(not(rearm_loom))]
 
 use rearm_core::park::{Park, ParkWord, SpinPark};
-use rearm_core::relax::RelaxStrategy;
+use rearm_core::relax::Relax;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static STRATEGY_CALLS: AtomicU32 = AtomicU32::new(0);
 
 struct Counting;
 
-impl RelaxStrategy for Counting {
+impl Relax for Counting {
     fn relax() {
         STRATEGY_CALLS.fetch_add(1, Ordering::Relaxed);
     }
@@ -40,7 +40,7 @@ static PARK_STEPS: AtomicU32 = AtomicU32::new(0);
 /// Counts the steps of a park, apart from `Counting` (tests run in parallel).
 struct CountingParkSteps;
 
-impl RelaxStrategy for CountingParkSteps {
+impl Relax for CountingParkSteps {
     fn relax() {
         PARK_STEPS.fetch_add(1, Ordering::Relaxed);
         std::hint::spin_loop();

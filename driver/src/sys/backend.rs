@@ -144,7 +144,7 @@ mod tests {
     use super::{Backend, Syscalls};
     use crate::sys::{CountedYield, EventfdPark, FaultyPark, FutexPark, SpinBackend};
     use rearm_core::park::{Park, ParkWord, ThreadPark};
-    use rearm_core::relax::RelaxStrategy;
+    use rearm_core::relax::Relax;
 
     /// The fault injector counts what its inner parker counts: its own
     /// faults are not syscalls of the parker's, and the spin backend's

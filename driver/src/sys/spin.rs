@@ -3,7 +3,7 @@
 
 use super::{Backend, BackendKind, SyscallCounter, Syscalls};
 use rearm_core::park::SpinPark;
-use rearm_core::relax::RelaxStrategy;
+use rearm_core::relax::Relax;
 use std::io;
 
 /// The core's spin parker as the driver runs it: yielding the CPU between
@@ -19,7 +19,7 @@ static SPIN_YIELDS: SyscallCounter = SyscallCounter::new();
 #[derive(Debug)]
 pub struct CountedYield;
 
-impl RelaxStrategy for CountedYield {
+impl Relax for CountedYield {
     fn relax() {
         SPIN_YIELDS.bump();
         std::thread::yield_now();
