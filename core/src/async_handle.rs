@@ -26,9 +26,13 @@ pub struct SlotHandle<'l, P: Park, const CAP: usize> {
 }
 
 /// What became of one notification.
+///
+/// Ignoring it is fine: a notification needs no answer. New outcomes may
+/// come, so code that matches on it needs a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Notified {
-    /// It is pending: the loop will take it (and run the callback, if the slot is
+    /// It is queued for the loop, which will take it (and run the callback, if the slot is
     /// still active then).
     Queued,
     /// One was already pending (or kept); this one merged with it.
@@ -48,6 +52,8 @@ impl<'l, P: Park, const CAP: usize> SlotHandle<'l, P, CAP> {
 
     /// Notifies the slot: O(1) whatever the loop's size, never blocks, wakes the
     /// loop's thread only if it announced that it sleeps.
+    // Not must_use: a notification needs no answer.
+    #[allow(clippy::must_use_candidate)]
     pub fn notify(&self) -> Notified {
         let lp = self.lp;
         lp.notifiers.notify(self.slot, &lp.ready, &lp.parker, false)
@@ -84,22 +90,27 @@ impl<'l, P: Park, const CAP: usize> SlotHandle<'l, P, CAP> {
     /// assert!(lp.ledger(0)?.check().is_ok());
     /// # Ok::<(), rearm_core::Error>(())
     /// ```
+    // Not must_use: a notification needs no answer.
+    #[allow(clippy::must_use_candidate)]
     pub fn notify_kept(&self) -> Notified {
         let lp = self.lp;
         lp.notifiers.notify(self.slot, &lp.ready, &lp.parker, true)
     }
 
     /// The slot this handle notifies.
+    #[must_use]
     pub fn slot(&self) -> usize {
         self.slot
     }
 
     /// The loop this handle notifies.
+    #[must_use]
     pub fn event_loop(&self) -> &'l Loop<P, CAP> {
         self.lp
     }
 
     /// This slot's ledger; see [`Loop::ledger`].
+    #[must_use]
     pub fn ledger(&self) -> Ledger {
         // The slot was checked when the handle was made.
         self.lp.ledger(self.slot).unwrap_or_default()

@@ -2,7 +2,11 @@
 //! run lasts, and the two public states a completion can be in.
 
 /// What a completion's callback tells the loop when it returns.
+///
+/// Callbacks build it, the loop reads it; new actions may come (a rearm
+/// after a delay, say), so code that matches on it needs a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Action {
     /// Keep the completion armed: the next notification runs the callback again.
     Rearm,
@@ -12,7 +16,10 @@ pub enum Action {
 }
 
 /// How long [`crate::CallbackRunner::run`] keeps going.
+///
+/// New modes may come: code that matches on it needs a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RunMode {
     /// Run the callbacks that are ready now, then return without waiting.
     NoWait,
@@ -24,7 +31,11 @@ pub enum RunMode {
 }
 
 /// The public state of a completion slot.
+///
+/// A slot has more states inside (a dead slot that keeps its notifications,
+/// for one) that may become public: match with a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SlotState {
     /// No callback is registered: notifications aimed here are dropped and counted.
     Dead,

@@ -77,6 +77,11 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
 
     const_fn_unless_loom! {
         /// A loop with every slot dead, sleeping through `parker`.
+        ///
+        /// # Panics
+        ///
+        /// Never at run time. A `CAP` of 0 or above [`MAX_CAPACITY`] does not
+        /// compile: the check is a constant, evaluated when the type is used.
         pub fn new(parker: P) -> Self {
             let () = Self::CAPACITY_IS_VALID;
             Loop {
@@ -121,6 +126,11 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     }
 
     /// Makes the [`CallbackRunner`] of this loop for this thread; see [`CallbackRunner::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AlreadyHasRunner`] when this loop already has a runner: a loop is
+    /// run from one place at a time.
     pub fn runner<'c>(&self) -> Result<CallbackRunner<'_, 'c, P, CAP>, Error> {
         CallbackRunner::new(self)
     }
@@ -133,12 +143,20 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     }
 
     /// The state of `slot`, as notifiers see it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
     pub fn state(&self, slot: usize) -> Result<SlotState, Error> {
         self.check_slot(slot)?;
         Ok(self.notifiers.state(slot))
     }
 
     /// The ledger of `slot`'s notifications. Balanced at quiescent points.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
     pub fn ledger(&self, slot: usize) -> Result<Ledger, Error> {
         self.check_slot(slot)?;
         Ok(slot::ledger(

@@ -46,6 +46,7 @@ impl Ledger {
     /// let lost = Ledger { notified: 5, delivered: 3, ..ok };
     /// assert!(!Ledger { coalesced: 0, ..lost }.is_conserved());
     /// ```
+    #[must_use]
     pub fn is_conserved(&self) -> bool {
         self.notified
             == self
@@ -56,6 +57,10 @@ impl Ledger {
     }
 
     /// [`is_conserved`](Self::is_conserved), as a `Result` that carries the ledger.
+    ///
+    /// # Errors
+    ///
+    /// [`Unbalanced`], carrying this ledger, when it is not conserved.
     pub fn check(&self) -> Result<(), Unbalanced> {
         if self.is_conserved() {
             Ok(())

@@ -44,6 +44,14 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// The API review's rules, kept by clippy: a value whose loss is a bug is
+// must_use, and every fallible or panicking function says when.
+#![warn(
+    clippy::must_use_candidate,
+    clippy::return_self_not_must_use,
+    clippy::missing_errors_doc,
+    clippy::missing_panics_doc
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The crate's atomics (fetch_or, swap, compare_exchange on 8-, 32-bit and

@@ -30,45 +30,58 @@ use crate::sync::{Arc, Wake, Waker};
 /// sender.join().unwrap();
 /// # Ok::<(), rearm_core::Error>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub struct OwnedSlotHandle<P: Park, const CAP: usize> {
     lp: Arc<Loop<P, CAP>>,
     slot: usize,
 }
 
 impl<P: Park, const CAP: usize> OwnedSlotHandle<P, CAP> {
-    /// A handle to `slot` of `lp`. Fails if the slot does not exist.
+    /// A handle to `slot` of `lp`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
     pub fn new(lp: Arc<Loop<P, CAP>>, slot: usize) -> Result<Self, Error> {
         lp.check_slot(slot)?;
         Ok(OwnedSlotHandle { lp, slot })
     }
 
     /// Notifies the slot; see [`SlotHandle::notify`].
+    // Not must_use: a notification needs no answer.
+    #[allow(clippy::must_use_candidate)]
     pub fn notify(&self) -> Notified {
         self.borrowed().notify()
     }
 
     /// Notifies the slot and makes it keep its notifications; see
     /// [`SlotHandle::notify_kept`].
+    // Not must_use: a notification needs no answer.
+    #[allow(clippy::must_use_candidate)]
     pub fn notify_kept(&self) -> Notified {
         self.borrowed().notify_kept()
     }
 
     /// The slot this handle notifies.
+    #[must_use]
     pub fn slot(&self) -> usize {
         self.slot
     }
 
     /// The loop this handle notifies.
+    #[must_use]
     pub fn event_loop(&self) -> &Arc<Loop<P, CAP>> {
         &self.lp
     }
 
     /// This slot's ledger; see [`Loop::ledger`].
+    #[must_use]
     pub fn ledger(&self) -> Ledger {
         self.borrowed().ledger()
     }
 
     /// The same slot, as a borrowing [`SlotHandle`].
+    #[must_use]
     pub fn borrowed(&self) -> SlotHandle<'_, P, CAP> {
         SlotHandle::new(&self.lp, self.slot)
     }
@@ -91,6 +104,7 @@ impl<P: Park + Send + Sync + 'static, const CAP: usize> OwnedSlotHandle<P, CAP> 
     /// assert_eq!(lp.ledger(0)?.dropped, 1);
     /// # Ok::<(), rearm_core::Error>(())
     /// ```
+    #[must_use]
     pub fn waker(self) -> Waker {
         Waker::from(Arc::new(self))
     }

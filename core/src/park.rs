@@ -231,6 +231,7 @@ pub struct SpinPark<R = Spin> {
 
 impl<R> SpinPark<R> {
     /// A new spin parker, without a clock.
+    #[must_use]
     pub const fn new() -> Self {
         SpinPark {
             relax: PhantomData,

@@ -71,7 +71,10 @@ impl<const CAP: usize> Handler for Callbacks<'_, '_, CAP> {
 impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// Becomes the runner of `lp`, with the default [`SpinPolicy`].
     ///
-    /// Fails with [`Error::AlreadyHasRunner`] if `lp` already has a runner.
+    /// # Errors
+    ///
+    /// [`Error::AlreadyHasRunner`] when `lp` already has a runner: a loop is
+    /// run from one place at a time.
     pub fn new(lp: &'l Loop<P, CAP>) -> Result<Self, Error> {
         Ok(CallbackRunner {
             slots: HandlerRunner::new(lp)?,
@@ -80,6 +83,7 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     }
 
     /// Replaces the spin policy (and resets what it had learnt).
+    #[must_use]
     pub fn with_spin_policy(mut self, policy: SpinPolicy) -> Self {
         self.slots = self.slots.with_spin_policy(policy);
         self
@@ -87,19 +91,24 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
 
     /// Turns arrival prediction on or off; see
     /// [`HandlerRunner::with_arrival_prediction`].
+    #[must_use]
     pub fn with_arrival_prediction(mut self, on: bool) -> Self {
         self.slots = self.slots.with_arrival_prediction(on);
         self
     }
 
     /// The loop this runner drives.
+    #[must_use]
     pub fn event_loop(&self) -> &'l Loop<P, CAP> {
         self.slots.event_loop()
     }
 
     /// Arms `slot` with `callback`: from now on, notifying the slot runs it.
     ///
-    /// Fails if the slot does not exist or is already active.
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more;
+    /// [`Error::IllegalTransition`] when it is already active.
     pub fn arm(&mut self, slot: usize, callback: Callback<'c>) -> Result<(), Error> {
         self.slots.arm(slot)?;
         self.callbacks[slot] = Some(callback);
@@ -108,7 +117,9 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
 
     /// Arms the lowest dead slot with `callback` and returns its index.
     ///
-    /// Fails with [`Error::Full`] when every slot is active.
+    /// # Errors
+    ///
+    /// [`Error::Full`] when every slot is active.
     pub fn add(&mut self, callback: Callback<'c>) -> Result<usize, Error> {
         let slot = self.slots.add()?;
         self.callbacks[slot] = Some(callback);
@@ -119,7 +130,10 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// [`Action::Disarm`]); see [`HandlerRunner::disarm`] for what becomes of a
     /// notification still pending for it.
     ///
-    /// Fails if the slot does not exist or is already dead.
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more;
+    /// [`Error::IllegalTransition`] when it is already dead.
     pub fn disarm(&mut self, slot: usize) -> Result<(), Error> {
         self.slots.disarm(slot)?;
         self.callbacks[slot] = None;
@@ -127,22 +141,29 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     }
 
     /// The state of `slot`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
     pub fn state(&self, slot: usize) -> Result<SlotState, Error> {
         self.slots.state(slot)
     }
 
     /// How many completions are active: always the number of slots whose state
     /// is [`SlotState::Active`].
+    #[must_use]
     pub fn active(&self) -> usize {
         self.slots.active()
     }
 
     /// How this runner's waits ended so far.
+    #[must_use]
     pub fn wait_stats(&self) -> WaitStats {
         self.slots.wait_stats()
     }
 
     /// The spin budget the adaptive policy has settled on (spin steps per wait).
+    #[must_use]
     pub fn spin_budget(&self) -> u32 {
         self.slots.spin_budget()
     }
@@ -152,6 +173,11 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// Every run first takes what is pending, so notifications that arrived
     /// while no run was in progress are never stranded. See [`Exit`] for why it
     /// returned.
+    ///
+    /// # Panics
+    ///
+    /// Only with a callback's own panic, which goes on to the caller; the
+    /// loop stays usable and loses nothing (see [`HandlerRunner::run`]).
     pub fn run(&mut self, mode: RunMode) -> Exit {
         self.slots.run(mode, &mut Callbacks(&mut self.callbacks))
     }
@@ -203,6 +229,7 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     }
 
     /// The parker's clock; see [`HandlerRunner::now_ns`].
+    #[must_use]
     pub fn now_ns(&self) -> Option<u64> {
         self.slots.now_ns()
     }
@@ -270,11 +297,13 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     }
 
     /// What this runner's timers did so far.
+    #[must_use]
     pub fn timer_counts(&self) -> TimerCounts {
         self.slots.timer_counts()
     }
 
     /// See [`HandlerRunner::prepare_block`].
+    #[must_use = "false means work is ready: run the loop instead of blocking"]
     pub fn prepare_block(&mut self) -> bool {
         self.slots.prepare_block()
     }

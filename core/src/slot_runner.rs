@@ -109,7 +109,10 @@ pub struct HandlerRunner<'l, P: Park, const CAP: usize> {
 impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// Becomes the runner of `lp`, with the default [`SpinPolicy`].
     ///
-    /// Fails with [`Error::AlreadyHasRunner`] if `lp` already has a runner.
+    /// # Errors
+    ///
+    /// [`Error::AlreadyHasRunner`] when `lp` already has a runner: a loop is
+    /// run from one place at a time.
     pub fn new(lp: &'l Loop<P, CAP>) -> Result<Self, Error> {
         // Acquire pairs with the Release in the previous runner's drop: this
         // runner sees the owner-side counters and slot states it left behind.
@@ -128,6 +131,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     }
 
     /// Replaces the spin policy (and resets what it had learnt).
+    #[must_use]
     pub fn with_spin_policy(mut self, policy: SpinPolicy) -> Self {
         let predicting = self.wait.arrivals.enabled();
         self.wait = WaitState::new(policy);
@@ -158,12 +162,14 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// assert_eq!(runner.wait_stats().predicted, 0);
     /// # Ok::<(), rearm_core::Error>(())
     /// ```
+    #[must_use]
     pub fn with_arrival_prediction(mut self, on: bool) -> Self {
         self.wait.arrivals = ArrivalClock::new(on);
         self
     }
 
     /// The loop this runner drives.
+    #[must_use]
     pub fn event_loop(&self) -> &'l Loop<P, CAP> {
         self.lp
     }
@@ -173,7 +179,10 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// [`SlotHandle::notify_kept`](crate::SlotHandle::notify_kept)) becomes pending: the
     /// next run runs the handler for it.
     ///
-    /// Fails if the slot does not exist or is already active.
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more;
+    /// [`Error::IllegalTransition`] when it is already active.
     pub fn arm(&mut self, slot: usize) -> Result<(), Error> {
         self.lp.check_slot(slot)?;
         if self.armed[slot] {
@@ -192,7 +201,9 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
 
     /// Arms the lowest dead slot and returns its index.
     ///
-    /// Fails with [`Error::Full`] when every slot is active.
+    /// # Errors
+    ///
+    /// [`Error::Full`] when every slot is active.
     pub fn add(&mut self) -> Result<usize, Error> {
         let slot = self
             .armed
@@ -211,7 +222,10 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// [`SlotHandle::notify_kept`](crate::SlotHandle::notify_kept)), which keeps it for
     /// the slot's next arm.
     ///
-    /// Fails if the slot does not exist or is already dead.
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more;
+    /// [`Error::IllegalTransition`] when it is already dead.
     pub fn disarm(&mut self, slot: usize) -> Result<(), Error> {
         self.lp.check_slot(slot)?;
         if !self.armed[slot] {
@@ -226,6 +240,10 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     }
 
     /// The state of `slot`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
     pub fn state(&self, slot: usize) -> Result<SlotState, Error> {
         self.lp.check_slot(slot)?;
         Ok(if self.armed[slot] {
@@ -237,16 +255,19 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
 
     /// How many completions are active: always the number of slots whose state
     /// is [`SlotState::Active`].
+    #[must_use]
     pub fn active(&self) -> usize {
         self.active
     }
 
     /// How this runner's waits ended so far.
+    #[must_use]
     pub fn wait_stats(&self) -> WaitStats {
         self.stats
     }
 
     /// The spin budget the adaptive policy has settled on (spin steps per wait).
+    #[must_use]
     pub fn spin_budget(&self) -> u32 {
         self.wait.spin.budget()
     }
@@ -258,8 +279,10 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// while no run was in progress are never stranded. See [`Exit`] for why it
     /// returned.
     ///
-    /// A handler that panics was not run in full: the panic goes on to the
-    /// caller, the slot stays armed, and its notification stays pending, as do
+    /// # Panics
+    ///
+    /// Only with the handler's own panic. A handler that panics was not run
+    /// in full: the panic goes on to the caller, the slot stays armed, and its notification stays pending, as do
     /// those taken with it and not yet handled. After catching the panic, the
     /// next run calls the handler for them (disarm the slot first if it should
     /// not run again); nothing is lost, and the ledger does not count the
@@ -343,6 +366,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
 
     /// The parker's clock ([`Park::now_ns`]): what deadlines and timers are
     /// given in. `None` when it has none.
+    #[must_use]
     pub fn now_ns(&self) -> Option<u64> {
         if self.has_clock {
             self.lp.parker.now_ns()
@@ -474,6 +498,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
 
     /// What this runner's timers did so far; balanced at every point
     /// ([`TimerCounts::check`]).
+    #[must_use]
     pub fn timer_counts(&self) -> TimerCounts {
         self.timers.counts()
     }
@@ -585,6 +610,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// assert!(!runner.prepare_block()); // pending: do not block, run first
     /// # Ok::<(), rearm_core::Error>(())
     /// ```
+    #[must_use = "false means work is ready: run the loop instead of blocking"]
     pub fn prepare_block(&mut self) -> bool {
         self.lp.ready.announce_park()
     }

@@ -85,6 +85,7 @@ impl ThreadPark {
     /// the loom models' negative control. Exists only under `cfg(rearm_loom)`.
     #[cfg(rearm_loom)]
     #[doc(hidden)]
+    #[must_use]
     pub fn with_unlocked_wake() -> Self {
         // Assigned, not a struct update: cargo-mutants names a struct
         // update's field deletion without the function, so the configuration

@@ -58,6 +58,7 @@ impl TimerCounts {
     ///
     /// assert!(TimerCounts::default().check());
     /// ```
+    #[must_use]
     pub fn check(&self) -> bool {
         self.expired
             .checked_add(self.cancelled)

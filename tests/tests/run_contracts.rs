@@ -167,11 +167,10 @@ fn stats_of_one_late_notify(policy: SpinPolicy, gap: Duration) -> WaitStats {
 /// come ends spun, and is counted so.
 #[test]
 fn a_wait_that_outspins_the_gap_is_counted_as_spun() {
-    let spin_for_ever = SpinPolicy {
-        max_spins: u32::MAX,
-        yields: 0,
-        bound: SpinBound::Unbounded,
-    };
+    let spin_for_ever = SpinPolicy::LOW_LATENCY
+        .with_max_spins(u32::MAX)
+        .with_yields(0)
+        .with_bound(SpinBound::Unbounded);
     let stats = stats_of_one_late_notify(spin_for_ever, Duration::from_millis(5));
     assert!(stats.waits >= 1, "{stats:?}");
     assert_eq!(

@@ -103,11 +103,7 @@ fn waits_and_busy_reads(costs: Costs, waits: u32) -> (WaitStats, u32) {
     };
     let mut runner = CallbackRunner::new(&lp)
         .unwrap()
-        .with_spin_policy(SpinPolicy {
-            max_spins: 0,
-            yields: 2,
-            ..SpinPolicy::default()
-        });
+        .with_spin_policy(SpinPolicy::default().with_max_spins(0).with_yields(2));
     runner.arm(0, &mut callback).unwrap();
     assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
     assert_eq!(calls.get(), waits);

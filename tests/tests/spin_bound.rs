@@ -81,10 +81,7 @@ fn spins_sleeping(
     lp.parker().lp.set(Some(&lp));
     let mut runner = HandlerRunner::new(&lp)
         .unwrap()
-        .with_spin_policy(SpinPolicy {
-            yields: 0,
-            ..policy
-        });
+        .with_spin_policy(policy.with_yields(0));
     runner.arm(0).unwrap();
     let mut calls = 0;
     let mut until_the_last = |_slot: usize| {

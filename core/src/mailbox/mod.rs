@@ -132,6 +132,7 @@ pub struct MailboxCounts {
 impl MailboxCounts {
     /// Values sent but not yet received: at a quiescent point, what a drain
     /// would take. Wraps with the counters on targets without 64-bit atomics.
+    #[must_use]
     pub fn queued(&self) -> u64 {
         self.sent.wrapping_sub(self.received)
     }
@@ -171,6 +172,12 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     const_fn_unless_loom! {
         /// An empty, open mailbox that notifies through `to_loop` after each
         /// send.
+        ///
+        /// # Panics
+        ///
+        /// Never at run time. An `N` that is not a power of two of at least 2
+        /// does not compile: the check is a constant, evaluated when the type
+        /// is used.
         pub fn new(to_loop: A) -> Self {
             let () = Self::CAPACITY_IS_VALID;
             Mailbox {
@@ -389,7 +396,10 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     ///
     /// A value whose sender is still writing it is not there yet, nor are
     /// those behind it; that sender then finds the mark cleared and notifies.
-    /// If `each` panics, the value it was given is lost with the panic, the
+    ///
+    /// # Panics
+    ///
+    /// Only with `each`'s own panic. Then the value it was given is lost with the panic, the
     /// rest stay queued, and the mark is cleared, so the next send notifies
     /// (inside the callback, the loop also runs the callback again).
     pub fn drain(&self, each: impl FnMut(T)) -> usize {

@@ -102,6 +102,7 @@ impl<T, const N: usize> OneSenderMailbox<T, N> {
     /// negative control. Exists only under `cfg(rearm_loom)`.
     #[cfg(rearm_loom)]
     #[doc(hidden)]
+    #[must_use]
     pub fn with_fault(fault: MailboxFault) -> Self {
         let mut mailbox = Self::new();
         mailbox.handover.set_fault(fault);
@@ -534,6 +535,12 @@ where
     /// an `Err`, and a drain says nothing of a close: when
     /// [`is_closed`](OneReceiver::is_closed) says closed after it, drain once
     /// more before concluding nothing more will come.
+    ///
+    /// # Panics
+    ///
+    /// Only with `each`'s own panic; as with
+    /// [`Mailbox::drain`](crate::mailbox::Mailbox::drain), the rest stay
+    /// queued and the next send notifies.
     pub fn drain(&mut self, each: impl FnMut(T)) -> usize {
         let (queue, end) = (&self.mailbox.queue, &mut self.end);
         self.mailbox.handover.drain(|| queue.pop(end), each)

@@ -20,6 +20,7 @@ struct Shared<T, A: Notifier, const N: usize> {
 /// [`Mailbox::into_owned`]): clone it for each thread that sends. When the
 /// last clone is dropped the mailbox closes and the loop is told, so the
 /// receiver takes what is left and then sees [`TryRecvError::Closed`].
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub struct OwnedSender<T, A: Notifier, const N: usize> {
     shared: Arc<Shared<T, A, N>>,
 }
@@ -27,6 +28,7 @@ pub struct OwnedSender<T, A: Notifier, const N: usize> {
 /// The receiving end of a [`Mailbox`] that owns a share of it (see
 /// [`Mailbox::into_owned`]), for the slot's callback. Dropping it closes the
 /// mailbox: sends then hand their value back as [`TrySendError::Closed`].
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub struct OwnedReceiver<T, A: Notifier, const N: usize> {
     shared: Arc<Shared<T, A, N>>,
 }
@@ -136,11 +138,13 @@ impl<T, A: Notifier, const N: usize> OwnedSender<T, A, N> {
     }
 
     /// Whether the mailbox is closed: sends hand their value back.
+    #[must_use]
     pub fn is_closed(&self) -> bool {
         self.shared.mailbox.is_closed()
     }
 
     /// The mailbox; every method that takes `&self` works through it.
+    #[must_use]
     pub fn mailbox(&self) -> &Mailbox<T, A, N> {
         &self.shared.mailbox
     }
@@ -199,16 +203,19 @@ impl<T, A: Notifier, const N: usize> OwnedReceiver<T, A, N> {
 
     /// Whether the mailbox is closed: every sender was dropped (values they
     /// sent before can still be taken).
+    #[must_use]
     pub fn is_closed(&self) -> bool {
         self.shared.mailbox.is_closed()
     }
 
     /// The mailbox; every method that takes `&self` works through it.
+    #[must_use]
     pub fn mailbox(&self) -> &Mailbox<T, A, N> {
         &self.shared.mailbox
     }
 
     /// The mailbox's counts; see [`Mailbox::counts`].
+    #[must_use]
     pub fn counts(&self) -> MailboxCounts {
         self.shared.mailbox.counts()
     }

@@ -29,8 +29,14 @@ where
     /// It never spins, yields or sleeps: that is the executor's business. A
     /// loop that keeps finding work hands the executor back its thread
     /// every few dozen passes (waking itself first). It needs no heap and
-    /// runs on bare metal. A handler that panics leaves its notification
-    /// pending, as in `run`.
+    /// runs on bare metal.
+    ///
+    /// # Panics
+    ///
+    /// Only with the handler's own panic, which leaves its notification
+    /// pending, as in [`run`](HandlerRunner::run).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use rearm_core::park::WakerPark;

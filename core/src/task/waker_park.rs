@@ -61,6 +61,7 @@ impl WakerPark {
     /// models' negative control. Exists only under `cfg(rearm_loom)`.
     #[cfg(rearm_loom)]
     #[doc(hidden)]
+    #[must_use]
     pub fn with_late_register() -> Self {
         let mut parker = Self::new();
         parker.late_register = true;

@@ -79,10 +79,14 @@ use yields::YieldGate;
 ///
 /// let bounded = SpinPolicy::default();
 /// assert_eq!(bounded.bound, SpinBound::ParkCost);
-/// let eager = SpinPolicy { yields: 0, ..SpinPolicy::LOW_LATENCY };
+/// let eager = SpinPolicy::LOW_LATENCY.with_yields(0);
 /// assert_eq!(eager.bound, SpinBound::Unbounded);
 /// ```
+///
+/// Its fields are read, not built: a policy starts from a preset and changes
+/// with the `with_` methods, so a new knob is not a breaking change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SpinPolicy {
     /// Upper bound on spin steps ([`Park::relax`](crate::park::Park::relax) calls) per wait.
     pub max_spins: u32,
@@ -93,7 +97,10 @@ pub struct SpinPolicy {
 }
 
 /// What caps a wait's spinning besides [`SpinPolicy::max_spins`].
+///
+/// New bounds may come: match with a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SpinBound {
     /// Spin for at most about what parking costs this loop's thread, learnt
     /// from the parker's thread CPU clock
@@ -123,6 +130,43 @@ impl SpinPolicy {
         yields: 2,
         bound: SpinBound::Unbounded,
     };
+
+    /// This policy with at most `max_spins` spin steps per wait.
+    ///
+    /// ```
+    /// use rearm_core::SpinPolicy;
+    ///
+    /// assert_eq!(SpinPolicy::default().with_max_spins(64).max_spins, 64);
+    /// ```
+    #[must_use]
+    pub const fn with_max_spins(self, max_spins: u32) -> Self {
+        SpinPolicy { max_spins, ..self }
+    }
+
+    /// This policy with `yields` yields between spinning and parking.
+    ///
+    /// ```
+    /// use rearm_core::SpinPolicy;
+    ///
+    /// assert_eq!(SpinPolicy::LOW_LATENCY.with_yields(0).yields, 0);
+    /// ```
+    #[must_use]
+    pub const fn with_yields(self, yields: u32) -> Self {
+        SpinPolicy { yields, ..self }
+    }
+
+    /// This policy with its spinning capped by `bound`.
+    ///
+    /// ```
+    /// use rearm_core::{SpinBound, SpinPolicy};
+    ///
+    /// let capped = SpinPolicy::LOW_LATENCY.with_bound(SpinBound::ParkCost);
+    /// assert_eq!(capped, SpinPolicy::default());
+    /// ```
+    #[must_use]
+    pub const fn with_bound(self, bound: SpinBound) -> Self {
+        SpinPolicy { bound, ..self }
+    }
 }
 
 impl Default for SpinPolicy {

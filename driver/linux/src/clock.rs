@@ -12,6 +12,7 @@ use rustix::time::{ClockId, Timespec, clock_gettime};
 /// let (a, b) = (rearm_linux::monotonic_ns(), rearm_linux::monotonic_ns());
 /// assert!(b >= a);
 /// ```
+#[must_use]
 pub fn monotonic_ns() -> u64 {
     clock_ns(ClockId::Monotonic)
 }
@@ -26,6 +27,7 @@ pub fn monotonic_ns() -> u64 {
 /// for i in 0..1_000_000 { x = std::hint::black_box(x.wrapping_add(i)); }
 /// assert!(rearm_linux::thread_cpu_ns() >= before);
 /// ```
+#[must_use]
 pub fn thread_cpu_ns() -> u64 {
     clock_ns(ClockId::ThreadCPUTime)
 }
@@ -49,6 +51,7 @@ pub struct BusyClock {
 impl BusyClock {
     /// Counts the CPUs this process may run on now (affinity and cgroup
     /// quota, as `std::thread::available_parallelism` sees them).
+    #[must_use]
     pub fn new() -> Self {
         BusyClock {
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get()) as u64,
@@ -56,6 +59,7 @@ impl BusyClock {
     }
 
     /// CPU nanoseconds used by the whole process so far, per usable CPU.
+    #[must_use]
     pub fn read(&self) -> u64 {
         clock_ns(ClockId::ProcessCPUTime) / self.cpus
     }

@@ -19,6 +19,7 @@ pub struct SyscallCounter(AtomicU64);
 
 impl SyscallCounter {
     /// A counter at zero.
+    #[must_use]
     pub const fn new() -> Self {
         SyscallCounter(AtomicU64::new(0))
     }

@@ -38,6 +38,11 @@ pub struct EventfdPark {
 
 impl EventfdPark {
     /// Opens the eventfd (`CLOEXEC | NONBLOCK`) and an epoll instance watching it.
+    ///
+    /// # Errors
+    ///
+    /// What `eventfd`, `epoll_create1` or `epoll_ctl` returned: the process's
+    /// file descriptor limit, say.
     pub fn new() -> io::Result<Self> {
         let event = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
@@ -61,6 +66,11 @@ impl EventfdPark {
 
     /// Adds `value` to the eventfd counter, as a notifier does with 1. Returns
     /// `Ok(false)` when the counter had no room (it stays readable).
+    ///
+    /// # Errors
+    ///
+    /// What `write` returned, other than `EAGAIN` (no room): none is
+    /// expected of an open eventfd.
     pub fn add(&self, value: u64) -> io::Result<bool> {
         match io::write(&self.event, &value.to_ne_bytes()) {
             Ok(_) => Ok(true),

@@ -24,6 +24,7 @@ pub struct FutexPark {
 
 impl FutexPark {
     /// A new futex parker. It holds no kernel object.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }

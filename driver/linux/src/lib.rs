@@ -29,6 +29,14 @@
 //! });
 //! ```
 #![forbid(unsafe_code)]
+// As in rearm-core: a value whose loss is a bug is must_use, and every
+// fallible or panicking function says when.
+#![warn(
+    clippy::must_use_candidate,
+    clippy::return_self_not_must_use,
+    clippy::missing_errors_doc,
+    clippy::missing_panics_doc
+)]
 
 mod clock;
 mod common;

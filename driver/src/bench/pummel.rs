@@ -181,7 +181,8 @@ fn notifier<B: Backend>(config: &Config, handle: SlotHandle<'_, B, 1>, gate: &Ga
                     thread::yield_now();
                 }
             }
-            Notified::Queued | Notified::Kept => merged = 0,
+            // Queued or kept: this one reached the loop.
+            _ => merged = 0,
         }
     }
 }

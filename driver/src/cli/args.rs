@@ -480,11 +480,8 @@ impl Parsed<'_> {
     /// A preset, adjusted by `--max-spins` and `--yields`.
     fn policy(&self, preset: PolicyArg) -> SpinPolicy {
         let base = preset.policy();
-        SpinPolicy {
-            max_spins: self.args.max_spins.unwrap_or(base.max_spins),
-            yields: self.args.yields.unwrap_or(base.yields),
-            ..base
-        }
+        base.with_max_spins(self.args.max_spins.unwrap_or(base.max_spins))
+            .with_yields(self.args.yields.unwrap_or(base.yields))
     }
 
     /// A ping-pong or pummel run of `threads` contexts and `pings` each.

@@ -142,11 +142,9 @@ pub fn notify_interleave(data: &[u8]) {
             }
         }
     });
-    let spin = SpinPolicy {
-        max_spins: u32::from(policy & 0b111),
-        yields: u32::from((policy >> 3) & 0b11),
-        ..SpinPolicy::default()
-    };
+    let spin = SpinPolicy::default()
+        .with_max_spins(u32::from(policy & 0b111))
+        .with_yields(u32::from((policy >> 3) & 0b11));
     let Ok(runner) = CallbackRunner::new(&lp) else {
         panic!("a fresh loop must take a runner");
     };

@@ -127,6 +127,7 @@ impl Trace {
             Some(Notified::Coalesced) => 2,
             Some(Notified::Dropped) => 3,
             Some(Notified::Kept) => 4,
+            Some(other) => unreachable!("no trace code for {other:?}: give it one"),
         };
         for byte in ((slot as u64) << 3 | code).to_le_bytes() {
             self.hash = (self.hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
