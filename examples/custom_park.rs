@@ -63,7 +63,7 @@ fn main() {
             let mut runner = CallbackRunner::new(&lp).expect("the loop's only runner");
             runner.arm(0, &mut on_job).expect("slot 0 is free");
             let exit = runner.run(RunMode::UntilDone);
-            (exit, runner.wait_stats())
+            (exit, runner.wait_counts())
         });
         let to_loop = lp.handle(0).expect("slot 0 exists");
         while lp.state(0) != Ok(rearm_core::SlotState::Active) {

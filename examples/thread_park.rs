@@ -40,7 +40,7 @@ fn main() {
         let cpu = thread_cpu_ns()
             .zip(cpu_before)
             .map(|(after, before)| after - before);
-        (exit, runner.wait_stats(), cpu)
+        (exit, runner.wait_counts(), cpu)
     });
 
     // Three senders, each notifying its own slot every millisecond.

@@ -112,7 +112,7 @@ pub use ready::{DIRECT_SLOTS, MAX_CAPACITY};
 pub use runner::{Callback, CallbackRunner};
 pub use slot_runner::{Handler, HandlerRunner};
 pub use timers::TimerCounts;
-pub use wait::{SpinBound, SpinPolicy, WaitStats};
+pub use wait::{SpinBound, SpinPolicy, WaitCounts};
 
 /// The crate README's examples, run as doctests.
 #[cfg(all(doctest, feature = "std"))]

@@ -7,7 +7,7 @@ use crate::park::Park;
 use crate::slot_runner::{Handler, HandlerRunner};
 use crate::timers::TimerCounts;
 use crate::wait::SpinPolicy;
-use crate::wait::WaitStats;
+use crate::wait::WaitCounts;
 use core::time::Duration;
 
 /// A completion's callback: runs on the loop's thread when its async was
@@ -158,8 +158,8 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
 
     /// How this runner's waits ended so far.
     #[must_use]
-    pub fn wait_stats(&self) -> WaitStats {
-        self.slots.wait_stats()
+    pub fn wait_counts(&self) -> WaitCounts {
+        self.slots.wait_counts()
     }
 
     /// The spin budget the adaptive policy has settled on (spin steps per wait).

@@ -8,7 +8,7 @@ use crate::park::Park;
 use crate::sync::Ordering;
 use crate::timers::{TimerCounts, TimerSet};
 use crate::wait::SpinPolicy;
-use crate::wait::{ArrivalClock, WaitState, WaitStats};
+use crate::wait::{ArrivalClock, WaitCounts, WaitState};
 use core::time::Duration;
 
 /// What a loop's thread does when one of its armed slots was notified: one
@@ -102,7 +102,7 @@ pub struct HandlerRunner<'l, P: Park, const CAP: usize> {
     /// Whether the parker has a clock ([`Park::now_ns`]), read once: without
     /// one, no spin is capped by time.
     has_clock: bool,
-    stats: WaitStats,
+    stats: WaitCounts,
     timers: TimerSet<CAP>,
 }
 
@@ -125,7 +125,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
             active: 0,
             wait: WaitState::new(SpinPolicy::default()),
             has_clock: lp.parker.now_ns().is_some(),
-            stats: WaitStats::default(),
+            stats: WaitCounts::default(),
             timers: TimerSet::new(),
         })
     }
@@ -159,7 +159,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// fn uptime_ns() -> u64 { 42 } // a real clock here
     /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::with_clock(uptime_ns));
     /// let runner = HandlerRunner::new(&lp)?.with_arrival_prediction(true);
-    /// assert_eq!(runner.wait_stats().predicted, 0);
+    /// assert_eq!(runner.wait_counts().predicted, 0);
     /// # Ok::<(), rearm_core::Error>(())
     /// ```
     #[must_use]
@@ -262,7 +262,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
 
     /// How this runner's waits ended so far.
     #[must_use]
-    pub fn wait_stats(&self) -> WaitStats {
+    pub fn wait_counts(&self) -> WaitCounts {
         self.stats
     }
 
@@ -688,7 +688,7 @@ impl<P: Park, const CAP: usize> core::fmt::Debug for HandlerRunner<'_, P, CAP> {
         f.debug_struct("HandlerRunner")
             .field("active", &self.active)
             .field("spin_budget", &self.wait.spin.budget())
-            .field("wait_stats", &self.stats)
+            .field("wait_counts", &self.stats)
             .finish_non_exhaustive()
     }
 }

@@ -15,7 +15,7 @@ use rearm_core::park::{Park, ParkWord, SpinPark, ThreadPark, WakerPark};
 use rearm_core::relax::{Spin, Yield};
 use rearm_core::{
     Action, CallbackRunner, Error, Exit, HandlerRunner, Ledger, Loop, Notified, OwnedSlotHandle,
-    RunMode, SlotHandle, SlotState, SpinBound, SpinPolicy, TimerCounts, Unbalanced, WaitStats,
+    RunMode, SlotHandle, SlotState, SpinBound, SpinPolicy, TimerCounts, Unbalanced, WaitCounts,
 };
 use std::rc::Rc;
 
@@ -86,7 +86,7 @@ fn plain_values_cross_threads() {
     shareable::<TimerCounts>();
     shareable::<SpinPolicy>();
     shareable::<SpinBound>();
-    shareable::<WaitStats>();
+    shareable::<WaitCounts>();
     shareable::<MailboxCounts>();
     shareable::<RecvError>();
     shareable::<RecvTimeoutError>();

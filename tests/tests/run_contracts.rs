@@ -7,7 +7,7 @@
 use rearm_core::park::{Park, ParkWord, SpinPark, ThreadPark};
 use rearm_core::{
     Action, CallbackRunner, DIRECT_SLOTS, Exit, HandlerRunner, Ledger, Loop, OwnedSlotHandle,
-    RunMode, SpinBound, SpinPolicy, WaitStats,
+    RunMode, SpinBound, SpinPolicy, WaitCounts,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,7 +124,7 @@ fn wait_stats_count_every_wait_once() {
                 assert_eq!(runner.run(RunMode::Once, &mut on_notify), Exit::Ran);
             });
         }
-        let stats = runner.wait_stats();
+        let stats = runner.wait_counts();
         assert!(stats.waits >= 1, "{policy:?}: {stats:?}");
         assert_eq!(
             stats.waits,
@@ -148,7 +148,7 @@ fn wait_stats_count_every_wait_once() {
 
 /// One `Once` run whose notification comes `gap` after the run starts, under
 /// `policy`; how its waits ended.
-fn stats_of_one_late_notify(policy: SpinPolicy, gap: Duration) -> WaitStats {
+fn stats_of_one_late_notify(policy: SpinPolicy, gap: Duration) -> WaitCounts {
     let lp: Loop<ThreadPark, 1> = Loop::new(ThreadPark::new());
     let mut runner = HandlerRunner::new(&lp).unwrap().with_spin_policy(policy);
     runner.arm(0).unwrap();
@@ -160,7 +160,7 @@ fn stats_of_one_late_notify(policy: SpinPolicy, gap: Duration) -> WaitStats {
         });
         assert_eq!(runner.run(RunMode::Once, &mut on_notify), Exit::Ran);
     });
-    runner.wait_stats()
+    runner.wait_counts()
 }
 
 /// A wait whose policy spins for far longer than the notification takes to

@@ -7,7 +7,7 @@
 #![cfg(not(rearm_loom))]
 
 use rearm_core::park::{Park, ParkWord};
-use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode, SpinPolicy, WaitStats};
+use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode, SpinPolicy, WaitCounts};
 use std::cell::Cell;
 
 /// What the fake machine does with a yield and a park.
@@ -77,12 +77,12 @@ impl Park for FakeMachine<'_> {
 
 /// Runs `waits` callbacks, each after one wait with no spinning, and returns
 /// how the waits ended.
-fn waits_with(costs: Costs, waits: u32) -> WaitStats {
+fn waits_with(costs: Costs, waits: u32) -> WaitCounts {
     waits_and_busy_reads(costs, waits).0
 }
 
 /// As `waits_with`, and how often the loop read the process's busy time.
-fn waits_and_busy_reads(costs: Costs, waits: u32) -> (WaitStats, u32) {
+fn waits_and_busy_reads(costs: Costs, waits: u32) -> (WaitCounts, u32) {
     let lp = Loop::new(FakeMachine {
         lp: Cell::new(None),
         now: Cell::new(0),
@@ -107,7 +107,7 @@ fn waits_and_busy_reads(costs: Costs, waits: u32) -> (WaitStats, u32) {
     runner.arm(0, &mut callback).unwrap();
     assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
     assert_eq!(calls.get(), waits);
-    let stats = runner.wait_stats();
+    let stats = runner.wait_counts();
     assert_eq!(stats.waits, u64::from(waits), "{stats:?}");
     assert_eq!(stats.spun + stats.yielded + stats.parked, stats.waits);
     (stats, lp.parker().busy_reads.get())

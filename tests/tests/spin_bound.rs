@@ -96,7 +96,7 @@ fn spins_sleeping(
         runner.run(RunMode::UntilDone, &mut until_the_last),
         Exit::Done
     );
-    let stats = runner.wait_stats();
+    let stats = runner.wait_counts();
     assert_eq!(stats.parked, u64::from(waits), "{stats:?}");
     drop(runner);
     lp.parker().spins.take()

@@ -29,7 +29,7 @@ fn static_thread_park_loop_sleeps_between_three_senders_and_loses_nothing() {
         }
         let exit = runner.run(RunMode::UntilDone);
         runner.run(RunMode::NoWait); // whatever landed with the stop
-        (exit, runner.wait_stats().parked)
+        (exit, runner.wait_counts().parked)
     });
     std::thread::scope(|s| {
         for slot in 0..SENDERS {

@@ -205,7 +205,7 @@ fn deadlines_hold<P: Park + Sync>(parker: P) {
         let exit = runner.run_for(RunMode::Once, Duration::from_secs(60), &mut handler);
         assert_eq!(exit, Ok(Exit::Ran));
     });
-    assert!(runner.wait_stats().timed_out >= 1);
+    assert!(runner.wait_counts().timed_out >= 1);
 }
 
 #[test]

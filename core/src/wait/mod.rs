@@ -9,7 +9,7 @@ mod yields;
 
 pub(crate) use arrivals::ArrivalClock;
 use park_cost::ParkCost;
-pub use run::WaitStats;
+pub use run::WaitCounts;
 use spin::SpinBudget;
 use yields::YieldGate;
 

@@ -1,6 +1,6 @@
 //! The wait itself: the loop that spins, yields and parks as the runner's
 //! [`WaitState`] decides, teaches the state what each phase cost, and counts
-//! how each wait ended ([`WaitStats`]).
+//! how each wait ended ([`WaitCounts`]).
 
 use super::{CLOCK_EVERY, WaitState};
 use crate::park::Park;
@@ -12,7 +12,7 @@ use crate::ready::ReadySet;
 /// build the struct.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub struct WaitStats {
+pub struct WaitCounts {
     /// Times the runner had nothing to do and waited.
     pub waits: u64,
     /// Waits that ended while spinning.
@@ -34,16 +34,16 @@ pub struct WaitStats {
 /// Sums two runners' statistics (of several loops, say), field by field.
 ///
 /// ```
-/// use rearm_core::WaitStats;
+/// use rearm_core::WaitCounts;
 ///
-/// let total = WaitStats::default() + WaitStats::default();
+/// let total = WaitCounts::default() + WaitCounts::default();
 /// assert_eq!(total.waits, 0);
 /// ```
-impl core::ops::Add for WaitStats {
-    type Output = WaitStats;
+impl core::ops::Add for WaitCounts {
+    type Output = WaitCounts;
 
-    fn add(self, other: WaitStats) -> WaitStats {
-        WaitStats {
+    fn add(self, other: WaitCounts) -> WaitCounts {
+        WaitCounts {
             waits: self.waits.wrapping_add(other.waits),
             spun: self.spun.wrapping_add(other.spun),
             yielded: self.yielded.wrapping_add(other.yielded),
@@ -64,7 +64,7 @@ impl WaitState {
     #[inline]
     pub(crate) fn wait<P: Park>(
         &mut self,
-        stats: &mut WaitStats,
+        stats: &mut WaitCounts,
         ready: &ReadySet,
         parker: &P,
         has_clock: bool,
@@ -183,7 +183,7 @@ impl WaitState {
     /// arrival did not come), the usual wait follows.
     fn predicted_wait<P: Park>(
         &mut self,
-        stats: &mut WaitStats,
+        stats: &mut WaitCounts,
         ready: &ReadySet,
         parker: &P,
         wake_by: Option<u64>,

@@ -16,7 +16,7 @@ pub use pummel::PummelReport;
 
 use crate::harness::CpuUse;
 use crate::sys::{self, Backend, BackendKind, OnBackend, Syscalls};
-use rearm_core::{SpinPolicy, WaitStats};
+use rearm_core::{SpinPolicy, WaitCounts};
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -169,7 +169,7 @@ pub struct RunReport {
     /// The timed region.
     pub measure: Measure,
     /// How the main loop's waits ended.
-    pub main_waits: WaitStats,
+    pub main_waits: WaitCounts,
     /// Benchmark-specific counters.
     pub detail: Detail,
 }

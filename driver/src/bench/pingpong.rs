@@ -10,7 +10,7 @@ use super::skeleton::{Panics, RunGuard, Started, checked, spawn_helpers};
 use super::{BenchError, Config, Detail, MAX_THREADS, Mode, RunReport};
 use crate::harness::{Gate, PingCounters, WatchdogConfig};
 use crate::sys::{Backend, Syscalls};
-use rearm_core::{Action, CallbackRunner, Exit, Ledger, Loop, RunMode, SlotHandle, WaitStats};
+use rearm_core::{Action, CallbackRunner, Exit, Ledger, Loop, RunMode, SlotHandle, WaitCounts};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
@@ -21,7 +21,7 @@ use std::thread;
 struct Context {
     pings: PingCounters,
     /// How the worker's waits ended, set once its run returns.
-    worker_waits: OnceLock<WaitStats>,
+    worker_waits: OnceLock<WaitCounts>,
 }
 
 /// The counters of one context after a run.
@@ -40,7 +40,7 @@ pub struct ContextReport {
     /// The ledger of the worker's async (main notifies it).
     pub to_worker: Ledger,
     /// How the worker loop's waits ended (all zero if it never ran).
-    pub worker_waits: WaitStats,
+    pub worker_waits: WaitCounts,
 }
 
 impl ContextReport {
@@ -205,7 +205,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
             threads,
             pings,
             measure,
-            main_waits: runner.wait_stats(),
+            main_waits: runner.wait_counts(),
             detail: Detail::PingPong(reports),
         };
         checked(report, problems)
@@ -246,7 +246,7 @@ fn worker<B: Backend>(
     to_main.notify();
     runner.run(RunMode::UntilDone);
     // Set once: this is the context's only worker. No allocation.
-    let _ = ctx.worker_waits.set(runner.wait_stats());
+    let _ = ctx.worker_waits.set(runner.wait_counts());
 }
 
 fn syscalls<B: Backend>(main_loop: &Loop<B, MAX_THREADS>, workers: &[Loop<B, 1>]) -> Syscalls {

@@ -145,7 +145,7 @@ pub(super) fn run<B: Backend>(config: &Config) -> Result<RunReport, BenchError> 
             threads,
             pings: target,
             measure,
-            main_waits: runner.wait_stats(),
+            main_waits: runner.wait_counts(),
             detail: Detail::Pummel(detail),
         };
         checked(report, problems)

@@ -3,7 +3,7 @@
 
 use super::dispersion::Dispersion;
 use crate::bench::{Detail, Mode, RunReport};
-use rearm_core::{Ledger, WaitStats};
+use rearm_core::{Ledger, WaitCounts};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -124,7 +124,7 @@ pub fn ledger_line(l: &Ledger) -> String {
 
 /// How `who`'s waits ended, as shares: "main loop waited 1,000 times: spun
 /// 99.0%, yielded 1.0%, parked 0.0%".
-fn waits_line(who: &str, w: WaitStats) -> String {
+fn waits_line(who: &str, w: WaitCounts) -> String {
     let share = |n: u64| {
         if w.waits == 0 {
             0.0
@@ -142,10 +142,10 @@ fn waits_line(who: &str, w: WaitStats) -> String {
 }
 
 /// The wait statistics of every context's worker loop, summed.
-fn worker_waits(contexts: &[crate::bench::ContextReport]) -> WaitStats {
+fn worker_waits(contexts: &[crate::bench::ContextReport]) -> WaitCounts {
     contexts
         .iter()
-        .fold(WaitStats::default(), |sum, c| sum + c.worker_waits)
+        .fold(WaitCounts::default(), |sum, c| sum + c.worker_waits)
 }
 
 /// The ledgers of all contexts summed, per direction.
@@ -336,7 +336,7 @@ fn ledger_value(l: &Ledger) -> Value {
     })
 }
 
-fn waits_value(w: WaitStats) -> Value {
+fn waits_value(w: WaitCounts) -> Value {
     json!({ "waits": w.waits, "spun": w.spun, "yielded": w.yielded, "parked": w.parked })
 }
 
