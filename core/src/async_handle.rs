@@ -20,6 +20,23 @@ use crate::park::Park;
 /// [`notify_kept`](SlotHandle::notify_kept) is the other rule, for slots that must
 /// never miss one (a [`Mailbox`](crate::mailbox::Mailbox)'s): it keeps such
 /// notifications for the slot's next arm.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::Loop;
+/// use rearm_core::park::SpinPark;
+///
+/// let lp: Loop<SpinPark, 4> = Loop::new(SpinPark::new());
+/// let handle = lp.handle(3)?;
+/// let copy = handle; // Copy: one for each thread
+/// std::thread::scope(|s| {
+///     s.spawn(move || copy.notify());
+/// });
+/// assert_eq!(handle.slot(), 3);
+/// assert_eq!(handle.ledger().dropped, 1); // nobody armed slot 3
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 pub struct SlotHandle<'l, P: Park, const CAP: usize> {
     lp: &'l Loop<P, CAP>,
     slot: usize,
@@ -29,6 +46,21 @@ pub struct SlotHandle<'l, P: Park, const CAP: usize> {
 ///
 /// Ignoring it is fine: a notification needs no answer. New outcomes may
 /// come, so code that matches on it needs a wildcard arm.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{HandlerRunner, Loop, Notified};
+///
+/// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+/// let mut runner = HandlerRunner::new(&lp)?;
+/// runner.arm(0)?;
+/// assert_eq!(lp.handle(0)?.notify(), Notified::Queued);
+/// assert_eq!(lp.handle(0)?.notify(), Notified::Coalesced); // one callback for both
+/// assert_eq!(lp.handle(1)?.notify(), Notified::Dropped); // slot 1 is not armed
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Notified {

@@ -5,6 +5,28 @@
 ///
 /// Callbacks build it, the loop reads it; new actions may come (a rearm
 /// after a delay, say), so code that matches on it needs a wildcard arm.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
+///
+/// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+/// let mut left = 3;
+/// let mut three_times = || {
+///     left -= 1;
+///     if left == 0 { Action::Disarm } else { Action::Rearm }
+/// };
+/// let mut runner = CallbackRunner::new(&lp)?;
+/// runner.arm(0, &mut three_times)?;
+/// for _ in 0..3 {
+///     lp.handle(0)?.notify();
+///     runner.run(RunMode::NoWait);
+/// }
+/// assert_eq!(runner.run(RunMode::UntilDone), Exit::Done); // disarmed by the third
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Action {
@@ -18,6 +40,24 @@ pub enum Action {
 /// How long [`crate::CallbackRunner::run`] keeps going.
 ///
 /// New modes may come: code that matches on it needs a wildcard arm.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
+///
+/// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+/// let mut on_event = || Action::Rearm;
+/// let mut runner = CallbackRunner::new(&lp)?;
+/// runner.arm(0, &mut on_event)?;
+/// assert_eq!(runner.run(RunMode::NoWait), Exit::Ran); // nothing ready: back at once
+/// lp.handle(0)?.notify();
+/// assert_eq!(runner.run(RunMode::Once), Exit::Ran); // ran the callback
+/// lp.stop();
+/// assert_eq!(runner.run(RunMode::UntilDone), Exit::Stopped); // the slot stays armed
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RunMode {
@@ -34,6 +74,20 @@ pub enum RunMode {
 ///
 /// A slot has more states inside (a dead slot that keeps its notifications,
 /// for one) that may become public: match with a wildcard arm.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{HandlerRunner, Loop, SlotState};
+///
+/// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+/// let mut runner = HandlerRunner::new(&lp)?;
+/// runner.arm(1)?;
+/// assert_eq!(lp.state(0)?, SlotState::Dead);
+/// assert_eq!(lp.state(1)?, SlotState::Active);
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SlotState {
@@ -46,6 +100,21 @@ pub enum SlotState {
 /// Why [`crate::CallbackRunner::run`] returned.
 ///
 /// New run modes may bring new reasons: match with a wildcard arm.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::Exit;
+///
+/// fn describe(exit: Exit) -> &'static str {
+///     match exit {
+///         Exit::Done => "nothing is armed any more",
+///         Exit::Stopped => "asked to stop",
+///         _ => "more may come", // Ran, TimedOut, and what later versions add
+///     }
+/// }
+/// assert_eq!(describe(Exit::Ran), "more may come");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Exit {

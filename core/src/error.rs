@@ -7,6 +7,19 @@ use core::fmt;
 /// What went wrong when a loop was used in a way its protocol does not allow.
 ///
 /// New kinds of misuse may be added: match with a wildcard arm.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Error, HandlerRunner, Loop};
+///
+/// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+/// assert_eq!(lp.handle(2).unwrap_err(), Error::NoSuchSlot { slot: 2, capacity: 2 });
+/// let _runner = HandlerRunner::new(&lp)?;
+/// assert_eq!(HandlerRunner::new(&lp).unwrap_err(), Error::AlreadyHasRunner);
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error {

@@ -82,6 +82,16 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
         ///
         /// Never at run time. A `CAP` of 0 or above [`MAX_CAPACITY`] does not
         /// compile: the check is a constant, evaluated when the type is used.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use rearm_core::Loop;
+        /// use rearm_core::park::SpinPark;
+        ///
+        /// static LOOP: Loop<SpinPark, 8> = Loop::new(SpinPark::new()); // no heap: a static
+        /// assert_eq!(LOOP.capacity(), 8);
+        /// ```
         pub fn new(parker: P) -> Self {
             let () = Self::CAPACITY_IS_VALID;
             Loop {
@@ -118,6 +128,19 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+    /// let handle = lp.handle(1)?;
+    /// assert_eq!(handle.slot(), 1);
+    /// assert!(lp.handle(2).is_err()); // slots 0 and 1 only
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub const fn handle(&self, slot: usize) -> Result<SlotHandle<'_, P, CAP>, Error> {
         match self.check_slot(slot) {
             Ok(()) => Ok(SlotHandle::new(self, slot)),
@@ -131,6 +154,20 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     ///
     /// [`Error::AlreadyHasRunner`] when this loop already has a runner: a loop is
     /// run from one place at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, Error, Loop};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = lp.runner()?;
+    /// runner.arm(0, &mut on_event)?;
+    /// assert_eq!(lp.runner().unwrap_err(), Error::AlreadyHasRunner);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn runner<'c>(&self) -> Result<CallbackRunner<'_, 'c, P, CAP>, Error> {
         CallbackRunner::new(self)
     }
@@ -147,6 +184,18 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Loop, SlotState};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// assert_eq!(lp.state(0)?, SlotState::Dead);
+    /// assert!(lp.state(1).is_err());
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn state(&self, slot: usize) -> Result<SlotState, Error> {
         self.check_slot(slot)?;
         Ok(self.notifiers.state(slot))
@@ -157,6 +206,20 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// lp.handle(0)?.notify(); // nobody armed slot 0: dropped
+    /// let ledger = lp.ledger(0)?;
+    /// assert_eq!((ledger.notified, ledger.dropped), (1, 1));
+    /// assert!(ledger.check().is_ok());
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn ledger(&self, slot: usize) -> Result<Ledger, Error> {
         self.check_slot(slot)?;
         Ok(slot::ledger(

@@ -15,6 +15,30 @@ use core::ops::Add;
 /// Between quiescent points the counters are read independently and may
 /// disagree for a moment. On targets without 64-bit atomics the counters are 32
 /// bits wide and wrap; the equation then holds modulo 2³².
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, CallbackRunner, Loop, RunMode};
+///
+/// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+/// let handle = lp.handle(0)?;
+/// handle.notify(); // slot 0 is not armed yet: dropped
+/// let mut once = || Action::Disarm;
+/// let mut runner = CallbackRunner::new(&lp)?;
+/// runner.arm(0, &mut once)?;
+/// handle.notify(); // queued
+/// handle.notify(); // coalesced with it
+/// runner.run(RunMode::UntilDone);
+/// let ledger = handle.ledger();
+/// assert_eq!(
+///     (ledger.notified, ledger.delivered, ledger.coalesced, ledger.dropped, ledger.pending),
+///     (3, 1, 1, 1, 0)
+/// );
+/// assert!(ledger.check().is_ok());
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Ledger {
     /// Calls to `notify`.
@@ -61,6 +85,17 @@ impl Ledger {
     /// # Errors
     ///
     /// [`Unbalanced`], carrying this ledger, when it is not conserved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Ledger;
+    ///
+    /// let balanced = Ledger { notified: 2, delivered: 1, coalesced: 1, ..Ledger::default() };
+    /// assert!(balanced.check().is_ok());
+    /// let lost_one = Ledger { notified: 2, delivered: 1, ..Ledger::default() };
+    /// assert_eq!(lost_one.check().unwrap_err().0, lost_one);
+    /// ```
     pub fn check(&self) -> Result<(), Unbalanced> {
         if self.is_conserved() {
             Ok(())
@@ -95,6 +130,16 @@ impl fmt::Display for Ledger {
 }
 
 /// A ledger whose notifications do not add up: some were lost or counted twice.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::{Ledger, Unbalanced};
+///
+/// let lost_one = Ledger { notified: 1, ..Ledger::default() };
+/// let Err(Unbalanced(ledger)) = lost_one.check() else { unreachable!() };
+/// assert_eq!(ledger.notified, 1);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unbalanced(pub Ledger);
 

@@ -42,6 +42,21 @@ impl<P: Park, const CAP: usize> OwnedSlotHandle<P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Loop, OwnedSlotHandle};
+    /// use std::sync::Arc;
+    ///
+    /// let lp = Arc::new(Loop::<SpinPark, 2>::new(SpinPark::new()));
+    /// let handle = OwnedSlotHandle::new(Arc::clone(&lp), 1)?;
+    /// std::thread::spawn(move || handle.notify()).join().unwrap();
+    /// assert_eq!(lp.ledger(1)?.notified, 1);
+    /// assert!(OwnedSlotHandle::new(lp, 2).is_err()); // no slot 2
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn new(lp: Arc<Loop<P, CAP>>, slot: usize) -> Result<Self, Error> {
         lp.check_slot(slot)?;
         Ok(OwnedSlotHandle { lp, slot })

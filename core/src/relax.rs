@@ -25,6 +25,25 @@
 
 /// One step of a busy wait: what a spinning thread does between two looks at
 /// the word it waits on.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::relax::Relax;
+/// # use core::sync::atomic::{AtomicU32, Ordering};
+/// # static STEPS: AtomicU32 = AtomicU32::new(0);
+///
+/// /// Counts its steps, then hints the CPU.
+/// struct Counted;
+/// impl Relax for Counted {
+///     fn relax() {
+///         STEPS.fetch_add(1, Ordering::Relaxed);
+///         core::hint::spin_loop();
+///     }
+/// }
+/// Counted::relax();
+/// assert_eq!(STEPS.load(Ordering::Relaxed), 1);
+/// ```
 pub trait Relax {
     /// Passes a moment: hints the CPU, yields, or waits for an event.
     fn relax();
@@ -32,6 +51,15 @@ pub trait Relax {
 
 /// Hints the CPU that this thread spins ([`core::hint::spin_loop`]): the
 /// default, and the only strategy on a core without a scheduler.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::relax::Spin;
+///
+/// let _spinning: SpinPark<Spin> = SpinPark::new(); // the same as SpinPark::new()
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Spin;
 
@@ -44,6 +72,16 @@ impl Relax for Spin {
 
 /// Gives the CPU to another thread (`std::thread::yield_now`), so the thread
 /// being waited for can run even when both share one CPU.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::relax::Yield;
+///
+/// // Busy-waits, but lets the thread it waits for run on the same CPU.
+/// let _yielding: SpinPark<Yield> = SpinPark::new();
+/// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

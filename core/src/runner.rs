@@ -12,6 +12,20 @@ use core::time::Duration;
 
 /// A completion's callback: runs on the loop's thread when its async was
 /// notified, and says whether to stay armed.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::{Action, Callback};
+///
+/// let mut calls = 0;
+/// let mut count = || {
+///     calls += 1;
+///     Action::Rearm
+/// };
+/// let callback: Callback<'_> = &mut count; // borrowed, never boxed
+/// assert_eq!(callback(), Action::Rearm);
+/// ```
 pub type Callback<'c> = &'c mut (dyn FnMut() -> Action + 'c);
 
 /// Drives one [`Loop`] on the current thread: holds the callbacks, runs them when
@@ -75,6 +89,20 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     ///
     /// [`Error::AlreadyHasRunner`] when `lp` already has a runner: a loop is
     /// run from one place at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Error, Loop};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let runner = CallbackRunner::new(&lp)?;
+    /// assert_eq!(CallbackRunner::new(&lp).unwrap_err(), Error::AlreadyHasRunner); // one at a time
+    /// drop(runner);
+    /// let _next = CallbackRunner::new(&lp)?; // free again
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn new(lp: &'l Loop<P, CAP>) -> Result<Self, Error> {
         Ok(CallbackRunner {
             slots: HandlerRunner::new(lp)?,
@@ -109,6 +137,29 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more;
     /// [`Error::IllegalTransition`] when it is already active.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut calls = 0;
+    /// let mut count = || {
+    ///     calls += 1;
+    ///     Action::Disarm
+    /// };
+    /// let mut other = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut count)?;
+    /// assert!(runner.arm(0, &mut other).is_err()); // already active
+    /// lp.handle(0)?.notify();
+    /// assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
+    /// drop(runner);
+    /// assert_eq!(calls, 1);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn arm(&mut self, slot: usize, callback: Callback<'c>) -> Result<(), Error> {
         self.slots.arm(slot)?;
         self.callbacks[slot] = Some(callback);
@@ -120,6 +171,21 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// # Errors
     ///
     /// [`Error::Full`] when every slot is active.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Error, Loop};
+    ///
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+    /// let (mut a, mut b, mut c) = (|| Action::Rearm, || Action::Rearm, || Action::Rearm);
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// assert_eq!(runner.add(&mut a)?, 0);
+    /// assert_eq!(runner.add(&mut b)?, 1);
+    /// assert_eq!(runner.add(&mut c), Err(Error::Full { capacity: 2 }));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn add(&mut self, callback: Callback<'c>) -> Result<usize, Error> {
         let slot = self.slots.add()?;
         self.callbacks[slot] = Some(callback);
@@ -134,6 +200,22 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more;
     /// [`Error::IllegalTransition`] when it is already dead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Loop, SlotState};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// runner.disarm(0)?;
+    /// assert_eq!(runner.state(0)?, SlotState::Dead);
+    /// assert!(runner.disarm(0).is_err()); // already dead
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn disarm(&mut self, slot: usize) -> Result<(), Error> {
         self.slots.disarm(slot)?;
         self.callbacks[slot] = None;
@@ -145,6 +227,21 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Loop, SlotState};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// assert_eq!(runner.state(0)?, SlotState::Active);
+    /// assert!(runner.state(1).is_err()); // no slot 1
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn state(&self, slot: usize) -> Result<SlotState, Error> {
         self.slots.state(slot)
     }
@@ -178,6 +275,24 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     ///
     /// Only with a callback's own panic, which goes on to the caller; the
     /// loop stays usable and loses nothing (see [`HandlerRunner::run`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// assert_eq!(runner.run(RunMode::NoWait), Exit::Ran); // nothing ready: returns at once
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| lp.handle(0).map(|handle| handle.notify()));
+    ///     assert_eq!(runner.run(RunMode::Once), Exit::Ran); // waits for the notification
+    /// });
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn run(&mut self, mode: RunMode) -> Exit {
         self.slots.run(mode, &mut Callbacks(&mut self.callbacks))
     }
@@ -188,6 +303,31 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoClock`] when the parker has no clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Error, Exit, Loop, RunMode};
+    /// # use core::sync::atomic::{AtomicU64, Ordering};
+    /// # static NOW: AtomicU64 = AtomicU64::new(0);
+    ///
+    /// fn clock() -> u64 {
+    ///     // A real clock here; this one runs 1 µs a look.
+    ///     NOW.fetch_add(1_000, Ordering::Relaxed)
+    /// }
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// let deadline = runner.now_ns().ok_or(Error::NoClock)? + 50_000;
+    /// assert_eq!(runner.run_until(RunMode::UntilDone, deadline)?, Exit::TimedOut);
+    ///
+    /// let no_clock: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut refused = CallbackRunner::new(&no_clock)?;
+    /// assert_eq!(refused.run_until(RunMode::UntilDone, 0), Err(Error::NoClock));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn run_until(&mut self, mode: RunMode, deadline_ns: u64) -> Result<Exit, Error> {
         self.slots
             .run_until(mode, deadline_ns, &mut Callbacks(&mut self.callbacks))
@@ -240,6 +380,29 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// # Errors
     ///
     /// As [`HandlerRunner::set_timer_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Error, Loop};
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut on_timer = || Action::Disarm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_timer)?;
+    /// runner.set_timer_at(0, 5_000)?;
+    /// assert_eq!(runner.timer_due(0)?, Some(5_000));
+    /// assert_eq!(runner.set_timer_at(1, 5_000), Err(Error::NotArmed { slot: 1 }));
+    ///
+    /// let no_clock: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut on_timer = || Action::Disarm;
+    /// let mut refused = CallbackRunner::new(&no_clock)?;
+    /// refused.arm(0, &mut on_timer)?;
+    /// assert_eq!(refused.set_timer_at(0, 5_000), Err(Error::NoClock));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn set_timer_at(&mut self, slot: usize, due_ns: u64) -> Result<(), Error> {
         self.slots.set_timer_at(slot, due_ns)
     }
@@ -249,6 +412,24 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// # Errors
     ///
     /// As [`HandlerRunner::set_timer_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Error, Loop};
+    /// use core::time::Duration;
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// runner.set_timer_after(0, Duration::from_micros(5))?;
+    /// assert_eq!(runner.timer_due(0)?, Some(6_000));
+    /// assert_eq!(runner.set_timer_after(1, Duration::ZERO), Err(Error::NotArmed { slot: 1 }));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn set_timer_after(&mut self, slot: usize, after: Duration) -> Result<(), Error> {
         self.slots.set_timer_after(slot, after)
     }
@@ -259,6 +440,24 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// # Errors
     ///
     /// As [`HandlerRunner::set_timer_every`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Error, Loop};
+    /// use core::time::Duration;
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// runner.set_timer_every(0, Duration::from_micros(100))?; // first due one period on
+    /// assert_eq!(runner.timer_due(0)?, Some(101_000));
+    /// assert_eq!(runner.set_timer_every(0, Duration::ZERO), Err(Error::ZeroPeriod));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn set_timer_every(&mut self, slot: usize, period: Duration) -> Result<(), Error> {
         self.slots.set_timer_every(slot, period)
     }
@@ -269,6 +468,24 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// # Errors
     ///
     /// As [`HandlerRunner::set_timer_every`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Error, Loop};
+    /// use core::time::Duration;
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// // Due at 10 µs, then every 100 µs: 110, 210, ...
+    /// runner.set_timer_every_from(0, 10_000, Duration::from_micros(100))?;
+    /// assert_eq!(runner.timer_due(0)?, Some(10_000));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn set_timer_every_from(
         &mut self,
         slot: usize,
@@ -283,6 +500,24 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Error, Loop};
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// runner.set_timer_at(0, 5_000)?;
+    /// assert_eq!(runner.cancel_timer(0)?, true);
+    /// assert_eq!(runner.cancel_timer(0)?, false); // nothing left to cancel
+    /// assert_eq!(runner.timer_due(0)?, None);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn cancel_timer(&mut self, slot: usize) -> Result<bool, Error> {
         self.slots.cancel_timer(slot)
     }
@@ -292,6 +527,24 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, CallbackRunner, Error, Loop};
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut on_event = || Action::Rearm;
+    /// let mut runner = CallbackRunner::new(&lp)?;
+    /// runner.arm(0, &mut on_event)?;
+    /// assert_eq!(runner.timer_due(0)?, None);
+    /// runner.set_timer_at(0, 5_000)?;
+    /// assert_eq!(runner.timer_due(0)?, Some(5_000));
+    /// assert_eq!(runner.timer_due(2), Err(Error::NoSuchSlot { slot: 2, capacity: 2 }));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn timer_due(&self, slot: usize) -> Result<Option<u64>, Error> {
         self.slots.timer_due(slot)
     }

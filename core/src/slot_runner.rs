@@ -113,6 +113,20 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     ///
     /// [`Error::AlreadyHasRunner`] when `lp` already has a runner: a loop is
     /// run from one place at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Error, HandlerRunner, Loop};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let runner = HandlerRunner::new(&lp)?;
+    /// assert_eq!(HandlerRunner::new(&lp).unwrap_err(), Error::AlreadyHasRunner); // one at a time
+    /// drop(runner);
+    /// let _next = HandlerRunner::new(&lp)?; // free again
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn new(lp: &'l Loop<P, CAP>) -> Result<Self, Error> {
         // Acquire pairs with the Release in the previous runner's drop: this
         // runner sees the owner-side counters and slot states it left behind.
@@ -183,6 +197,27 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more;
     /// [`Error::IllegalTransition`] when it is already active.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, Exit, HandlerRunner, Loop, RunMode};
+    ///
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(1)?;
+    /// assert!(runner.arm(1).is_err()); // already active
+    /// lp.handle(1)?.notify();
+    /// let mut fired = None;
+    /// let mut on_event = |slot: usize| {
+    ///     fired = Some(slot);
+    ///     Action::Disarm
+    /// };
+    /// assert_eq!(runner.run(RunMode::UntilDone, &mut on_event), Exit::Done);
+    /// assert_eq!(fired, Some(1));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn arm(&mut self, slot: usize) -> Result<(), Error> {
         self.lp.check_slot(slot)?;
         if self.armed[slot] {
@@ -204,6 +239,20 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// # Errors
     ///
     /// [`Error::Full`] when every slot is active.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Error, HandlerRunner, Loop};
+    ///
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// assert_eq!(runner.add()?, 1); // the lowest dead slot
+    /// assert_eq!(runner.add(), Err(Error::Full { capacity: 2 }));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn add(&mut self) -> Result<usize, Error> {
         let slot = self
             .armed
@@ -226,6 +275,21 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more;
     /// [`Error::IllegalTransition`] when it is already dead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{HandlerRunner, Loop, SlotState};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// runner.disarm(0)?;
+    /// assert_eq!(runner.state(0)?, SlotState::Dead);
+    /// assert!(runner.disarm(0).is_err()); // already dead
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn disarm(&mut self, slot: usize) -> Result<(), Error> {
         self.lp.check_slot(slot)?;
         if !self.armed[slot] {
@@ -244,6 +308,20 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`] when `slot` is `CAP` or more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{HandlerRunner, Loop, SlotState};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// assert_eq!(runner.state(0)?, SlotState::Active);
+    /// assert!(runner.state(1).is_err()); // no slot 1
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn state(&self, slot: usize) -> Result<SlotState, Error> {
         self.lp.check_slot(slot)?;
         Ok(if self.armed[slot] {
@@ -288,6 +366,25 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// not run again); nothing is lost, and the ledger does not count the
     /// panicked call as delivered. A timer whose handler panicked stays due,
     /// and fires again in the next run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, Exit, HandlerRunner, Loop, RunMode};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// let mut on_event = |_slot: usize| Action::Rearm;
+    /// assert_eq!(runner.run(RunMode::NoWait, &mut on_event), Exit::Ran); // nothing ready
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| lp.handle(0).map(|handle| handle.notify()));
+    ///     // Waits for the notification, then runs the handler for it.
+    ///     assert_eq!(runner.run(RunMode::Once, &mut on_event), Exit::Ran);
+    /// });
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn run<H: Handler + ?Sized>(&mut self, mode: RunMode, handler: &mut H) -> Exit {
         self.run_to(mode, None, handler)
     }
@@ -430,6 +527,23 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// # Errors
     ///
     /// As [`set_timer_at`](HandlerRunner::set_timer_at).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Error, HandlerRunner, Loop};
+    /// use core::time::Duration;
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// runner.set_timer_after(0, Duration::from_micros(5))?;
+    /// assert_eq!(runner.timer_due(0)?, Some(6_000));
+    /// assert_eq!(runner.set_timer_after(1, Duration::ZERO), Err(Error::NotArmed { slot: 1 }));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn set_timer_after(&mut self, slot: usize, after: Duration) -> Result<(), Error> {
         let now = self.now_ns().ok_or(Error::NoClock)?;
         self.set_timer_at(slot, now.saturating_add(nanos(after)))
@@ -445,6 +559,23 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     ///
     /// As [`set_timer_at`](HandlerRunner::set_timer_at), and
     /// [`Error::ZeroPeriod`] for a zero `period`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Error, HandlerRunner, Loop};
+    /// use core::time::Duration;
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// runner.set_timer_every(0, Duration::from_micros(100))?; // first due one period on
+    /// assert_eq!(runner.timer_due(0)?, Some(101_000));
+    /// assert_eq!(runner.set_timer_every(0, Duration::ZERO), Err(Error::ZeroPeriod));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn set_timer_every(&mut self, slot: usize, period: Duration) -> Result<(), Error> {
         if period.is_zero() {
             return Err(Error::ZeroPeriod);
@@ -461,6 +592,23 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// # Errors
     ///
     /// As [`set_timer_every`](HandlerRunner::set_timer_every).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Error, HandlerRunner, Loop};
+    /// use core::time::Duration;
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// // Due at 10 µs, then every 100 µs: 110, 210, ...
+    /// runner.set_timer_every_from(0, 10_000, Duration::from_micros(100))?;
+    /// assert_eq!(runner.timer_due(0)?, Some(10_000));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn set_timer_every_from(
         &mut self,
         slot: usize,
@@ -481,6 +629,23 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Error, HandlerRunner, Loop};
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// runner.set_timer_at(0, 5_000)?;
+    /// assert_eq!(runner.cancel_timer(0)?, true);
+    /// assert_eq!(runner.cancel_timer(0)?, false); // nothing left to cancel
+    /// assert_eq!(runner.timer_due(0)?, None);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn cancel_timer(&mut self, slot: usize) -> Result<bool, Error> {
         self.lp.check_slot(slot)?;
         Ok(self.timers.cancel(slot))
@@ -491,6 +656,23 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// # Errors
     ///
     /// [`Error::NoSuchSlot`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Error, HandlerRunner, Loop};
+    ///
+    /// fn clock() -> u64 { 1_000 } // a real clock here
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(clock));
+    /// let mut runner = HandlerRunner::new(&lp)?;
+    /// runner.arm(0)?;
+    /// assert_eq!(runner.timer_due(0)?, None);
+    /// runner.set_timer_at(0, 5_000)?;
+    /// assert_eq!(runner.timer_due(0)?, Some(5_000));
+    /// assert_eq!(runner.timer_due(2), Err(Error::NoSuchSlot { slot: 2, capacity: 2 }));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn timer_due(&self, slot: usize) -> Result<Option<u64>, Error> {
         self.lp.check_slot(slot)?;
         Ok(self.timers.due(slot))

@@ -54,6 +54,17 @@ pub(crate) fn read(counter: &AtomicCount) -> u64 {
 ///
 /// It is `core::sync::atomic::AtomicU32` in every normal build, so a parker can
 /// hand it straight to `futex(2)`; under `cfg(rearm_loom)` it is loom's model of it.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::ParkWord;
+/// use core::sync::atomic::Ordering;
+///
+/// let word = ParkWord::new(0);
+/// word.store(1, Ordering::Release);
+/// assert_eq!(word.load(Ordering::Acquire), 1);
+/// ```
 pub type ParkWord = AtomicU32;
 
 #[cfg(rearm_loom)]

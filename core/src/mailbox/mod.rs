@@ -117,6 +117,24 @@ struct LineOf<T>(T);
 /// A mailbox's counts; see [`Mailbox::counts`].
 ///
 /// More may be counted later: read the fields, do not build the struct.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::Loop;
+/// use rearm_core::mailbox::Mailbox;
+/// use rearm_core::park::SpinPark;
+///
+/// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+/// let mailbox: Mailbox<u32, _, 4> = Mailbox::new(lp.handle(0)?);
+/// mailbox.send(1).unwrap();
+/// mailbox.send(2).unwrap();
+/// assert_eq!(mailbox.try_recv(), Ok(1));
+/// let counts = mailbox.counts();
+/// assert_eq!((counts.sent, counts.received, counts.refused), (2, 1, 0));
+/// assert_eq!(counts.queued(), 1);
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct MailboxCounts {
@@ -178,6 +196,22 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
         /// Never at run time. An `N` that is not a power of two of at least 2
         /// does not compile: the check is a constant, evaluated when the type
         /// is used.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use rearm_core::Loop;
+        /// use rearm_core::mailbox::Mailbox;
+        /// use rearm_core::park::SpinPark;
+        ///
+        /// static LOOP: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+        /// static INBOX: Mailbox<u8, rearm_core::SlotHandle<'static, SpinPark, 1>, 16> =
+        ///     Mailbox::new(match LOOP.handle(0) {
+        ///         Ok(handle) => handle,
+        ///         Err(_) => panic!("slot 0 exists"),
+        ///     });
+        /// assert_eq!(INBOX.capacity(), 16);
+        /// ```
         pub fn new(to_loop: A) -> Self {
             let () = Self::CAPACITY_IS_VALID;
             Mailbox {
@@ -212,6 +246,24 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// cell this send needs is still being emptied by a receive in progress
     /// (it is free the moment that receive ends); [`TrySendError::Closed`]
     /// once it is closed. Each with the value, and nothing notified.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, TrySendError};
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Loop, Notified};
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(lp.handle(0)?);
+    /// assert_eq!(mailbox.send(1), Ok(Notified::Kept)); // slot 0 hears of it once armed
+    /// assert_eq!(mailbox.send(2), Ok(Notified::Coalesced)); // told already
+    /// assert_eq!(mailbox.send(3), Err(TrySendError::Full(3)));
+    /// mailbox.close();
+    /// assert_eq!(mailbox.drain(|_| {}), 2);
+    /// assert_eq!(mailbox.send(4), Err(TrySendError::Closed(4)));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn send(&self, value: T) -> Result<Notified, TrySendError<T>> {
         self.handover
             .send(Senders::Many, &self.to_loop, value, |value| {
@@ -232,6 +284,24 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     ///
     /// [`TrySendError::Closed`], with the value, once the mailbox is closed,
     /// before or while it waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, Signal};
+    /// use rearm_core::park::ThreadPark;
+    ///
+    /// let mailbox: Mailbox<u32, _, 2> = Mailbox::new(Signal::new(ThreadPark::new()));
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         for value in 0..10 {
+    ///             mailbox.send_blocking(value).unwrap(); // waits while the mailbox is full
+    ///         }
+    ///     });
+    ///     let received: u32 = (0..10).map(|_| mailbox.recv().unwrap()).sum();
+    ///     assert_eq!(received, 45);
+    /// });
+    /// ```
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send_blocking(&self, value: T) -> Result<Notified, TrySendError<T>> {
@@ -355,6 +425,23 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// notifies, so the loop drains its value next; a receive that must see it
     /// at once has to look again. (crossbeam's bounded `try_recv` waits for
     /// such a sender instead; the mailbox never waits.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::mailbox::{Mailbox, TryRecvError};
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mailbox: Mailbox<u32, _, 4> = Mailbox::new(lp.handle(0)?);
+    /// mailbox.send(7).unwrap();
+    /// assert_eq!(mailbox.try_recv(), Ok(7));
+    /// assert_eq!(mailbox.try_recv(), Err(TryRecvError::Empty));
+    /// mailbox.close();
+    /// assert_eq!(mailbox.try_recv(), Err(TryRecvError::Closed));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         self.handover.try_recv(|| self.queue.pop())
     }
@@ -402,6 +489,24 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// Only with `each`'s own panic. Then the value it was given is lost with the panic, the
     /// rest stay queued, and the mark is cleared, so the next send notifies
     /// (inside the callback, the loop also runs the callback again).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::mailbox::Mailbox;
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mailbox: Mailbox<u32, _, 4> = Mailbox::new(lp.handle(0)?);
+    /// for value in 1..=3 {
+    ///     mailbox.send(value).unwrap();
+    /// }
+    /// let mut sum = 0;
+    /// assert_eq!(mailbox.drain(|value| sum += value), 3);
+    /// assert_eq!(sum, 6);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn drain(&self, each: impl FnMut(T)) -> usize {
         self.handover.drain(|| self.queue.pop(), each)
     }

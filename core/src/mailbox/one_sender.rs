@@ -339,6 +339,24 @@ where
     /// [`TrySendError::Full`] when the mailbox holds `N` values (which
     /// [flushes](OneSender::flush) deferred values), and
     /// [`TrySendError::Closed`] once the receiver is gone, each with the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::mailbox::{OneSenderMailbox, TryRecvError, TrySendError};
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut mailbox: OneSenderMailbox<u32, 2> = OneSenderMailbox::new();
+    /// let (mut sender, mut receiver) = mailbox.split(lp.handle(0)?);
+    /// sender.send(1).unwrap();
+    /// sender.send(2).unwrap();
+    /// assert_eq!(sender.send(3), Err(TrySendError::Full(3)));
+    /// assert_eq!(receiver.try_recv(), Ok(1));
+    /// # let _ = TryRecvError::Empty;
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn send(&mut self, value: T) -> Result<Notified, TrySendError<T>> {
         let (queue, end) = (&self.mailbox.queue, &mut self.end);
         match self
@@ -369,6 +387,24 @@ where
     /// As [`send`](OneSender::send)'s. A refused value's deferred
     /// predecessors are flushed first: a sender that waits for room never
     /// waits on a loop that was not told.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::mailbox::{OneSenderMailbox, TrySendError};
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut mailbox: OneSenderMailbox<u32, 2> = OneSenderMailbox::new();
+    /// let (mut sender, mut receiver) = mailbox.split(lp.handle(0)?);
+    /// sender.send_deferred(1).unwrap(); // queued, the loop not told yet
+    /// sender.send_deferred(2).unwrap();
+    /// assert_eq!(sender.send_deferred(3), Err(TrySendError::Full(3)));
+    /// assert_eq!(lp.ledger(0)?.notified, 1); // refused: the two before it were flushed
+    /// assert_eq!(receiver.drain(|_| {}), 2);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn send_deferred(&mut self, value: T) -> Result<(), TrySendError<T>> {
         let (queue, end) = (&self.mailbox.queue, &mut self.end);
         match self
@@ -395,6 +431,29 @@ where
     /// # Errors
     ///
     /// [`TrySendError::Closed`], with the value, once the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{OneSenderMailbox, Signal, TrySendError};
+    /// use rearm_core::park::ThreadPark;
+    ///
+    /// let mut mailbox: OneSenderMailbox<u32, 2> = OneSenderMailbox::new();
+    /// let (mut sender, mut receiver) = mailbox.split(Signal::new(ThreadPark::new()));
+    /// std::thread::scope(|s| {
+    ///     s.spawn(move || {
+    ///         for value in 0..10 {
+    ///             sender.send_blocking(value).unwrap(); // waits while the mailbox is full
+    ///         }
+    ///     });
+    ///     let mut received = 0;
+    ///     while received < 10 {
+    ///         received += receiver.drain(|_| {});
+    ///         std::thread::yield_now();
+    ///     }
+    /// });
+    /// # let _ = TrySendError::Full(0);
+    /// ```
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send_blocking(&mut self, value: T) -> Result<Notified, TrySendError<T>> {
@@ -408,6 +467,23 @@ where
     /// [`TrySendError::Full`] when the mailbox was still full at the end of
     /// `timeout`; [`TrySendError::Closed`] once the receiver is gone. Each
     /// with the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{OneSenderMailbox, Signal, TrySendError};
+    /// use rearm_core::park::ThreadPark;
+    ///
+    /// let mut mailbox: OneSenderMailbox<u32, 2> = OneSenderMailbox::new();
+    /// let (mut sender, mut receiver) = mailbox.split(Signal::new(ThreadPark::new()));
+    /// use core::time::Duration;
+    ///
+    /// sender.send(1).unwrap();
+    /// sender.send(2).unwrap();
+    /// // Nobody drains: the third waits 1 ms for room, then hands its value back.
+    /// assert_eq!(sender.send_timeout(3, Duration::from_millis(1)), Err(TrySendError::Full(3)));
+    /// assert_eq!(receiver.drain(|_| {}), 2);
+    /// ```
     #[cfg(all(feature = "std", not(rearm_loom)))]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn send_timeout(
@@ -430,6 +506,24 @@ where
     /// # Errors
     ///
     /// As [`send`](OneSender::send)'s, after the second try.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::mailbox::{OneSenderMailbox, TrySendError};
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut mailbox: OneSenderMailbox<u32, 2> = OneSenderMailbox::new();
+    /// let (mut sender, mut receiver) = mailbox.split(lp.handle(0)?);
+    /// sender.send_or_ask_room(1).unwrap();
+    /// sender.send_or_ask_room(2).unwrap();
+    /// assert_eq!(sender.send_or_ask_room(3), Err(TrySendError::Full(3))); // asked
+    /// let room = lp.handle(0)?; // the sender's loop slot, here the same one
+    /// assert_eq!(receiver.drain_and_tell_room(|_| {}, &room), 2); // tells the asker
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn send_or_ask_room(&mut self, value: T) -> Result<Notified, TrySendError<T>> {
         self.flush();
         let (queue, end) = (&self.mailbox.queue, &mut self.end);
@@ -541,6 +635,25 @@ where
     /// Only with `each`'s own panic; as with
     /// [`Mailbox::drain`](crate::mailbox::Mailbox::drain), the rest stay
     /// queued and the next send notifies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::mailbox::{OneSenderMailbox, TryRecvError, TrySendError};
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut mailbox: OneSenderMailbox<u32, 2> = OneSenderMailbox::new();
+    /// let (mut sender, mut receiver) = mailbox.split(lp.handle(0)?);
+    /// sender.send(1).unwrap();
+    /// sender.send(2).unwrap();
+    /// let mut sum = 0;
+    /// assert_eq!(receiver.drain(|value| sum += value), 2);
+    /// assert_eq!(sum, 3);
+    /// # let _ = (TryRecvError::Empty, TrySendError::Full(0));
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn drain(&mut self, each: impl FnMut(T)) -> usize {
         let (queue, end) = (&self.mailbox.queue, &mut self.end);
         self.mailbox.handover.drain(|| queue.pop(end), each)
@@ -564,6 +677,25 @@ where
     /// [`TryRecvError::Empty`] when the mailbox is empty (the next send
     /// notifies), [`TryRecvError::Closed`] when it is empty and its sender is
     /// gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::mailbox::{OneSenderMailbox, TryRecvError, TrySendError};
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+    /// let mut mailbox: OneSenderMailbox<u32, 2> = OneSenderMailbox::new();
+    /// let (mut sender, mut receiver) = mailbox.split(lp.handle(0)?);
+    /// sender.send(5).unwrap();
+    /// assert_eq!(receiver.try_recv(), Ok(5));
+    /// assert_eq!(receiver.try_recv(), Err(TryRecvError::Empty));
+    /// drop(sender); // the sender's drop closes the mailbox
+    /// assert_eq!(receiver.try_recv(), Err(TryRecvError::Closed));
+    /// # let _ = TrySendError::Full(0);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let (queue, end) = (&self.mailbox.queue, &mut self.end);
         self.mailbox.handover.try_recv(|| queue.pop(end))

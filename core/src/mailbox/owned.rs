@@ -98,6 +98,20 @@ impl<T, A: Notifier, const N: usize> OwnedSender<T, A, N> {
     ///
     /// As [`Mailbox::send`]'s: the value back when the mailbox is full, or
     /// closed (its receiver was dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, Signal, TrySendError};
+    /// use rearm_core::park::ThreadPark;
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(Signal::new(ThreadPark::new())).into_owned();
+    /// let to_move = sender.clone(); // one per producer thread
+    /// std::thread::spawn(move || to_move.send(1)).join().unwrap().unwrap();
+    /// assert_eq!(receiver.recv(), Ok(1));
+    /// drop(receiver);
+    /// assert_eq!(sender.send(2), Err(TrySendError::Closed(2))); // the receiver is gone
+    /// ```
     pub fn send(&self, value: T) -> Result<Notified, TrySendError<T>> {
         self.shared.mailbox.send(value)
     }
@@ -108,6 +122,24 @@ impl<T, A: Notifier, const N: usize> OwnedSender<T, A, N> {
     /// # Errors
     ///
     /// [`TrySendError::Closed`], with the value, once the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, Signal, TrySendError};
+    /// use rearm_core::park::ThreadPark;
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(Signal::new(ThreadPark::new())).into_owned();
+    /// let producer = std::thread::spawn(move || {
+    ///     for value in 0..10 {
+    ///         sender.send_blocking(value).unwrap(); // waits while the mailbox is full
+    ///     }
+    /// });
+    /// let received: u32 = (0..10).map(|_| receiver.recv().unwrap()).sum();
+    /// producer.join().unwrap();
+    /// assert_eq!(received, 45);
+    /// # let _ = TrySendError::Full(0);
+    /// ```
     pub fn send_blocking(&self, value: T) -> Result<Notified, TrySendError<T>> {
         self.shared.mailbox.send_blocking(value)
     }
@@ -118,6 +150,21 @@ impl<T, A: Notifier, const N: usize> OwnedSender<T, A, N> {
     /// # Errors
     ///
     /// As [`Mailbox::send_timeout`]'s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, Signal, TrySendError};
+    /// use rearm_core::park::ThreadPark;
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(Signal::new(ThreadPark::new())).into_owned();
+    /// use core::time::Duration;
+    ///
+    /// sender.send(1).unwrap();
+    /// sender.send(2).unwrap();
+    /// assert_eq!(sender.send_timeout(3, Duration::from_millis(1)), Err(TrySendError::Full(3)));
+    /// assert_eq!(receiver.drain(|_| {}), 2);
+    /// ```
     #[cfg(not(rearm_loom))]
     pub fn send_timeout(
         &self,
@@ -133,6 +180,23 @@ impl<T, A: Notifier, const N: usize> OwnedSender<T, A, N> {
     /// # Errors
     ///
     /// As [`Mailbox::send_or_ask_room`]'s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::Loop;
+    /// use rearm_core::mailbox::{Mailbox, TrySendError};
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::new());
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(lp.handle(0)?).into_owned();
+    /// sender.send_or_ask_room(1).unwrap();
+    /// sender.send_or_ask_room(2).unwrap();
+    /// assert_eq!(sender.send_or_ask_room(3), Err(TrySendError::Full(3))); // asked
+    /// assert_eq!(receiver.drain_and_tell_room(|_| {}, &lp.handle(1)?), 2);
+    /// assert_eq!(lp.ledger(1)?.notified, 1); // the asker's slot was told
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
     pub fn send_or_ask_room(&self, value: T) -> Result<Notified, TrySendError<T>> {
         self.shared.mailbox.send_or_ask_room(value)
     }
@@ -192,6 +256,20 @@ impl<T, A: Notifier, const N: usize> OwnedReceiver<T, A, N> {
     ///
     /// As [`Mailbox::try_recv`]'s: [`TryRecvError::Closed`] once every
     /// sender was dropped and every value they sent was taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, Signal, TryRecvError};
+    /// use rearm_core::park::ThreadPark;
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(Signal::new(ThreadPark::new())).into_owned();
+    /// sender.send(1).unwrap();
+    /// assert_eq!(receiver.try_recv(), Ok(1));
+    /// assert_eq!(receiver.try_recv(), Err(TryRecvError::Empty));
+    /// drop(sender); // the last sender's drop closes the mailbox
+    /// assert_eq!(receiver.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         self.shared.mailbox.try_recv()
     }
@@ -266,6 +344,19 @@ impl<T, P: crate::park::Park, const N: usize> OwnedReceiver<T, crate::signal::Si
     /// # Errors
     ///
     /// [`RecvError`](crate::mailbox::RecvError) once the mailbox is closed and empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, Signal, TrySendError};
+    /// use rearm_core::park::ThreadPark;
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(Signal::new(ThreadPark::new())).into_owned();
+    /// std::thread::spawn(move || sender.send(7)).join().unwrap().unwrap();
+    /// assert_eq!(receiver.recv(), Ok(7));
+    /// assert!(receiver.recv().is_err()); // the sender is gone: closed and empty
+    /// # let _ = TrySendError::Full(0);
+    /// ```
     pub fn recv(&self) -> Result<T, crate::mailbox::RecvError> {
         self.mailbox().recv()
     }
@@ -275,6 +366,19 @@ impl<T, P: crate::park::Park, const N: usize> OwnedReceiver<T, crate::signal::Si
     /// # Errors
     ///
     /// As [`Mailbox::recv_timeout`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, RecvTimeoutError, Signal};
+    /// use rearm_core::park::ThreadPark;
+    /// use core::time::Duration;
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(Signal::new(ThreadPark::new())).into_owned();
+    /// assert_eq!(receiver.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+    /// sender.send(8).unwrap();
+    /// assert_eq!(receiver.recv_timeout(Duration::from_millis(1)), Ok(8));
+    /// ```
     pub fn recv_timeout(
         &self,
         timeout: core::time::Duration,
@@ -288,6 +392,19 @@ impl<T, P: crate::park::Park, const N: usize> OwnedReceiver<T, crate::signal::Si
     /// # Errors
     ///
     /// As [`Mailbox::recv_deadline`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, RecvTimeoutError, Signal};
+    /// use rearm_core::park::{Park, ThreadPark};
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(Signal::new(ThreadPark::new())).into_owned();
+    /// let now = receiver.mailbox().notifier().parker().now_ns().expect("a clock");
+    /// assert_eq!(receiver.recv_deadline(now + 1_000_000), Err(RecvTimeoutError::Timeout));
+    /// sender.send(9).unwrap();
+    /// assert_eq!(receiver.recv_deadline(now + 1_000_000), Ok(9));
+    /// ```
     pub fn recv_deadline(&self, deadline_ns: u64) -> Result<T, crate::mailbox::RecvTimeoutError> {
         self.mailbox().recv_deadline(deadline_ns)
     }
@@ -295,6 +412,21 @@ impl<T, P: crate::park::Park, const N: usize> OwnedReceiver<T, crate::signal::Si
 
 impl<T, const N: usize> OwnedReceiver<T, crate::signal::AsyncSignal, N> {
     /// Polls for the oldest value; see [`Mailbox::poll_recv`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{AsyncSignal, Mailbox, RecvError};
+    /// use core::task::{Context, Poll, Waker};
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(AsyncSignal::new()).into_owned();
+    /// let mut cx = Context::from_waker(Waker::noop()); // an executor's, in a task
+    /// assert_eq!(receiver.poll_recv(&mut cx), Poll::Pending);
+    /// sender.send(5).unwrap(); // wakes the task
+    /// assert_eq!(receiver.poll_recv(&mut cx), Poll::Ready(Ok(5)));
+    /// drop(sender);
+    /// assert_eq!(receiver.poll_recv(&mut cx), Poll::Ready(Err(RecvError)));
+    /// ```
     pub fn poll_recv(
         &self,
         cx: &mut core::task::Context<'_>,
@@ -307,6 +439,20 @@ impl<T, const N: usize> OwnedReceiver<T, crate::signal::AsyncSignal, N> {
     /// # Errors
     ///
     /// [`RecvError`](crate::mailbox::RecvError) once the mailbox is closed and empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{AsyncSignal, Mailbox, RecvError};
+    /// use core::task::{Context, Poll, Waker};
+    ///
+    /// let (sender, receiver) = Mailbox::<u32, _, 2>::new(AsyncSignal::new()).into_owned();
+    /// let mut cx = Context::from_waker(Waker::noop()); // an executor's, in a task
+    /// sender.send(6).unwrap();
+    /// let mut next = core::pin::pin!(receiver.recv()); // `receiver.recv().await` in a task
+    /// assert_eq!(next.as_mut().poll(&mut cx), Poll::Ready(Ok(6)));
+    /// # let _ = RecvError;
+    /// ```
     pub fn recv(
         &self,
     ) -> impl core::future::Future<Output = Result<T, crate::mailbox::RecvError>> + '_ {

@@ -28,6 +28,24 @@ impl<T, P: Park, const N: usize> Mailbox<T, Signal<P>, N> {
     ///
     /// [`RecvError`] once the mailbox is closed and every value sent before
     /// the close was received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, RecvError, Signal};
+    /// use rearm_core::park::SpinPark;
+    ///
+    /// // `ThreadPark` sleeps where std runs; this parker spins anywhere.
+    /// let mailbox: Mailbox<u32, Signal<SpinPark>, 4> = Mailbox::new(Signal::new(SpinPark::new()));
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         mailbox.send(1).unwrap();
+    ///         mailbox.close();
+    ///     });
+    ///     assert_eq!(mailbox.recv(), Ok(1)); // sleeps until the send
+    ///     assert_eq!(mailbox.recv(), Err(RecvError)); // closed and empty
+    /// });
+    /// ```
     pub fn recv(&self) -> Result<T, RecvError> {
         self.notifier().wait_for(|| step(self.try_recv()))
     }
@@ -41,6 +59,26 @@ impl<T, P: Park, const N: usize> Mailbox<T, Signal<P>, N> {
     /// [`RecvTimeoutError::Closed`] once the mailbox is closed and empty;
     /// [`RecvTimeoutError::NoClock`], before any receive, when the parker
     /// has no clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{Mailbox, RecvTimeoutError, Signal};
+    /// use rearm_core::park::{Park, SpinPark};
+    /// # use core::sync::atomic::{AtomicU64, Ordering};
+    /// # static NOW: AtomicU64 = AtomicU64::new(0);
+    ///
+    /// fn clock() -> u64 {
+    ///     // A real clock here; this one runs 1 µs a look.
+    ///     NOW.fetch_add(1_000, Ordering::Relaxed)
+    /// }
+    /// let mailbox: Mailbox<u32, Signal<SpinPark>, 4> =
+    ///     Mailbox::new(Signal::new(SpinPark::with_clock(clock)));
+    /// let now = mailbox.notifier().parker().now_ns().expect("a clock");
+    /// assert_eq!(mailbox.recv_deadline(now + 1_000_000), Err(RecvTimeoutError::Timeout));
+    /// mailbox.send(2).unwrap();
+    /// assert_eq!(mailbox.recv_deadline(now + 1_000_000), Ok(2)); // one there: no wait
+    /// ```
     pub fn recv_deadline(&self, deadline_ns: u64) -> Result<T, RecvTimeoutError> {
         if self.notifier().parker().now_ns().is_none() {
             return Err(RecvTimeoutError::NoClock);
@@ -92,6 +130,21 @@ impl<T, const N: usize> Mailbox<T, AsyncSignal, N> {
     /// Polls for the oldest value: `Ready` with it (or with the close), or
     /// `Pending` with the task's waker registered, so the next send (or the
     /// close) wakes the task. One task receives at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{AsyncSignal, Mailbox, RecvError};
+    /// use core::task::{Context, Poll, Waker};
+    ///
+    /// let mailbox: Mailbox<u32, _, 4> = Mailbox::new(AsyncSignal::new());
+    /// let mut cx = Context::from_waker(Waker::noop()); // an executor's, in a task
+    /// assert_eq!(mailbox.poll_recv(&mut cx), Poll::Pending); // the waker is registered
+    /// mailbox.send(3).unwrap(); // wakes the task
+    /// assert_eq!(mailbox.poll_recv(&mut cx), Poll::Ready(Ok(3)));
+    /// mailbox.close();
+    /// assert_eq!(mailbox.poll_recv(&mut cx), Poll::Ready(Err(RecvError)));
+    /// ```
     pub fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
         self.notifier().poll_for(cx, || step(self.try_recv()))
     }
@@ -105,6 +158,20 @@ impl<T, const N: usize> Mailbox<T, AsyncSignal, N> {
     ///
     /// [`RecvError`] once the mailbox is closed and every value sent before
     /// the close was received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_core::mailbox::{AsyncSignal, Mailbox, RecvError};
+    /// use core::task::{Context, Poll, Waker};
+    ///
+    /// let mailbox: Mailbox<u32, _, 4> = Mailbox::new(AsyncSignal::new());
+    /// let mut cx = Context::from_waker(Waker::noop()); // an executor's, in a task
+    /// mailbox.send(4).unwrap();
+    /// let mut next = core::pin::pin!(mailbox.recv()); // `mailbox.recv().await` in a task
+    /// assert_eq!(next.as_mut().poll(&mut cx), Poll::Ready(Ok(4)));
+    /// # let _ = RecvError;
+    /// ```
     pub fn recv(&self) -> impl Future<Output = Result<T, RecvError>> + '_ {
         core::future::poll_fn(move |cx| self.poll_recv(cx))
     }

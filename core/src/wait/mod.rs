@@ -99,6 +99,15 @@ pub struct SpinPolicy {
 /// What caps a wait's spinning besides [`SpinPolicy::max_spins`].
 ///
 /// New bounds may come: match with a wildcard arm.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::{SpinBound, SpinPolicy};
+///
+/// assert_eq!(SpinPolicy::default().bound, SpinBound::ParkCost);
+/// assert_eq!(SpinPolicy::LOW_LATENCY.bound, SpinBound::Unbounded);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SpinBound {

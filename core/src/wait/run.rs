@@ -10,6 +10,25 @@ use crate::ready::ReadySet;
 ///
 /// More ways for a wait to end may be counted later: read the fields, do not
 /// build the struct.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::{Action, CallbackRunner, Loop, RunMode};
+///
+/// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::new());
+/// let mut on_event = || Action::Disarm;
+/// let mut runner = CallbackRunner::new(&lp)?;
+/// runner.arm(0, &mut on_event)?;
+/// std::thread::scope(|s| {
+///     s.spawn(|| lp.handle(0).map(|handle| handle.notify()));
+///     runner.run(RunMode::UntilDone);
+/// });
+/// let waits = runner.wait_counts();
+/// assert_eq!(waits.waits, waits.spun + waits.yielded + waits.parked + waits.timed_out);
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct WaitCounts {

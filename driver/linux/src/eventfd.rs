@@ -24,6 +24,23 @@ use std::sync::atomic::Ordering;
 /// raw epoll) can watch the loop beside its own sources: its thread calls
 /// `CallbackRunner::prepare_block` before it blocks and, once the fd is readable,
 /// [`drain`](EventfdPark::drain)s it and runs the loop with `RunMode::NoWait`.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
+/// use rearm_linux::EventfdPark;
+/// use std::os::fd::AsFd;
+///
+/// let lp: Loop<EventfdPark, 1> = Loop::new(EventfdPark::new()?);
+/// let _watch_me = lp.parker().as_fd(); // register it with epoll, mio or tokio
+/// let mut on_event = || Action::Disarm;
+/// let mut runner = CallbackRunner::new(&lp).expect("the loop's only runner");
+/// runner.arm(0, &mut on_event).expect("slot 0 is dead");
+/// lp.handle(0).expect("slot 0").notify();
+/// assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct EventfdPark {
     event: OwnedFd,
@@ -43,6 +60,16 @@ impl EventfdPark {
     ///
     /// What `eventfd`, `epoll_create1` or `epoll_ctl` returned: the process's
     /// file descriptor limit, say.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_linux::EventfdPark;
+    ///
+    /// let parker = EventfdPark::new()?;
+    /// assert_eq!(parker.waits(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new() -> io::Result<Self> {
         let event = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
@@ -71,6 +98,18 @@ impl EventfdPark {
     ///
     /// What `write` returned, other than `EAGAIN` (no room): none is
     /// expected of an open eventfd.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rearm_linux::EventfdPark;
+    ///
+    /// let parker = EventfdPark::new()?;
+    /// assert!(parker.add(1)?); // the fd is readable now
+    /// assert!(!parker.add(u64::MAX - 1)?); // no room: the counter stays as it was
+    /// parker.drain();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn add(&self, value: u64) -> io::Result<bool> {
         match io::write(&self.event, &value.to_ne_bytes()) {
             Ok(_) => Ok(true),

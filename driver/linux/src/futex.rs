@@ -14,6 +14,24 @@ const MATCH_ANY: NonZeroU32 = NonZeroU32::MAX;
 ///
 /// `EINTR` (a signal), `EAGAIN` (the word changed before the kernel looked) and
 /// plain spurious returns all just return: the core re-checks the word.
+///
+/// # Examples
+///
+/// ```
+/// use rearm_core::{Action, CallbackRunner, Exit, Loop, RunMode};
+/// use rearm_linux::FutexPark;
+///
+/// let lp: Loop<FutexPark, 4> = Loop::new(FutexPark::new());
+/// let mut on_event = || Action::Disarm;
+/// let mut runner = CallbackRunner::new(&lp)?;
+/// runner.arm(0, &mut on_event)?;
+/// std::thread::scope(|s| {
+///     s.spawn(|| lp.handle(0).map(|handle| handle.notify()));
+///     // Sleeps in the futex until notified.
+///     assert_eq!(runner.run(RunMode::UntilDone), Exit::Done);
+/// });
+/// # Ok::<(), rearm_core::Error>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct FutexPark {
     waits: SyscallCounter,
