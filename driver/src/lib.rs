@@ -17,7 +17,7 @@
 //!   stopwatch, watchdog);
 //! - `bench`: `asyncN` (ping-pong), `async_pummel_N`, wake cost and idle, every
 //!   run checked against its invariant and watched for stalls;
-//! - `peers`: the other wakeup mechanisms rearm is compared with;
+//! - `peers`: the other wakeup contenders rearm is compared with;
 //! - `cli`: the command line of the `driver` binary, its reports (text and
 //!   JSON), the comparison, the soak and the plots.
 

@@ -3,8 +3,8 @@
 //! zero is a measurement, not a default.
 
 use driver::BackendKind;
-use driver::bench::mailbox::{self, Carrier};
-use driver::bench::timers::{self, TimerMechanism};
+use driver::bench::mailbox::{self, MailboxContender};
+use driver::bench::timers::{self, TimerContender};
 use driver::bench::{self, Config, Mode};
 use driver::harness::alloc_count::{self, CountingAlloc};
 
@@ -39,12 +39,14 @@ fn timed_regions_allocate_nothing() {
     // The mailbox, two senders: its own check refuses a run that
     // allocated, and here the count is known to be a measurement.
     // Drained by a loop, and received by a thread blocking in `recv`.
-    for carrier in BackendKind::ALL
-        .into_iter()
-        .flat_map(|backend| [Carrier::Rearm(backend), Carrier::RearmRecv(backend)])
-    {
+    for contender in BackendKind::ALL.into_iter().flat_map(|backend| {
+        [
+            MailboxContender::Rearm(backend),
+            MailboxContender::RearmRecv(backend),
+        ]
+    }) {
         let point = mailbox::measure(
-            carrier,
+            contender,
             mailbox::DEFAULT_CAPACITY,
             2,
             50_000,
@@ -53,7 +55,7 @@ fn timed_regions_allocate_nothing() {
             false,
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(point.allocations, Some(0), "{carrier}");
+        assert_eq!(point.allocations, Some(0), "{contender}");
     }
     // Timers, on every backend whose parker has a clock.
     for backend in BackendKind::ALL {
@@ -61,7 +63,7 @@ fn timed_regions_allocate_nothing() {
             continue;
         }
         let point = timers::measure(
-            TimerMechanism::Rearm(backend),
+            TimerContender::Rearm(backend),
             8,
             std::time::Duration::from_micros(500),
         )

@@ -567,7 +567,7 @@ fn mailbox_refuses_what_it_would_ignore() {
 }
 
 /// Request/reply: a block per queue size after the senders' blocks, every
-/// carrier but the deferring sender in it, each run checking that every
+/// contender but the deferring sender in it, each run checking that every
 /// value came back to its client.
 #[test]
 fn mailbox_reply_adds_a_request_reply_block_per_queue_size() {
@@ -587,9 +587,9 @@ fn mailbox_reply_adds_a_request_reply_block_per_queue_size() {
         .iter()
         .filter(|run| run["scenario"] == "reply")
         .collect();
-    let carriers: Vec<_> = replies.iter().map(|run| run["carrier"].clone()).collect();
+    let contenders: Vec<_> = replies.iter().map(|run| run["contender"].clone()).collect();
     assert_eq!(
-        carriers,
+        contenders,
         [
             "rearm",
             "rearm-one-sender",
@@ -626,7 +626,7 @@ fn mailbox_reply_adds_a_request_reply_block_per_queue_size() {
     );
 }
 
-/// With injected faults only rearm's carriers run (the channels have no
+/// With injected faults only rearm's contenders run (the channels have no
 /// parker to fault), on the fault-injecting parkers, with a receiver that
 /// restarts, disarms and panics as it goes; every message still arrives once
 /// and in order, and the run says so by succeeding.
@@ -657,7 +657,7 @@ fn mailbox_with_injected_faults_runs_rearm_alone_and_loses_nothing() {
 }
 
 #[test]
-fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
+fn mailbox_prints_every_contender_per_sender_count_and_writes_json_and_a_plot() {
     let out = driver(&["--mode", "mailbox", "--threads", "1,3", "--pings", "20000"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -666,7 +666,7 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
             && stdout.contains("\n3 senders, a queue of 1024\n"),
         "{stdout}"
     );
-    // Every carrier in both blocks, but the one-sender mailbox (sending
+    // Every contender in both blocks, but the one-sender mailbox (sending
     // each message told or deferred): in the one-sender block only.
     for (row, blocks) in [
         ("rearm mailbox (futex)", 2),
@@ -691,12 +691,12 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
         "10000",
         "--json",
     ]));
-    let carriers: Vec<_> = one_sender
+    let contenders: Vec<_> = one_sender
         .iter()
-        .map(|run| run["carrier"].clone())
+        .map(|run| run["contender"].clone())
         .collect();
     assert_eq!(
-        carriers,
+        contenders,
         [
             "rearm",
             "rearm-one-sender",
@@ -742,11 +742,11 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
         assert!(run["rate_per_second"].as_f64() > Some(0.0), "{run}");
         assert!(run["cpu_ns_per_message"].as_f64() > Some(0.0), "{run}");
     }
-    assert_eq!(runs[0]["carrier"], "rearm");
+    assert_eq!(runs[0]["contender"], "rearm");
     assert_eq!(runs[0]["backend"], "futex");
     let peers: Vec<_> = runs[runs.len() - 5..]
         .iter()
-        .map(|run| run["carrier"].clone())
+        .map(|run| run["contender"].clone())
         .collect();
     assert_eq!(
         peers,
@@ -767,7 +767,7 @@ fn mailbox_prints_every_carrier_per_sender_count_and_writes_json_and_a_plot() {
 }
 
 #[test]
-fn sparse_prints_a_block_per_gap_with_every_mechanism_and_writes_json_and_a_plot() {
+fn sparse_prints_a_block_per_gap_with_every_contender_and_writes_json_and_a_plot() {
     let out = driver(&[
         "--mode",
         "sparse",
@@ -863,7 +863,7 @@ fn timers_refuse_what_they_would_ignore_and_a_parker_without_a_clock() {
 }
 
 #[test]
-fn timers_write_one_json_line_per_mechanism_with_rearm_allocating_nothing() {
+fn timers_write_one_json_line_per_contender_with_rearm_allocating_nothing() {
     let all = json_lines(&driver(&[
         "--mode",
         "timers",
@@ -886,7 +886,7 @@ fn timers_write_one_json_line_per_mechanism_with_rearm_allocating_nothing() {
     }
     let names: Vec<&str> = lines
         .iter()
-        .map(|l| l["mechanism"].as_str().unwrap_or_default())
+        .map(|l| l["contender"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(
         names,
@@ -922,14 +922,14 @@ fn async_refuses_what_it_would_ignore() {
 }
 
 #[test]
-fn async_writes_one_json_line_per_carrier_with_rearm_allocating_nothing() {
+fn async_writes_one_json_line_per_contender_with_rearm_allocating_nothing() {
     let lines = json_lines(&driver(&["--mode", "async", "--pings", "2000", "--json"]));
-    let carriers: Vec<&str> = lines
+    let contenders: Vec<&str> = lines
         .iter()
-        .map(|l| l["carrier"].as_str().unwrap_or_default())
+        .map(|l| l["contender"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(
-        carriers,
+        contenders,
         [
             "rearm",
             "rearm-spinning",

@@ -98,7 +98,7 @@ fn warm_up_runs_are_said_and_not_counted() {
     );
 }
 
-/// In a mode that alternates its carriers in rounds, a warm-up is a whole
+/// In a mode that alternates its contenders in rounds, a warm-up is a whole
 /// round, and the counted rounds are numbered from 1 after it.
 #[test]
 fn a_warm_up_round_is_left_out_of_an_alternating_mode() {
@@ -111,9 +111,9 @@ fn a_warm_up_round_is_left_out_of_an_alternating_mode() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let carriers = records.iter().filter(|r| r["round"] == 1).count();
-    assert!(carriers >= 2, "{json}");
-    assert_eq!(records.len(), 2 * carriers, "two counted rounds: {json}");
+    let contenders = records.iter().filter(|r| r["round"] == 1).count();
+    assert!(contenders >= 2, "{json}");
+    assert_eq!(records.len(), 2 * contenders, "two counted rounds: {json}");
     assert!(
         records.iter().all(|r| r["round"] == 1 || r["round"] == 2),
         "{json}"

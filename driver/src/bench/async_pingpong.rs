@@ -21,7 +21,7 @@ const CAPACITY: usize = 64;
 
 /// What carries the values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AsyncCarrier {
+pub enum AsyncContender {
     /// A rearm mailbox each way, awaited through an `AsyncSignal`.
     Rearm,
     /// The same, its polls spinning [`SPIN_STEPS`] steps before `Pending`
@@ -35,38 +35,38 @@ pub enum AsyncCarrier {
     AsyncChannel,
 }
 
-impl AsyncCarrier {
-    /// Every carrier, in report order; ratios are to tokio's `Notify`.
-    pub const ALL: [AsyncCarrier; 5] = [
-        AsyncCarrier::Rearm,
-        AsyncCarrier::RearmSpinning,
-        AsyncCarrier::TokioNotify,
-        AsyncCarrier::TokioMpsc,
-        AsyncCarrier::AsyncChannel,
+impl AsyncContender {
+    /// Every contender, in report order; ratios are to tokio's `Notify`.
+    pub const ALL: [AsyncContender; 5] = [
+        AsyncContender::Rearm,
+        AsyncContender::RearmSpinning,
+        AsyncContender::TokioNotify,
+        AsyncContender::TokioMpsc,
+        AsyncContender::AsyncChannel,
     ];
 
     /// Its name in JSON.
     pub fn key(self) -> &'static str {
         match self {
-            AsyncCarrier::Rearm => "rearm",
-            AsyncCarrier::RearmSpinning => "rearm-spinning",
-            AsyncCarrier::TokioNotify => "tokio-notify",
-            AsyncCarrier::TokioMpsc => "tokio-mpsc",
-            AsyncCarrier::AsyncChannel => "async-channel",
+            AsyncContender::Rearm => "rearm",
+            AsyncContender::RearmSpinning => "rearm-spinning",
+            AsyncContender::TokioNotify => "tokio-notify",
+            AsyncContender::TokioMpsc => "tokio-mpsc",
+            AsyncContender::AsyncChannel => "async-channel",
         }
     }
 }
 
-impl fmt::Display for AsyncCarrier {
+impl fmt::Display for AsyncContender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if *self == AsyncCarrier::RearmSpinning {
+        if *self == AsyncContender::RearmSpinning {
             return write!(f, "rearm mailbox (AsyncSignal, {SPIN_STEPS} spins)");
         }
         f.write_str(match self {
-            AsyncCarrier::Rearm | AsyncCarrier::RearmSpinning => "rearm mailbox (AsyncSignal)",
-            AsyncCarrier::TokioNotify => "tokio Notify",
-            AsyncCarrier::TokioMpsc => "tokio mpsc bounded",
-            AsyncCarrier::AsyncChannel => "async-channel bounded",
+            AsyncContender::Rearm | AsyncContender::RearmSpinning => "rearm mailbox (AsyncSignal)",
+            AsyncContender::TokioNotify => "tokio Notify",
+            AsyncContender::TokioMpsc => "tokio mpsc bounded",
+            AsyncContender::AsyncChannel => "async-channel bounded",
         })
     }
 }
@@ -93,7 +93,7 @@ impl AsyncPoint {
     }
 }
 
-/// One direction of a carrier.
+/// One direction of a contender.
 trait OneWay {
     type Tx: Send + Sync;
     type Rx: Send;
@@ -187,22 +187,22 @@ impl OneWay for AsyncChannelWay {
     }
 }
 
-/// Measures `round_trips` round trips through `carrier`. A run that has not
+/// Measures `round_trips` round trips through `contender`. A run that has not
 /// finished within `timeout` is stopped and reported with how far each
 /// side got.
 pub fn measure(
-    carrier: AsyncCarrier,
+    contender: AsyncContender,
     round_trips: u64,
     timeout: Duration,
 ) -> Result<AsyncPoint, String> {
-    let point = match carrier {
-        AsyncCarrier::Rearm => ping_pong::<RearmWay<0>>(round_trips, timeout),
-        AsyncCarrier::RearmSpinning => ping_pong::<RearmWay<SPIN_STEPS>>(round_trips, timeout),
-        AsyncCarrier::TokioNotify => ping_pong::<NotifyWay>(round_trips, timeout),
-        AsyncCarrier::TokioMpsc => ping_pong::<MpscWay>(round_trips, timeout),
-        AsyncCarrier::AsyncChannel => ping_pong::<AsyncChannelWay>(round_trips, timeout),
+    let point = match contender {
+        AsyncContender::Rearm => ping_pong::<RearmWay<0>>(round_trips, timeout),
+        AsyncContender::RearmSpinning => ping_pong::<RearmWay<SPIN_STEPS>>(round_trips, timeout),
+        AsyncContender::TokioNotify => ping_pong::<NotifyWay>(round_trips, timeout),
+        AsyncContender::TokioMpsc => ping_pong::<MpscWay>(round_trips, timeout),
+        AsyncContender::AsyncChannel => ping_pong::<AsyncChannelWay>(round_trips, timeout),
     };
-    point.map_err(|e| format!("{carrier}: {e}"))
+    point.map_err(|e| format!("{contender}: {e}"))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -283,15 +283,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_carrier_makes_every_round_trip() {
-        for carrier in AsyncCarrier::ALL {
-            let point = measure(carrier, 2_000, Duration::from_secs(30)).unwrap();
-            assert_eq!(point.round_trips, 2_000, "{carrier}");
+    fn every_contender_makes_every_round_trip() {
+        for contender in AsyncContender::ALL {
+            let point = measure(contender, 2_000, Duration::from_secs(30)).unwrap();
+            assert_eq!(point.round_trips, 2_000, "{contender}");
             assert!(point.rate() > 0.0);
         }
     }
 
-    /// A carrier that never answers is reported as a stall, with counts.
+    /// A contender that never answers is reported as a stall, with counts.
     #[test]
     fn a_side_that_never_answers_is_reported_as_a_stall() {
         struct Deaf;

@@ -75,7 +75,7 @@ const STOP: u64 = u64::MAX;
 
 /// What carries the messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Carrier {
+pub enum MailboxContender {
     /// A rearm mailbox on a loop sleeping through this backend.
     Rearm(BackendKind),
     /// A rearm one-sender mailbox on a loop sleeping through this backend:
@@ -99,56 +99,56 @@ pub enum Carrier {
     Thingbuf,
 }
 
-impl Carrier {
+impl MailboxContender {
     /// The channels rearm's mailboxes are measured beside, crossbeam's first
     /// (the ratios are to it).
-    pub const PEERS: [Carrier; 5] = [
-        Carrier::Crossbeam,
-        Carrier::StdSync,
-        Carrier::Flume,
-        Carrier::Kanal,
-        Carrier::Thingbuf,
+    pub const PEERS: [MailboxContender; 5] = [
+        MailboxContender::Crossbeam,
+        MailboxContender::StdSync,
+        MailboxContender::Flume,
+        MailboxContender::Kanal,
+        MailboxContender::Thingbuf,
     ];
 
-    /// rearm's carriers on `backend`: its two mailboxes drained by a loop,
+    /// rearm's contenders on `backend`: its two mailboxes drained by a loop,
     /// the one-sender mailbox sending deferred, and the mailbox received by
     /// a thread blocking in `recv`.
-    pub fn rearm(backend: BackendKind) -> [Carrier; 4] {
+    pub fn rearm(backend: BackendKind) -> [MailboxContender; 4] {
         [
-            Carrier::Rearm(backend),
-            Carrier::RearmOneSender(backend),
-            Carrier::RearmOneSenderDeferred(backend),
-            Carrier::RearmRecv(backend),
+            MailboxContender::Rearm(backend),
+            MailboxContender::RearmOneSender(backend),
+            MailboxContender::RearmOneSenderDeferred(backend),
+            MailboxContender::RearmRecv(backend),
         ]
     }
 
     /// Its name in JSON.
     pub fn key(self) -> &'static str {
         match self {
-            Carrier::Rearm(_) => "rearm",
-            Carrier::RearmOneSender(_) => "rearm-one-sender",
-            Carrier::RearmOneSenderDeferred(_) => "rearm-one-sender-deferred",
-            Carrier::RearmRecv(_) => "rearm-recv",
-            Carrier::Crossbeam => "crossbeam",
-            Carrier::StdSync => "std-sync-channel",
-            Carrier::Flume => "flume",
-            Carrier::Kanal => "kanal",
-            Carrier::Thingbuf => "thingbuf",
+            MailboxContender::Rearm(_) => "rearm",
+            MailboxContender::RearmOneSender(_) => "rearm-one-sender",
+            MailboxContender::RearmOneSenderDeferred(_) => "rearm-one-sender-deferred",
+            MailboxContender::RearmRecv(_) => "rearm-recv",
+            MailboxContender::Crossbeam => "crossbeam",
+            MailboxContender::StdSync => "std-sync-channel",
+            MailboxContender::Flume => "flume",
+            MailboxContender::Kanal => "kanal",
+            MailboxContender::Thingbuf => "thingbuf",
         }
     }
 
     /// The backend its loop sleeps through, if it is rearm's.
     pub fn backend(self) -> Option<BackendKind> {
         match self {
-            Carrier::Rearm(backend)
-            | Carrier::RearmOneSender(backend)
-            | Carrier::RearmOneSenderDeferred(backend)
-            | Carrier::RearmRecv(backend) => Some(backend),
-            Carrier::Crossbeam
-            | Carrier::StdSync
-            | Carrier::Flume
-            | Carrier::Kanal
-            | Carrier::Thingbuf => None,
+            MailboxContender::Rearm(backend)
+            | MailboxContender::RearmOneSender(backend)
+            | MailboxContender::RearmOneSenderDeferred(backend)
+            | MailboxContender::RearmRecv(backend) => Some(backend),
+            MailboxContender::Crossbeam
+            | MailboxContender::StdSync
+            | MailboxContender::Flume
+            | MailboxContender::Kanal
+            | MailboxContender::Thingbuf => None,
         }
     }
 
@@ -164,39 +164,45 @@ impl Carrier {
     pub fn takes_faults(self) -> bool {
         matches!(
             self,
-            Carrier::Rearm(_) | Carrier::RearmOneSender(_) | Carrier::RearmOneSenderDeferred(_)
+            MailboxContender::Rearm(_)
+                | MailboxContender::RearmOneSender(_)
+                | MailboxContender::RearmOneSenderDeferred(_)
         )
     }
 
     /// Whether it takes part in request/reply: a deferring sender does not
     /// (its client sends one value at a time).
     pub fn answers(self) -> bool {
-        !matches!(self, Carrier::RearmOneSenderDeferred(_))
+        !matches!(self, MailboxContender::RearmOneSenderDeferred(_))
     }
 
     fn one_sender(self) -> bool {
         matches!(
             self,
-            Carrier::RearmOneSender(_) | Carrier::RearmOneSenderDeferred(_)
+            MailboxContender::RearmOneSender(_) | MailboxContender::RearmOneSenderDeferred(_)
         )
     }
 }
 
-impl fmt::Display for Carrier {
+impl fmt::Display for MailboxContender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Carrier::Rearm(backend) => write!(f, "rearm mailbox ({backend})"),
-            Carrier::RearmOneSender(backend) => write!(f, "rearm one-sender mailbox ({backend})"),
-            Carrier::RearmOneSenderDeferred(backend) => write!(
+            MailboxContender::Rearm(backend) => write!(f, "rearm mailbox ({backend})"),
+            MailboxContender::RearmOneSender(backend) => {
+                write!(f, "rearm one-sender mailbox ({backend})")
+            }
+            MailboxContender::RearmOneSenderDeferred(backend) => write!(
                 f,
                 "rearm one-sender mailbox, flushed every {DEFERRED_BURST} ({backend})"
             ),
-            Carrier::RearmRecv(backend) => write!(f, "rearm mailbox, blocking recv ({backend})"),
-            Carrier::Crossbeam => f.write_str("crossbeam bounded"),
-            Carrier::StdSync => f.write_str("std sync_channel"),
-            Carrier::Flume => f.write_str("flume bounded"),
-            Carrier::Kanal => f.write_str("kanal bounded"),
-            Carrier::Thingbuf => f.write_str("thingbuf blocking"),
+            MailboxContender::RearmRecv(backend) => {
+                write!(f, "rearm mailbox, blocking recv ({backend})")
+            }
+            MailboxContender::Crossbeam => f.write_str("crossbeam bounded"),
+            MailboxContender::StdSync => f.write_str("std sync_channel"),
+            MailboxContender::Flume => f.write_str("flume bounded"),
+            MailboxContender::Kanal => f.write_str("kanal bounded"),
+            MailboxContender::Thingbuf => f.write_str("thingbuf blocking"),
         }
     }
 }
@@ -415,12 +421,12 @@ fn timed_run<S: FnMut(u64, &AtomicBool) -> Sent>(
     })
 }
 
-/// Measures `carrier` with `senders` threads and `messages` messages; the
+/// Measures `contender` with `senders` threads and `messages` messages; the
 /// rearm loop waits per `policy`. A run without progress for `timeout` is
 /// stopped and reported.
 #[allow(clippy::too_many_arguments)] // one run's settings, each a report column
 pub fn measure(
-    carrier: Carrier,
+    contender: MailboxContender,
     capacity: usize,
     senders: usize,
     messages: u64,
@@ -428,18 +434,18 @@ pub fn measure(
     policy: SpinPolicy,
     faults: bool,
 ) -> Result<MailPoint, String> {
-    if !carrier.takes(senders) {
-        return Err(format!("{carrier} takes one sender, not {senders}"));
+    if !contender.takes(senders) {
+        return Err(format!("{contender} takes one sender, not {senders}"));
     }
     if !CAPACITIES.contains(&capacity) {
         return Err(format!(
             "no mailbox of {capacity} is built (sizes: {CAPACITIES:?})"
         ));
     }
-    let point = match carrier {
-        Carrier::Rearm(backend)
-        | Carrier::RearmOneSender(backend)
-        | Carrier::RearmOneSenderDeferred(backend) => sys::dispatch(
+    let point = match contender {
+        MailboxContender::Rearm(backend)
+        | MailboxContender::RearmOneSender(backend)
+        | MailboxContender::RearmOneSenderDeferred(backend) => sys::dispatch(
             backend,
             faults,
             BySize(OnRearm {
@@ -448,14 +454,14 @@ pub fn measure(
                 messages,
                 timeout,
                 policy,
-                carrier,
+                contender,
                 faults,
             }),
         ),
-        _ if faults && !carrier.takes_faults() => {
-            return Err(format!("{carrier} takes no injected faults"));
+        _ if faults && !contender.takes_faults() => {
+            return Err(format!("{contender} takes no injected faults"));
         }
-        Carrier::RearmRecv(backend) => sys::dispatch(
+        MailboxContender::RearmRecv(backend) => sys::dispatch(
             backend,
             false,
             BySize(signal::OnSignal {
@@ -465,13 +471,19 @@ pub fn measure(
                 timeout,
             }),
         ),
-        Carrier::Crossbeam => channel::<bounded::Crossbeam>(capacity, senders, messages, timeout),
-        Carrier::StdSync => channel::<bounded::StdSync>(capacity, senders, messages, timeout),
-        Carrier::Flume => channel::<bounded::Flume>(capacity, senders, messages, timeout),
-        Carrier::Kanal => channel::<bounded::Kanal>(capacity, senders, messages, timeout),
-        Carrier::Thingbuf => channel::<bounded::Thingbuf>(capacity, senders, messages, timeout),
+        MailboxContender::Crossbeam => {
+            channel::<bounded::Crossbeam>(capacity, senders, messages, timeout)
+        }
+        MailboxContender::StdSync => {
+            channel::<bounded::StdSync>(capacity, senders, messages, timeout)
+        }
+        MailboxContender::Flume => channel::<bounded::Flume>(capacity, senders, messages, timeout),
+        MailboxContender::Kanal => channel::<bounded::Kanal>(capacity, senders, messages, timeout),
+        MailboxContender::Thingbuf => {
+            channel::<bounded::Thingbuf>(capacity, senders, messages, timeout)
+        }
     };
-    point.map_err(|e| format!("{carrier}, {senders} sender(s), capacity {capacity}: {e}"))
+    point.map_err(|e| format!("{contender}, {senders} sender(s), capacity {capacity}: {e}"))
 }
 
 struct OnRearm {
@@ -480,7 +492,7 @@ struct OnRearm {
     messages: u64,
     timeout: Duration,
     policy: SpinPolicy,
-    carrier: Carrier,
+    contender: MailboxContender,
     /// The parker injects faults, and the receiver disrupts itself
     /// (`disrupted`).
     faults: bool,
@@ -547,8 +559,8 @@ impl OnCapacity for OnRearm {
         let parker = B::open().map_err(|e| e.to_string())?;
         let lp: Loop<B, 1> = Loop::new(parker);
         let to_loop = lp.handle(0).map_err(|e| e.to_string())?;
-        if self.carrier.one_sender() {
-            let deferred = matches!(self.carrier, Carrier::RearmOneSenderDeferred(_));
+        if self.contender.one_sender() {
+            let deferred = matches!(self.contender, MailboxContender::RearmOneSenderDeferred(_));
             let mut mailbox: OneSenderMailbox<u64, N> = OneSenderMailbox::new();
             let (sender, receiver) = mailbox.split(to_loop);
             // Handed to the one sender thread before the timed region.
@@ -795,13 +807,13 @@ mod tests {
 
     #[test]
     fn the_one_sender_mailbox_refuses_more_senders_before_it_starts() {
-        for carrier in [
-            Carrier::RearmOneSender(BackendKind::Futex),
-            Carrier::RearmOneSenderDeferred(BackendKind::Futex),
+        for contender in [
+            MailboxContender::RearmOneSender(BackendKind::Futex),
+            MailboxContender::RearmOneSenderDeferred(BackendKind::Futex),
         ] {
-            assert!(carrier.takes(1) && !carrier.takes(2));
+            assert!(contender.takes(1) && !contender.takes(2));
             let err = measure(
-                carrier,
+                contender,
                 DEFAULT_CAPACITY,
                 2,
                 10,
@@ -812,8 +824,8 @@ mod tests {
             .unwrap_err();
             assert!(err.contains("takes one sender, not 2"), "{err}");
         }
-        assert!(Carrier::Rearm(BackendKind::Futex).takes(2));
-        for peer in Carrier::PEERS {
+        assert!(MailboxContender::Rearm(BackendKind::Futex).takes(2));
+        for peer in MailboxContender::PEERS {
             let err = measure(
                 peer,
                 DEFAULT_CAPACITY,
@@ -829,22 +841,22 @@ mod tests {
     }
 
     #[test]
-    fn every_carrier_delivers_every_message() {
-        let carriers = BackendKind::ALL
+    fn every_contender_delivers_every_message() {
+        let contenders = BackendKind::ALL
             .iter()
-            .flat_map(|&b| Carrier::rearm(b))
-            .chain(Carrier::PEERS);
-        for carrier in carriers {
-            for senders in [1, 3].into_iter().filter(|&n| carrier.takes(n)) {
-                // rearm's carriers also with faults: the parker's, and a
+            .flat_map(|&b| MailboxContender::rearm(b))
+            .chain(MailboxContender::PEERS);
+        for contender in contenders {
+            for senders in [1, 3].into_iter().filter(|&n| contender.takes(n)) {
+                // rearm's contenders also with faults: the parker's, and a
                 // receiver that restarts, disarms and panics as it goes.
-                let faults = [false, carrier.takes_faults()];
+                let faults = [false, contender.takes_faults()];
                 for faults in faults
                     .into_iter()
                     .collect::<std::collections::BTreeSet<_>>()
                 {
                     let point = measure(
-                        carrier,
+                        contender,
                         64,
                         senders,
                         20_000,

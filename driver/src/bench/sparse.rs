@@ -24,7 +24,7 @@ pub fn default_count(gap: Duration) -> u64 {
 
 /// A way for a loop's thread to wait for sparse notifications.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mechanism {
+pub enum SparseContender {
     /// A rearm loop on a backend, with a spin policy (named for reports).
     Rearm {
         /// The parker.
@@ -44,43 +44,43 @@ pub enum Mechanism {
     Peer(Peer),
 }
 
-impl fmt::Display for Mechanism {
+impl fmt::Display for SparseContender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Mechanism::Rearm {
+            SparseContender::Rearm {
                 backend,
                 policy_name,
                 mailbox: false,
                 predict: false,
                 ..
             } => write!(f, "rearm {backend} ({policy_name})"),
-            Mechanism::Rearm {
+            SparseContender::Rearm {
                 backend,
                 policy_name,
                 predict: true,
                 ..
             } => write!(f, "rearm {backend} ({policy_name}, predicting)"),
-            Mechanism::Rearm {
+            SparseContender::Rearm {
                 backend,
                 policy_name,
                 mailbox: true,
                 ..
             } => write!(f, "rearm {backend} mailbox ({policy_name})"),
-            Mechanism::Peer(peer) => write!(f, "{peer}"),
+            SparseContender::Peer(peer) => write!(f, "{peer}"),
         }
     }
 }
 
-/// Measures `mechanism` at one gap: `count` notifications, a consumer that
+/// Measures `contender` at one gap: `count` notifications, a consumer that
 /// receives nothing for `timeout` is a stall.
 pub fn measure(
-    mechanism: Mechanism,
+    contender: SparseContender,
     gap: Spacing,
     count: u64,
     timeout: Duration,
 ) -> Result<ArrivalPoint, String> {
-    match mechanism {
-        Mechanism::Rearm {
+    match contender {
+        SparseContender::Rearm {
             backend,
             policy,
             mailbox,
@@ -98,7 +98,7 @@ pub fn measure(
                 predict,
             },
         ),
-        Mechanism::Peer(peer) => peers::sparse::measure(peer, gap, count, timeout),
+        SparseContender::Peer(peer) => peers::sparse::measure(peer, gap, count, timeout),
     }
 }
 
@@ -185,7 +185,7 @@ mod tests {
             .into_iter()
             .flat_map(|b| [(b, false), (b, true)])
         {
-            let mechanism = Mechanism::Rearm {
+            let contender = SparseContender::Rearm {
                 backend,
                 policy_name: "default",
                 policy: SpinPolicy::default(),
@@ -194,13 +194,13 @@ mod tests {
             };
             for gap_us in [1, 100] {
                 let point = measure(
-                    mechanism,
+                    contender,
                     Spacing::steady(Duration::from_micros(gap_us)),
                     300,
                     Duration::from_secs(10),
                 )
-                .unwrap_or_else(|e| panic!("{mechanism}: {e}"));
-                assert_eq!(point.received + point.coalesced, 300, "{mechanism}");
+                .unwrap_or_else(|e| panic!("{contender}: {e}"));
+                assert_eq!(point.received + point.coalesced, 300, "{contender}");
             }
         }
     }

@@ -23,7 +23,7 @@ pub const MAX_TIMERS: usize = MAX_CAPACITY;
 
 /// What runs the timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TimerMechanism {
+pub enum TimerContender {
     /// A rearm loop's timers, on a backend, with the default wait.
     Rearm(BackendKind),
     /// A thread that keeps a binary heap of deadlines and sleeps in a
@@ -37,29 +37,29 @@ pub enum TimerMechanism {
     Tokio,
 }
 
-impl TimerMechanism {
+impl TimerContender {
     /// The peers, in report order.
-    pub const PEERS: [TimerMechanism; 3] = [
-        TimerMechanism::Std,
-        TimerMechanism::StdTightSlack,
-        TimerMechanism::Tokio,
+    pub const PEERS: [TimerContender; 3] = [
+        TimerContender::Std,
+        TimerContender::StdTightSlack,
+        TimerContender::Tokio,
     ];
 }
 
-impl fmt::Display for TimerMechanism {
+impl fmt::Display for TimerContender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TimerMechanism::Rearm(backend) => write!(f, "rearm {backend}"),
-            TimerMechanism::Std => f.write_str("std condvar"),
-            TimerMechanism::StdTightSlack => f.write_str("std condvar, 1 ns slack"),
-            TimerMechanism::Tokio => f.write_str("tokio interval"),
+            TimerContender::Rearm(backend) => write!(f, "rearm {backend}"),
+            TimerContender::Std => f.write_str("std condvar"),
+            TimerContender::StdTightSlack => f.write_str("std condvar, 1 ns slack"),
+            TimerContender::Tokio => f.write_str("tokio interval"),
         }
     }
 }
 
-/// Measures `mechanism` with `timers` timers of `period`.
+/// Measures `contender` with `timers` timers of `period`.
 pub fn measure(
-    mechanism: TimerMechanism,
+    contender: TimerContender,
     timers: usize,
     period: Duration,
 ) -> Result<TimerPoint, String> {
@@ -69,18 +69,18 @@ pub fn measure(
     // Each on a fresh thread, so that what one sets for its thread (the
     // timer slack) reaches no other.
     std::thread::scope(|s| {
-        s.spawn(|| match mechanism {
-            TimerMechanism::Rearm(backend) => {
+        s.spawn(|| match contender {
+            TimerContender::Rearm(backend) => {
                 sys::dispatch(backend, false, OnRearm { timers, period })
             }
-            TimerMechanism::Std => crate::peers::timers::std_condvar(timers, period, false),
-            TimerMechanism::StdTightSlack => {
+            TimerContender::Std => crate::peers::timers::std_condvar(timers, period, false),
+            TimerContender::StdTightSlack => {
                 crate::peers::timers::std_condvar(timers, period, true)
             }
-            TimerMechanism::Tokio => crate::peers::timers::tokio_interval(timers, period),
+            TimerContender::Tokio => crate::peers::timers::tokio_interval(timers, period),
         })
         .join()
-        .unwrap_or_else(|_| Err(format!("the {mechanism} thread panicked")))
+        .unwrap_or_else(|_| Err(format!("the {contender} thread panicked")))
     })
 }
 

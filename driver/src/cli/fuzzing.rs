@@ -60,7 +60,7 @@ pub fn cli_args(data: &[u8]) {
         Work::Idle(backends) => assert!(!backends.is_empty()),
         Work::Report(work) => assert!(!work.files.is_empty(), "a report of no files"),
         Work::Sparse(work) => {
-            assert!(!work.mechanisms.is_empty() && !work.gaps.is_empty());
+            assert!(!work.contenders.is_empty() && !work.gaps.is_empty());
             assert!(
                 work.gaps.iter().all(|g| !g.gap.is_zero()),
                 "accepted a zero gap"
@@ -68,7 +68,7 @@ pub fn cli_args(data: &[u8]) {
             assert!(work.count.is_none_or(|n| n >= 1) && !work.timeout.is_zero());
         }
         Work::Mailbox(work) => {
-            assert!(work.carriers.len() >= 3, "rearm and both channels");
+            assert!(work.contenders.len() >= 3, "rearm and both channels");
             assert!(!work.senders.is_empty());
             for &n in &work.senders {
                 assert!((1..=MAX_THREADS).contains(&n), "accepted {n} senders");
@@ -76,7 +76,7 @@ pub fn cli_args(data: &[u8]) {
             assert!((1..=MAX_PINGS).contains(&work.messages) && !work.timeout.is_zero());
         }
         Work::Timers(work) => {
-            assert!(!work.mechanisms.is_empty() && !work.counts.is_empty());
+            assert!(!work.contenders.is_empty() && !work.counts.is_empty());
             for &n in &work.counts {
                 assert!((1..=MAX_CAPACITY).contains(&n), "accepted {n} timers");
             }

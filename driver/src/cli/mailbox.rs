@@ -1,4 +1,4 @@
-//! `--mode mailbox`: every carrier with every number of senders, alternating,
+//! `--mode mailbox`: every contender with every number of senders, alternating,
 //! in rounds; a table of medians with their spread and the ratio to
 //! crossbeam, JSON lines, and a bar chart.
 
@@ -8,11 +8,11 @@ use super::plot::{self, Bar};
 use super::progress::{Progress, round_label};
 use super::report::{self, spread};
 use super::{MailboxWork, Plan};
-use crate::bench::mailbox::{self, Carrier, MailPoint};
+use crate::bench::mailbox::{self, MailPoint, MailboxContender};
 use std::fmt::Write as _;
 use std::io::Write;
 
-/// Runs every carrier with every sender count, `plan.repeat` rounds, and
+/// Runs every contender with every sender count, `plan.repeat` rounds, and
 /// reports.
 pub fn execute(
     plan: &Plan,
@@ -21,7 +21,7 @@ pub fn execute(
     err: &mut dyn Write,
     interactive: bool,
 ) -> Result<(), String> {
-    let carriers = &work.carriers[..];
+    let contenders = &work.contenders[..];
     // Blocks: every queue size with every sender count, and request/reply.
     let traffic: Vec<Traffic> = work
         .senders
@@ -39,7 +39,7 @@ pub fn execute(
         })
         .collect();
     // points[b][c]: one per round.
-    let mut points = vec![vec![Vec::new(); carriers.len()]; blocks.len()];
+    let mut points = vec![vec![Vec::new(); contenders.len()]; blocks.len()];
     let mut progress = Progress::new(err, interactive);
     for round in 0..plan.rounds() {
         let warming = plan.warming_up(round);
@@ -50,14 +50,14 @@ pub fn execute(
                 report::thousands(work.messages),
                 block.traffic.unit()
             ));
-            // Carriers back to back, so drift in the machine falls on all alike.
-            for (c, &carrier) in carriers.iter().enumerate() {
-                if !block.traffic.carried_by(carrier) {
+            // Contenders back to back, so drift in the machine falls on all alike.
+            for (c, &contender) in contenders.iter().enumerate() {
+                if !block.traffic.carried_by(contender) {
                     continue;
                 }
                 let point = match block.traffic {
                     Traffic::Stream(senders) => mailbox::measure(
-                        carrier,
+                        contender,
                         block.capacity,
                         senders,
                         work.messages,
@@ -66,7 +66,7 @@ pub fn execute(
                         work.faults,
                     ),
                     Traffic::Reply => mailbox::reply::measure(
-                        carrier,
+                        contender,
                         block.capacity,
                         work.messages,
                         work.timeout,
@@ -77,7 +77,7 @@ pub fn execute(
                     continue;
                 }
                 plan.record(out, || {
-                    report::mailbox_json(carrier, round - plan.warmup, &point)
+                    report::mailbox_json(contender, round - plan.warmup, &point)
                 });
                 points[s][c].push(point);
             }
@@ -85,19 +85,22 @@ pub fn execute(
     }
     progress.clear();
     if !plan.json {
-        let _ = write!(out, "{}", table(carriers, &blocks, &points));
+        let _ = write!(out, "{}", table(contenders, &blocks, &points));
         let points = &points;
         let rows: Vec<(String, Dispersion)> = blocks
             .iter()
             .enumerate()
             .flat_map(|(s, block)| {
-                carriers.iter().enumerate().filter_map(move |(c, carrier)| {
-                    let rates: Vec<f64> = points[s][c].iter().map(MailPoint::rate).collect();
-                    Some((
-                        format!("{block} {}", carrier.key()),
-                        Dispersion::of(&rates)?,
-                    ))
-                })
+                contenders
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(c, contender)| {
+                        let rates: Vec<f64> = points[s][c].iter().map(MailPoint::rate).collect();
+                        Some((
+                            format!("{block} {}", contender.key()),
+                            Dispersion::of(&rates)?,
+                        ))
+                    })
             })
             .collect();
         if let Some(warning) = warning(rows) {
@@ -110,7 +113,7 @@ pub fn execute(
             "messages per second through a bounded queue (median of rounds)",
             "messages per second",
             &caption(),
-            &bars(carriers, &blocks, &points),
+            &bars(contenders, &blocks, &points),
         ),
         None => Ok(()),
     }
@@ -139,10 +142,10 @@ impl Traffic {
         }
     }
 
-    fn carried_by(self, carrier: Carrier) -> bool {
+    fn carried_by(self, contender: MailboxContender) -> bool {
         match self {
-            Traffic::Stream(senders) => carrier.takes(senders),
-            Traffic::Reply => carrier.answers(),
+            Traffic::Stream(senders) => contender.takes(senders),
+            Traffic::Reply => contender.answers(),
         }
     }
 }
@@ -164,10 +167,16 @@ impl std::fmt::Display for Block {
     }
 }
 
-/// One block per queue size and sender count, one row per carrier.
-fn table(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>]) -> String {
+/// One block per queue size and sender count, one row per contender.
+fn table(
+    contenders: &[MailboxContender],
+    blocks: &[Block],
+    points: &[Vec<Vec<MailPoint>>],
+) -> String {
     let rounds = points.iter().flatten().map(Vec::len).max().unwrap_or(0);
-    let crossbeam = carriers.iter().position(|&c| c == Carrier::Crossbeam);
+    let crossbeam = contenders
+        .iter()
+        .position(|&c| c == MailboxContender::Crossbeam);
     let mut out = format!(
         "mailbox: senders fill a bounded queue that one thread drains; {rounds} round{}; \
          medians (min–max over rounds); cpu = every thread's CPU per message; \
@@ -176,7 +185,7 @@ fn table(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>])
          request/reply: one client sends a value and waits for it back\n",
         if rounds == 1 { "" } else { "s" }
     );
-    let width = carriers
+    let width = contenders
         .iter()
         .map(|c| c.to_string().len())
         .max()
@@ -185,7 +194,7 @@ fn table(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>])
         let _ = writeln!(
             out,
             "\n{block}\n  {:<width$}  {:>35}  {:>12}  {:>22}  {:>11}  {:>8}  {:>11}  {:>11}",
-            "carrier",
+            "contender",
             "messages/s",
             "÷ crossbeam",
             "cpu ns/message",
@@ -195,10 +204,10 @@ fn table(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>])
             "received",
         );
         let base = crossbeam.map(|c| median(&points[s][c], MailPoint::rate).0);
-        for (c, carrier) in carriers.iter().enumerate() {
+        for (c, contender) in contenders.iter().enumerate() {
             let rounds = &points[s][c];
             if rounds.is_empty() {
-                continue; // a carrier that does not take this many senders
+                continue; // a contender that does not take this many senders
             }
             let (rate, lo, hi) = median(rounds, MailPoint::rate);
             let (cpu, cpu_lo, cpu_hi) = median(rounds, MailPoint::cpu_ns_per_message);
@@ -208,7 +217,7 @@ fn table(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>])
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:>35}  {:>12}  {:>22}  {:>11}  {:>8}  {:>11}  {:>11}",
-                carrier.to_string(),
+                contender.to_string(),
                 report::rate_spread(rate, lo, hi),
                 base.map_or(String::from("-"), |b| format!("{:.2}", rate / b)),
                 format!("{cpu:.1} ({cpu_lo:.1}–{cpu_hi:.1})"),
@@ -222,18 +231,22 @@ fn table(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>])
     out
 }
 
-/// The chart's bars: each carrier's median rate, per block.
-fn bars(carriers: &[Carrier], blocks: &[Block], points: &[Vec<Vec<MailPoint>>]) -> Vec<Bar> {
+/// The chart's bars: each contender's median rate, per block.
+fn bars(
+    contenders: &[MailboxContender],
+    blocks: &[Block],
+    points: &[Vec<Vec<MailPoint>>],
+) -> Vec<Bar> {
     let mut bars = Vec::new();
     for (s, block) in blocks.iter().enumerate() {
-        for (c, carrier) in carriers.iter().enumerate() {
+        for (c, contender) in contenders.iter().enumerate() {
             if points[s][c].is_empty() {
                 continue;
             }
             bars.push(Bar {
-                label: format!("{carrier}, {block}"),
+                label: format!("{contender}, {block}"),
                 value: median(&points[s][c], MailPoint::rate).0,
-                ours: carrier.backend().is_some(),
+                ours: contender.backend().is_some(),
             });
         }
     }

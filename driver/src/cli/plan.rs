@@ -1,9 +1,9 @@
 //! What a command line asks for, once validated: the [`Work`] and how to
 //! run and report it ([`Plan`]).
 
-use crate::bench::mailbox::Carrier;
-use crate::bench::sparse::Mechanism;
-use crate::bench::timers::TimerMechanism;
+use crate::bench::mailbox::MailboxContender;
+use crate::bench::sparse::SparseContender;
+use crate::bench::timers::TimerContender;
 use crate::bench::{Config, Mode};
 use crate::cli::render::ReportWork;
 use crate::cli::saved::Saved;
@@ -43,13 +43,13 @@ pub enum Work {
     },
     /// Idle CPU per backend.
     Idle(Vec<BackendKind>),
-    /// Sparse arrivals: each mechanism at each gap.
+    /// Sparse arrivals: each contender at each gap.
     Sparse(SparseWork),
-    /// Mailbox throughput: each carrier with each number of senders.
+    /// Mailbox throughput: each contender with each number of senders.
     Mailbox(MailboxWork),
-    /// Timers: each mechanism with each number of timers at each period.
+    /// Timers: each contender with each number of timers at each period.
     Timers(TimerWork),
-    /// Async ping-pong: each carrier between two tokio runtimes.
+    /// Async ping-pong: each contender between two tokio runtimes.
     Async(AsyncWork),
     /// A soak of this length, each run with this stall timeout.
     Soak(Duration, Duration),
@@ -79,7 +79,7 @@ impl Work {
 #[derive(Debug)]
 pub struct SparseWork {
     /// rearm's rows and the peers', in report order.
-    pub mechanisms: Vec<Mechanism>,
+    pub contenders: Vec<SparseContender>,
     /// Gaps between notifications, each steady or jittered.
     pub gaps: Vec<Spacing>,
     /// Notifications per gap; `None`: [`default_count`](crate::bench::sparse::default_count).
@@ -101,7 +101,7 @@ pub struct AsyncWork {
 #[derive(Debug)]
 pub struct TimerWork {
     /// rearm's rows (one per backend) and the peers', in report order.
-    pub mechanisms: Vec<TimerMechanism>,
+    pub contenders: Vec<TimerContender>,
     /// Timers per run.
     pub counts: Vec<usize>,
     /// Their periods.
@@ -112,7 +112,7 @@ pub struct TimerWork {
 #[derive(Debug)]
 pub struct MailboxWork {
     /// rearm's rows (one per backend) and the channels', in report order.
-    pub carriers: Vec<Carrier>,
+    pub contenders: Vec<MailboxContender>,
     /// Queue sizes, each a block of the report.
     pub capacities: Vec<usize>,
     /// Sender threads per run.
@@ -126,7 +126,7 @@ pub struct MailboxWork {
     /// A run with no message received for this long has stalled.
     pub timeout: Duration,
     /// Injected faults: rearm's parkers inject them and its receiver
-    /// restarts, disarms and panics as it goes (rearm's carriers only).
+    /// restarts, disarms and panics as it goes (rearm's contenders only).
     pub faults: bool,
 }
 

@@ -116,7 +116,7 @@ fn draw(
     Ok(())
 }
 
-/// One mechanism's line in [`gap_chart`]: per gap, `[gap µs, CPU µs per
+/// One contender's line in [`gap_chart`]: per gap, `[gap µs, CPU µs per
 /// wake, p50 µs, p99 µs]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GapSeries {

@@ -473,16 +473,16 @@ pub fn peer_json(
     )
 }
 
-/// One `--mode sparse` point: a mechanism at one gap in one round.
+/// One `--mode sparse` point: a contender at one gap in one round.
 pub fn sparse_json(
-    mechanism: crate::bench::sparse::Mechanism,
+    contender: crate::bench::sparse::SparseContender,
     spacing: crate::harness::arrivals::Spacing,
     round: u32,
     point: &crate::harness::arrivals::ArrivalPoint,
 ) -> String {
-    use crate::bench::sparse::Mechanism;
-    let (backend, policy, peer, carries, predicts) = match mechanism {
-        Mechanism::Rearm {
+    use crate::bench::sparse::SparseContender;
+    let (backend, policy, peer, carries, predicts) = match contender {
+        SparseContender::Rearm {
             backend,
             policy_name,
             mailbox,
@@ -495,12 +495,14 @@ pub fn sparse_json(
             Some(if mailbox { "mailbox" } else { "notify" }),
             Some(predict),
         ),
-        Mechanism::Peer(peer) => (None, None, Some(peer.key()), None, None),
+        SparseContender::Peer(peer) => (None, None, Some(peer.key()), None, None),
     };
     line(
         header("sparse", "point"),
         json!({
-            "mechanism": mechanism.to_string(),
+            "contender": contender.to_string(),
+            // Schema 1 named it "mechanism" here: kept for its readers.
+            "mechanism": contender.to_string(),
             "backend": backend,
             "spin_policy": policy,
             "peer": peer,
@@ -525,17 +527,19 @@ pub fn sparse_json(
     )
 }
 
-/// One `--mode mailbox` run: a carrier with some senders in one round.
+/// One `--mode mailbox` run: a contender with some senders in one round.
 pub fn mailbox_json(
-    carrier: crate::bench::mailbox::Carrier,
+    contender: crate::bench::mailbox::MailboxContender,
     round: u32,
     point: &crate::bench::mailbox::MailPoint,
 ) -> String {
-    let backend = carrier.backend().map(|backend| backend.name());
+    let backend = contender.backend().map(|backend| backend.name());
     line(
         header("mailbox", "run"),
         json!({
-            "carrier": carrier.key(),
+            "contender": contender.key(),
+            // Schema 1 named it "carrier" here: kept for its readers.
+            "carrier": contender.key(),
             "backend": backend,
             "capacity": point.capacity,
             "senders": point.senders,
@@ -555,14 +559,16 @@ pub fn mailbox_json(
 
 /// One `--mode async` run as a JSON line.
 pub fn async_json(
-    carrier: crate::bench::async_pingpong::AsyncCarrier,
+    contender: crate::bench::async_pingpong::AsyncContender,
     round: u32,
     point: &crate::bench::async_pingpong::AsyncPoint,
 ) -> String {
     line(
         header("async", "point"),
         json!({
-            "carrier": carrier.key(),
+            "contender": contender.key(),
+            // Schema 1 named it "carrier" here: kept for its readers.
+            "carrier": contender.key(),
             "round": round + 1,
             "round_trips": point.round_trips,
             "elapsed_ns": u64::try_from(point.timed.elapsed.as_nanos()).unwrap_or(u64::MAX),
@@ -575,19 +581,21 @@ pub fn async_json(
 
 /// One `--mode timers` point as a JSON line.
 pub fn timers_json(
-    mechanism: crate::bench::timers::TimerMechanism,
+    contender: crate::bench::timers::TimerContender,
     round: u32,
     point: &crate::bench::timers::TimerPoint,
 ) -> String {
-    use crate::bench::timers::TimerMechanism;
-    let backend = match mechanism {
-        TimerMechanism::Rearm(backend) => Some(backend.name()),
-        TimerMechanism::Std | TimerMechanism::StdTightSlack | TimerMechanism::Tokio => None,
+    use crate::bench::timers::TimerContender;
+    let backend = match contender {
+        TimerContender::Rearm(backend) => Some(backend.name()),
+        TimerContender::Std | TimerContender::StdTightSlack | TimerContender::Tokio => None,
     };
     line(
         header("timers", "point"),
         json!({
-            "mechanism": mechanism.to_string(),
+            "contender": contender.to_string(),
+            // Schema 1 named it "mechanism" here: kept for its readers.
+            "mechanism": contender.to_string(),
             "backend": backend,
             "timers": point.timers,
             "period_us": point.period.as_secs_f64() * 1e6,

@@ -3,8 +3,8 @@
 //! mailbox on every backend, checking every run, for as long as asked. A soak
 //! passes only with zero violations, stalls and panics.
 
-use crate::bench::mailbox::{self, Carrier};
-use crate::bench::sparse::{self, Mechanism};
+use crate::bench::mailbox::{self, MailboxContender};
+use crate::bench::sparse::{self, SparseContender};
 use crate::bench::{self, Config, Mode};
 use crate::cli::report::thousands;
 use crate::sys::BackendKind;
@@ -108,7 +108,7 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
                 break 'soak;
             }
             soak.runs += 1;
-            let mechanism = Mechanism::Rearm {
+            let contender = SparseContender::Rearm {
                 backend,
                 policy_name: "default",
                 policy: SpinPolicy::default(),
@@ -117,7 +117,7 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
             };
             let label = format!("sparse on {backend}, {} µs gaps", SPARSE_GAP.as_micros());
             match sparse::measure(
-                mechanism,
+                contender,
                 crate::harness::arrivals::Spacing::steady(SPARSE_GAP),
                 SPARSE_NOTIFICATIONS,
                 timeout,
@@ -132,25 +132,25 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
         }
         let mailboxes = BackendKind::ALL
             .into_iter()
-            .flat_map(Carrier::rearm)
-            .flat_map(|carrier| {
-                let senders = if carrier.takes(MAILBOX_SENDERS) {
+            .flat_map(MailboxContender::rearm)
+            .flat_map(|contender| {
+                let senders = if contender.takes(MAILBOX_SENDERS) {
                     MAILBOX_SENDERS
                 } else {
                     1
                 };
-                [(carrier, senders, false), (carrier, senders, true)]
+                [(contender, senders, false), (contender, senders, true)]
                     .into_iter()
-                    .filter(|&(carrier, _, faults)| !faults || carrier.takes_faults())
+                    .filter(|&(contender, _, faults)| !faults || contender.takes_faults())
             });
-        for (carrier, senders, faults) in mailboxes {
+        for (contender, senders, faults) in mailboxes {
             if start.elapsed() >= duration {
                 break 'soak;
             }
             soak.runs += 1;
             soak.faulty_runs += u64::from(faults);
             let label = format!(
-                "{carrier}, {senders} sender(s){}",
+                "{contender}, {senders} sender(s){}",
                 if faults {
                     ", faults injected (restarts, disarms, panicking drains)"
                 } else {
@@ -161,7 +161,7 @@ pub fn soak(duration: Duration, timeout: Duration, out: &mut dyn Write) -> Soak 
             // The small queue: senders find it full, and wait, more often.
             let capacity = mailbox::CAPACITIES[0];
             match mailbox::measure(
-                carrier,
+                contender,
                 capacity,
                 senders,
                 MAILBOX_MESSAGES,

@@ -1,4 +1,4 @@
-//! `--mode sparse`: every mechanism at every gap, alternating, in rounds; a
+//! `--mode sparse`: every contender at every gap, alternating, in rounds; a
 //! table of medians with their spread, JSON lines, and a two-panel plot.
 
 use super::plot::caption;
@@ -6,13 +6,13 @@ use super::plot::{self, GapSeries};
 use super::progress::{Progress, round_label};
 use super::report::{self, spread};
 use super::{Plan, SparseWork};
-use crate::bench::sparse::{self, Mechanism};
+use crate::bench::sparse::{self, SparseContender};
 use crate::harness::arrivals::{ArrivalPoint, Spacing};
 use crate::peers::Peer;
 use std::fmt::Write as _;
 use std::io::Write;
 
-/// Runs every mechanism at every gap, `plan.repeat` rounds, and reports.
+/// Runs every contender at every gap, `plan.repeat` rounds, and reports.
 pub fn execute(
     plan: &Plan,
     work: &SparseWork,
@@ -20,12 +20,12 @@ pub fn execute(
     err: &mut dyn Write,
     interactive: bool,
 ) -> Result<(), String> {
-    let (mechanisms, gaps) = (&work.mechanisms[..], &work.gaps[..]);
+    let (contenders, gaps) = (&work.contenders[..], &work.gaps[..]);
     // points[m][g]: one per round.
-    let mut points = vec![vec![Vec::new(); gaps.len()]; mechanisms.len()];
+    let mut points = vec![vec![Vec::new(); gaps.len()]; contenders.len()];
     let mut progress = Progress::new(err, interactive);
     for round in 0..plan.rounds() {
-        // Each gap runs every mechanism back to back, so drift in the machine
+        // Each gap runs every contender back to back, so drift in the machine
         // falls on all of them alike.
         for (g, &gap) in gaps.iter().enumerate() {
             let count = work.count.unwrap_or_else(|| sparse::default_count(gap.gap));
@@ -35,10 +35,10 @@ pub fn execute(
                 gap.gap.as_micros(),
                 gap.name()
             ));
-            for (m, &mechanism) in mechanisms.iter().enumerate() {
-                let point = sparse::measure(mechanism, gap, count, work.timeout).map_err(|e| {
+            for (m, &contender) in contenders.iter().enumerate() {
+                let point = sparse::measure(contender, gap, count, work.timeout).map_err(|e| {
                     format!(
-                        "{mechanism}, gap {} µs ({}): {e}",
+                        "{contender}, gap {} µs ({}): {e}",
                         gap.gap.as_micros(),
                         gap.name()
                     )
@@ -47,7 +47,7 @@ pub fn execute(
                     continue;
                 }
                 plan.record(out, || {
-                    report::sparse_json(mechanism, gap, round - plan.warmup, &point)
+                    report::sparse_json(contender, gap, round - plan.warmup, &point)
                 });
                 points[m][g].push(point);
             }
@@ -55,14 +55,14 @@ pub fn execute(
     }
     progress.clear();
     if !plan.json {
-        let _ = write!(out, "{}", table(mechanisms, gaps, &points));
+        let _ = write!(out, "{}", table(contenders, gaps, &points));
     }
     match &plan.plot {
         Some(path) => plot::gap_chart(
             path,
             "rearm under sparse arrivals (median of each round)",
             &caption(),
-            &series(mechanisms, gaps, &points),
+            &series(contenders, gaps, &points),
         ),
         None => Ok(()),
     }
@@ -78,27 +78,31 @@ fn us(ns: u64) -> f64 {
     ns as f64 / 1e3
 }
 
-/// One block per gap, one row per mechanism: CPU per wake (median, min–max),
+/// One block per gap, one row per contender: CPU per wake (median, min–max),
 /// its ratio to std park's median, the latency percentiles' medians, and what
 /// was received of what was sent.
-fn table(mechanisms: &[Mechanism], gaps: &[Spacing], points: &[Vec<Vec<ArrivalPoint>>]) -> String {
+fn table(
+    contenders: &[SparseContender],
+    gaps: &[Spacing],
+    points: &[Vec<Vec<ArrivalPoint>>],
+) -> String {
     let rounds = points.first().and_then(|m| m.first()).map_or(0, Vec::len);
-    let std_park = mechanisms
+    let std_park = contenders
         .iter()
-        .position(|m| *m == Mechanism::Peer(Peer::StdPark));
+        .position(|m| *m == SparseContender::Peer(Peer::StdPark));
     let mut out = format!(
         "sparse arrivals: {rounds} round{}; medians (min–max over rounds); \
          cpu = the loop thread's CPU per notification received; latency from notify to callback\n",
         if rounds == 1 { "" } else { "s" }
     );
-    let width = report::label_width(mechanisms);
+    let width = report::label_width(contenders);
     for (g, gap) in gaps.iter().enumerate() {
         let _ = writeln!(
             out,
             "\ngap {} µs, {}\n  {:<width$}  {:>22}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>15}",
             gap.gap.as_micros(),
             gap.name(),
-            "mechanism",
+            "contender",
             "cpu/wake µs",
             "÷ std park",
             "p50 µs",
@@ -108,7 +112,7 @@ fn table(mechanisms: &[Mechanism], gaps: &[Spacing], points: &[Vec<Vec<ArrivalPo
             "received/sent",
         );
         let park_cpu = std_park.map(|p| median(&points[p][g], ArrivalPoint::cpu_ns_per_wake).0);
-        for (m, mechanism) in mechanisms.iter().enumerate() {
+        for (m, contender) in contenders.iter().enumerate() {
             let rounds = &points[m][g];
             let (cpu, lo, hi) = median(rounds, ArrivalPoint::cpu_ns_per_wake);
             let ratio = park_cpu.map_or(String::from("-"), |p| format!("{:.2}", cpu / p));
@@ -118,7 +122,7 @@ fn table(mechanisms: &[Mechanism], gaps: &[Spacing], points: &[Vec<Vec<ArrivalPo
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:>22}  {:>9}  {:>9.2}  {:>9.2}  {:>9.2}  {:>9.1}  {:>15}",
-                mechanism.to_string(),
+                contender.to_string(),
                 format!("{:.2} ({:.2}–{:.2})", cpu / 1e3, lo / 1e3, hi / 1e3),
                 ratio,
                 lat(|p| p.latency.p50),
@@ -136,18 +140,18 @@ fn table(mechanisms: &[Mechanism], gaps: &[Spacing], points: &[Vec<Vec<ArrivalPo
     out
 }
 
-/// The plot's lines: per mechanism, per gap, the medians over rounds.
+/// The plot's lines: per contender, per gap, the medians over rounds.
 fn series(
-    mechanisms: &[Mechanism],
+    contenders: &[SparseContender],
     gaps: &[Spacing],
     points: &[Vec<Vec<ArrivalPoint>>],
 ) -> Vec<GapSeries> {
-    mechanisms
+    contenders
         .iter()
         .enumerate()
-        .map(|(m, mechanism)| GapSeries {
-            label: mechanism.to_string(),
-            ours: matches!(mechanism, Mechanism::Rearm { .. }),
+        .map(|(m, contender)| GapSeries {
+            label: contender.to_string(),
+            ours: matches!(contender, SparseContender::Rearm { .. }),
             points: gaps
                 .iter()
                 .enumerate()

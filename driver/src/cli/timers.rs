@@ -1,11 +1,11 @@
-//! `--mode timers`: every mechanism with every number of timers at every
+//! `--mode timers`: every contender with every number of timers at every
 //! period, alternating, in rounds; a table of medians with their spread and
 //! ratios to std's, or JSON lines.
 
 use super::progress::{Progress, round_label};
 use super::report::{self, spread};
 use super::{Plan, TimerWork};
-use crate::bench::timers::{self, TimerMechanism, TimerPoint};
+use crate::bench::timers::{self, TimerContender, TimerPoint};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -17,14 +17,14 @@ pub fn execute(
     err: &mut dyn Write,
     interactive: bool,
 ) -> Result<(), String> {
-    let mechanisms = &work.mechanisms[..];
+    let contenders = &work.contenders[..];
     let cases: Vec<(usize, std::time::Duration)> = work
         .counts
         .iter()
         .flat_map(|&n| work.periods.iter().map(move |&p| (n, p)))
         .collect();
     // points[m][c]: one per round.
-    let mut points = vec![vec![Vec::new(); cases.len()]; mechanisms.len()];
+    let mut points = vec![vec![Vec::new(); cases.len()]; contenders.len()];
     let mut progress = Progress::new(err, interactive);
     for round in 0..plan.rounds() {
         for (c, &(count, period)) in cases.iter().enumerate() {
@@ -35,23 +35,23 @@ pub fn execute(
                 timers::run_length(count, period).as_millis()
             ));
             // Back to back, so drift in the machine falls on all alike.
-            for (m, &mechanism) in mechanisms.iter().enumerate() {
-                let point = timers::measure(mechanism, count, period).map_err(|e| {
+            for (m, &contender) in contenders.iter().enumerate() {
+                let point = timers::measure(contender, count, period).map_err(|e| {
                     format!(
-                        "{mechanism}, {count} timers every {} µs: {e}",
+                        "{contender}, {count} timers every {} µs: {e}",
                         period.as_micros()
                     )
                 })?;
                 if let Some(n) = point.allocations.filter(|&n| n > 0) {
                     return Err(format!(
-                        "{mechanism}, {count} timers: {n} allocations while the timers ran"
+                        "{contender}, {count} timers: {n} allocations while the timers ran"
                     ));
                 }
                 if plan.warming_up(round) {
                     continue;
                 }
                 plan.record(out, || {
-                    report::timers_json(mechanism, round - plan.warmup, &point)
+                    report::timers_json(contender, round - plan.warmup, &point)
                 });
                 points[m][c].push(point);
             }
@@ -59,12 +59,12 @@ pub fn execute(
     }
     progress.clear();
     if !plan.json {
-        let _ = write!(out, "{}", table(mechanisms, &cases, &points));
+        let _ = write!(out, "{}", table(contenders, &cases, &points));
     }
     // What setting and cancelling a timer costs beside many others.
-    if mechanisms
+    if contenders
         .iter()
-        .any(|m| matches!(m, TimerMechanism::Rearm(_)))
+        .any(|m| matches!(m, TimerContender::Rearm(_)))
     {
         let mut line = String::from(
             "\nset + cancel one timer, ns per operation (futex loop), with N timers set:",
@@ -100,28 +100,28 @@ fn us(ns: u64) -> f64 {
     ns as f64 / 1e3
 }
 
-/// One block per (timers, period), one row per mechanism: lateness p50, p99
+/// One block per (timers, period), one row per contender: lateness p50, p99
 /// and max, CPU per firing, each beside its ratio to std's median.
 fn table(
-    mechanisms: &[TimerMechanism],
+    contenders: &[TimerContender],
     cases: &[(usize, std::time::Duration)],
     points: &[Vec<Vec<TimerPoint>>],
 ) -> String {
     let rounds = points.first().and_then(|m| m.first()).map_or(0, Vec::len);
-    let std = mechanisms.iter().position(|m| *m == TimerMechanism::Std);
+    let std = contenders.iter().position(|m| *m == TimerContender::Std);
     let mut out = format!(
         "timers: {rounds} round{}; medians (min–max over rounds) and ÷ std's median; \
          late = when a firing ran minus when it was due; cpu = the loop thread's CPU per firing\n",
         if rounds == 1 { "" } else { "s" }
     );
-    let width = report::label_width(mechanisms);
+    let width = report::label_width(contenders);
     for (c, &(count, period)) in cases.iter().enumerate() {
         let _ = writeln!(
             out,
             "\n{count} timer{} every {} µs\n  {:<width$}  {:>20}  {:>6}  {:>9}  {:>6}  {:>9}  {:>20}  {:>6}  {:>9}  {:>8}",
             if count == 1 { "" } else { "s" },
             period.as_micros(),
-            "mechanism",
+            "contender",
             "late p50 µs",
             "÷ std",
             "p99 µs",
@@ -139,7 +139,7 @@ fn table(
         let (std_p50, std_p99, std_cpu) = (of_std(&p50), of_std(&p99), of_std(&cpu));
         let ratio =
             |v: f64, base: Option<f64>| base.map_or(String::from("-"), |b| format!("{:.2}", v / b));
-        for (m, mechanism) in mechanisms.iter().enumerate() {
+        for (m, contender) in contenders.iter().enumerate() {
             let rounds = &points[m][c];
             let (late, late_lo, late_hi) = median(rounds, p50);
             let late99 = median(rounds, p99).0;
@@ -150,7 +150,7 @@ fn table(
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:>20}  {:>6}  {:>9.1}  {:>6}  {:>9.1}  {:>20}  {:>6}  {:>9}  {:>8}",
-                mechanism.to_string(),
+                contender.to_string(),
                 format!("{late:.1} ({late_lo:.1}–{late_hi:.1})"),
                 ratio(late, std_p50),
                 late99,

@@ -2,9 +2,9 @@
 //! one gap apart, and what the consumer's thread measures of each notification
 //! it receives: notify→receive latency and its own CPU time.
 //!
-//! Nothing here knows a wakeup mechanism: the caller passes how to notify and
+//! Nothing here knows a wakeup contender: the caller passes how to notify and
 //! how the consumer waits, and the consumer calls [`Receiver::on_wake`] each
-//! time its mechanism wakes it.
+//! time its contender wakes it.
 
 use super::padding::CachePadded;
 use hdrhistogram::Histogram;
@@ -35,7 +35,7 @@ struct Shared {
 }
 
 /// The consumer's side: call [`ready`](Receiver::ready) once it can be
-/// notified, then [`on_wake`](Receiver::on_wake) every time the mechanism
+/// notified, then [`on_wake`](Receiver::on_wake) every time the contender
 /// wakes it.
 pub struct Receiver {
     shared: Arc<Shared>,
@@ -141,7 +141,7 @@ impl Spacing {
     }
 }
 
-/// One measured point: a gap, a number of notifications, a mechanism.
+/// One measured point: a gap, a number of notifications, a contender.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ArrivalPoint {
     /// Time between two notifications' deadlines.
@@ -170,11 +170,11 @@ impl ArrivalPoint {
 }
 
 /// Sends `count` notifications through the notifier that `notifier` makes
-/// (given the consumer's thread, for mechanisms that unpark it), one every
+/// (given the consumer's thread, for contenders that unpark it), one every
 /// `gap` (each at its deadline: the producer spins to it), while `consume`
 /// runs on a thread of its own: it calls [`Receiver::ready`] once it can be
 /// notified (the producer waits for that), then [`Receiver::on_wake`]
-/// whenever its mechanism wakes it, until that returns `false`. After the last
+/// whenever its contender wakes it, until that returns `false`. After the last
 /// notification the producer notifies once
 /// more, so that a consumer that took everything early still wakes to see that
 /// the run is over.
@@ -316,7 +316,7 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicU32;
 
-    /// A mechanism made of one flag, polled with a yield.
+    /// A contender made of one flag, polled with a yield.
     type Notifier = Box<dyn Fn()>;
 
     fn flag_pair() -> (

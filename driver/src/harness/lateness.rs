@@ -1,4 +1,4 @@
-//! What every timer mechanism's run is measured with, rearm's and the
+//! What every timer contender's run is measured with, rearm's and the
 //! peers' alike: how long a run lasts, each firing's lateness and skipped
 //! periods, and the point a run makes.
 
@@ -40,7 +40,7 @@ impl TimerPoint {
 }
 
 /// The lateness of each firing and when each timer is due next, kept the same
-/// way by every mechanism.
+/// way by every contender.
 pub struct Lateness {
     histogram: Histogram<u64>,
     due: Vec<u64>,
@@ -76,7 +76,7 @@ impl Lateness {
         self.due[timer]
     }
 
-    /// A firing that was due at `due` ran at `now`, for a mechanism that
+    /// A firing that was due at `due` ran at `now`, for a contender that
     /// says itself when each firing was due (tokio's ticks).
     pub fn record(&mut self, due: u64, now: u64) {
         self.histogram

@@ -1,4 +1,4 @@
-//! Peers: the same `asyncN` ping-pong over other wakeup mechanisms, so rearm is
+//! Peers: the same `asyncN` ping-pong over other wakeup contenders, so rearm is
 //! compared with what people would otherwise use, on the same machine, in the
 //! same run. Peers live here, never in the core.
 //!
@@ -23,7 +23,7 @@ use std::fmt;
 use std::thread;
 use std::time::Duration;
 
-/// A wakeup mechanism other than rearm.
+/// A wakeup contender other than rearm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Peer {
     /// Busy-spinning on an atomic per direction: the hardware's floor when every

@@ -6,8 +6,8 @@
 //! round trips per second, and every reply is checked against its request.
 
 use super::{
-    BySize, Carrier, MailPoint, OnCapacity, Receiving, STOP, Sent, Tally, send_retrying, timed_run,
-    verdict,
+    BySize, MailPoint, MailboxContender, OnCapacity, Receiving, STOP, Sent, Tally, send_retrying,
+    timed_run, verdict,
 };
 use crate::peers::bounded::{self, Bounded};
 use crate::sys::{self, Backend};
@@ -19,34 +19,36 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Measures `round_trips` request/reply round trips through `carrier`'s
+/// Measures `round_trips` request/reply round trips through `contender`'s
 /// queues of `capacity`; rearm's loops wait per `policy`. A run without
 /// progress for `timeout` is stopped and reported.
 pub fn measure(
-    carrier: Carrier,
+    contender: MailboxContender,
     capacity: usize,
     round_trips: u64,
     timeout: Duration,
     policy: SpinPolicy,
 ) -> Result<MailPoint, String> {
-    let point = match carrier {
-        Carrier::Rearm(backend) | Carrier::RearmOneSender(backend) => sys::dispatch(
-            backend,
-            false,
-            BySize(OnRearm {
-                capacity,
-                round_trips,
-                timeout,
-                policy,
-                one_sender: carrier != Carrier::Rearm(backend),
-            }),
-        ),
-        Carrier::RearmOneSenderDeferred(_) => {
+    let point = match contender {
+        MailboxContender::Rearm(backend) | MailboxContender::RearmOneSender(backend) => {
+            sys::dispatch(
+                backend,
+                false,
+                BySize(OnRearm {
+                    capacity,
+                    round_trips,
+                    timeout,
+                    policy,
+                    one_sender: contender != MailboxContender::Rearm(backend),
+                }),
+            )
+        }
+        MailboxContender::RearmOneSenderDeferred(_) => {
             return Err(format!(
-                "{carrier} defers its sends; a request/reply client sends one at a time"
+                "{contender} defers its sends; a request/reply client sends one at a time"
             ));
         }
-        Carrier::RearmRecv(backend) => sys::dispatch(
+        MailboxContender::RearmRecv(backend) => sys::dispatch(
             backend,
             false,
             BySize(super::signal::OnSignal {
@@ -56,18 +58,20 @@ pub fn measure(
                 timeout,
             }),
         ),
-        Carrier::Crossbeam => channels::<bounded::Crossbeam>(capacity, round_trips, timeout),
-        Carrier::StdSync => channels::<bounded::StdSync>(capacity, round_trips, timeout),
-        Carrier::Flume => channels::<bounded::Flume>(capacity, round_trips, timeout),
-        Carrier::Kanal => channels::<bounded::Kanal>(capacity, round_trips, timeout),
-        Carrier::Thingbuf => channels::<bounded::Thingbuf>(capacity, round_trips, timeout),
+        MailboxContender::Crossbeam => {
+            channels::<bounded::Crossbeam>(capacity, round_trips, timeout)
+        }
+        MailboxContender::StdSync => channels::<bounded::StdSync>(capacity, round_trips, timeout),
+        MailboxContender::Flume => channels::<bounded::Flume>(capacity, round_trips, timeout),
+        MailboxContender::Kanal => channels::<bounded::Kanal>(capacity, round_trips, timeout),
+        MailboxContender::Thingbuf => channels::<bounded::Thingbuf>(capacity, round_trips, timeout),
     };
     point
         .map(|point| MailPoint {
             reply: true,
             ..point
         })
-        .map_err(|e| format!("{carrier}, request/reply, capacity {capacity}: {e}"))
+        .map_err(|e| format!("{contender}, request/reply, capacity {capacity}: {e}"))
 }
 
 /// What sends into a mailbox, whichever kind.
@@ -354,15 +358,15 @@ mod tests {
     use crate::sys::BackendKind;
 
     #[test]
-    fn every_answering_carrier_brings_every_value_back() {
-        let carriers = BackendKind::ALL
+    fn every_answering_contender_brings_every_value_back() {
+        let contenders = BackendKind::ALL
             .iter()
-            .flat_map(|&b| Carrier::rearm(b))
-            .chain(Carrier::PEERS)
+            .flat_map(|&b| MailboxContender::rearm(b))
+            .chain(MailboxContender::PEERS)
             .filter(|c| c.answers());
-        for carrier in carriers {
+        for contender in contenders {
             let point = measure(
-                carrier,
+                contender,
                 64,
                 2_000,
                 Duration::from_secs(20),
@@ -393,10 +397,10 @@ mod tests {
 
     #[test]
     fn a_deferring_sender_is_refused_before_it_starts() {
-        let carrier = Carrier::RearmOneSenderDeferred(BackendKind::Futex);
-        assert!(!carrier.answers());
+        let contender = MailboxContender::RearmOneSenderDeferred(BackendKind::Futex);
+        assert!(!contender.answers());
         let err = measure(
-            carrier,
+            contender,
             64,
             10,
             Duration::from_secs(1),

@@ -6,9 +6,9 @@ use super::{
     Parsed, PolicyArg, REPORTING, conflict, run_flags,
 };
 use crate::bench::Mode;
-use crate::bench::mailbox::{self, Carrier};
-use crate::bench::sparse::Mechanism;
-use crate::bench::timers::TimerMechanism;
+use crate::bench::mailbox::{self, MailboxContender};
+use crate::bench::sparse::SparseContender;
+use crate::bench::timers::TimerContender;
 use crate::cli::plan::{AsyncWork, MailboxWork, SparseWork, TimerWork, Work};
 use crate::harness::arrivals::Spacing;
 use crate::peers::Peer;
@@ -113,7 +113,7 @@ pub(super) fn mailbox(p: &Parsed) -> Result<Work, clap::Error> {
         .collect();
     p.refuse_unused(
         "--mode mailbox",
-        "its carriers are fixed (rearm's mailboxes, crossbeam, std, flume, kanal, thingbuf)",
+        "its contenders are fixed (rearm's mailboxes, crossbeam, std, flume, kanal, thingbuf)",
         &flags,
     )?;
     if args.reply && args.inject_faults {
@@ -133,17 +133,17 @@ pub(super) fn mailbox(p: &Parsed) -> Result<Work, clap::Error> {
     let peers = if args.inject_faults {
         Vec::new()
     } else {
-        Carrier::PEERS.to_vec()
+        MailboxContender::PEERS.to_vec()
     };
-    let carriers = p
+    let contenders = p
         .backends
         .iter()
-        .flat_map(|&backend| Carrier::rearm(backend))
-        .filter(|carrier| !args.inject_faults || carrier.takes_faults())
+        .flat_map(|&backend| MailboxContender::rearm(backend))
+        .filter(|contender| !args.inject_faults || contender.takes_faults())
         .chain(peers)
         .collect();
     Ok(Work::Mailbox(MailboxWork {
-        carriers,
+        contenders,
         capacities: args.capacity.clone(),
         senders,
         reply: args.reply,
@@ -158,7 +158,7 @@ pub(super) fn mailbox(p: &Parsed) -> Result<Work, clap::Error> {
 pub(super) fn async_pingpong(p: &Parsed) -> Result<Work, clap::Error> {
     p.refuse_unused(
         "--mode async",
-        "two tokio runtimes pass one value back and forth through each carrier",
+        "two tokio runtimes pass one value back and forth through each contender",
         &[REPORTING, &["--pings", "--timeout"]].concat(),
     )?;
     Ok(Work::Async(AsyncWork {
@@ -184,15 +184,15 @@ pub(super) fn timers(p: &Parsed) -> Result<Work, clap::Error> {
         ));
     }
     // "all": every backend whose parker has a clock.
-    let mechanisms = p
+    let contenders = p
         .backends
         .iter()
         .filter(|&&b| b != BackendKind::Spin)
-        .map(|&b| TimerMechanism::Rearm(b))
-        .chain(TimerMechanism::PEERS)
+        .map(|&b| TimerContender::Rearm(b))
+        .chain(TimerContender::PEERS)
         .collect();
     Ok(Work::Timers(TimerWork {
-        mechanisms,
+        contenders,
         counts: p.args.timers.clone(),
         periods: p
             .args
@@ -229,31 +229,31 @@ pub(super) fn sparse(p: &Parsed) -> Result<Work, clap::Error> {
     } else {
         BackendKind::ALL.to_vec()
     };
-    let rearm = |backend, preset: PolicyArg, mailbox, predict| Mechanism::Rearm {
+    let rearm = |backend, preset: PolicyArg, mailbox, predict| SparseContender::Rearm {
         backend,
         policy_name: preset.name(),
         policy: p.policy(preset),
         mailbox,
         predict,
     };
-    let mut mechanisms = Vec::new();
+    let mut contenders = Vec::new();
     for (i, &preset) in presets.iter().enumerate() {
         for &backend in backends.iter().take(if i == 0 { usize::MAX } else { 1 }) {
-            mechanisms.push(rearm(backend, preset, false, false));
+            contenders.push(rearm(backend, preset, false, false));
         }
     }
     // The first preset, predicting steady arrivals, on the first backend:
     // what the prediction gains and costs.
-    mechanisms.push(rearm(backends[0], presets[0], false, true));
+    contenders.push(rearm(backends[0], presets[0], false, true));
     // The first preset again with a value carried through a mailbox, on
     // every backend: what a mailbox adds to a wake.
     for &backend in &backends {
-        mechanisms.push(rearm(backend, presets[0], true, false));
+        contenders.push(rearm(backend, presets[0], true, false));
     }
     let chosen = args.peers.clone().unwrap_or_default();
     for peer in SPARSE_PEERS {
         if chosen.is_empty() || chosen.contains(&peer) {
-            mechanisms.push(Mechanism::Peer(peer));
+            contenders.push(SparseContender::Peer(peer));
         }
     }
     if let Some(other) = chosen.iter().find(|peer| !SPARSE_PEERS.contains(peer)) {
@@ -264,7 +264,7 @@ pub(super) fn sparse(p: &Parsed) -> Result<Work, clap::Error> {
         )));
     }
     Ok(Work::Sparse(SparseWork {
-        mechanisms,
+        contenders,
         gaps: args
             .arrivals
             .iter()
