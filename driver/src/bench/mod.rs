@@ -345,15 +345,16 @@ pub fn idle_on(
     spin: SpinPolicy,
     settle: Duration,
     window: Duration,
+    watch: idle::StopWatch,
 ) -> Result<idle::Idle, BenchError> {
-    struct Idle(SpinPolicy, Duration, Duration);
+    struct Idle(SpinPolicy, Duration, Duration, idle::StopWatch);
     impl OnBackend for Idle {
         type Output = Result<idle::Idle, BenchError>;
         fn run<B: Backend>(self) -> Self::Output {
-            Ok(idle::run::<B>(self.0, self.1, self.2)?)
+            idle::run::<B>(self.0, self.1, self.2, self.3)
         }
     }
-    sys::dispatch(backend, false, Idle(spin, settle, window))
+    sys::dispatch(backend, false, Idle(spin, settle, window, watch))
 }
 
 /// The text of a panic payload.

@@ -2,6 +2,10 @@
 //! async notified at a time and its callback run, on one thread so that no
 //! cross-core latency hides the cost of finding the ready async. libuv scans
 //! every async handle of a loop on each wakeup; rearm takes ready bits.
+//!
+//! One thread, whose runs never wait (`RunMode::NoWait`): nothing can stall
+//! or lose a wake, so it needs neither the other modes' helper threads nor
+//! their watchdog.
 
 use crate::sys::{Backend, xorshift64};
 use rearm_core::{Action, CallbackRunner, Loop, MAX_CAPACITY, RunMode, SpinPolicy};

@@ -409,6 +409,13 @@ fn execute_idle(
                 SpinPolicy::default(),
                 Duration::from_millis(200),
                 Duration::from_secs(2),
+                // A stop takes microseconds; five seconds without one is a
+                // lost wake, and five more after a second stop, a loop that
+                // cannot be stopped (exit status 3).
+                bench::idle::StopWatch {
+                    timeout: Duration::from_secs(5),
+                    hard_exit_after: Some(Duration::from_secs(5)),
+                },
             )
             .map_err(|e| format!("idle on {backend}: {e}"))?;
             progress.clear();
