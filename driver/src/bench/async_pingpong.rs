@@ -6,6 +6,7 @@
 //! against its request.
 
 use crate::harness::{Stopwatch, Timed};
+use crate::peers::async_channels::{AsyncChannelWay, CAPACITY, MpscWay, NotifyWay, OneWay};
 use rearm_core::mailbox::{AsyncSignal, Mailbox, TrySendError};
 use std::fmt;
 use std::sync::Arc;
@@ -14,10 +15,6 @@ use std::time::Duration;
 
 /// Round trips per run when none are asked for.
 pub const DEFAULT_ROUND_TRIPS: u64 = 100_000;
-
-/// The queues' capacity: one value is in flight at a time, so any size
-/// would do; the mailbox mode's smaller size.
-const CAPACITY: usize = 64;
 
 /// What carries the values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,15 +90,6 @@ impl AsyncPoint {
     }
 }
 
-/// One direction of a contender.
-trait OneWay {
-    type Tx: Send + Sync;
-    type Rx: Send;
-    fn open() -> (Self::Tx, Self::Rx);
-    async fn send(tx: &Self::Tx, value: u64) -> bool;
-    async fn recv(rx: &mut Self::Rx) -> Option<u64>;
-}
-
 /// Spin steps of the spinning rearm row: about what one CPU's spin-loop
 /// hints take to outlast a reply from a running thread (a few
 /// microseconds), as the blocking `recv`'s spin.
@@ -128,59 +116,6 @@ impl<const SPIN: u32> OneWay for RearmWay<SPIN> {
                 Err(TrySendError::Closed(_)) => return false,
             }
         }
-    }
-    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.recv().await.ok()
-    }
-}
-
-struct NotifyWay;
-
-impl OneWay for NotifyWay {
-    type Tx = Arc<(AtomicU64, tokio::sync::Notify)>;
-    type Rx = Arc<(AtomicU64, tokio::sync::Notify)>;
-    fn open() -> (Self::Tx, Self::Rx) {
-        let way = Arc::new((AtomicU64::new(0), tokio::sync::Notify::new()));
-        (Arc::clone(&way), way)
-    }
-    async fn send(tx: &Self::Tx, value: u64) -> bool {
-        // Release: the receiver's Acquire load after its wake sees the value.
-        tx.0.store(value, Ordering::Release);
-        tx.1.notify_one();
-        true
-    }
-    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.1.notified().await;
-        Some(rx.0.load(Ordering::Acquire))
-    }
-}
-
-struct MpscWay;
-
-impl OneWay for MpscWay {
-    type Tx = tokio::sync::mpsc::Sender<u64>;
-    type Rx = tokio::sync::mpsc::Receiver<u64>;
-    fn open() -> (Self::Tx, Self::Rx) {
-        tokio::sync::mpsc::channel(CAPACITY)
-    }
-    async fn send(tx: &Self::Tx, value: u64) -> bool {
-        tx.send(value).await.is_ok()
-    }
-    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.recv().await
-    }
-}
-
-struct AsyncChannelWay;
-
-impl OneWay for AsyncChannelWay {
-    type Tx = async_channel::Sender<u64>;
-    type Rx = async_channel::Receiver<u64>;
-    fn open() -> (Self::Tx, Self::Rx) {
-        async_channel::bounded(CAPACITY)
-    }
-    async fn send(tx: &Self::Tx, value: u64) -> bool {
-        tx.send(value).await.is_ok()
     }
     async fn recv(rx: &mut Self::Rx) -> Option<u64> {
         rx.recv().await.ok()

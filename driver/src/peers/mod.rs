@@ -7,6 +7,7 @@
 //! sending the asked-for number of pings. The worker's last reply is ignored by
 //! main. Every run checks that all four counters of every context equal N.
 
+pub(crate) mod async_channels;
 pub mod bounded;
 mod channels;
 mod eventfd_epoll;
