@@ -88,3 +88,25 @@ fn peers_are_compared_with_the_rearm_runs_on_both_sides() {
         }
     }
 }
+
+/// Every timer peer (libuv's too, with the `libuv` feature) keeps the
+/// schedule: firings for every timer over the run, none recorded early
+/// (lateness is at least the histogram's 1 ns floor), and a loop thread that
+/// did some work.
+#[test]
+fn every_timer_peer_fires_its_timers_on_the_shared_schedule() {
+    use driver::bench::timers::{self, TimerContender};
+    use std::time::Duration;
+    for &contender in TimerContender::PEERS {
+        let point = timers::measure(contender, 10, Duration::from_millis(2))
+            .unwrap_or_else(|e| panic!("{contender}: {e}"));
+        assert_eq!(point.timers, 10, "{contender}");
+        // About 2,000 firings are asked for; a peer that rounds its waits up
+        // (tokio and libuv count milliseconds) skips some, none loses them all.
+        assert!(point.firings >= 100, "{contender}: {point:?}");
+        assert!(point.lateness.p50 >= 1, "{contender}: {point:?}");
+        assert!(point.cpu > Duration::ZERO, "{contender}: {point:?}");
+    }
+    #[cfg(feature = "libuv")]
+    assert!(TimerContender::PEERS.contains(&TimerContender::Libuv));
+}

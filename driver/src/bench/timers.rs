@@ -1,7 +1,8 @@
 //! Timers: N periodic timers at one period on one loop, their phases spread
 //! evenly over the period; each firing's lateness (when it ran minus when it
 //! was due) and the loop thread's CPU per firing. rearm runs here; std's and
-//! tokio's forms are in [`peers::timers`](crate::peers::timers).
+//! tokio's forms are in [`peers::timers`](crate::peers::timers), libuv's (with
+//! the `libuv` feature) beside its async peer.
 
 use crate::harness::alloc_count;
 pub use crate::harness::lateness::{Lateness, TimerPoint, run_length};
@@ -35,14 +36,20 @@ pub enum TimerContender {
     /// tokio `interval`s (missed ticks skipped), one task each, on a
     /// current-thread runtime.
     Tokio,
+    /// libuv's `uv_timer_t`s on one loop, each started again for its next
+    /// due time (with the `libuv` feature).
+    #[cfg(feature = "libuv")]
+    Libuv,
 }
 
 impl TimerContender {
     /// The peers, in report order.
-    pub const PEERS: [TimerContender; 3] = [
+    pub const PEERS: &[TimerContender] = &[
         TimerContender::Std,
         TimerContender::StdTightSlack,
         TimerContender::Tokio,
+        #[cfg(feature = "libuv")]
+        TimerContender::Libuv,
     ];
 }
 
@@ -53,6 +60,8 @@ impl fmt::Display for TimerContender {
             TimerContender::Std => f.write_str("std condvar"),
             TimerContender::StdTightSlack => f.write_str("std condvar, 1 ns slack"),
             TimerContender::Tokio => f.write_str("tokio interval"),
+            #[cfg(feature = "libuv")]
+            TimerContender::Libuv => f.write_str("libuv uv_timer_t"),
         }
     }
 }
@@ -78,6 +87,8 @@ pub fn measure(
                 crate::peers::timers::std_condvar(timers, period, true)
             }
             TimerContender::Tokio => crate::peers::timers::tokio_interval(timers, period),
+            #[cfg(feature = "libuv")]
+            TimerContender::Libuv => crate::peers::libuv::timers(timers, period),
         })
         .join()
         .unwrap_or_else(|_| Err(format!("the {contender} thread panicked")))

@@ -70,7 +70,8 @@ struct Args {
     /// --inject-faults, rearm's alone, its receiver disrupted), timers (N
     /// periodic timers on one loop, see --timers and --periods: each
     /// firing's lateness and the loop thread's CPU per firing, beside a std
-    /// thread in a condvar's timed wait and tokio intervals), async (two
+    /// thread in a condvar's timed wait, tokio intervals, and libuv's
+    /// uv_timer_t with the libuv feature), async (two
     /// current-thread tokio runtimes pass one value back and forth through
     /// rearm's awaited mailbox, tokio Notify, tokio mpsc and async-channel;
     /// --pings round trips, default 100,000).

@@ -588,7 +588,7 @@ pub fn timers_json(
     use crate::bench::timers::TimerContender;
     let backend = match contender {
         TimerContender::Rearm(backend) => Some(backend.name()),
-        TimerContender::Std | TimerContender::StdTightSlack | TimerContender::Tokio => None,
+        _ => None,
     };
     line(
         header("timers", "point"),

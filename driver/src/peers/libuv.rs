@@ -1,7 +1,7 @@
-//! libuv itself (`uv_async_t`), the program rearm reimplements: behind the
-//! optional `libuv` feature (libuv-sys2 builds libuv and needs libclang for its
-//! bindings), never a default dependency. Follows libuv's own
-//! `test/benchmark-async.c`.
+//! libuv itself, the program rearm reimplements: its `uv_async_t` ping-pong
+//! (after libuv's own `test/benchmark-async.c`) and its `uv_timer_t` timers.
+//! Behind the optional `libuv` feature (libuv-sys2 builds libuv and needs
+//! libclang for its bindings), never a default dependency.
 //!
 //! This is the driver's one piece of `unsafe`: libuv is a C library. Every
 //! block argues its safety.
@@ -9,8 +9,10 @@
 use super::{PeerError, timed};
 use crate::harness::CpuUse;
 use crate::harness::PingCounters;
+use crate::harness::lateness::{Lateness, TimerPoint, run_length};
+use crate::sys;
 use libuv_sys2 as uv;
-use std::cell::UnsafeCell;
+use std::cell::{RefCell, UnsafeCell};
 use std::mem::MaybeUninit;
 use std::os::raw::c_void;
 use std::time::Duration;
@@ -148,4 +150,123 @@ pub(crate) fn run(contexts: &[PingCounters], pings: u64) -> Result<(Duration, Cp
     // SAFETY: the initialized main loop, all of whose handles are closed.
     unsafe { uv::uv_loop_close(main_loop.get()) };
     Ok(measured)
+}
+
+/// What every timer's callback shares: the schedule every contender keeps,
+/// and when the run ends. Touched only by the loop's thread.
+struct TimerRun {
+    lateness: RefCell<Lateness>,
+    end: u64,
+}
+
+/// One `uv_timer_t` and which timer of the schedule it is.
+struct Timer<'a> {
+    handle: UnsafeCell<uv::uv_timer_t>,
+    index: usize,
+    run: &'a TimerRun,
+}
+
+/// Milliseconds from the loop's clock to `due_ns`, rounded up: libuv counts
+/// timeouts in whole milliseconds of its own clock (`uv_now`, on
+/// `CLOCK_MONOTONIC`, coarse where that is precise to a millisecond), so a
+/// firing is never early but may be up to a millisecond and a clock tick
+/// late.
+fn timeout_ms(event_loop: *mut uv::uv_loop_t, due_ns: u64) -> u64 {
+    // SAFETY: an initialized loop, on its own thread.
+    let now_ms = unsafe {
+        uv::uv_update_time(event_loop);
+        uv::uv_now(event_loop)
+    };
+    due_ns.div_ceil(1_000_000).saturating_sub(now_ms)
+}
+
+extern "C" fn timer_cb(handle: *mut uv::uv_timer_t) {
+    // SAFETY: the data pointer was set to this handle's `Timer`, which
+    // outlives the loop run that calls this callback.
+    let timer = unsafe { &*(uv::uv_handle_get_data(handle.cast()) as *const Timer<'_>) };
+    let now = sys::monotonic_ns();
+    let next = timer.run.lateness.borrow_mut().fired(timer.index, now);
+    if next < timer.run.end {
+        // SAFETY: a live timer on this thread's loop; a timer may be started
+        // again from its own callback.
+        unsafe {
+            let event_loop = uv::uv_handle_get_loop(handle.cast());
+            uv::uv_timer_start(handle, Some(timer_cb), timeout_ms(event_loop, next), 0);
+        }
+    }
+}
+
+/// `timers` libuv timers (`uv_timer_t`) of `period` on one loop, each started
+/// again from its callback for its next due time on the schedule every
+/// contender keeps ([`Lateness`]): what a libuv program does to keep a
+/// phase, since a repeating `uv_timer_t` counts its repeat from when it ran
+/// and drifts.
+pub(crate) fn timers(timers: usize, period: Duration) -> Result<TimerPoint, String> {
+    let setup = |what: &str, status: i32| {
+        (status == 0)
+            .then_some(())
+            .ok_or_else(|| format!("{what} failed: libuv error {status}"))
+    };
+    let start = sys::monotonic_ns() + 1_000_000;
+    let run = TimerRun {
+        lateness: RefCell::new(Lateness::new(timers, period, start)?),
+        end: start + run_length(timers, period).as_nanos() as u64,
+    };
+    let event_loop: Box<UnsafeCell<uv::uv_loop_t>> = Box::new(zeroed());
+    // SAFETY: a zeroed, boxed (unmoving) loop struct, initialized once.
+    setup("uv_loop_init", unsafe {
+        uv::uv_loop_init(event_loop.get())
+    })?;
+    // Built once and never grown: libuv keeps the handles' addresses.
+    let handles: Vec<Timer<'_>> = (0..timers)
+        .map(|index| Timer {
+            handle: zeroed(),
+            index,
+            run: &run,
+        })
+        .collect();
+    let mut started = 0;
+    let mut status = Ok(());
+    for timer in &handles {
+        let first = run.lateness.borrow().first_due(timer.index);
+        let data = (timer as *const Timer<'_>).cast_mut().cast::<c_void>();
+        // SAFETY: the loop is initialized; the handle is zeroed, never moves
+        // and is initialized once; its data is its `Timer`, which outlives
+        // the loop.
+        status = setup("uv_timer_init", unsafe {
+            uv::uv_timer_init(event_loop.get(), timer.handle.get())
+        });
+        if status.is_err() {
+            break;
+        }
+        started += 1;
+        // SAFETY: an initialized handle on this thread's loop.
+        unsafe {
+            uv::uv_handle_set_data(timer.handle.get().cast(), data);
+            uv::uv_timer_start(
+                timer.handle.get(),
+                Some(timer_cb),
+                timeout_ms(event_loop.get(), first),
+                0,
+            );
+        }
+    }
+    let cpu_before = sys::thread_cpu_ns();
+    if status.is_ok() {
+        // SAFETY: the initialized loop, on the thread that set it up; it
+        // returns once no timer is started again.
+        unsafe { uv::uv_run(event_loop.get(), uv::uv_run_mode_UV_RUN_DEFAULT) };
+    }
+    let cpu = Duration::from_nanos(sys::thread_cpu_ns() - cpu_before);
+    // SAFETY: every initialized handle is closed once, the loop runs their
+    // close callbacks (none), and is then closed with no handle left.
+    unsafe {
+        for timer in &handles[..started] {
+            uv::uv_close(timer.handle.get().cast(), None);
+        }
+        uv::uv_run(event_loop.get(), uv::uv_run_mode_UV_RUN_DEFAULT);
+        uv::uv_loop_close(event_loop.get());
+    }
+    status?;
+    Ok(run.lateness.into_inner().point(period, cpu, None))
 }

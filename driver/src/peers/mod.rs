@@ -13,7 +13,7 @@ mod channels;
 mod eventfd_epoll;
 mod flags;
 #[cfg(feature = "libuv")]
-mod libuv;
+pub(crate) mod libuv;
 mod mio_waker;
 pub mod sparse;
 pub mod timers;

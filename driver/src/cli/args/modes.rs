@@ -189,7 +189,7 @@ pub(super) fn timers(p: &Parsed) -> Result<Work, clap::Error> {
         .iter()
         .filter(|&&b| b != BackendKind::Spin)
         .map(|&b| TimerContender::Rearm(b))
-        .chain(TimerContender::PEERS)
+        .chain(TimerContender::PEERS.iter().copied())
         .collect();
     Ok(Work::Timers(TimerWork {
         contenders,
