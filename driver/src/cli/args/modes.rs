@@ -174,7 +174,7 @@ pub(super) fn async_pingpong(p: &Parsed) -> Result<Work, clap::Error> {
 pub(super) fn timers(p: &Parsed) -> Result<Work, clap::Error> {
     p.refuse_unused(
         "--mode timers",
-        "one loop runs its timers with the default wait, beside std and tokio",
+        "one loop runs its timers with the default wait, beside std, tokio and (with its feature) libuv",
         &[REPORTING, &["--backend", "--timers", "--periods"]].concat(),
     )?;
     if p.backends.contains(&BackendKind::Spin) && p.args.backend != BackendArg::All {
