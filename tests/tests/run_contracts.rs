@@ -88,6 +88,26 @@ fn fresh_runner_reports_the_policys_starting_budget() {
     assert_eq!(runner.spin_budget(), SpinPolicy::default().max_spins / 4);
 }
 
+/// A policy is built from a preset, not a struct literal (it is
+/// non-exhaustive): each `with_` method changes its own field and no other.
+#[test]
+fn each_spin_policy_builder_changes_its_own_field() {
+    let base = SpinPolicy::LOW_LATENCY;
+    let spins = base.with_max_spins(7);
+    assert_eq!(
+        (spins.max_spins, spins.yields, spins.bound),
+        (7, base.yields, base.bound)
+    );
+    let yields = base.with_yields(9);
+    assert_eq!(
+        (yields.max_spins, yields.yields, yields.bound),
+        (base.max_spins, 9, base.bound)
+    );
+    let bound = base.with_bound(SpinBound::ParkCost);
+    assert_ne!(base.bound, SpinBound::ParkCost);
+    assert_eq!(bound, SpinPolicy::default());
+}
+
 /// A parker that implements only what it must: the clocks default to none.
 struct Minimal;
 
