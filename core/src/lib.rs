@@ -68,9 +68,8 @@ compile_error!(
      thumbv8m.base-none-eabi, riscv32imac-unknown-none-elf)."
 );
 
-// The one place std is linked, and only with the `std` feature.
 #[cfg(feature = "std")]
-extern crate std;
+extern crate std; // The one place std is linked: only under the cfg above.
 
 mod async_handle;
 mod completion;

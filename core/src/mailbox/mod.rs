@@ -1,5 +1,19 @@
-//! A bounded, allocation-free queue bound to one slot: notifications that
-//! carry data.
+//! Bounded queues bound to one slot: notifications that carry data, with no
+//! lock and no heap.
+//!
+//! - [`Mailbox`]: any number of senders; the slot's callback drains it, or
+//!   any thread receives.
+//! - [`OneSenderMailbox`]: one sender and one receiver ([`OneSender`],
+//!   [`OneReceiver`]), on a ring neither end locks or compare-and-swaps.
+//! - [`Notifier`]: how a mailbox tells its receiver. A [`SlotHandle`]
+//!   tells a loop; a [`Signal`] wakes a receiver that blocks on its own
+//!   (`recv`, `recv_timeout`); an [`AsyncSignal`] wakes one that awaits
+//!   (`recv().await`).
+//! - With the `std` feature, owned ends ([`OwnedSender`], [`OwnedReceiver`],
+//!   [`OwnedOneSender`], [`OwnedOneReceiver`]) that close the mailbox when
+//!   the last of one side is dropped.
+//!
+//! [`SlotHandle`]: crate::SlotHandle
 
 mod error;
 mod handover;
