@@ -33,7 +33,7 @@ pub enum Action {
     /// Keep the completion armed: the next notification runs the callback again.
     Rearm,
     /// Retire the completion (its state becomes [`SlotState::Dead`]); the loop forgets
-    /// the callback, and later notifications of its async are dropped and counted.
+    /// the callback, and later notifications of its slot are dropped and counted.
     Disarm,
 }
 
@@ -93,7 +93,7 @@ pub enum RunMode {
 pub enum SlotState {
     /// No callback is registered: notifications aimed here are dropped and counted.
     Dead,
-    /// A callback is registered and runs when its async is notified.
+    /// A callback is registered and runs when its slot is notified.
     Active,
 }
 

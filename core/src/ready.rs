@@ -83,10 +83,10 @@ pub(crate) const GROUPS_PER_CLASS: usize = BITS / SUMMARY_BITS as usize;
 /// A notification of one of them costs one read-modify-write on each side
 /// (the notifier's `fetch_or`, the loop's `swap`); one of any other slot costs
 /// up to two on each side (its group word, and a summary bit in the park word
-/// when the group was empty). Each async also counts its notifications, one
+/// when the group was empty). Each slot also counts its notifications, one
 /// more on the notifier's side. So a lone notify and its callback take three
 /// locked instructions for these slots and five for the rest, however many
-/// slots the loop has. Give the busiest asyncs the lowest slots.
+/// slots the loop has. Give the busiest sources the lowest slots.
 ///
 /// ```
 /// use rearm_core::park::SpinPark;

@@ -10,7 +10,7 @@ use crate::wait::SpinPolicy;
 use crate::wait::WaitCounts;
 use core::time::Duration;
 
-/// A completion's callback: runs on the loop's thread when its async was
+/// A completion's callback: runs on the loop's thread when its slot was
 /// notified, and says whether to stay armed.
 ///
 /// # Examples
@@ -29,7 +29,7 @@ use core::time::Duration;
 pub type Callback<'c> = &'c mut (dyn FnMut() -> Action + 'c);
 
 /// Drives one [`Loop`] on the current thread: holds the callbacks, runs them when
-/// their asyncs are notified, and sleeps in between. It is a [`HandlerRunner`]
+/// their slots are notified, and sleeps in between. It is a [`HandlerRunner`]
 /// whose handler calls the slot's closure; where one handler told the slot
 /// suits better (a runtime that owns its per-slot state), use that directly.
 ///
@@ -265,7 +265,7 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
         self.slots.spin_budget()
     }
 
-    /// Runs callbacks as their asyncs are notified, for as long as `mode` says.
+    /// Runs callbacks as their slots are notified, for as long as `mode` says.
     ///
     /// Every run first takes what is pending, so notifications that arrived
     /// while no run was in progress are never stranded. See [`Exit`] for why it
