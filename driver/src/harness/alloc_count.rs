@@ -13,11 +13,25 @@
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Allocations so far. Every access is Relaxed: a count orders nothing, and it
 /// is read either on the thread that allocated or after joins, which order it.
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// This thread's allocations. Const-initialized and without a
+    /// destructor, so touching it never allocates.
+    static THREAD_ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Counts one allocation, for the process and for this thread.
+fn count() {
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    // `try_with`: a thread being torn down may still allocate.
+    let _ = THREAD_ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
 
 /// The system allocator, counting every allocation and reallocation.
 #[derive(Debug)]
@@ -28,13 +42,13 @@ pub struct CountingAlloc;
 // and never allocates.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
         unsafe { System.alloc_zeroed(layout) }
     }
@@ -45,7 +59,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwarded as is; `ptr` came from `System` through this type.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -56,6 +70,13 @@ unsafe impl GlobalAlloc for CountingAlloc {
 pub fn allocations() -> u64 {
     // Relaxed: compared across points of one thread's run, or read after joins.
     ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+/// Allocations counted so far on this thread alone: what a single-threaded
+/// check needs when other threads (a test harness's own) may allocate
+/// meanwhile.
+pub fn thread_allocations() -> u64 {
+    THREAD_ALLOCATIONS.try_with(Cell::get).unwrap_or(0)
 }
 
 /// Whether [`CountingAlloc`] is this process's global allocator: a probe
