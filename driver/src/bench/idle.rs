@@ -92,6 +92,7 @@ pub fn run<B: Backend>(
         lp.stop();
         let stalled = WatchdogConfig {
             // Stopping is the only progress left: none until the loop returns.
+            // Acquire pairs with `Returned`'s Release store.
             progress: &|_| (!returned.load(Ordering::Acquire)).then_some(0),
             contexts: 1,
             describe: &|| {
