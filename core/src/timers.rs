@@ -7,13 +7,23 @@
 //! and must either be sized for the longest delay or cascade. The wait needs
 //! "the next deadline" on every park, which a heap has at its root. With one
 //! timer per slot, a slot index is the timer's identity, and `pos` finds it
-//! in the heap for a cancel without a search. Nothing is allocated: the four
-//! arrays are fixed by `CAP`, and a full set cannot happen (every slot may
-//! hold a timer, no more).
+//! in the heap for a cancel without a search. The due times sit beside the
+//! heap's slots, by heap position, so that a sift compares two neighbours in
+//! one cache line rather than chasing each child's slot to its due time; a
+//! firing moves its timer down to the bottom and back up (as std's
+//! `BinaryHeap::pop` does), since a periodic timer's next due time belongs
+//! near the bottom. Nothing is allocated: the four arrays are fixed by
+//! `CAP`, and a full set cannot happen (every slot may hold a timer, no
+//! more).
 
 /// Marks a slot with no timer in `pos`. Slot indices stay below
 /// [`MAX_CAPACITY`](crate::MAX_CAPACITY) (4096), far below it.
 const NONE: u16 = u16::MAX;
+
+/// Timers a slack window's walk visits before it takes the window as dense
+/// (see [`TimerSet::wake_at`]): it bounds the walk that every timed wait
+/// makes.
+const SLACK_SCAN: usize = 64;
 
 /// What a runner's timers did since it was made: every timer set is
 /// accounted for, like every notification in a [`Ledger`](crate::Ledger).
@@ -69,13 +79,13 @@ impl TimerCounts {
 
 /// At most one timer per slot, ordered by when each is due.
 pub(crate) struct TimerSet<const CAP: usize> {
-    /// Slots with a timer, as a binary min-heap on `due`.
+    /// Slots with a timer, as a binary min-heap on `keys`.
     heap: [u16; CAP],
+    /// When the timer at each heap position is due, on the parker's clock.
+    keys: [u64; CAP],
     len: usize,
     /// Where each slot sits in `heap`, or [`NONE`].
     pos: [u16; CAP],
-    /// When each slot's timer is due, on the parker's clock.
-    due: [u64; CAP],
     /// Each slot's period; 0 for a timer that fires once.
     period: [u64; CAP],
     counts: TimerCounts,
@@ -85,9 +95,9 @@ impl<const CAP: usize> TimerSet<CAP> {
     pub(crate) const fn new() -> Self {
         TimerSet {
             heap: [0; CAP],
+            keys: [0; CAP],
             len: 0,
             pos: [NONE; CAP],
-            due: [0; CAP],
             period: [0; CAP],
             counts: TimerCounts {
                 set: 0,
@@ -110,12 +120,57 @@ impl<const CAP: usize> TimerSet<CAP> {
 
     /// When the next timer is due, if any is set.
     pub(crate) fn next_due(&self) -> Option<u64> {
-        (self.len > 0).then(|| self.due[usize::from(self.heap[0])])
+        (self.len > 0).then(|| self.keys[0])
+    }
+
+    /// When a wait for the timers should end: when the next one is due, or,
+    /// with `slack`, the latest due time within `slack` of it, so that the
+    /// timers due that close together fire in one wake and none fires more
+    /// than `slack` late. A timer with no other within `slack` after it still
+    /// fires on time.
+    ///
+    /// The timers due by a limit form a subtree at the heap's root, walked
+    /// here without a stack; the walk stops after [`SLACK_SCAN`] of them,
+    /// and then the window is dense: its end is where the most fire at once.
+    pub(crate) fn wake_at(&self, slack: u64) -> Option<u64> {
+        let first = self.next_due()?;
+        if slack == 0 {
+            return Some(first);
+        }
+        let limit = first.saturating_add(slack);
+        let within = |at: usize| at < self.len && self.key(at) <= limit;
+        let (mut at, mut latest) = (0, first);
+        for _ in 0..SLACK_SCAN {
+            latest = latest.max(self.key(at));
+            // Pre-order: down to a child in the window, the left first;
+            // otherwise up to the nearest left child whose right sibling is.
+            let left = 2 * at + 1;
+            if within(left) {
+                at = left;
+                continue;
+            }
+            if within(left + 1) {
+                at = left + 1;
+                continue;
+            }
+            loop {
+                if at == 0 {
+                    return Some(latest);
+                }
+                if at % 2 == 1 && within(at + 1) {
+                    at += 1;
+                    break;
+                }
+                at = (at - 1) / 2;
+            }
+        }
+        Some(limit)
     }
 
     /// When `slot`'s timer is due, if it has one.
     pub(crate) fn due(&self, slot: usize) -> Option<u64> {
-        (self.pos[slot] != NONE).then(|| self.due[slot])
+        let at = self.pos[slot];
+        (at != NONE).then(|| self.keys[usize::from(at)])
     }
 
     /// Sets `slot`'s timer (replacing, and counting as cancelled, any it had).
@@ -123,12 +178,10 @@ impl<const CAP: usize> TimerSet<CAP> {
         self.cancel(slot);
         self.counts.set += 1;
         self.counts.active += 1;
-        self.due[slot] = due;
         self.period[slot] = period;
         let at = self.len;
         self.len += 1;
-        self.place(at, slot);
-        self.sift_up(at);
+        self.sift_up(at, slot, due);
     }
 
     /// Cancels `slot`'s timer. Returns whether it had one.
@@ -142,8 +195,7 @@ impl<const CAP: usize> TimerSet<CAP> {
 
     /// The slot whose timer is due first, if it is due at `now`.
     pub(crate) fn due_at(&self, now: u64) -> Option<usize> {
-        let slot = usize::from(*self.heap[..self.len].first()?);
-        (self.due[slot] <= now).then_some(slot)
+        (self.len > 0 && self.keys[0] <= now).then(|| usize::from(self.heap[0]))
     }
 
     /// `slot`'s timer fired at `now` and its callback returned, keeping the
@@ -158,13 +210,18 @@ impl<const CAP: usize> TimerSet<CAP> {
             self.counts.expired += 1;
             return;
         }
-        let due = self.due[slot];
-        // Periods wholly passed since it was due, beyond the one it fired for.
-        let late = now.saturating_sub(due) / period;
-        self.counts.skipped += late;
-        self.due[slot] = due.saturating_add(period.saturating_mul(late + 1));
         let at = usize::from(self.pos[slot]);
-        self.sift_down(at);
+        let due = self.keys[at];
+        // Periods wholly passed since it was due, beyond the one it fired for
+        // (the division only when there are some: it costs tens of cycles,
+        // on every firing of a loop that keeps up).
+        let behind = now.saturating_sub(due);
+        let late = if behind < period { 0 } else { behind / period };
+        self.counts.skipped += late;
+        let next = due.saturating_add(period.saturating_mul(late + 1));
+        // Later than before: it only moves down.
+        let bottom = self.hole_to_bottom(at);
+        self.sift_up(bottom, slot, next);
     }
 
     /// `slot`'s timer fired and its callback disarmed the slot: its last firing.
@@ -186,60 +243,64 @@ impl<const CAP: usize> TimerSet<CAP> {
         self.counts.active -= 1;
         self.len -= 1;
         if at < self.len {
-            let last = usize::from(self.heap[self.len]);
-            self.place(at, last);
-            // The moved timer may belong above or below its new place.
-            self.sift_up(at);
-            self.sift_down(usize::from(self.pos[last]));
+            // The last timer fills the hole; it may belong above or below.
+            let (last, key) = (usize::from(self.heap[self.len]), self.keys[self.len]);
+            if at > 0 && self.keys[(at - 1) / 2] > key {
+                self.sift_up(at, last, key);
+            } else {
+                let bottom = self.hole_to_bottom(at);
+                self.sift_up(bottom, last, key);
+            }
         }
         true
     }
 
-    fn place(&mut self, at: usize, slot: usize) {
+    /// Puts `slot`, due at `key`, at heap position `at`.
+    fn place(&mut self, at: usize, slot: usize, key: u64) {
         // Both fit: `at` < CAP and `slot` < CAP <= MAX_CAPACITY < NONE.
         self.heap[at] = slot as u16;
+        self.keys[at] = key;
         self.pos[slot] = at as u16;
     }
 
     fn key(&self, at: usize) -> u64 {
-        self.due[usize::from(self.heap[at])]
+        self.keys[at]
     }
 
-    fn sift_up(&mut self, mut at: usize) {
-        let slot = usize::from(self.heap[at]);
+    /// Places `slot`, due at `key`, in the hole at `at` or above it, moving
+    /// later parents down.
+    fn sift_up(&mut self, mut at: usize, slot: usize, key: u64) {
         while at > 0 {
             let parent = (at - 1) / 2;
-            if self.key(parent) <= self.due[slot] {
+            if self.keys[parent] <= key {
                 break;
             }
             let above = usize::from(self.heap[parent]);
-            self.place(at, above);
+            self.place(at, above, self.keys[parent]);
             at = parent;
         }
-        self.place(at, slot);
+        self.place(at, slot, key);
     }
 
-    fn sift_down(&mut self, mut at: usize) {
-        let slot = usize::from(self.heap[at]);
+    /// Moves the hole at `at` down to the bottom, the earlier child up at
+    /// each level (one comparison a level, not two), and returns where the
+    /// hole ends: the caller fills it with [`sift_up`](Self::sift_up).
+    fn hole_to_bottom(&mut self, mut at: usize) -> usize {
         loop {
             let left = 2 * at + 1;
             if left >= self.len {
-                break;
+                return at;
             }
             let right = left + 1;
-            let child = if right < self.len && self.key(right) < self.key(left) {
+            let child = if right < self.len && self.keys[right] < self.keys[left] {
                 right
             } else {
                 left
             };
-            if self.due[slot] <= self.key(child) {
-                break;
-            }
             let below = usize::from(self.heap[child]);
-            self.place(at, below);
+            self.place(at, below, self.keys[child]);
             at = child;
         }
-        self.place(at, slot);
     }
 }
 
@@ -282,6 +343,64 @@ mod tests {
         assert!(set.is_empty());
         assert_eq!(set.counts().expired, 4);
         assert_eq!(set.counts().cancelled, 1);
+    }
+
+    /// The wake time `wake_at` must give, found by scanning every timer.
+    fn latest_within<const CAP: usize>(set: &TimerSet<CAP>, slack: u64) -> Option<u64> {
+        let first = set.next_due()?;
+        (0..set.len)
+            .map(|at| set.key(at))
+            .filter(|&due| due <= first.saturating_add(slack))
+            .max()
+    }
+
+    #[test]
+    fn a_slack_window_wakes_for_its_latest_timer_and_a_lone_timer_on_time() {
+        let mut set = TimerSet::<8>::new();
+        assert_eq!(set.wake_at(50), None);
+        set.set(0, 1_000, 0);
+        assert_eq!(set.wake_at(0), Some(1_000));
+        assert_eq!(set.wake_at(50), Some(1_000), "nothing to take along");
+        set.set(1, 1_040, 0);
+        set.set(2, 1_051, 0);
+        set.set(3, 1_020, 0);
+        assert_eq!(set.wake_at(0), Some(1_000));
+        assert_eq!(set.wake_at(50), Some(1_040));
+        assert_eq!(set.wake_at(51), Some(1_051));
+        assert_eq!(set.wake_at(u64::MAX), Some(1_051), "no overflow");
+    }
+
+    #[test]
+    fn a_slack_window_finds_its_latest_timer_wherever_the_heap_holds_it() {
+        // Deadlines scattered by a multiplicative hash, so that the window's
+        // timers sit in every shape of subtree.
+        let mut set = TimerSet::<48>::new();
+        for slot in 0..48 {
+            set.set(slot, (slot as u64).wrapping_mul(0x9E37_79B9) % 1_000, 0);
+            assert_heap(&set);
+            for slack in [0, 1, 7, 30, 100, 400, 999, 5_000] {
+                assert_eq!(
+                    set.wake_at(slack),
+                    latest_within(&set, slack),
+                    "{slot} timers, slack {slack}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_dense_slack_window_wakes_at_its_end() {
+        let mut set = TimerSet::<{ 2 * SLACK_SCAN }>::new();
+        for slot in 0..2 * SLACK_SCAN {
+            set.set(slot, 1_000 + slot as u64, 0);
+        }
+        // More timers in the window than the walk visits: its end.
+        assert_eq!(set.wake_at(500), Some(1_500));
+        // One fewer than the walk's bound: the latest, exactly.
+        assert_eq!(
+            set.wake_at(SLACK_SCAN as u64 - 2),
+            Some(1_000 + SLACK_SCAN as u64 - 2)
+        );
     }
 
     #[test]
