@@ -125,6 +125,26 @@ impl<'l, 'c, P: Park, const CAP: usize> CallbackRunner<'l, 'c, P, CAP> {
         self
     }
 
+    /// Lets a timer fire up to `slack` late so that timers due close
+    /// together share one wake; see [`HandlerRunner::with_timer_slack`].
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{CallbackRunner, Loop};
+    ///
+    /// fn uptime_ns() -> u64 { 42 } // a real clock here
+    /// let lp: Loop<SpinPark, 1> = Loop::new(SpinPark::with_clock(uptime_ns));
+    /// let runner = CallbackRunner::new(&lp)?.with_timer_slack(Duration::from_micros(50));
+    /// assert_eq!(runner.active(), 0);
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_timer_slack(mut self, slack: Duration) -> Self {
+        self.slots = self.slots.with_timer_slack(slack);
+        self
+    }
+
     /// The loop this runner drives.
     #[must_use]
     pub fn event_loop(&self) -> &'l Loop<P, CAP> {

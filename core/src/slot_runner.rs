@@ -104,6 +104,9 @@ pub struct HandlerRunner<'l, P: Park, const CAP: usize> {
     has_clock: bool,
     stats: WaitCounts,
     timers: TimerSet<CAP>,
+    /// How late a timer may fire so that timers due close together share a
+    /// wake, in nanoseconds (see [`HandlerRunner::with_timer_slack`]).
+    timer_slack: u64,
 }
 
 impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
@@ -141,6 +144,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
             has_clock: lp.parker.now_ns().is_some(),
             stats: WaitCounts::default(),
             timers: TimerSet::new(),
+            timer_slack: 0,
         })
     }
 
@@ -179,6 +183,59 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     #[must_use]
     pub fn with_arrival_prediction(mut self, on: bool) -> Self {
         self.wait.arrivals = ArrivalClock::new(on);
+        self
+    }
+
+    /// Lets a timer fire up to `slack` after it is due, so that timers due
+    /// close together share one wake: the wait for the next timer ends when
+    /// the latest timer due within `slack` of it is due, and every timer due
+    /// by then fires. A timer with none due within `slack` after it still
+    /// fires on time. As with the kernel's slack, the thread's wake-up comes
+    /// on top. The default, zero, wakes for each due time.
+    ///
+    /// This is what the kernel's timer slack does for a thread's timed
+    /// sleeps (50 µs by default on Linux, which rearm's Linux parkers turn
+    /// down to 1 ns for precision), chosen here per loop: many timers a few
+    /// microseconds apart then cost a wake per window, not one per timer. A
+    /// periodic timer whose period is under the slack may skip periods
+    /// ([`TimerCounts::skipped`]). Deadlines of
+    /// [`run_until`](HandlerRunner::run_until) take no slack.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use rearm_core::park::SpinPark;
+    /// use rearm_core::{Action, Exit, Handler, HandlerRunner, Loop, RunMode};
+    ///
+    /// struct Late { now: fn() -> u64, fired_at: [u64; 2] }
+    /// impl Handler for Late {
+    ///     fn on_notify(&mut self, _slot: usize) -> Action { Action::Rearm }
+    ///     fn on_timer(&mut self, slot: usize) -> Action {
+    ///         self.fired_at[slot] = (self.now)();
+    ///         Action::Disarm
+    ///     }
+    /// }
+    /// fn uptime_ns() -> u64 {
+    ///     # static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    ///     # START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
+    ///     // a real clock here
+    /// }
+    ///
+    /// let lp: Loop<SpinPark, 2> = Loop::new(SpinPark::with_clock(uptime_ns));
+    /// let mut runner = HandlerRunner::new(&lp)?.with_timer_slack(Duration::from_micros(100));
+    /// let now = runner.now_ns().unwrap();
+    /// runner.arm(0)?;
+    /// runner.arm(1)?;
+    /// runner.set_timer_at(0, now + 1_000_000)?;
+    /// runner.set_timer_at(1, now + 1_050_000)?; // within the slack: one wake for both
+    /// let mut late = Late { now: uptime_ns, fired_at: [0; 2] };
+    /// assert_eq!(runner.run(RunMode::UntilDone, &mut late), Exit::Done);
+    /// assert!(late.fired_at[0] >= now + 1_050_000); // waited for the second
+    /// assert!(late.fired_at[1] >= now + 1_050_000); // never early
+    /// # Ok::<(), rearm_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_timer_slack(mut self, slack: Duration) -> Self {
+        self.timer_slack = nanos(slack);
         self
     }
 
@@ -731,7 +788,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
             {
                 return Exit::TimedOut;
             }
-            let wake_by = match (deadline, self.timers.next_due()) {
+            let wake_by = match (deadline, self.timers.wake_at(self.timer_slack)) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };

@@ -37,7 +37,17 @@ proptest! {
     /// and count as the model says, after every operation.
     #[test]
     fn timers_match_the_reference_model(ops in prop::collection::vec(timer_op(), 0..120)) {
-        timer_ops(ops);
+        timer_ops(0, ops);
+    }
+
+    /// The same with a timer slack: each wait ends at the latest timer due
+    /// within the slack of the next, as the model's scan of every slot says.
+    #[test]
+    fn timers_with_slack_match_the_reference_model(
+        slack in prop_oneof![Just(1u64), (1u64..40).prop_map(|n| n * 100), Just(u64::MAX)],
+        ops in prop::collection::vec(timer_op(), 0..120),
+    ) {
+        timer_ops(slack, ops);
     }
 }
 
@@ -222,6 +232,203 @@ fn deadlines_hold_on_every_parker() {
     deadlines_hold(SpinPark::<rearm_core::relax::Yield>::with_clock(std_clock));
     deadlines_hold(FutexPark::new());
     deadlines_hold(EventfdPark::new().unwrap());
+}
+
+/// Records when each timer fired, on the parker's clock.
+struct FiredAt<'p, P: Park> {
+    parker: &'p P,
+    at: [u64; 8],
+}
+
+impl<P: Park> Handler for FiredAt<'_, P> {
+    fn on_notify(&mut self, _slot: usize) -> Action {
+        Action::Rearm
+    }
+
+    fn on_timer(&mut self, slot: usize) -> Action {
+        self.at[slot] = self.parker.now_ns().unwrap();
+        Action::Disarm
+    }
+}
+
+/// Eight timers 20 µs apart, under a slack of 10 s: one wake for all of
+/// them, when the last is due; none early. And a lone timer after them,
+/// with no other in its window, fires when due, not a slack late.
+fn slack_shares_a_wake<P: Park>(name: &str, parker: P) {
+    let lp: Loop<P, 9> = Loop::new(parker);
+    let mut runner = HandlerRunner::new(&lp)
+        .unwrap()
+        .with_timer_slack(Duration::from_secs(10));
+    let start = runner.now_ns().unwrap() + 2_000_000;
+    let due = |slot: usize| start + 20_000 * slot as u64;
+    for slot in 0..8 {
+        runner.arm(slot).unwrap();
+        runner.set_timer_at(slot, due(slot)).unwrap();
+    }
+    let mut fired = FiredAt {
+        parker: lp.parker(),
+        at: [0; 8],
+    };
+    assert_eq!(runner.run(RunMode::UntilDone, &mut fired), Exit::Done);
+    let last = due(7);
+    for (slot, &at) in fired.at.iter().enumerate() {
+        assert!(
+            at >= last,
+            "{name}: slot {slot} fired before the window's last timer was due"
+        );
+        assert!(
+            at - last < LATE_LIMIT_NS,
+            "{name}: slot {slot} {} ns late",
+            at - last
+        );
+    }
+    let counts = runner.timer_counts();
+    assert_eq!((counts.fired, counts.expired), (8, 8), "{name}");
+
+    // A lone timer takes no slack: a wake the slack late would break the
+    // limit (10 s against 2 s).
+    runner.arm(8).unwrap();
+    let lone = runner.now_ns().unwrap() + 50_000_000;
+    runner.set_timer_at(8, lone).unwrap();
+    let mut fired_at = 0;
+    let mut on_timer = LoneTimer {
+        parker: lp.parker(),
+        at: &mut fired_at,
+    };
+    assert_eq!(runner.run(RunMode::UntilDone, &mut on_timer), Exit::Done);
+    assert!(fired_at >= lone, "{name}: the lone timer fired early");
+    assert!(
+        fired_at - lone < LATE_LIMIT_NS,
+        "{name}: the lone timer fired {} ns late, as if it took the slack",
+        fired_at - lone
+    );
+}
+
+struct LoneTimer<'a, 'p, P: Park> {
+    parker: &'p P,
+    at: &'a mut u64,
+}
+
+impl<P: Park> Handler for LoneTimer<'_, '_, P> {
+    fn on_notify(&mut self, _slot: usize) -> Action {
+        Action::Rearm
+    }
+
+    fn on_timer(&mut self, _slot: usize) -> Action {
+        *self.at = self.parker.now_ns().unwrap();
+        Action::Disarm
+    }
+}
+
+#[test]
+fn timers_within_the_slack_share_a_wake_on_every_parker() {
+    slack_shares_a_wake("thread", ThreadPark::new());
+    slack_shares_a_wake(
+        "spin",
+        SpinPark::<rearm_core::relax::Yield>::with_clock(std_clock),
+    );
+    slack_shares_a_wake("futex", FutexPark::new());
+    slack_shares_a_wake("eventfd", EventfdPark::new().unwrap());
+}
+
+/// A virtual clock whose timed sleeps end a fixed time late, as a real
+/// thread's wake-up does.
+struct OversleepingPark {
+    now: std::cell::Cell<u64>,
+    late: u64,
+}
+
+impl Park for OversleepingPark {
+    fn park(&self, _word: &rearm_core::park::ParkWord, _expected: u32) {
+        panic!("an untimed park with nobody to wake it");
+    }
+
+    fn park_until(
+        &self,
+        _word: &rearm_core::park::ParkWord,
+        _expected: u32,
+        deadline_ns: u64,
+    ) -> bool {
+        self.now.set(self.now.get().max(deadline_ns + self.late));
+        true
+    }
+
+    fn unpark(&self, _word: &rearm_core::park::ParkWord) {}
+
+    fn now_ns(&self) -> Option<u64> {
+        Some(self.now.get())
+    }
+}
+
+/// Records the worst lateness of the firings.
+struct WorstLate<'p> {
+    parker: &'p OversleepingPark,
+    due: [u64; 50],
+    period: u64,
+    worst: u64,
+    fired: u64,
+}
+
+impl Handler for WorstLate<'_> {
+    fn on_notify(&mut self, _slot: usize) -> Action {
+        Action::Rearm
+    }
+
+    fn on_timer(&mut self, slot: usize) -> Action {
+        let now = self.parker.now.get();
+        assert!(now >= self.due[slot], "slot {slot} fired early");
+        self.worst = self.worst.max(now - self.due[slot]);
+        self.due[slot] += self.period;
+        self.fired += 1;
+        Action::Rearm
+    }
+}
+
+/// A parker whose timed sleeps end 8 µs late, 50 timers 2 µs apart every
+/// 100 µs, 20 µs of slack: no firing is more than the slack and the wake-up
+/// late, and a wake takes the timers of its whole window along (about 14;
+/// five without slack).
+#[test]
+fn a_slack_window_bounds_lateness_by_the_slack_and_the_wake_up() {
+    const PERIOD: u64 = 100_000;
+    let lp: Loop<OversleepingPark, 50> = Loop::new(OversleepingPark {
+        now: std::cell::Cell::new(0),
+        late: 8_000,
+    });
+    let mut runner = HandlerRunner::new(&lp)
+        .unwrap()
+        .with_timer_slack(Duration::from_micros(20));
+    let mut late = WorstLate {
+        parker: lp.parker(),
+        due: [0; 50],
+        period: PERIOD,
+        worst: 0,
+        fired: 0,
+    };
+    for slot in 0..50 {
+        runner.arm(slot).unwrap();
+        late.due[slot] = 1_000 + 2_000 * slot as u64;
+        runner
+            .set_timer_every_from(slot, late.due[slot], Duration::from_nanos(PERIOD))
+            .unwrap();
+    }
+    let end = 200 * PERIOD;
+    assert_eq!(
+        runner.run_until(RunMode::UntilDone, end, &mut late),
+        Ok(Exit::TimedOut)
+    );
+    assert!(
+        late.worst <= 28_000,
+        "a firing {} ns late, past the slack and the wake-up",
+        late.worst
+    );
+    let waits = runner.wait_counts().waits;
+    assert!(
+        waits * 8 <= late.fired,
+        "{waits} waits for {} firings: the slack did not batch",
+        late.fired
+    );
+    assert_eq!(runner.timer_counts().skipped, 0);
 }
 
 /// The callback API: a periodic timer and a run with a duration, as the

@@ -196,8 +196,21 @@ impl TimerModel {
         self.slots.iter().filter_map(|s| s.timer).map(|t| t.0).min()
     }
 
-    /// `run_until(UntilDone, deadline)` on the virtual clock.
-    fn run_until(&mut self, deadline: u64) -> Exit {
+    /// When a wait for the timers ends with `slack`: the latest due time
+    /// within `slack` of the next one.
+    fn wake_at(&self, slack: u64) -> Option<u64> {
+        let limit = self.next_due()?.saturating_add(slack);
+        self.slots
+            .iter()
+            .filter_map(|s| s.timer)
+            .map(|t| t.0)
+            .filter(|&due| due <= limit)
+            .max()
+    }
+
+    /// `run_until(UntilDone, deadline)` on the virtual clock, timers taking
+    /// `slack`.
+    fn run_until(&mut self, deadline: u64, slack: u64) -> Exit {
         loop {
             self.pass();
             if self.armed() == 0 {
@@ -206,7 +219,9 @@ impl TimerModel {
             if self.now >= deadline {
                 return Exit::TimedOut;
             }
-            let by = self.next_due().map_or(deadline, |due| due.min(deadline));
+            let by = self
+                .wake_at(slack)
+                .map_or(deadline, |due| due.min(deadline));
             self.now = self.now.max(by);
         }
     }
@@ -235,14 +250,15 @@ impl Handler for Counter<'_> {
     }
 }
 
-/// Applies `ops` to a real runner on a virtual clock and to the model,
-/// comparing calls, slot states, due times and counts after each; panics at
-/// the first difference.
-pub fn timer_ops(ops: impl IntoIterator<Item = TimerOp>) {
+/// Applies `ops` to a real runner on a virtual clock, its timers taking
+/// `slack` nanoseconds of slack, and to the model, comparing calls, slot
+/// states, due times and counts after each; panics at the first difference.
+pub fn timer_ops(slack: u64, ops: impl IntoIterator<Item = TimerOp>) {
     let lp: Loop<VirtualClockPark, TIMER_SLOTS> = Loop::new(VirtualClockPark::at(1_000));
-    let Ok(mut runner) = HandlerRunner::new(&lp) else {
+    let Ok(runner) = HandlerRunner::new(&lp) else {
         panic!("a fresh loop must take a runner");
     };
+    let mut runner = runner.with_timer_slack(Duration::from_nanos(slack));
     let flags: [Cell<bool>; TIMER_SLOTS] = Default::default();
     let mut model = TimerModel {
         now: 1_000,
@@ -312,7 +328,7 @@ pub fn timer_ops(ops: impl IntoIterator<Item = TimerOp>) {
             TimerOp::RunFor(ns) => {
                 let deadline = model.now + ns;
                 let exit = runner.run_until(RunMode::UntilDone, deadline, &mut counter);
-                assert_eq!(exit, Ok(model.run_until(deadline)), "{op:?}");
+                assert_eq!(exit, Ok(model.run_until(deadline, slack)), "{op:?}");
             }
         }
         assert_eq!(lp.parker().now(), model.now, "clock after {op:?}");
@@ -350,8 +366,14 @@ pub fn timer_ops(ops: impl IntoIterator<Item = TimerOp>) {
 }
 
 /// The fuzz target's entry: each operation from two bytes (what, then
-/// which slot and how far), at most 256 of them.
+/// which slot and how far), at most 256 of them; an odd byte at the end
+/// gives the timers' slack, in steps of 100 ns.
 pub fn timer_bytes(data: &[u8]) {
+    let slack = if data.len() % 2 == 1 {
+        data.last().map_or(0, |&b| u64::from(b) * 100)
+    } else {
+        0
+    };
     let ops = data.chunks_exact(2).take(256).map(|pair| {
         let (what, arg) = (pair[0], pair[1]);
         let slot = usize::from(arg) % TIMER_SLOTS;
@@ -369,5 +391,5 @@ pub fn timer_bytes(data: &[u8]) {
             _ => TimerOp::RunFor(ns),
         }
     });
-    timer_ops(ops);
+    timer_ops(slack, ops);
 }
