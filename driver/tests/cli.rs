@@ -860,6 +860,15 @@ fn timers_refuse_what_they_would_ignore_and_a_parker_without_a_clock() {
         "between 1 and 4096",
     );
     assert_refused(&["--mode", "timers", "--periods", "5"], "at least 10 µs");
+    assert_refused(
+        &["--mode", "timers", "--timer-slack", "10001"],
+        "between 0 and 10000",
+    );
+    assert_refused(&["--mode", "timers", "--timer-slack", "x"], "whole number");
+    assert_refused(
+        &["--mode", "sparse", "--timer-slack", "50"],
+        "--mode sparse does not use --timer-slack",
+    );
 }
 
 #[test]
@@ -892,11 +901,15 @@ fn timers_write_one_json_line_per_contender_with_rearm_allocating_nothing() {
         names,
         [
             "rearm futex",
+            "rearm futex, 50 µs slack",
             "std condvar",
             "std condvar, 1 ns slack",
             "tokio interval"
         ]
     );
+    assert_eq!(lines[0]["timer_slack_us"], 0.0, "{}", lines[0]);
+    assert_eq!(lines[1]["timer_slack_us"], 50.0, "{}", lines[1]);
+    assert_eq!(lines[1]["backend"], "futex", "{}", lines[1]);
     for line in &lines {
         assert_common_fields(line, "timers");
         assert_eq!(line["timers"], 3, "{line}");
@@ -906,6 +919,32 @@ fn timers_write_one_json_line_per_contender_with_rearm_allocating_nothing() {
     }
     // The driver installs the counting allocator: rearm's zero is measured.
     assert_eq!(lines[0]["allocations"], 0, "{}", lines[0]);
+    assert_eq!(lines[1]["allocations"], 0, "{}", lines[1]);
+}
+
+#[test]
+fn timers_leave_the_slack_row_out_at_zero_slack() {
+    let lines = json_lines(&driver(&[
+        "--mode",
+        "timers",
+        "--timers",
+        "2",
+        "--periods",
+        "1000",
+        "--timer-slack",
+        "0",
+        "--json",
+    ]));
+    let names: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["record"] == "point")
+        .map(|l| l["contender"].as_str().unwrap_or_default())
+        .collect();
+    assert!(names.contains(&"rearm futex"), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("rearm futex,")),
+        "{names:?}"
+    );
 }
 
 #[test]

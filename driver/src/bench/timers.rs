@@ -19,6 +19,11 @@ pub const DEFAULT_COUNTS: [usize; 3] = [1, 100, MAX_TIMERS];
 /// Periods measured when none are given, in microseconds.
 pub const DEFAULT_PERIODS_US: [u64; 3] = [100, 1_000, 10_000];
 
+/// The slack of the rearm row that takes one, in µs, unless another is
+/// asked for: a normal Linux thread's default timer slack, under which the
+/// std rows sleep.
+pub const DEFAULT_SLACK_US: u64 = 50;
+
 /// Timers one rearm loop holds: one per slot.
 pub const MAX_TIMERS: usize = MAX_CAPACITY;
 
@@ -27,6 +32,10 @@ pub const MAX_TIMERS: usize = MAX_CAPACITY;
 pub enum TimerContender {
     /// A rearm loop's timers, on a backend, with the default wait.
     Rearm(BackendKind),
+    /// The same, its timers taking this slack
+    /// ([`HandlerRunner::with_timer_slack`]): timers due within it of the
+    /// next one share its wake.
+    RearmWithSlack(BackendKind, Duration),
     /// A thread that keeps a binary heap of deadlines and sleeps in a
     /// condition variable's timed wait until the first.
     Std,
@@ -57,6 +66,9 @@ impl fmt::Display for TimerContender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TimerContender::Rearm(backend) => write!(f, "rearm {backend}"),
+            TimerContender::RearmWithSlack(backend, slack) => {
+                write!(f, "rearm {backend}, {} µs slack", slack.as_micros())
+            }
             TimerContender::Std => f.write_str("std condvar"),
             TimerContender::StdTightSlack => f.write_str("std condvar, 1 ns slack"),
             TimerContender::Tokio => f.write_str("tokio interval"),
@@ -79,9 +91,24 @@ pub fn measure(
     // timer slack) reaches no other.
     std::thread::scope(|s| {
         s.spawn(|| match contender {
-            TimerContender::Rearm(backend) => {
-                sys::dispatch(backend, false, OnRearm { timers, period })
-            }
+            TimerContender::Rearm(backend) => sys::dispatch(
+                backend,
+                false,
+                OnRearm {
+                    timers,
+                    period,
+                    slack: Duration::ZERO,
+                },
+            ),
+            TimerContender::RearmWithSlack(backend, slack) => sys::dispatch(
+                backend,
+                false,
+                OnRearm {
+                    timers,
+                    period,
+                    slack,
+                },
+            ),
             TimerContender::Std => crate::peers::timers::std_condvar(timers, period, false),
             TimerContender::StdTightSlack => {
                 crate::peers::timers::std_condvar(timers, period, true)
@@ -98,6 +125,7 @@ pub fn measure(
 struct OnRearm {
     timers: usize,
     period: Duration,
+    slack: Duration,
 }
 
 /// The loop's handler: records each firing against its parker's clock.
@@ -125,7 +153,9 @@ impl OnBackend for OnRearm {
         let parker = B::open().map_err(|e| format!("{}: {e}", B::KIND))?;
         // Boxed: 4096 slots make a loop of a third of a megabyte.
         let lp: Box<Loop<B, MAX_TIMERS>> = Box::new(Loop::new(parker));
-        let mut runner = HandlerRunner::new(&*lp).map_err(|e| e.to_string())?;
+        let mut runner = HandlerRunner::new(&*lp)
+            .map_err(|e| e.to_string())?
+            .with_timer_slack(self.slack);
         let now = runner
             .now_ns()
             .ok_or_else(|| format!("{}: the parker has no clock", B::KIND))?;

@@ -118,6 +118,13 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "100,1000,10000", value_parser = parse_period)]
     periods: Vec<u64>,
 
+    /// For --mode timers: a rearm row whose loop lets a timer fire up to this
+    /// many µs late so that timers due close together share a wake (0 to
+    /// 10,000; 0 leaves the row out) [default: 50, a Linux thread's default
+    /// timer slack, which the std rows sleep under].
+    #[arg(long, value_name = "US", value_parser = parse_timer_slack)]
+    timer_slack: Option<u64>,
+
     /// Queue sizes for --mode mailbox, comma-separated: 64 or 1024 each
     /// (rearm's mailboxes are sized at compile time; these two are built).
     #[arg(long, value_delimiter = ',', default_value = "1024", value_parser = parse_capacity)]
@@ -326,6 +333,17 @@ fn parse_period(s: &str) -> Result<u64, String> {
     Ok(n)
 }
 
+fn parse_timer_slack(s: &str) -> Result<u64, String> {
+    let n: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a whole number of µs between 0 and 10000"))?;
+    if n > 10_000 {
+        return Err(format!("{n} µs: must be between 0 and 10000 (10 ms)"));
+    }
+    Ok(n)
+}
+
 fn parse_capacity(s: &str) -> Result<usize, String> {
     let n = count(s, "messages", 1024, "")?;
     let n = usize::try_from(n).map_err(|e| e.to_string())?;
@@ -408,7 +426,7 @@ pub(super) fn require_directory(typed: &str, path: &Path) -> Result<(), String> 
 }
 
 /// Every flag, by clap id and as typed, in the order `--help` lists them.
-const FLAGS: [(&str, &str); 24] = [
+const FLAGS: [(&str, &str); 25] = [
     ("threads", "--threads"),
     ("pings", "--pings"),
     ("backend", "--backend"),
@@ -419,6 +437,7 @@ const FLAGS: [(&str, &str); 24] = [
     ("arrivals", "--arrivals"),
     ("timers", "--timers"),
     ("periods", "--periods"),
+    ("timer_slack", "--timer-slack"),
     ("capacity", "--capacity"),
     ("repeat", "--repeat"),
     ("warmup", "--warmup"),

@@ -586,9 +586,12 @@ pub fn timers_json(
     point: &crate::bench::timers::TimerPoint,
 ) -> String {
     use crate::bench::timers::TimerContender;
-    let backend = match contender {
-        TimerContender::Rearm(backend) => Some(backend.name()),
-        _ => None,
+    let (backend, slack) = match contender {
+        TimerContender::Rearm(backend) => (Some(backend.name()), Some(0.0)),
+        TimerContender::RearmWithSlack(backend, slack) => {
+            (Some(backend.name()), Some(slack.as_secs_f64() * 1e6))
+        }
+        _ => (None, None),
     };
     line(
         header("timers", "point"),
@@ -597,6 +600,7 @@ pub fn timers_json(
             // Schema 1 named it "mechanism" here: kept for its readers.
             "mechanism": contender.to_string(),
             "backend": backend,
+            "timer_slack_us": slack,
             "timers": point.timers,
             "period_us": point.period.as_secs_f64() * 1e6,
             "round": round + 1,

@@ -62,10 +62,12 @@ pub fn execute(
         let _ = write!(out, "{}", table(contenders, &cases, &points));
     }
     // What setting and cancelling a timer costs beside many others.
-    if contenders
-        .iter()
-        .any(|m| matches!(m, TimerContender::Rearm(_)))
-    {
+    if contenders.iter().any(|m| {
+        matches!(
+            m,
+            TimerContender::Rearm(_) | TimerContender::RearmWithSlack(..)
+        )
+    }) {
         let mut line = String::from(
             "\nset + cancel one timer, ns per operation (futex loop), with N timers set:",
         );

@@ -8,7 +8,7 @@ use super::{
 use crate::bench::Mode;
 use crate::bench::mailbox::{self, MailboxContender};
 use crate::bench::sparse::SparseContender;
-use crate::bench::timers::TimerContender;
+use crate::bench::timers::{DEFAULT_SLACK_US, TimerContender};
 use crate::cli::plan::{AsyncWork, MailboxWork, SparseWork, TimerWork, Work};
 use crate::harness::arrivals::Spacing;
 use crate::peers::Peer;
@@ -175,7 +175,7 @@ pub(super) fn timers(p: &Parsed) -> Result<Work, clap::Error> {
     p.refuse_unused(
         "--mode timers",
         "one loop runs its timers with the default wait, beside std, tokio and (with its feature) libuv",
-        &[REPORTING, &["--backend", "--timers", "--periods"]].concat(),
+        &[REPORTING, &["--backend", "--timers", "--periods", "--timer-slack"]].concat(),
     )?;
     if p.backends.contains(&BackendKind::Spin) && p.args.backend != BackendArg::All {
         return Err(conflict(
@@ -183,12 +183,23 @@ pub(super) fn timers(p: &Parsed) -> Result<Work, clap::Error> {
              timers; name futex, eventfd or thread",
         ));
     }
-    // "all": every backend whose parker has a clock.
-    let contenders = p
+    // "all": every backend whose parker has a clock; the slack row on the
+    // first of them only: it shows what the slack costs and saves.
+    let backends: Vec<BackendKind> = p
         .backends
         .iter()
-        .filter(|&&b| b != BackendKind::Spin)
+        .copied()
+        .filter(|&b| b != BackendKind::Spin)
+        .collect();
+    let slack = Duration::from_micros(p.args.timer_slack.unwrap_or(DEFAULT_SLACK_US));
+    let slack_row = backends
+        .first()
+        .filter(|_| !slack.is_zero())
+        .map(|&b| TimerContender::RearmWithSlack(b, slack));
+    let contenders = backends
+        .iter()
         .map(|&b| TimerContender::Rearm(b))
+        .chain(slack_row)
         .chain(TimerContender::PEERS.iter().copied())
         .collect();
     Ok(Work::Timers(TimerWork {
