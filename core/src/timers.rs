@@ -243,14 +243,13 @@ impl<const CAP: usize> TimerSet<CAP> {
         self.counts.active -= 1;
         self.len -= 1;
         if at < self.len {
-            // The last timer fills the hole; it may belong above or below.
+            // The last timer fills the hole. It may belong above or below
+            // it; sinking the hole to the bottom and sifting up from there
+            // finds its place either way (it usually belongs low: it was
+            // last).
             let (last, key) = (usize::from(self.heap[self.len]), self.keys[self.len]);
-            if at > 0 && self.keys[(at - 1) / 2] > key {
-                self.sift_up(at, last, key);
-            } else {
-                let bottom = self.hole_to_bottom(at);
-                self.sift_up(bottom, last, key);
-            }
+            let bottom = self.hole_to_bottom(at);
+            self.sift_up(bottom, last, key);
         }
         true
     }
@@ -291,11 +290,13 @@ impl<const CAP: usize> TimerSet<CAP> {
             if left >= self.len {
                 return at;
             }
+            // `left` < `len`, so `right` is at most `len`: the last node
+            // may have no right child. On a tie either child may move up.
             let right = left + 1;
-            let child = if right < self.len && self.keys[right] < self.keys[left] {
-                right
-            } else {
+            let child = if right == self.len || self.keys[left] <= self.keys[right] {
                 left
+            } else {
+                right
             };
             let below = usize::from(self.heap[child]);
             self.place(at, below, self.keys[child]);
