@@ -53,7 +53,17 @@ use crate::sync::{
     AtomicBool, AtomicCount, Ordering, bump_owned, bump_shared, const_fn_unless_loom, fence, read,
 };
 #[cfg(feature = "std")]
-use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError, yield_now};
+
+/// Times a sender that finds the mailbox full yields, trying again after
+/// each, before it announces that it waits and sleeps (see
+/// `Handover::send_waiting`). None under loom: a yield there adds no path
+/// the models do not already have (a try that fails, then the announced
+/// one), only interleavings.
+#[cfg(all(feature = "std", not(rearm_loom)))]
+const ROOM_YIELDS: u32 = 8;
+#[cfg(all(feature = "std", rearm_loom))]
+const ROOM_YIELDS: u32 = 0;
 
 /// Who may send into a mailbox: how its senders' counters are bumped.
 #[derive(Clone, Copy)]
@@ -231,6 +241,7 @@ impl Handover {
         mut sleep: impl for<'a> FnMut(&'a Condvar, MutexGuard<'a, ()>) -> Option<MutexGuard<'a, ()>>,
     ) -> Result<Notified, TrySendError<T>> {
         let mut guard = None;
+        let mut yielded = 0;
         loop {
             match self.attempt(value, &mut enqueue) {
                 Err(TrySendError::Full(back)) => value = back,
@@ -239,6 +250,14 @@ impl Handover {
                     self.count(senders, attempt)?;
                     return Ok(self.announce(to_loop));
                 }
+            }
+            // Full: first let the receiver run. On a CPU it shares, a yield
+            // lets it drain; a sleep now would be woken for the first cell
+            // it empties, a switch each way per value.
+            if guard.is_none() && yielded != ROOM_YIELDS {
+                yielded += 1;
+                yield_now();
+                continue;
             }
             let Some(locked) = guard.take() else {
                 // Relaxed: the fence after it orders it before the next try.
