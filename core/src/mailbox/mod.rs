@@ -288,7 +288,9 @@ impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     /// Sends `value`, waiting while the mailbox is full until a receiver
     /// makes room (a drain or `try_recv` that empties it wakes the waiting
     /// senders); needs the `std` feature. Returns what [`send`](Mailbox::send)
-    /// returns. A sender that waits sleeps: it costs the receiver one load per
+    /// returns. A sender that finds it full first yields a few times, trying
+    /// again after each (on a CPU it shares with the receiver, that lets the
+    /// receiver drain), and then sleeps: it costs the receiver one load per
     /// drain while nobody waits.
     ///
     /// It waits for ever if nothing drains (the slot dead, the loop stopped):
