@@ -89,26 +89,21 @@ pub fn measure(
     }
     // Each on a fresh thread, so that what one sets for its thread (the
     // timer slack) reaches no other.
+    let rearm = |backend, slack| {
+        sys::dispatch(
+            backend,
+            false,
+            OnRearm {
+                timers,
+                period,
+                slack,
+            },
+        )
+    };
     std::thread::scope(|s| {
         s.spawn(|| match contender {
-            TimerContender::Rearm(backend) => sys::dispatch(
-                backend,
-                false,
-                OnRearm {
-                    timers,
-                    period,
-                    slack: Duration::ZERO,
-                },
-            ),
-            TimerContender::RearmWithSlack(backend, slack) => sys::dispatch(
-                backend,
-                false,
-                OnRearm {
-                    timers,
-                    period,
-                    slack,
-                },
-            ),
+            TimerContender::Rearm(backend) => rearm(backend, Duration::ZERO),
+            TimerContender::RearmWithSlack(backend, slack) => rearm(backend, slack),
             TimerContender::Std => crate::peers::timers::std_condvar(timers, period, false),
             TimerContender::StdTightSlack => {
                 crate::peers::timers::std_condvar(timers, period, true)
