@@ -2,8 +2,8 @@
 //! is about to take, or that skips its notify because the loop was told, must
 //! still be received by the drain that notification leads to; a keeping
 //! notify racing an arm, and a send racing a disarm, must still run the
-//! callback once the slot is armed. The queue inside is the core's loom model of heapless's queue
-//! (same algorithm, same orderings), so loom explores its interleavings too.
+//! callback once the slot is armed. The queue inside is the core's own, on
+//! loom's atomics and locks, so loom explores its interleavings too.
 //! A value left behind leaves the loop asleep with a value unread: a deadlock
 //! loom reports.
 //!

@@ -46,8 +46,8 @@ use queue::Queue;
 /// thread [`send`](Mailbox::send)s, and the slot's callback
 /// [`drain`](Mailbox::drain)s. It is what libuv users build from
 /// `uv_async_send` and a queue behind a mutex, without the mutex and without
-/// allocating: the values live in the mailbox (heapless's multi-producer
-/// array queue), and `N` is a power of two, at least 2.
+/// allocating: the values live in the mailbox (a multi-producer array
+/// queue), and `N` is a power of two, at least 2.
 ///
 /// A send enqueues, then notifies the slot through its [`Notifier`], unless
 /// the loop has already been told and has not yet found the mailbox empty:
@@ -197,7 +197,7 @@ pub enum MailboxFault {
 impl<T, A: Notifier, const N: usize> Mailbox<T, A, N> {
     const CAPACITY_IS_VALID: () = assert!(
         N >= 2 && N.is_power_of_two(),
-        "a Mailbox holds a power of two values, at least 2 (its queue, heapless's \
+        "a Mailbox holds a power of two values, at least 2 (its queue, a \
          multi-producer array queue, tells a cell's turn by its position modulo N)"
     );
 

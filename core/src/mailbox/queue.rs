@@ -1,120 +1,255 @@
-//! The mailbox's bounded queue: Dmitry Vyukov's array queue, heapless's
-//! `mpmc::Queue` in every normal build. Under `cfg(rearm_loom)` it is the same
-//! algorithm, with the same orderings, on loom's atomics (and a loom mutex per
-//! cell for the value), so the models explore the queue's interleavings
-//! together with the notify protocol instead of trusting a queue loom cannot
-//! see into.
+//! The mailbox's bounded queue: Dmitry Vyukov's array queue, in safe code,
+//! the same in every build (loom's models check this code, not a copy of
+//! it).
+//!
+//! Each cell's sequence number says whose turn it is: `pos` for the sender
+//! of position `pos`, `pos + 1` for its receiver, `pos + N` for the sender a
+//! lap later. Positions are claimed with a compare-and-swap, so any number of
+//! threads may send, and receive, at once.
+//!
+//! The two positions live on cache lines of their own. Side by side (as in
+//! heapless's `mpmc::Queue`, which this replaces) every send's claim and
+//! every receive's claim move one line between the sender and the receiver,
+//! whether or not they are anywhere near each other in the ring.
+//!
+//! Orderings: a cell's sequence is stored with Release after its value is
+//! put (or taken) and loaded with Acquire before the value is touched, which
+//! hands the value from sender to receiver and the emptied cell back. The
+//! positions are Relaxed: the cell's sequence, not the position, says
+//! whether a claimed cell is ready, and a stale position only costs a retry.
+//!
+//! A cell's value sits behind a lock that is never contended: the claim
+//! already gives one thread the cell, and the lock (one compare-and-swap and
+//! one store, on a line the value moves anyway) is the price of doing
+//! without `unsafe`.
 
-#[cfg(not(rearm_loom))]
-pub(crate) struct Queue<T, const N: usize>(heapless::mpmc::Queue<T, N>);
+use super::LineOf;
+use crate::sync::{AtomicUsize, Ordering, ValueCell, const_fn_unless_loom};
 
-#[cfg(not(rearm_loom))]
+pub(crate) struct Queue<T, const N: usize> {
+    /// The next position to fill.
+    enqueue_pos: LineOf<AtomicUsize>,
+    /// The next position to empty.
+    dequeue_pos: LineOf<AtomicUsize>,
+    cells: [Cell<T>; N],
+}
+
+struct Cell<T> {
+    sequence: AtomicUsize,
+    value: ValueCell<T>,
+}
+
 impl<T, const N: usize> Queue<T, N> {
-    // heapless deprecates its constructor because the queue is not lock-free:
-    // a sender stopped between claiming a cell and filling it makes the cell,
-    // and those after it, look empty to the receiver until it resumes. The
-    // mailbox needs no more than that: that sender notifies after it fills the
-    // cell, so the loop drains again then and nothing is left behind.
-    #[allow(deprecated)]
+    /// An empty queue. `N` is a power of two (the mailbox checks), so
+    /// positions may wrap around `usize` and still name their cells.
+    #[cfg(not(rearm_loom))]
     pub(crate) const fn new() -> Self {
-        Queue(heapless::mpmc::Queue::new())
+        let mut cells = [const {
+            Cell {
+                sequence: AtomicUsize::new(0),
+                value: ValueCell::new(),
+            }
+        }; N];
+        let mut i = 0;
+        while i < N {
+            cells[i].sequence = AtomicUsize::new(i);
+            i += 1;
+        }
+        Self::with_cells(cells)
+    }
+
+    /// An empty queue.
+    #[cfg(rearm_loom)]
+    pub(crate) fn new() -> Self {
+        Self::with_cells(core::array::from_fn(|i| Cell {
+            sequence: AtomicUsize::new(i),
+            value: ValueCell::new(),
+        }))
+    }
+
+    const_fn_unless_loom! {
+        fn with_cells(cells: [Cell<T>; N]) -> Self {
+            Queue {
+                enqueue_pos: LineOf(AtomicUsize::new(0)),
+                dequeue_pos: LineOf(AtomicUsize::new(0)),
+                cells,
+            }
+        }
     }
 
     /// Appends `value`, or hands it back when the queue is full.
     pub(crate) fn push(&self, value: T) -> Result<(), T> {
-        self.0.enqueue(value)
+        let mut pos = self.enqueue_pos.0.load(Ordering::Relaxed);
+        loop {
+            let cell = &self.cells[pos % N];
+            let turn = turn(cell.sequence.load(Ordering::Acquire), pos);
+            if turn < 0 {
+                return Err(value); // a lap behind: full
+            }
+            if turn == 0 {
+                match self.enqueue_pos.0.compare_exchange_weak(
+                    pos,
+                    pos.wrapping_add(1),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        cell.value.put(value);
+                        cell.sequence.store(pos.wrapping_add(1), Ordering::Release);
+                        return Ok(());
+                    }
+                    Err(now) => pos = now,
+                }
+            } else {
+                // Another sender claimed it meanwhile.
+                pos = self.enqueue_pos.0.load(Ordering::Relaxed);
+            }
+        }
     }
 
-    /// The oldest value, if any is complete.
+    /// The oldest value, if any is complete: a sender that claimed a cell
+    /// and has not filled it yet makes the queue look empty until it does.
     pub(crate) fn pop(&self) -> Option<T> {
-        self.0.dequeue()
+        let mut pos = self.dequeue_pos.0.load(Ordering::Relaxed);
+        loop {
+            let cell = &self.cells[pos % N];
+            let turn = turn(cell.sequence.load(Ordering::Acquire), pos.wrapping_add(1));
+            if turn < 0 {
+                return None; // not filled yet: empty, or a sender mid-way
+            }
+            if turn == 0 {
+                match self.dequeue_pos.0.compare_exchange_weak(
+                    pos,
+                    pos.wrapping_add(1),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        let value = cell.value.take();
+                        cell.sequence.store(pos.wrapping_add(N), Ordering::Release);
+                        return value;
+                    }
+                    Err(now) => pos = now,
+                }
+            } else {
+                // Another receiver took it meanwhile.
+                pos = self.dequeue_pos.0.load(Ordering::Relaxed);
+            }
+        }
     }
 }
 
-#[cfg(rearm_loom)]
-pub(crate) use model::Queue;
+/// How far a cell's `sequence` is from `expected`: 0 when it is this
+/// position's turn, below 0 when the cell is a lap (or part of one) behind.
+fn turn(sequence: usize, expected: usize) -> isize {
+    // Two's complement: the difference of two positions less than half of
+    // `usize` apart, read as signed, survives their wrapping.
+    sequence.wrapping_sub(expected) as isize
+}
 
-/// heapless's `mpmc` algorithm on loom's atomics: each cell's sequence number
-/// says whose turn it is (`pos` for the sender of position `pos`, `pos + 1` for
-/// its receiver); positions are claimed with a compare-and-swap.
-///
-/// The orderings are heapless's, copied so the models check what runs: a
-/// cell's sequence is stored with Release after its value is written (or
-/// taken) and loaded with Acquire before the value is touched, which hands
-/// the value from sender to receiver and the emptied cell back; the
-/// positions are Relaxed, because the cell's sequence, not the position,
-/// says whether a claimed cell is ready, and a stale position only costs a
-/// retry.
-#[cfg(rearm_loom)]
-mod model {
-    use crate::sync::{AtomicUsize, Mutex, Ordering};
+/// Values still in the queue are dropped with it, oldest first. If one's
+/// drop panics, those after it are leaked rather than dropped during the
+/// unwind (a second panic there would abort the process), as the one-sender
+/// queue, heapless's queues and crossbeam's channels do.
+impl<T, const N: usize> Drop for Queue<T, N> {
+    fn drop(&mut self) {
+        struct LeakTheRest<'a, T> {
+            cells: &'a [Cell<T>],
+            unwinding: bool,
+        }
+        impl<T> Drop for LeakTheRest<'_, T> {
+            fn drop(&mut self) {
+                if self.unwinding {
+                    for cell in self.cells {
+                        core::mem::forget(cell.value.take());
+                    }
+                }
+            }
+        }
+        let mut rest = LeakTheRest {
+            cells: &self.cells,
+            unwinding: true,
+        };
+        while let Some(value) = self.pop() {
+            drop(value);
+        }
+        rest.unwinding = false;
+    }
+}
 
-    struct Cell<T> {
-        sequence: AtomicUsize,
-        value: Mutex<Option<T>>,
+#[cfg(all(test, not(rearm_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_survives_the_positions_wrapping() {
+        assert_eq!(turn(5, 5), 0);
+        assert_eq!(turn(4, 5), -1);
+        assert_eq!(turn(0, usize::MAX), 1);
+        assert_eq!(turn(usize::MAX, 0), -1);
     }
 
-    pub(crate) struct Queue<T, const N: usize> {
-        enqueue_pos: AtomicUsize,
-        dequeue_pos: AtomicUsize,
-        cells: [Cell<T>; N],
+    #[test]
+    fn a_queue_holds_exactly_n_values_in_order_across_laps() {
+        let queue: Queue<u32, 4> = Queue::new();
+        let mut next_in = 0;
+        let mut next_out = 0;
+        for batch in [4, 1, 3, 4, 2, 4] {
+            for _ in 0..batch {
+                assert_eq!(queue.push(next_in), Ok(()));
+                next_in += 1;
+            }
+            if batch == 4 {
+                assert_eq!(queue.push(99), Err(99), "full at four");
+            }
+            while let Some(value) = queue.pop() {
+                assert_eq!(value, next_out);
+                next_out += 1;
+            }
+            assert_eq!(queue.pop(), None);
+        }
+        assert_eq!(next_out, next_in);
     }
 
-    impl<T, const N: usize> Queue<T, N> {
-        pub(crate) fn new() -> Self {
-            Queue {
-                enqueue_pos: AtomicUsize::new(0),
-                dequeue_pos: AtomicUsize::new(0),
-                cells: core::array::from_fn(|i| Cell {
-                    sequence: AtomicUsize::new(i),
-                    value: Mutex::new(None),
-                }),
-            }
+    /// Positions near `usize::MAX` wrap to 0 without losing a value.
+    #[test]
+    fn positions_wrap_around_usize() {
+        let queue: Queue<u32, 2> = Queue::new();
+        let start = usize::MAX - 2;
+        queue.enqueue_pos.0.store(start, Ordering::Relaxed);
+        queue.dequeue_pos.0.store(start, Ordering::Relaxed);
+        for (i, cell) in queue.cells.iter().enumerate() {
+            // The cell of position p is p % 2; its sequence, that position.
+            let p = if start % 2 == i { start } else { start + 1 };
+            cell.sequence.store(p, Ordering::Relaxed);
         }
+        for value in 0..7 {
+            assert_eq!(queue.push(value), Ok(()));
+            assert_eq!(queue.push(value + 100), Ok(()));
+            assert_eq!(queue.push(0), Err(0));
+            assert_eq!((queue.pop(), queue.pop()), (Some(value), Some(value + 100)));
+            assert_eq!(queue.pop(), None);
+        }
+    }
 
-        pub(crate) fn push(&self, value: T) -> Result<(), T> {
-            let mut pos = self.enqueue_pos.load(Ordering::Relaxed);
-            loop {
-                let cell = &self.cells[pos % N];
-                let turn = cell.sequence.load(Ordering::Acquire) as isize - pos as isize;
-                if turn < 0 {
-                    return Err(value); // a lap behind: full
-                }
-                if turn == 0
-                    && self
-                        .enqueue_pos
-                        .compare_exchange(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed)
-                        .is_ok()
-                {
-                    *cell.value.lock().unwrap() = Some(value);
-                    cell.sequence.store(pos + 1, Ordering::Release);
-                    return Ok(());
-                }
-                pos = self.enqueue_pos.load(Ordering::Relaxed);
+    #[test]
+    fn values_left_are_dropped_with_the_queue() {
+        use core::cell::Cell;
+        struct Counted<'a>(&'a Cell<u32>);
+        impl Drop for Counted<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() + 1);
             }
         }
-
-        pub(crate) fn pop(&self) -> Option<T> {
-            let mut pos = self.dequeue_pos.load(Ordering::Relaxed);
-            loop {
-                let cell = &self.cells[pos % N];
-                let turn = cell.sequence.load(Ordering::Acquire) as isize - (pos + 1) as isize;
-                if turn < 0 {
-                    return None; // not filled yet: empty, or a sender mid-way
-                }
-                if turn == 0
-                    && self
-                        .dequeue_pos
-                        .compare_exchange(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed)
-                        .is_ok()
-                {
-                    let value = cell.value.lock().unwrap().take();
-                    cell.sequence.store(pos + N, Ordering::Release);
-                    // The Acquire above saw the sender's Release: its value is there.
-                    return Some(value.expect("a filled cell holds its value"));
-                }
-                pos = self.dequeue_pos.load(Ordering::Relaxed);
+        let dropped = Cell::new(0);
+        {
+            let queue: Queue<Counted<'_>, 4> = Queue::new();
+            for _ in 0..3 {
+                assert!(queue.push(Counted(&dropped)).is_ok());
             }
+            drop(queue.pop());
+            assert_eq!(dropped.get(), 1);
         }
+        assert_eq!(dropped.get(), 3);
     }
 }
