@@ -168,9 +168,17 @@ impl<P: Park> Signal<P> {
     /// Consumes any notification, then runs `attempt`: a notification that
     /// comes after this look is left for the next.
     fn look<R>(&self, attempt: &mut impl FnMut() -> Poll<R>) -> Poll<R> {
-        // Acquire, paired with `notify`'s Release: `attempt` sees what every
-        // notifier whose notification this consumes wrote before it.
-        self.word.swap(EMPTY, Ordering::Acquire);
+        // A word already EMPTY holds nothing to consume, and a receiver that
+        // keeps finding values (its senders skip their notify meanwhile)
+        // finds it so every time: a load then spares it a locked write per
+        // look. Relaxed: a notification the load misses, come just before or
+        // after it, is still in the word when `announce` compare-and-swaps
+        // it, which then fails and sends the waiter to look again.
+        if self.word.load(Ordering::Relaxed) != EMPTY {
+            // Acquire, paired with `notify`'s Release: `attempt` sees what
+            // every notifier whose notification this consumes wrote before.
+            self.word.swap(EMPTY, Ordering::Acquire);
+        }
         attempt()
     }
 
