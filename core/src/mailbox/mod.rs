@@ -128,6 +128,27 @@ pub struct Mailbox<T, A: Notifier, const N: usize> {
 #[repr(align(128))]
 struct LineOf<T>(T);
 
+/// What a queue's drop does with the values still in it: drops every value
+/// `pop` gives, oldest first. If one's drop panics, `leak_rest` runs during
+/// the unwind and leaks those left rather than drop them (a second panic
+/// there would abort the process), as heapless's queues and crossbeam's
+/// channels do.
+fn drop_oldest_first<T>(mut pop: impl FnMut() -> Option<T>, leak_rest: impl FnOnce()) {
+    struct OnUnwind<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for OnUnwind<F> {
+        fn drop(&mut self) {
+            if let Some(leak_rest) = self.0.take() {
+                leak_rest();
+            }
+        }
+    }
+    let mut unwinding = OnUnwind(Some(leak_rest));
+    while let Some(value) = pop() {
+        drop(value);
+    }
+    unwinding.0 = None;
+}
+
 /// A mailbox's counts; see [`Mailbox::counts`].
 ///
 /// More may be counted later: read the fields, do not build the struct.

@@ -129,34 +129,19 @@ impl<T, const N: usize> OneToOne<T, N> {
     }
 }
 
-/// Values still in the ring are dropped with it, oldest first. If one's drop
-/// panics, those after it are leaked rather than dropped during the unwind
-/// (a second panic there would abort the process), as heapless's queues and
-/// crossbeam's channels do.
+/// Values still in the ring are dropped with it, oldest first; see
+/// `drop_oldest_first` for a drop that panics.
 impl<T, const N: usize> Drop for OneToOne<T, N> {
     fn drop(&mut self) {
-        struct LeakTheRest<'a, T> {
-            cells: &'a [ValueCell<T>],
-            unwinding: bool,
-        }
-        impl<T> Drop for LeakTheRest<'_, T> {
-            fn drop(&mut self) {
-                if self.unwinding {
-                    for cell in self.cells {
-                        core::mem::forget(cell.take());
-                    }
-                }
-            }
-        }
         let mut end = self.pop_end();
-        let mut rest = LeakTheRest {
-            cells: &self.cells,
-            unwinding: true,
-        };
-        while let Some(value) = self.pop(&mut end) {
-            drop(value);
-        }
-        rest.unwinding = false;
+        super::drop_oldest_first(
+            || self.pop(&mut end),
+            || {
+                for cell in &self.cells {
+                    core::mem::forget(cell.take());
+                }
+            },
+        );
     }
 }
 

@@ -147,33 +147,18 @@ fn turn(sequence: usize, expected: usize) -> isize {
     sequence.wrapping_sub(expected) as isize
 }
 
-/// Values still in the queue are dropped with it, oldest first. If one's
-/// drop panics, those after it are leaked rather than dropped during the
-/// unwind (a second panic there would abort the process), as the one-sender
-/// queue, heapless's queues and crossbeam's channels do.
+/// Values still in the queue are dropped with it, oldest first; see
+/// `drop_oldest_first` for a drop that panics.
 impl<T, const N: usize> Drop for Queue<T, N> {
     fn drop(&mut self) {
-        struct LeakTheRest<'a, T> {
-            cells: &'a [Cell<T>],
-            unwinding: bool,
-        }
-        impl<T> Drop for LeakTheRest<'_, T> {
-            fn drop(&mut self) {
-                if self.unwinding {
-                    for cell in self.cells {
-                        core::mem::forget(cell.value.take());
-                    }
+        super::drop_oldest_first(
+            || self.pop(),
+            || {
+                for cell in &self.cells {
+                    core::mem::forget(cell.value.take());
                 }
-            }
-        }
-        let mut rest = LeakTheRest {
-            cells: &self.cells,
-            unwinding: true,
-        };
-        while let Some(value) = self.pop() {
-            drop(value);
-        }
-        rest.unwinding = false;
+            },
+        );
     }
 }
 
