@@ -5,7 +5,11 @@
 //! Each cell's sequence number says whose turn it is: `pos` for the sender
 //! of position `pos`, `pos + 1` for its receiver, `pos + N` for the sender a
 //! lap later. Positions are claimed with a compare-and-swap, so any number of
-//! threads may send, and receive, at once.
+//! threads may send, and receive, at once. It is not lock-free: a sender
+//! stopped between claiming a cell and filling it makes that cell, and those
+//! after it, look empty to the receiver until it resumes. The mailbox needs
+//! no more: that sender announces its value after it fills the cell, so the
+//! receiver looks again then and nothing is left behind.
 //!
 //! The two positions live on cache lines of their own. Side by side (as in
 //! heapless's `mpmc::Queue`, which this replaces) every send's claim and
