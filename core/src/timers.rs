@@ -284,24 +284,30 @@ impl<const CAP: usize> TimerSet<CAP> {
     /// Moves the hole at `at` down to the bottom, the earlier child up at
     /// each level (one comparison a level, not two), and returns where the
     /// hole ends: the caller fills it with [`sift_up`](Self::sift_up).
+    ///
+    /// Which child is earlier is as likely one as the other, so the choice
+    /// is arithmetic, not a branch: a branch would be mispredicted on about
+    /// half the levels (std's `BinaryHeap` chooses the same way). Hence the
+    /// loop runs while both children exist, and a last lone left child is
+    /// taken after it.
     fn hole_to_bottom(&mut self, mut at: usize) -> usize {
-        loop {
-            let left = 2 * at + 1;
-            if left >= self.len {
-                return at;
-            }
-            // `left` < `len`, so `right` is at most `len`: the last node
-            // may have no right child. On a tie either child may move up.
-            let right = left + 1;
-            let child = if right == self.len || self.keys[left] <= self.keys[right] {
-                left
-            } else {
-                right
-            };
+        let len = self.len;
+        let mut left = 2 * at + 1;
+        while left + 1 < len {
+            // The right child only when the left is due strictly later: on a
+            // tie either may move up.
+            let child = left + usize::from(self.keys[left] > self.keys[left + 1]);
             let below = usize::from(self.heap[child]);
             self.place(at, below, self.keys[child]);
             at = child;
+            left = 2 * at + 1;
         }
+        if left + 1 == len {
+            let below = usize::from(self.heap[left]);
+            self.place(at, below, self.keys[left]);
+            at = left;
+        }
+        at
     }
 }
 
