@@ -772,8 +772,10 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
             // answering counts as time run out, never as a run that hangs.
             let now = (deadline.is_some() || !self.timers.is_empty())
                 .then(|| self.lp.parker.now_ns().unwrap_or(u64::MAX));
+            let mut fired = 0;
             if let Some(now) = now {
-                ran += self.fire_timers(now, handler);
+                fired = self.fire_timers(now, handler);
+                ran += fired;
             }
             if self.active == 0 {
                 return Exit::Done;
@@ -787,6 +789,16 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
                 && now >= deadline
             {
                 return Exit::TimedOut;
+            }
+            // Timers that came due while others fired run now, before any
+            // wait: the loop is awake, so waiting for a slack window's end
+            // would make them later and save no wake. One clock read per
+            // pass that fired.
+            if fired > 0
+                && let Some(next) = self.timers.next_due()
+                && self.lp.parker.now_ns().is_some_and(|now| now >= next)
+            {
+                continue;
             }
             let wake_by = match (deadline, self.timers.wake_at(self.timer_slack)) {
                 (Some(a), Some(b)) => Some(a.min(b)),

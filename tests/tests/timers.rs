@@ -411,6 +411,55 @@ fn a_slack_window_bounds_lateness_by_the_slack_and_the_wake_up() {
     assert_eq!(runner.timer_counts().skipped, 0);
 }
 
+/// Records when each slot's timer fired; the firing of slot 0 works 5 µs
+/// of the virtual clock.
+struct SlowFirst<'p> {
+    parker: &'p OversleepingPark,
+    fired_at: [u64; 4],
+}
+
+impl Handler for SlowFirst<'_> {
+    fn on_notify(&mut self, _slot: usize) -> Action {
+        Action::Rearm
+    }
+
+    fn on_timer(&mut self, slot: usize) -> Action {
+        let now = self.parker.now.get();
+        self.fired_at[slot] = now;
+        if slot == 0 {
+            self.parker.now.set(now + 5_000);
+        }
+        Action::Disarm
+    }
+}
+
+/// Timers due at 1, 3, 7.5 and 11 µs under 5 µs of slack: one wake at 3 µs
+/// fires the first two, and the first works until 8 µs. The third came due
+/// meanwhile: it fires at once, not at 11 µs, the end of its slack window,
+/// which a wait would have slept to (a loop that is awake saves no wake by
+/// waiting). The fourth keeps its own time.
+#[test]
+fn a_timer_due_while_others_fired_does_not_wait_for_its_slack_window() {
+    let lp: Loop<OversleepingPark, 4> = Loop::new(OversleepingPark {
+        now: std::cell::Cell::new(0),
+        late: 0,
+    });
+    let mut runner = HandlerRunner::new(&lp)
+        .unwrap()
+        .with_timer_slack(Duration::from_micros(5));
+    for (slot, due) in [1_000, 3_000, 7_500, 11_000].into_iter().enumerate() {
+        runner.arm(slot).unwrap();
+        runner.set_timer_at(slot, due).unwrap();
+    }
+    let mut slow = SlowFirst {
+        parker: lp.parker(),
+        fired_at: [0; 4],
+    };
+    assert_eq!(runner.run(RunMode::UntilDone, &mut slow), Exit::Done);
+    assert_eq!(slow.fired_at, [3_000, 8_000, 8_000, 11_000]);
+    assert_eq!(runner.timer_counts().expired, 4);
+}
+
 /// The callback API: a periodic timer and a run with a duration, as the
 /// README shows them.
 #[test]
