@@ -460,6 +460,64 @@ fn a_timer_due_while_others_fired_does_not_wait_for_its_slack_window() {
     assert_eq!(runner.timer_counts().expired, 4);
 }
 
+/// Records when each slot's timer fired; every firing works 1 µs of the
+/// virtual clock.
+struct Working<'p> {
+    parker: &'p OversleepingPark,
+    fired_at: [u64; 64],
+}
+
+impl Handler for Working<'_> {
+    fn on_notify(&mut self, _slot: usize) -> Action {
+        Action::Rearm
+    }
+
+    fn on_timer(&mut self, slot: usize) -> Action {
+        let now = self.parker.now.get();
+        self.fired_at[slot] = now;
+        self.parker.now.set(now + 1_000);
+        Action::Rearm
+    }
+}
+
+/// 64 timers every 10 µs, all due at once, and a handler that works 1 µs a
+/// firing: the pass lasts 64 µs, six periods. A timer that fires late in it
+/// skips the periods that passed before it fired, judged on a clock at most
+/// 32 firings old; judged on the clock read when the pass began, the last
+/// ones would be due again 53 µs in the past, and fire later still.
+#[test]
+fn a_long_pass_of_timers_skips_the_periods_that_passed_during_it() {
+    const PERIOD: u64 = 10_000;
+    let lp: Loop<OversleepingPark, 64> = Loop::new(OversleepingPark {
+        now: std::cell::Cell::new(1_000),
+        late: 0,
+    });
+    let mut runner = HandlerRunner::new(&lp).unwrap();
+    for slot in 0..64 {
+        runner.arm(slot).unwrap();
+        runner
+            .set_timer_every_from(slot, 1_000, Duration::from_nanos(PERIOD))
+            .unwrap();
+    }
+    let mut working = Working {
+        parker: lp.parker(),
+        fired_at: [0; 64],
+    };
+    assert_eq!(runner.run(RunMode::NoWait, &mut working), Exit::Ran);
+    for slot in 0..64 {
+        let due = runner.timer_due(slot).unwrap().unwrap();
+        let fired_at = working.fired_at[slot];
+        assert!(
+            due + 32_000 >= fired_at,
+            "slot {slot} fired at {fired_at} ns and is due again at {due}"
+        );
+    }
+    let counts = runner.timer_counts();
+    assert_eq!(counts.fired, 64);
+    assert!(counts.skipped > 0);
+    assert!(counts.check());
+}
+
 /// The callback API: a periodic timer and a run with a duration, as the
 /// README shows them.
 #[test]
