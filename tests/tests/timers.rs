@@ -312,10 +312,21 @@ fn timers_within_the_slack_share_a_wake_on_every_parker() {
 }
 
 /// A virtual clock whose timed sleeps end a fixed time late, as a real
-/// thread's wake-up does.
+/// thread's wake-up does. It counts the runner's reads of it.
 struct OversleepingPark {
     now: std::cell::Cell<u64>,
     late: u64,
+    reads: std::cell::Cell<u64>,
+}
+
+impl OversleepingPark {
+    fn at(now: u64, late: u64) -> Self {
+        OversleepingPark {
+            now: std::cell::Cell::new(now),
+            late,
+            reads: std::cell::Cell::new(0),
+        }
+    }
 }
 
 impl Park for OversleepingPark {
@@ -336,6 +347,7 @@ impl Park for OversleepingPark {
     fn unpark(&self, _word: &rearm_core::park::ParkWord) {}
 
     fn now_ns(&self) -> Option<u64> {
+        self.reads.set(self.reads.get() + 1);
         Some(self.now.get())
     }
 }
@@ -371,10 +383,7 @@ impl Handler for WorstLate<'_> {
 #[test]
 fn a_slack_window_bounds_lateness_by_the_slack_and_the_wake_up() {
     const PERIOD: u64 = 100_000;
-    let lp: Loop<OversleepingPark, 50> = Loop::new(OversleepingPark {
-        now: std::cell::Cell::new(0),
-        late: 8_000,
-    });
+    let lp: Loop<OversleepingPark, 50> = Loop::new(OversleepingPark::at(0, 8_000));
     let mut runner = HandlerRunner::new(&lp)
         .unwrap()
         .with_timer_slack(Duration::from_micros(20));
@@ -440,10 +449,7 @@ impl Handler for SlowFirst<'_> {
 /// waiting). The fourth keeps its own time.
 #[test]
 fn a_timer_due_while_others_fired_does_not_wait_for_its_slack_window() {
-    let lp: Loop<OversleepingPark, 4> = Loop::new(OversleepingPark {
-        now: std::cell::Cell::new(0),
-        late: 0,
-    });
+    let lp: Loop<OversleepingPark, 4> = Loop::new(OversleepingPark::at(0, 0));
     let mut runner = HandlerRunner::new(&lp)
         .unwrap()
         .with_timer_slack(Duration::from_micros(5));
@@ -464,7 +470,7 @@ fn a_timer_due_while_others_fired_does_not_wait_for_its_slack_window() {
 /// virtual clock.
 struct Working<'p> {
     parker: &'p OversleepingPark,
-    fired_at: [u64; 64],
+    fired_at: [u64; 128],
 }
 
 impl Handler for Working<'_> {
@@ -480,20 +486,19 @@ impl Handler for Working<'_> {
     }
 }
 
-/// 64 timers every 10 µs, all due at once, and a handler that works 1 µs a
-/// firing: the pass lasts 64 µs, six periods. A timer that fires late in it
-/// skips the periods that passed before it fired, judged on a clock at most
-/// 32 firings old; judged on the clock read when the pass began, the last
-/// ones would be due again 53 µs in the past, and fire later still.
+/// 128 timers every 10 µs, all due at once, and a handler that works 1 µs
+/// a firing: the pass lasts 128 µs, a dozen periods. A timer that fires
+/// late in it skips the periods that passed before it fired, judged on a
+/// clock at most 32 firings old; judged on the clock read when the pass
+/// began, the last ones would be due again more than 100 µs in the past,
+/// and fire later still. The clock is read once for the pass and once
+/// every 32 firings, no more.
 #[test]
 fn a_long_pass_of_timers_skips_the_periods_that_passed_during_it() {
     const PERIOD: u64 = 10_000;
-    let lp: Loop<OversleepingPark, 64> = Loop::new(OversleepingPark {
-        now: std::cell::Cell::new(1_000),
-        late: 0,
-    });
+    let lp: Loop<OversleepingPark, 128> = Loop::new(OversleepingPark::at(1_000, 0));
     let mut runner = HandlerRunner::new(&lp).unwrap();
-    for slot in 0..64 {
+    for slot in 0..128 {
         runner.arm(slot).unwrap();
         runner
             .set_timer_every_from(slot, 1_000, Duration::from_nanos(PERIOD))
@@ -501,10 +506,12 @@ fn a_long_pass_of_timers_skips_the_periods_that_passed_during_it() {
     }
     let mut working = Working {
         parker: lp.parker(),
-        fired_at: [0; 64],
+        fired_at: [0; 128],
     };
+    let reads_before = lp.parker().reads.get();
     assert_eq!(runner.run(RunMode::NoWait, &mut working), Exit::Ran);
-    for slot in 0..64 {
+    assert_eq!(lp.parker().reads.get() - reads_before, 1 + 128 / 32);
+    for slot in 0..128 {
         let due = runner.timer_due(slot).unwrap().unwrap();
         let fired_at = working.fired_at[slot];
         assert!(
@@ -513,7 +520,7 @@ fn a_long_pass_of_timers_skips_the_periods_that_passed_during_it() {
         );
     }
     let counts = runner.timer_counts();
-    assert_eq!(counts.fired, 64);
+    assert_eq!(counts.fired, 128);
     assert!(counts.skipped > 0);
     assert!(counts.check());
 }
