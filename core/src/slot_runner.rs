@@ -196,7 +196,9 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// close together share one wake: the wait for the next timer ends when
     /// the latest timer due within `slack` of it is due, and every timer due
     /// by then fires. A timer with none due within `slack` after it still
-    /// fires on time. As with the kernel's slack, the thread's wake-up comes
+    /// fires on time, and a timer that comes due while the loop is awake
+    /// (firing others, say) fires as soon as they are done: the slack only
+    /// saves wakes. As with the kernel's slack, the thread's wake-up comes
     /// on top. The default, zero, wakes for each due time.
     ///
     /// This is what the kernel's timer slack does for a thread's timed
@@ -800,7 +802,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
             // wait: the loop is awake, so waiting for a slack window's end
             // would make them later and save no wake. One clock read per
             // pass that fired.
-            if fired > 0
+            if fired != 0
                 && let Some(next) = self.timers.next_due()
                 && self.lp.parker.now_ns().is_some_and(|now| now >= next)
             {
