@@ -420,14 +420,16 @@ fn a_slack_window_bounds_lateness_by_the_slack_and_the_wake_up() {
     assert_eq!(runner.timer_counts().skipped, 0);
 }
 
-/// Records when each slot's timer fired; the firing of slot 0 works 5 µs
-/// of the virtual clock.
-struct SlowFirst<'p> {
+/// Records when each slot's timer fired, works `work(slot)` ns of the
+/// virtual clock in that firing, and answers `action`.
+struct Working<'p, const N: usize> {
     parker: &'p OversleepingPark,
-    fired_at: [u64; 4],
+    fired_at: [u64; N],
+    work: fn(usize) -> u64,
+    action: Action,
 }
 
-impl Handler for SlowFirst<'_> {
+impl<const N: usize> Handler for Working<'_, N> {
     fn on_notify(&mut self, _slot: usize) -> Action {
         Action::Rearm
     }
@@ -435,15 +437,13 @@ impl Handler for SlowFirst<'_> {
     fn on_timer(&mut self, slot: usize) -> Action {
         let now = self.parker.now.get();
         self.fired_at[slot] = now;
-        if slot == 0 {
-            self.parker.now.set(now + 5_000);
-        }
-        Action::Disarm
+        self.parker.now.set(now + (self.work)(slot));
+        self.action
     }
 }
 
 /// Timers due at 1, 3, 7.5 and 11 µs under 5 µs of slack: one wake at 3 µs
-/// fires the first two, and the first works until 8 µs. The third came due
+/// fires the first two, and the first works 5 µs, until 8 µs. The third came due
 /// meanwhile: it fires at once, not at 11 µs, the end of its slack window,
 /// which a wait would have slept to (a loop that is awake saves no wake by
 /// waiting). The fourth keeps its own time.
@@ -457,33 +457,15 @@ fn a_timer_due_while_others_fired_does_not_wait_for_its_slack_window() {
         runner.arm(slot).unwrap();
         runner.set_timer_at(slot, due).unwrap();
     }
-    let mut slow = SlowFirst {
+    let mut slow = Working {
         parker: lp.parker(),
         fired_at: [0; 4],
+        work: |slot| if slot == 0 { 5_000 } else { 0 },
+        action: Action::Disarm,
     };
     assert_eq!(runner.run(RunMode::UntilDone, &mut slow), Exit::Done);
     assert_eq!(slow.fired_at, [3_000, 8_000, 8_000, 11_000]);
     assert_eq!(runner.timer_counts().expired, 4);
-}
-
-/// Records when each slot's timer fired; every firing works 1 µs of the
-/// virtual clock.
-struct Working<'p> {
-    parker: &'p OversleepingPark,
-    fired_at: [u64; 128],
-}
-
-impl Handler for Working<'_> {
-    fn on_notify(&mut self, _slot: usize) -> Action {
-        Action::Rearm
-    }
-
-    fn on_timer(&mut self, slot: usize) -> Action {
-        let now = self.parker.now.get();
-        self.fired_at[slot] = now;
-        self.parker.now.set(now + 1_000);
-        Action::Rearm
-    }
 }
 
 /// 128 timers every 10 µs, all due at once, and a handler that works 1 µs
@@ -507,6 +489,8 @@ fn a_long_pass_of_timers_skips_the_periods_that_passed_during_it() {
     let mut working = Working {
         parker: lp.parker(),
         fired_at: [0; 128],
+        work: |_| 1_000,
+        action: Action::Rearm,
     };
     let reads_before = lp.parker().reads.get();
     assert_eq!(runner.run(RunMode::NoWait, &mut working), Exit::Ran);
