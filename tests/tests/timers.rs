@@ -509,6 +509,46 @@ fn a_long_pass_of_timers_skips_the_periods_that_passed_during_it() {
     assert!(counts.check());
 }
 
+/// An overloaded loop with a deadline: 128 timers every 10 µs, each firing
+/// working 1 µs, so timers are always due when a pass ends and the runner
+/// never waits. The deadline still ends the run, at the first pass that
+/// finds it passed.
+#[test]
+fn an_overloaded_run_that_never_waits_still_ends_at_its_deadline() {
+    const PERIOD: u64 = 10_000;
+    let lp: Loop<OversleepingPark, 128> = Loop::new(OversleepingPark::at(1_000, 0));
+    let mut runner = HandlerRunner::new(&lp).unwrap();
+    for slot in 0..128 {
+        runner.arm(slot).unwrap();
+        runner
+            .set_timer_every_from(slot, 1_000, Duration::from_nanos(PERIOD))
+            .unwrap();
+    }
+    let mut working = Working {
+        parker: lp.parker(),
+        fired_at: [0; 128],
+        work: |_| 1_000,
+        action: Action::Rearm,
+    };
+    let deadline = 500_000;
+    assert_eq!(
+        runner.run_until(RunMode::UntilDone, deadline, &mut working),
+        Ok(Exit::TimedOut)
+    );
+    assert_eq!(runner.wait_counts().waits, 0, "an overloaded loop waited");
+    let now = lp.parker().now.get();
+    // The pass that crossed the deadline ran to its end, and the next one
+    // fired what was due by then before it saw the deadline: at most 128
+    // firings each.
+    assert!(
+        (deadline..=deadline + 2 * 128_000).contains(&now),
+        "ended at {now} ns"
+    );
+    let counts = runner.timer_counts();
+    assert!(counts.skipped > 0);
+    assert!(counts.check());
+}
+
 /// The callback API: a periodic timer and a run with a duration, as the
 /// README shows them.
 #[test]
