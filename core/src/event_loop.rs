@@ -17,9 +17,9 @@ use crate::sync::{AtomicBool, const_fn_unless_loom};
 /// slot, takes [`stop`](Loop::stop) requests and reads the [`Ledger`]. Exactly one
 /// [`CallbackRunner`] at a time drives it: registers callbacks, runs them, sleeps.
 ///
-/// `CAP` is between 1 and [`MAX_CAPACITY`] (4096 on 64-bit targets, 1024 on
-/// 32-bit ones); anything else fails to compile. A loop does not allocate: its
-/// size is fixed by `CAP`, and on targets with atomics it can be a `static`.
+/// `CAP` is between 1 and [`MAX_CAPACITY`] (32,768); anything else fails to
+/// compile. A loop does not allocate: its size is fixed by `CAP`, and on
+/// targets with atomics it can be a `static`.
 ///
 /// # Example: notifications and the callbacks they run
 ///
@@ -226,7 +226,7 @@ impl<P: Park, const CAP: usize> Loop<P, CAP> {
             &self.notifiers,
             &self.owners,
             slot,
-            self.ready.is_pending(slot),
+            self.ready.is_pending(slot, &self.notifiers),
         ))
     }
 

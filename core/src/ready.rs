@@ -12,8 +12,17 @@
 //!   notification pending, and summary bit `c` (the top `SUMMARY_BITS`) when a
 //!   group of class `c` (`GROUPS_PER_CLASS` consecutive group words) may be
 //!   non-zero;
-//! - `groups[g]`, bit `b`: slot `g * BITS + b` (at or above `DIRECT_SLOTS`) has
-//!   a notification pending.
+//! - group word `g`, bit `b`: slot `g * BITS + b` (at or above `DIRECT_SLOTS`)
+//!   has a notification pending.
+//!
+//! Group `g` belongs to class `(g / GROUPS_PER_CLASS) % SUMMARY_BITS`. The
+//! first `BITS` group words (slots below `BITS * BITS`, 4096 on 64-bit
+//! targets) are the ready set's own, in order, so each class is one run of
+//! `GROUPS_PER_CLASS` words in one cache line. A loop with more slots keeps
+//! group `g >= BITS` in the spare room of slot `g`'s notifier line (see
+//! [`SpillGroups`]), and its classes wrap around: class `c` also holds groups
+//! `BITS + c * GROUPS_PER_CLASS` onwards, `BITS` apart. Where a word lives
+//! changes nothing below: every group word is read and written the same way.
 //!
 //! A direct slot is notified with one `fetch_or` on `wake`: a small loop (the
 //! common case: a handful of asyncs) costs one read-modify-write per side per
@@ -59,7 +68,10 @@
 //! (measured with `driver --mode wake` on a 2-vCPU EPYC: 34 to 26 ns per notify
 //! and callback with 4096 asyncs). The price is fewer direct slots and a look at
 //! up to `GROUPS_PER_CLASS` group words per class named, plain loads that stay
-//! in the loop's cache while nobody writes them.
+//! in the loop's cache while nobody writes them. A loop above `BITS * BITS`
+//! slots looks at `GROUPS_PER_CLASS` more for every further `BITS * BITS`
+//! slots (64 words in all at [`MAX_CAPACITY`] on 64-bit targets), rather than
+//! paying a third read-modify-write on every notification of its higher slots.
 
 use crate::park::Park;
 use crate::sync::{AtomicUsize, Ordering, ParkWord};
@@ -108,8 +120,42 @@ const DIRECT_MASK: u32 = ((1 << DIRECT_SLOTS) - 1) << FLAG_BITS;
 
 const _: () = assert!(BITS.is_multiple_of(SUMMARY_BITS as usize) && DIRECT_SLOTS > 0);
 
-/// Slots one loop can address: one bit per slot in `BITS` group words.
-pub const MAX_CAPACITY: usize = BITS * BITS;
+/// Group words the ready set holds itself: loops of up to `BITS * BITS` slots
+/// (4096 on 64-bit targets) need no others.
+const OWN_GROUPS: usize = BITS;
+
+/// The most slots one loop can have: 32,768 on every target.
+///
+/// Why this bound: a timer's heap indexes slots with 16 bits, and every
+/// class of the ready set that a loop this large names costs its runner a
+/// look at up to 64 group words (see [`DIRECT_SLOTS`] for what a
+/// notification costs; that does not grow with the loop).
+///
+/// ```
+/// use rearm_core::MAX_CAPACITY;
+/// use rearm_core::park::SpinPark;
+/// use rearm_core::Loop;
+///
+/// assert_eq!(MAX_CAPACITY, 32_768);
+/// // Ten thousand slots (ten thousand timers, say): about 800 KB, so boxed.
+/// let lp: Box<Loop<SpinPark, 10_000>> = Box::new(Loop::new(SpinPark::new()));
+/// assert!(lp.handle(9_999).is_ok());
+/// ```
+pub const MAX_CAPACITY: usize = 1 << 15;
+
+const _: () = assert!(MAX_CAPACITY.div_ceil(BITS) <= MAX_CAPACITY);
+
+/// Where a loop keeps the group words past the ready set's own: loops above
+/// `BITS * BITS` slots keep group `g` beside slot `g`'s counters, in room
+/// their cache line has spare (a loop of `CAP` slots has `CAP / BITS` group
+/// words, always fewer than its slots).
+pub(crate) trait SpillGroups {
+    /// Group words the loop has: one per `BITS` slots, rounded up.
+    const GROUPS: usize;
+
+    /// Group word `group`, for `OWN_GROUPS <= group < GROUPS`.
+    fn spill_group(&self, group: usize) -> &AtomicUsize;
+}
 
 /// `wake`: nothing to take, the loop is awake.
 pub(crate) const EMPTY: u32 = 0;
@@ -120,7 +166,7 @@ pub(crate) const STOP: u32 = 2;
 
 /// The `wake` bit that summarizes `group`.
 const fn summary_bit(group: usize) -> u32 {
-    1 << (SUMMARY_SHIFT + (group / GROUPS_PER_CLASS) as u32)
+    1 << (SUMMARY_SHIFT + (group / GROUPS_PER_CLASS % SUMMARY_BITS as usize) as u32)
 }
 
 /// The ready bitmap and the park word of one loop.
@@ -181,8 +227,9 @@ pub(crate) enum Mark {
 /// What a `take` has swapped out of the ready set but not yet handed on in
 /// full (a slot whose call is running is still here): put back when dropped
 /// early, which only happens while a callback unwinds.
-struct Untaken<'a> {
+struct Untaken<'a, S: SpillGroups> {
     ready: &'a ReadySet,
+    spill: &'a S,
     /// Told of each slot whose put-back bit found a newer notification set:
     /// the two merged, and the ledger counts the put-back one as coalesced.
     merged: &'a dyn Fn(usize),
@@ -198,7 +245,7 @@ struct Untaken<'a> {
     bits: usize,
 }
 
-impl Drop for Untaken<'_> {
+impl<S: SpillGroups> Drop for Untaken<'_, S> {
     fn drop(&mut self) {
         if self.bits != 0 {
             // Relaxed: whoever takes these bits next must see what their
@@ -208,7 +255,8 @@ impl Drop for Untaken<'_> {
             // the loop after this runner's drop (Release there, Acquire in
             // the claim). Either way it happens after this put-back, with
             // what this thread saw.
-            let newer = self.ready.groups[self.group].fetch_or(self.bits, Ordering::Relaxed);
+            let word = self.ready.group(self.spill, self.group);
+            let newer = word.fetch_or(self.bits, Ordering::Relaxed);
             let mut merged = newer & self.bits;
             while merged != 0 {
                 (self.merged)(self.group * BITS + merged.trailing_zeros() as usize);
@@ -257,11 +305,23 @@ impl ReadySet {
         }
     }
 
+    /// Group word `group`: the ready set's own, or one `spill` keeps. Only
+    /// a loop with more than `OWN_GROUPS` groups tests which (a constant
+    /// for each loop type).
+    #[inline]
+    fn group<'a, S: SpillGroups>(&'a self, spill: &'a S, group: usize) -> &'a AtomicUsize {
+        if S::GROUPS <= OWN_GROUPS || group < OWN_GROUPS {
+            &self.groups[group]
+        } else {
+            spill.spill_group(group)
+        }
+    }
+
     /// Marks `slot` ready and wakes the loop if it is parked. Any thread.
     ///
-    /// `slot` must be below [`MAX_CAPACITY`] (the caller checked it against the
-    /// loop's capacity, which is no larger).
-    pub(crate) fn mark(&self, slot: usize, parker: &impl Park) -> Mark {
+    /// `slot` must be below the loop's capacity (the caller checked it), so
+    /// its group is below `S::GROUPS`.
+    pub(crate) fn mark<S: SpillGroups>(&self, slot: usize, spill: &S, parker: &impl Park) -> Mark {
         if slot < DIRECT_SLOTS {
             let bit = 1u32 << (FLAG_BITS + slot as u32);
             // Release: the callback that this notification leads to must see what
@@ -280,7 +340,7 @@ impl ReadySet {
         // Release: as above; the loop's Acquire swap of this word reads our write
         // or a later RMW in its release sequence, so it synchronizes with us even
         // when another notifier's bit carries the news.
-        let prev = self.groups[group].fetch_or(bit, Ordering::Release);
+        let prev = self.group(spill, group).fetch_or(bit, Ordering::Release);
         if prev & bit != 0 {
             return Mark::AlreadySet;
         }
@@ -320,11 +380,17 @@ impl ReadySet {
     /// catches the panic loses no notification. A put-back bit that finds a
     /// newer notification of its slot set merges with it, and `merged` is
     /// told the slot.
-    pub(crate) fn take(&self, mut each: impl FnMut(usize), merged: &dyn Fn(usize)) -> Taken {
+    pub(crate) fn take<S: SpillGroups>(
+        &self,
+        spill: &S,
+        mut each: impl FnMut(usize),
+        merged: &dyn Fn(usize),
+    ) -> Taken {
         // Acquire on every swap pairs with the notifiers' Release RMWs: see `mark`.
         let wake = self.wake.swap(EMPTY, Ordering::Acquire);
         let mut rest = Untaken {
             ready: self,
+            spill,
             merged,
             stop: wake & STOP,
             direct: wake & DIRECT_MASK,
@@ -340,21 +406,19 @@ impl ReadySet {
         }
         while rest.summary != 0 {
             let class = (rest.summary.trailing_zeros() - SUMMARY_SHIFT) as usize;
-            for group in class * GROUPS_PER_CLASS..(class + 1) * GROUPS_PER_CLASS {
-                // Relaxed: only a filter. A group whose notifier we synchronized
-                // with through the summary bit reads non-zero here (coherence);
-                // one that reads zero but is being notified gets its summary bit
-                // set again after our swap of `wake`, for the next take.
-                if self.groups[group].load(Ordering::Relaxed) == 0 {
-                    continue;
+            let mut first = class * GROUPS_PER_CLASS;
+            // The class's own groups, then (in a loop above `BITS * BITS`
+            // slots) its run in each further `BITS` groups.
+            let mut end = first + GROUPS_PER_CLASS;
+            loop {
+                for group in first..end {
+                    self.take_group(group, &mut rest, &mut each);
                 }
-                rest.group = group;
-                rest.bits = self.groups[group].swap(0, Ordering::Acquire);
-                while rest.bits != 0 {
-                    let slot = group * BITS + rest.bits.trailing_zeros() as usize;
-                    each(slot);
-                    rest.bits &= rest.bits - 1;
+                first += OWN_GROUPS;
+                if first >= S::GROUPS {
+                    break;
                 }
+                end = S::GROUPS.min(first + GROUPS_PER_CLASS);
             }
             rest.summary &= rest.summary - 1;
         }
@@ -362,6 +426,32 @@ impl ReadySet {
             stop: core::mem::take(&mut rest.stop) != 0,
         }
     }
+    /// Takes group word `group` for [`take`](Self::take), if it looks
+    /// non-zero, and hands on its slots.
+    #[inline]
+    fn take_group<S: SpillGroups>(
+        &self,
+        group: usize,
+        rest: &mut Untaken<'_, S>,
+        each: &mut impl FnMut(usize),
+    ) {
+        let word = self.group(rest.spill, group);
+        // Relaxed: only a filter. A group whose notifier we synchronized
+        // with through the summary bit reads non-zero here (coherence);
+        // one that reads zero but is being notified gets its summary bit
+        // set again after our swap of `wake`, for the next take.
+        if word.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        rest.group = group;
+        rest.bits = word.swap(0, Ordering::Acquire);
+        while rest.bits != 0 {
+            let slot = group * BITS + rest.bits.trailing_zeros() as usize;
+            each(slot);
+            rest.bits &= rest.bits - 1;
+        }
+    }
+
     /// Whether anything was signalled since the last [`take`](Self::take): the
     /// cheap look a spinning loop takes. Loop thread only.
     pub(crate) fn is_signalled(&self) -> bool {
@@ -451,7 +541,7 @@ impl ReadySet {
     }
 
     /// Whether `slot`'s bit is set: a notification is pending. For the ledger.
-    pub(crate) fn is_pending(&self, slot: usize) -> bool {
+    pub(crate) fn is_pending<S: SpillGroups>(&self, slot: usize, spill: &S) -> bool {
         if slot < DIRECT_SLOTS {
             // Relaxed: as below.
             return self.wake.load(Ordering::Relaxed) & (1 << (FLAG_BITS + slot as u32)) != 0;
@@ -459,13 +549,14 @@ impl ReadySet {
         let (group, bit) = (slot / BITS, 1usize << (slot % BITS));
         // Relaxed: ledgers are read at quiescent points, ordered by whatever made
         // them quiescent (a join, a stop).
-        self.groups[group].load(Ordering::Relaxed) & bit != 0
+        self.group(spill, group).load(Ordering::Relaxed) & bit != 0
     }
 }
 
 #[cfg(all(test, target_pointer_width = "64"))]
 mod tests {
     use super::*;
+    use crate::park::SpinPark;
 
     /// The loom models, the callback-panic tests and the fuzz harnesses pick
     /// slots by where they live (park word, group word, summary class): they
@@ -474,7 +565,112 @@ mod tests {
     fn layout_is_what_the_tests_name() {
         assert_eq!(DIRECT_SLOTS, 22);
         assert_eq!(BITS * GROUPS_PER_CLASS, 512);
-        assert_eq!(MAX_CAPACITY, 4096);
+        assert_eq!(BITS * OWN_GROUPS, 4096);
+        assert_eq!(MAX_CAPACITY, 32_768);
         assert_eq!(summary_bit(BITS - 1), 1 << 31);
+        // The first group past the ready set's own wraps to class 0.
+        assert_eq!(summary_bit(OWN_GROUPS), summary_bit(0));
+        assert_eq!(
+            summary_bit(OWN_GROUPS + GROUPS_PER_CLASS),
+            summary_bit(GROUPS_PER_CLASS)
+        );
+    }
+
+    /// The group words of a large loop past the ready set's own, counting
+    /// every look at them.
+    struct Spill<const GROUPS: usize> {
+        words: [AtomicUsize; GROUPS],
+        looks: core::cell::Cell<usize>,
+    }
+
+    impl<const GROUPS: usize> Spill<GROUPS> {
+        fn new() -> Self {
+            Spill {
+                words: core::array::from_fn(|_| AtomicUsize::new(0)),
+                looks: core::cell::Cell::new(0),
+            }
+        }
+
+        fn word(&self, group: usize) -> usize {
+            self.words[group].load(Ordering::Relaxed)
+        }
+    }
+
+    impl<const GROUPS: usize> SpillGroups for Spill<GROUPS> {
+        const GROUPS: usize = GROUPS;
+
+        fn spill_group(&self, group: usize) -> &AtomicUsize {
+            assert!(group >= OWN_GROUPS, "group {group} is the ready set's own");
+            self.looks.set(self.looks.get() + 1);
+            &self.words[group]
+        }
+    }
+
+    /// Every slot `take` hands on, in order (at most 8).
+    fn take_all<S: SpillGroups>(ready: &ReadySet, spill: &S) -> ([usize; 8], usize) {
+        let (mut slots, mut n) = ([usize::MAX; 8], 0);
+        ready.take(
+            spill,
+            |slot| {
+                slots[n] = slot;
+                n += 1;
+            },
+            &|_| {},
+        );
+        (slots, n)
+    }
+
+    #[test]
+    fn a_large_loop_keeps_its_first_groups_in_the_ready_set() {
+        let (ready, spill, parker) = (
+            ReadySet::new(),
+            Spill::<128>::new(),
+            SpinPark::<crate::relax::Spin>::new(),
+        );
+        assert_eq!(ready.mark(DIRECT_SLOTS, &spill, &parker), Mark::Set);
+        assert_eq!(ready.mark(4095, &spill, &parker), Mark::Set);
+        assert_eq!(ready.groups[0].load(Ordering::Relaxed), 1 << DIRECT_SLOTS);
+        assert_eq!(ready.groups[63].load(Ordering::Relaxed), 1 << 63);
+        assert_eq!(spill.looks.get(), 0);
+        assert_eq!(ready.mark(4096, &spill, &parker), Mark::Set);
+        assert_eq!(ready.mark(4096, &spill, &parker), Mark::AlreadySet);
+        assert_eq!((spill.word(64), spill.word(65)), (1, 0));
+        assert!(ready.is_pending(4096, &spill) && !ready.is_pending(4097, &spill));
+    }
+
+    /// Class 1 holds group 8 and, past the ready set's own, group 72: one
+    /// take hands on both, in order, and looks at no other spilled group.
+    #[test]
+    fn a_take_wraps_a_class_into_the_spilled_groups_and_no_further() {
+        let (ready, spill, parker) = (
+            ReadySet::new(),
+            Spill::<128>::new(),
+            SpinPark::<crate::relax::Spin>::new(),
+        );
+        for slot in [72 * BITS + 5, 8 * BITS] {
+            ready.mark(slot, &spill, &parker);
+        }
+        spill.looks.set(0);
+        let (slots, n) = take_all(&ready, &spill);
+        assert_eq!(slots[..n], [8 * BITS, 72 * BITS + 5]);
+        assert_eq!(spill.looks.get(), GROUPS_PER_CLASS);
+        assert_eq!(spill.word(72), 0);
+        assert!(!ready.is_signalled());
+    }
+
+    /// A loop whose last run of groups is short (70 groups: 64 to 69 are
+    /// spilled, all in class 0) looks only at the groups it has.
+    #[test]
+    fn a_take_stops_at_the_last_group_of_the_loop() {
+        let (ready, spill, parker) = (
+            ReadySet::new(),
+            Spill::<70>::new(),
+            SpinPark::<crate::relax::Spin>::new(),
+        );
+        ready.mark(69 * BITS + 63, &spill, &parker);
+        spill.looks.set(0);
+        let (slots, n) = take_all(&ready, &spill);
+        assert_eq!(slots[..n], [69 * BITS + 63]);
+        assert_eq!(spill.looks.get(), 6);
     }
 }

@@ -26,10 +26,10 @@ use crate::async_handle::Notified;
 use crate::completion::SlotState;
 use crate::ledger::Ledger;
 use crate::park::Park;
-use crate::ready::{Mark, ReadySet};
+use crate::ready::{BITS, Mark, ReadySet, SpillGroups};
 use crate::sync::{
-    AtomicBool, AtomicCount, AtomicU8, Ordering, bump_owned, bump_shared, const_fn_unless_loom,
-    fence, read,
+    AtomicBool, AtomicCount, AtomicU8, AtomicUsize, Ordering, bump_owned, bump_shared,
+    const_fn_unless_loom, fence, read,
 };
 
 /// [`NotifySide::state`] bit: the slot is armed; written only by the runner.
@@ -52,6 +52,11 @@ struct NotifySide {
     coalesced: AtomicCount,
     /// Notifications that found the slot dead (slots that do not keep only).
     dropped: AtomicCount,
+    /// In a loop of more than `BITS * BITS` slots, the ready set's group
+    /// word numbered like this slot, when the ready set does not hold it
+    /// (see [`SpillGroups`]); unused otherwise. It fills room the line
+    /// has spare, so no loop grows for it.
+    spill_group: AtomicUsize,
 }
 
 /// What only the runner writes for one slot, kept apart from [`NotifySide`] so
@@ -73,6 +78,7 @@ impl NotifySide {
                 notified: AtomicCount::new(0),
                 coalesced: AtomicCount::new(0),
                 dropped: AtomicCount::new(0),
+                spill_group: AtomicUsize::new(0),
             }
         }
     }
@@ -155,9 +161,9 @@ impl<const CAP: usize> Notifiers<CAP> {
             state = side.state.fetch_or(KEEPS, Ordering::Relaxed) | KEEPS;
         }
         if state & ACTIVE == 0 {
-            return notify_dead(side, slot, state, ready, parker);
+            return notify_dead(self, slot, state, ready, parker);
         }
-        mark(side, slot, ready, parker)
+        mark(self, slot, ready, parker)
     }
 
     /// Arms `slot` (runner only); a notification kept for it becomes pending.
@@ -172,7 +178,7 @@ impl<const CAP: usize> Notifiers<CAP> {
         // notification runs must see what its notifier wrote before
         // notifying, which its swap of `kept` released.
         if side.kept.load(Ordering::Relaxed) && side.kept.swap(false, Ordering::Acquire) {
-            mark(side, slot, ready, parker);
+            mark(self, slot, ready, parker);
         }
     }
 
@@ -260,11 +266,16 @@ fn arm_race_fence(ready: &ReadySet, side: Side) {
 }
 
 /// Marks `slot` ready; a notification already pending absorbs this one.
-fn mark(side: &NotifySide, slot: usize, ready: &ReadySet, parker: &impl Park) -> Notified {
-    match ready.mark(slot, parker) {
+fn mark<const CAP: usize>(
+    notifiers: &Notifiers<CAP>,
+    slot: usize,
+    ready: &ReadySet,
+    parker: &impl Park,
+) -> Notified {
+    match ready.mark(slot, notifiers, parker) {
         Mark::Set => Notified::Queued,
         Mark::AlreadySet => {
-            bump_shared(&side.coalesced);
+            bump_shared(&notifiers.0[slot].coalesced);
             Notified::Coalesced
         }
     }
@@ -273,13 +284,14 @@ fn mark(side: &NotifySide, slot: usize, ready: &ReadySet, parker: &impl Park) ->
 /// A notification that found `slot` dead, its state `state`: dropped, or
 /// kept for the next arm if the slot keeps notifications.
 #[cold]
-fn notify_dead(
-    side: &NotifySide,
+fn notify_dead<const CAP: usize>(
+    notifiers: &Notifiers<CAP>,
     slot: usize,
     state: u8,
     ready: &ReadySet,
     parker: &impl Park,
 ) -> Notified {
+    let side = &notifiers.0[slot];
     if state & KEEPS == 0 {
         bump_shared(&side.dropped);
         return Notified::Dropped;
@@ -302,9 +314,17 @@ fn notify_dead(
     arm_race_fence(ready, Side::Notifier);
     if side.state.load(Ordering::Relaxed) & ACTIVE != 0 && side.kept.swap(false, Ordering::Acquire)
     {
-        return mark(side, slot, ready, parker);
+        return mark(notifiers, slot, ready, parker);
     }
     Notified::Kept
+}
+
+impl<const CAP: usize> SpillGroups for Notifiers<CAP> {
+    const GROUPS: usize = CAP.div_ceil(BITS);
+
+    fn spill_group(&self, group: usize) -> &AtomicUsize {
+        &self.0[group].spill_group
+    }
 }
 
 impl<const CAP: usize> Owners<CAP> {

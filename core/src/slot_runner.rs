@@ -895,6 +895,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
         let timers = &mut self.timers;
         let mut ran = 0;
         let taken = lp.ready.take(
+            &lp.notifiers,
             |slot| {
                 if !armed[slot] {
                     // Notified while active, disarmed before we got here.

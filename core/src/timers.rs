@@ -17,8 +17,10 @@
 //! more).
 
 /// Marks a slot with no timer in `pos`. Slot indices stay below
-/// [`MAX_CAPACITY`](crate::MAX_CAPACITY) (4096), far below it.
+/// [`MAX_CAPACITY`](crate::MAX_CAPACITY), which is below it.
 const NONE: u16 = u16::MAX;
+
+const _: () = assert!(crate::MAX_CAPACITY <= NONE as usize);
 
 /// Timers a slack window's walk visits before it takes the window as dense
 /// (see [`TimerSet::wake_at`]): it bounds the walk that every timed wait

@@ -854,10 +854,13 @@ fn timers_refuse_what_they_would_ignore_and_a_parker_without_a_clock() {
         &["--mode", "timers", "--backend", "spin"],
         "the spin backend's parker has no clock, so it runs no timers; name futex, eventfd or thread",
     );
-    assert_refused(&["--mode", "timers", "--timers", "0"], "between 1 and 4096");
     assert_refused(
-        &["--mode", "timers", "--timers", "4097"],
-        "between 1 and 4096",
+        &["--mode", "timers", "--timers", "0"],
+        "between 1 and 32768",
+    );
+    assert_refused(
+        &["--mode", "timers", "--timers", "32769"],
+        "between 1 and 32768",
     );
     assert_refused(&["--mode", "timers", "--periods", "5"], "at least 10 µs");
     assert_refused(

@@ -100,6 +100,17 @@ fn callback_panic_in_a_bitmap_word_loses_no_taken_notification() {
     panic_loses_nothing::<600>(40, &[0, 21, 22], &[41, 63, 64, 129, 599]);
 }
 
+/// The panicking callback is a slot of a loop above 4096 slots, in a group
+/// word its slots' lines keep: the rest of its word (4100), the class's next
+/// spilled run (8192, class 0 again) and a class not yet reached (4608,
+/// class 1) are put back. On a large stack: the loop is about 650 KB.
+#[test]
+fn callback_panic_in_a_spilled_group_word_loses_no_taken_notification() {
+    driver::harness::on_large_stack(|| {
+        panic_loses_nothing::<8200>(4099, &[0, 22, 4096], &[4100, 8192, 4608]);
+    });
+}
+
 /// A stop taken together with a panicking callback is not lost.
 #[test]
 fn callback_panic_keeps_a_pending_stop() {

@@ -19,7 +19,7 @@ fn actual(cap: usize) -> Option<(usize, usize)> {
             }
         };
     }
-    sizes!(1, 8, 22, 64, 512, 1024, 4096)
+    sizes!(1, 8, 22, 64, 512, 1024, 4096, 32768)
 }
 
 fn bytes(cell: &str) -> usize {

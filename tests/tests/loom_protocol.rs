@@ -9,8 +9,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
 use rearm_core::{
-    Action, CallbackRunner, DIRECT_SLOTS, Exit, Fault, Ledger, Loop, MAX_CAPACITY, RunMode,
-    SpinPolicy,
+    Action, CallbackRunner, DIRECT_SLOTS, Exit, Fault, Ledger, Loop, RunMode, SpinPolicy,
 };
 use rearm_tests::loom_park::{LoomPark, TimeoutPark};
 use rearm_tests::negative_control::expect_deadlock;
@@ -19,9 +18,13 @@ use rearm_tests::negative_control::expect_deadlock;
 const BITMAP: usize = DIRECT_SLOTS;
 /// The first slot of group word 1: another word, the same summary bit.
 const NEXT_WORD: usize = usize::BITS as usize;
+/// The first slot past the ready set's own group words: its group word lives
+/// in a slot's cache line, under summary bit 0 again (see the core's
+/// `ready.rs`).
+const SPILLED: usize = (usize::BITS * usize::BITS) as usize;
 /// The first slot under summary bit 1: the eight summary bits split the
-/// bitmap's slots evenly (see the core's `ready.rs`).
-const NEXT_CLASS: usize = MAX_CAPACITY / 8;
+/// ready set's own slots evenly.
+const NEXT_CLASS: usize = SPILLED / 8;
 
 fn runner<const CAP: usize>(lp: &Loop<LoomPark, CAP>) -> CallbackRunner<'_, '_, LoomPark, CAP> {
     CallbackRunner::new(lp)
@@ -226,7 +229,16 @@ fn two_notifiers<const CAP: usize>(slot_a: usize, slot_b: usize) {
 /// overflows a model thread's default stack, and loom then hangs instead of
 /// reporting the failure.
 fn check_two_notifiers<const CAP: usize>(slot_a: usize, slot_b: usize) {
-    loom::model(move || {
+    check_two_notifiers_with::<CAP>(loom::model::Builder::new(), slot_a, slot_b);
+}
+
+/// [`check_two_notifiers`] with the model checker set up by `builder`.
+fn check_two_notifiers_with<const CAP: usize>(
+    builder: loom::model::Builder,
+    slot_a: usize,
+    slot_b: usize,
+) {
+    builder.check(move || {
         thread::Builder::new()
             .stack_size(1 << 24)
             .spawn(move || two_notifiers::<CAP>(slot_a, slot_b))
@@ -266,6 +278,17 @@ fn two_notifiers_different_bitmap_words_lose_no_wakeup() {
 #[test]
 fn two_notifiers_different_summary_bits_lose_no_wakeup() {
     check_two_notifiers::<{ NEXT_CLASS + 1 }>(BITMAP, NEXT_CLASS);
+}
+
+/// A loop above 4096 slots: two words under one summary bit, one the ready
+/// set's, one kept in a slot's line.
+#[test]
+fn two_notifiers_own_and_spilled_bitmap_words_lose_no_wakeup() {
+    // Each execution builds a loop of 4097 slots, fifteen times what one of
+    // 513 costs: at most three preemptions keep the model near a minute.
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(builder.preemption_bound.map_or(3, |bound| bound.min(3)));
+    check_two_notifiers_with::<{ SPILLED + 1 }>(builder, BITMAP, SPILLED);
 }
 
 #[test]

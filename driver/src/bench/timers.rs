@@ -4,8 +4,8 @@
 //! tokio's forms are in [`peers::timers`](crate::peers::timers), libuv's (with
 //! the `libuv` feature) beside its async peer.
 
-use crate::harness::alloc_count;
 pub use crate::harness::lateness::{Lateness, TimerPoint, run_length};
+use crate::harness::{LARGE_STACK, alloc_count, on_large_stack};
 use crate::sys::{self, Backend, BackendKind, OnBackend};
 use rearm_core::park::Park;
 use rearm_core::{Action, Exit, Handler, HandlerRunner, Loop, MAX_CAPACITY, RunMode};
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// Timer counts measured when none are given. A loop holds at most
 /// [`MAX_TIMERS`] timers (one per slot).
-pub const DEFAULT_COUNTS: [usize; 3] = [1, 100, MAX_TIMERS];
+pub const DEFAULT_COUNTS: [usize; 3] = [1, 100, 10_000];
 
 /// Periods measured when none are given, in microseconds.
 pub const DEFAULT_PERIODS_US: [u64; 3] = [100, 1_000, 10_000];
@@ -26,6 +26,10 @@ pub const DEFAULT_SLACK_US: u64 = 50;
 
 /// Timers one rearm loop holds: one per slot.
 pub const MAX_TIMERS: usize = MAX_CAPACITY;
+
+/// Up to this many timers are measured on a loop of this many slots, as
+/// earlier results were; more on a loop of [`MAX_TIMERS`].
+const SMALL_LOOP: usize = 4096;
 
 /// What runs the timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,19 +105,23 @@ pub fn measure(
         )
     };
     std::thread::scope(|s| {
-        s.spawn(|| match contender {
-            TimerContender::Rearm(backend) => rearm(backend, Duration::ZERO),
-            TimerContender::RearmWithSlack(backend, slack) => rearm(backend, slack),
-            TimerContender::Std => crate::peers::timers::std_condvar(timers, period, false),
-            TimerContender::StdTightSlack => {
-                crate::peers::timers::std_condvar(timers, period, true)
-            }
-            TimerContender::Tokio => crate::peers::timers::tokio_interval(timers, period),
-            #[cfg(feature = "libuv")]
-            TimerContender::Libuv => crate::peers::libuv::timers(timers, period),
-        })
-        .join()
-        .unwrap_or_else(|_| Err(format!("the {contender} thread panicked")))
+        // A large stack: room for a loop of `MAX_TIMERS` slots.
+        let thread = std::thread::Builder::new().stack_size(LARGE_STACK);
+        thread
+            .spawn_scoped(s, || match contender {
+                TimerContender::Rearm(backend) => rearm(backend, Duration::ZERO),
+                TimerContender::RearmWithSlack(backend, slack) => rearm(backend, slack),
+                TimerContender::Std => crate::peers::timers::std_condvar(timers, period, false),
+                TimerContender::StdTightSlack => {
+                    crate::peers::timers::std_condvar(timers, period, true)
+                }
+                TimerContender::Tokio => crate::peers::timers::tokio_interval(timers, period),
+                #[cfg(feature = "libuv")]
+                TimerContender::Libuv => crate::peers::libuv::timers(timers, period),
+            })
+            .map_err(|e| format!("a thread for {contender}: {e}"))?
+            .join()
+            .unwrap_or_else(|_| Err(format!("the {contender} thread panicked")))
     })
 }
 
@@ -145,9 +153,20 @@ impl OnBackend for OnRearm {
     type Output = Result<TimerPoint, String>;
 
     fn run<B: Backend>(self) -> Self::Output {
+        if self.timers <= SMALL_LOOP {
+            self.run_on::<B, SMALL_LOOP>()
+        } else {
+            self.run_on::<B, MAX_TIMERS>()
+        }
+    }
+}
+
+impl OnRearm {
+    /// [`OnBackend::run`] on a loop of `CAP` slots.
+    fn run_on<B: Backend, const CAP: usize>(self) -> Result<TimerPoint, String> {
         let parker = B::open().map_err(|e| format!("{}: {e}", B::KIND))?;
         // Boxed: 4096 slots make a loop of a third of a megabyte.
-        let lp: Box<Loop<B, MAX_TIMERS>> = Box::new(Loop::new(parker));
+        let lp: Box<Loop<B, CAP>> = Box::new(Loop::new(parker));
         let mut runner = HandlerRunner::new(&*lp)
             .map_err(|e| e.to_string())?
             .with_timer_slack(self.slack);
@@ -196,6 +215,10 @@ pub fn set_and_cancel_ns(armed: usize, rounds: u32) -> Result<f64, String> {
     if armed >= MAX_TIMERS {
         return Err(format!("{armed} timers armed: at most {}", MAX_TIMERS - 1));
     }
+    on_large_stack(|| set_and_cancel_on_large_stack(armed, rounds))
+}
+
+fn set_and_cancel_on_large_stack(armed: usize, rounds: u32) -> Result<f64, String> {
     let lp: Box<Loop<sys::FutexPark, MAX_TIMERS>> = Box::new(Loop::new(sys::FutexPark::new()));
     let mut runner = HandlerRunner::new(&*lp).map_err(|e| e.to_string())?;
     let now = runner.now_ns().unwrap_or(0);

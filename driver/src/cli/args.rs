@@ -93,7 +93,7 @@ struct Args {
     )]
     peers: Option<Vec<Peer>>,
 
-    /// Armed asyncs per loop for --mode wake, comma-separated (1 to 4096).
+    /// Armed asyncs per loop for --mode wake, comma-separated (1 to 32,768).
     #[arg(long, value_delimiter = ',', default_value = "1,64,1024,4096", value_parser = parse_asyncs)]
     asyncs: Vec<usize>,
 
@@ -108,9 +108,9 @@ struct Args {
     #[arg(long, value_enum, value_delimiter = ',', default_value = "steady")]
     arrivals: Vec<ArrivalsArg>,
 
-    /// Timers on the loop for --mode timers, comma-separated (1 to 4096 each:
-    /// one per slot).
-    #[arg(long, value_delimiter = ',', default_value = "1,100,4096", value_parser = parse_timer_count)]
+    /// Timers on the loop for --mode timers, comma-separated (1 to 32,768
+    /// each: one per slot).
+    #[arg(long, value_delimiter = ',', default_value = "1,100,10000", value_parser = parse_timer_count)]
     timers: Vec<usize>,
 
     /// The timers' period for --mode timers, in µs, comma-separated (10 to
