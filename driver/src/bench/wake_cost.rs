@@ -42,11 +42,6 @@ impl WakeCost {
     }
 }
 
-/// The loop that up to this many asyncs are measured on: the largest whose
-/// group words are all the ready set's own (on 64-bit targets), as earlier
-/// results were. More asyncs are measured on a loop of [`MAX_CAPACITY`].
-const OWN_GROUPS_CAPACITY: usize = 4096;
-
 /// Times `rounds` notify-and-run rounds on a loop with `asyncs` armed asyncs
 /// (1 to [`MAX_CAPACITY`]), each round notifying a pseudo-random one. Returns
 /// `None` for an `asyncs` out of range or a callback count that does not match.
@@ -54,12 +49,14 @@ pub fn run<B: Backend>(asyncs: usize, rounds: u64) -> std::io::Result<Option<Wak
     if asyncs == 0 || asyncs > MAX_CAPACITY || rounds == 0 {
         return Ok(None);
     }
-    on_large_stack(|| {
-        if asyncs <= OWN_GROUPS_CAPACITY {
-            run_on::<B, OWN_GROUPS_CAPACITY>(asyncs, rounds)
-        } else {
-            run_on::<B, MAX_CAPACITY>(asyncs, rounds)
-        }
+    // On the smallest of these loops that holds them, as an embedder would
+    // size one: up to 4096 asyncs, a loop whose group words are all the
+    // ready set's own (on 64-bit targets), as in earlier results.
+    on_large_stack(|| match asyncs {
+        0..=4096 => run_on::<B, 4096>(asyncs, rounds),
+        4097..=8192 => run_on::<B, 8192>(asyncs, rounds),
+        8193..=16384 => run_on::<B, 16384>(asyncs, rounds),
+        _ => run_on::<B, MAX_CAPACITY>(asyncs, rounds),
     })
 }
 
