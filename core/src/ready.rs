@@ -19,9 +19,9 @@
 //! first `BITS` group words (slots below `BITS * BITS`, 4096 on 64-bit
 //! targets) are the ready set's own, in order, so each class is one run of
 //! `GROUPS_PER_CLASS` words in one cache line. A loop with more slots keeps
-//! group `g >= BITS` in the spare room of its last slots' notifier lines,
-//! four to a line (see [`SpillGroups`]), and its classes wrap around: class
-//! `c` also holds groups `BITS + c * GROUPS_PER_CLASS` onwards, `BITS` apart. Where a word lives
+//! group `g >= BITS` in the spare room of slot `g`'s notifier line (see
+//! [`SpillGroups`]), and its classes wrap around: class `c` also holds groups
+//! `BITS + c * GROUPS_PER_CLASS` onwards, `BITS` apart. Where a word lives
 //! changes nothing below: every group word is read and written the same way.
 //!
 //! A direct slot is notified with one `fetch_or` on `wake`: a small loop (the
@@ -122,7 +122,7 @@ const _: () = assert!(BITS.is_multiple_of(SUMMARY_BITS as usize) && DIRECT_SLOTS
 
 /// Group words the ready set holds itself: loops of up to `BITS * BITS` slots
 /// (4096 on 64-bit targets) need no others.
-pub(crate) const OWN_GROUPS: usize = BITS;
+const OWN_GROUPS: usize = BITS;
 
 /// The most slots one loop can have: 32,768 on every target.
 ///
@@ -146,9 +146,9 @@ pub const MAX_CAPACITY: usize = 1 << 15;
 const _: () = assert!(MAX_CAPACITY.div_ceil(BITS) <= MAX_CAPACITY);
 
 /// Where a loop keeps the group words past the ready set's own: loops above
-/// `BITS * BITS` slots keep them beside some slots' counters, in room their
-/// cache lines have spare (a loop of `CAP` slots has `CAP / BITS` group
-/// words, far fewer than its slots).
+/// `BITS * BITS` slots keep group `g` beside slot `g`'s counters, in room
+/// their cache line has spare (a loop of `CAP` slots has `CAP / BITS` group
+/// words, always fewer than its slots).
 pub(crate) trait SpillGroups {
     /// Group words the loop has: one per `BITS` slots, rounded up.
     const GROUPS: usize;

@@ -26,7 +26,7 @@ use crate::async_handle::Notified;
 use crate::completion::SlotState;
 use crate::ledger::Ledger;
 use crate::park::Park;
-use crate::ready::{BITS, Mark, OWN_GROUPS, ReadySet, SpillGroups};
+use crate::ready::{BITS, Mark, ReadySet, SpillGroups};
 use crate::sync::{
     AtomicBool, AtomicCount, AtomicU8, AtomicUsize, Ordering, bump_owned, bump_shared,
     const_fn_unless_loom, fence, read,
@@ -52,16 +52,12 @@ struct NotifySide {
     coalesced: AtomicCount,
     /// Notifications that found the slot dead (slots that do not keep only).
     dropped: AtomicCount,
-    /// In a loop of more than `BITS * BITS` slots, group words the ready
-    /// set does not hold (see [`SpillGroups`]); unused otherwise. They fill
-    /// room the line has spare, so no loop grows for them.
-    spill_groups: [AtomicUsize; SPILL_PER_LINE],
+    /// In a loop of more than `BITS * BITS` slots, the ready set's group
+    /// word numbered like this slot, when the ready set does not hold it
+    /// (see [`SpillGroups`]); unused otherwise. It fills room the line
+    /// has spare, so no loop grows for it.
+    spill_group: AtomicUsize,
 }
-
-/// Group words one slot's line keeps for the ready set: the room it has
-/// spare on 64-bit targets. Four to a line, a class's run of eight spilled
-/// words is two lines for the runner to look at, not eight.
-const SPILL_PER_LINE: usize = 4;
 
 /// What only the runner writes for one slot, kept apart from [`NotifySide`] so
 /// the runner's writes do not pull the notifiers' line away from them.
@@ -82,12 +78,7 @@ impl NotifySide {
                 notified: AtomicCount::new(0),
                 coalesced: AtomicCount::new(0),
                 dropped: AtomicCount::new(0),
-                spill_groups: [
-                    AtomicUsize::new(0),
-                    AtomicUsize::new(0),
-                    AtomicUsize::new(0),
-                    AtomicUsize::new(0),
-                ],
+                spill_group: AtomicUsize::new(0),
             }
         }
     }
@@ -328,18 +319,11 @@ fn notify_dead<const CAP: usize>(
     Notified::Kept
 }
 
-/// The spilled group words live in the loop's last slots, four to a line
-/// in order: those slots are the ones a loop of thousands is least likely
-/// to notify often, and the hottest (the park word's) are kept clear. A loop
-/// of `CAP` slots spills fewer than `CAP / BITS` words, so its lines always
-/// have room.
 impl<const CAP: usize> SpillGroups for Notifiers<CAP> {
     const GROUPS: usize = CAP.div_ceil(BITS);
 
-    #[inline]
     fn spill_group(&self, group: usize) -> &AtomicUsize {
-        let spilled = group - OWN_GROUPS;
-        &self.0[CAP - 1 - spilled / SPILL_PER_LINE].spill_groups[spilled % SPILL_PER_LINE]
+        &self.0[group].spill_group
     }
 }
 
