@@ -606,6 +606,12 @@ mod tests {
         }
     }
 
+    /// A ready set, the spilled words of a loop of `GROUPS` group words, and
+    /// a parker to mark with.
+    fn parts<const GROUPS: usize>() -> (ReadySet, Spill<GROUPS>, SpinPark) {
+        (ReadySet::new(), Spill::new(), SpinPark::new())
+    }
+
     /// Every slot `take` hands on, in order (at most 8).
     fn take_all<S: SpillGroups>(ready: &ReadySet, spill: &S) -> ([usize; 8], usize) {
         let (mut slots, mut n) = ([usize::MAX; 8], 0);
@@ -622,11 +628,7 @@ mod tests {
 
     #[test]
     fn a_large_loop_keeps_its_first_groups_in_the_ready_set() {
-        let (ready, spill, parker) = (
-            ReadySet::new(),
-            Spill::<128>::new(),
-            SpinPark::<crate::relax::Spin>::new(),
-        );
+        let (ready, spill, parker) = parts::<128>();
         assert_eq!(ready.mark(DIRECT_SLOTS, &spill, &parker), Mark::Set);
         assert_eq!(ready.mark(4095, &spill, &parker), Mark::Set);
         assert_eq!(ready.groups[0].load(Ordering::Relaxed), 1 << DIRECT_SLOTS);
@@ -642,11 +644,7 @@ mod tests {
     /// take hands on both, in order, and looks at no other spilled group.
     #[test]
     fn a_take_wraps_a_class_into_the_spilled_groups_and_no_further() {
-        let (ready, spill, parker) = (
-            ReadySet::new(),
-            Spill::<128>::new(),
-            SpinPark::<crate::relax::Spin>::new(),
-        );
+        let (ready, spill, parker) = parts::<128>();
         for slot in [72 * BITS + 5, 8 * BITS] {
             ready.mark(slot, &spill, &parker);
         }
@@ -662,11 +660,7 @@ mod tests {
     /// spilled, all in class 0) looks only at the groups it has.
     #[test]
     fn a_take_stops_at_the_last_group_of_the_loop() {
-        let (ready, spill, parker) = (
-            ReadySet::new(),
-            Spill::<70>::new(),
-            SpinPark::<crate::relax::Spin>::new(),
-        );
+        let (ready, spill, parker) = parts::<70>();
         ready.mark(69 * BITS + 63, &spill, &parker);
         spill.looks.set(0);
         let (slots, n) = take_all(&ready, &spill);
