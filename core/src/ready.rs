@@ -126,10 +126,11 @@ const OWN_GROUPS: usize = BITS;
 
 /// The most slots one loop can have: 32,768 on every target.
 ///
-/// Why this bound: a timer's heap indexes slots with 16 bits, and every
-/// class of the ready set that a loop this large names costs its runner a
-/// look at up to 64 group words (see [`DIRECT_SLOTS`] for what a
-/// notification costs; that does not grow with the loop).
+/// Why this bound: a timer's heap indexes slots with 16 bits, and each
+/// summary bit of the ready set that a loop this large finds set costs its
+/// runner a look at up to 64 group words on 64-bit targets, 128 on 32-bit
+/// ones. What a notification costs (see [`DIRECT_SLOTS`]) does not grow
+/// with the loop.
 ///
 /// ```
 /// use rearm_core::MAX_CAPACITY;
@@ -426,6 +427,7 @@ impl ReadySet {
             stop: core::mem::take(&mut rest.stop) != 0,
         }
     }
+
     /// Takes group word `group` for [`take`](Self::take), if it looks
     /// non-zero, and hands on its slots.
     #[inline]
