@@ -468,6 +468,27 @@ fn a_timer_due_while_others_fired_does_not_wait_for_its_slack_window() {
     assert_eq!(runner.timer_counts().expired, 4);
 }
 
+/// A runner with 128 timers every 10 µs, all first due at 1 µs, and a
+/// handler that works 1 µs a firing: more than the loop can keep up with.
+fn overloaded(
+    lp: &Loop<OversleepingPark, 128>,
+) -> (HandlerRunner<'_, OversleepingPark, 128>, Working<'_, 128>) {
+    let mut runner = HandlerRunner::new(lp).unwrap();
+    for slot in 0..128 {
+        runner.arm(slot).unwrap();
+        runner
+            .set_timer_every_from(slot, 1_000, Duration::from_micros(10))
+            .unwrap();
+    }
+    let working = Working {
+        parker: lp.parker(),
+        fired_at: [0; 128],
+        work: |_| 1_000,
+        action: Action::Rearm,
+    };
+    (runner, working)
+}
+
 /// 128 timers every 10 µs, all due at once, and a handler that works 1 µs
 /// a firing: the pass lasts 128 µs, a dozen periods. A timer that fires
 /// late in it skips the periods that passed before it fired, judged on a
@@ -477,21 +498,8 @@ fn a_timer_due_while_others_fired_does_not_wait_for_its_slack_window() {
 /// every 32 firings, no more.
 #[test]
 fn a_long_pass_of_timers_skips_the_periods_that_passed_during_it() {
-    const PERIOD: u64 = 10_000;
     let lp: Loop<OversleepingPark, 128> = Loop::new(OversleepingPark::at(1_000, 0));
-    let mut runner = HandlerRunner::new(&lp).unwrap();
-    for slot in 0..128 {
-        runner.arm(slot).unwrap();
-        runner
-            .set_timer_every_from(slot, 1_000, Duration::from_nanos(PERIOD))
-            .unwrap();
-    }
-    let mut working = Working {
-        parker: lp.parker(),
-        fired_at: [0; 128],
-        work: |_| 1_000,
-        action: Action::Rearm,
-    };
+    let (mut runner, mut working) = overloaded(&lp);
     let reads_before = lp.parker().reads.get();
     assert_eq!(runner.run(RunMode::NoWait, &mut working), Exit::Ran);
     assert_eq!(lp.parker().reads.get() - reads_before, 1 + 128 / 32);
@@ -515,21 +523,8 @@ fn a_long_pass_of_timers_skips_the_periods_that_passed_during_it() {
 /// finds it passed.
 #[test]
 fn an_overloaded_run_that_never_waits_still_ends_at_its_deadline() {
-    const PERIOD: u64 = 10_000;
     let lp: Loop<OversleepingPark, 128> = Loop::new(OversleepingPark::at(1_000, 0));
-    let mut runner = HandlerRunner::new(&lp).unwrap();
-    for slot in 0..128 {
-        runner.arm(slot).unwrap();
-        runner
-            .set_timer_every_from(slot, 1_000, Duration::from_nanos(PERIOD))
-            .unwrap();
-    }
-    let mut working = Working {
-        parker: lp.parker(),
-        fired_at: [0; 128],
-        work: |_| 1_000,
-        action: Action::Rearm,
-    };
+    let (mut runner, mut working) = overloaded(&lp);
     let deadline = 500_000;
     assert_eq!(
         runner.run_until(RunMode::UntilDone, deadline, &mut working),
