@@ -165,16 +165,18 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
 
     /// Turns arrival prediction on or off (off by default). With it on, and
     /// a parker with a clock, a loop whose notifications come at a steady
-    /// period sleeps with a deadline until a margin before the next one is
-    /// due and spins the margin: it answers about as fast as a spinning
-    /// wait, for a park and a bounded spin. The margin spun on each side of
-    /// the arrival is at most twice what a park costs the thread, so a
-    /// predicted wait costs at most five parks' worth of CPU (the default
-    /// wait: two); when arrivals are irregular, the wait is the usual one.
-    /// It needs a parker whose timed sleep ends within that margin of its
-    /// deadline (the Linux parkers, with their 1 ns timer slack; not a
-    /// condition variable under the kernel's default slack, with which the
-    /// predicted sleep is just a park). It costs a clock read per wait.
+    /// period sleeps with a deadline until a lead before the next one is
+    /// due and spins from there: it answers about as fast as a spinning
+    /// wait, for a park and a short spin. The lead is learnt from how late
+    /// the timed sleeps wake, so that most wake before the arrival. What
+    /// predicted waits cost is measured (one in a few, with the thread's CPU
+    /// clock): where they cost more than two parks (a timed sleep that wakes
+    /// very late, or costs far more than a park, as on some virtual
+    /// machines), prediction stands down for a while and the wait is the
+    /// usual one, as it is when arrivals are irregular. It needs a parker
+    /// whose timed sleep ends within a few parks' cost of its deadline (the
+    /// Linux parkers, with their 1 ns timer slack; not a condition variable
+    /// under the kernel's default slack). It costs a clock read per wait.
     ///
     /// ```
     /// use rearm_core::park::SpinPark;
@@ -817,7 +819,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
                 && self.lp.ready.is_signalled()
                 && let Some(now) = self.lp.parker.now_ns()
             {
-                self.wait.arrivals.arrived(now);
+                self.wait.arrivals.arrived(now, self.wait.seen_on_time);
             }
         }
     }

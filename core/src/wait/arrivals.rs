@@ -1,43 +1,101 @@
 //! Arrival prediction: when notifications come at a steady period, the wait
-//! sleeps with a deadline until a margin before the next one is due, then
-//! spins the margin, so that it answers as a spinning wait does for little
-//! more than the CPU of a park.
+//! sleeps with a deadline until a lead before the next one is due, then
+//! spins, so that it answers as a spinning wait does for little more than
+//! the CPU of a park.
 //!
-//! The estimates are those of TCP's retransmission timer (RFC 6298): a
+//! The gap estimates are those of TCP's retransmission timer (RFC 6298): a
 //! smoothed gap moved an eighth of the way to each new gap, and a smoothed
 //! deviation a quarter of the way to each new absolute error. Arrivals count
 //! as steady while the deviation is at most an eighth of the gap.
 //!
-//! What it costs: the margin it spins on each side of the expected arrival
-//! is at most twice what a park costs the thread (learnt by
-//! [`ParkCost`](super::park_cost)), so a predicted wait costs at most one
-//! park plus four parks' worth of spinning. Half a park each side would keep
-//! the default wait's bound (twice parking at once), but a timed sleep that
-//! ends 5 to 15 µs late, as a futex's does on a virtual machine even with
-//! no timer slack, then always wakes after the arrival, and the prediction
-//! never catches one (measured: `docs/results.md`). A margin that would have
-//! to be longer still (jitter, or a condition variable under the kernel's
-//! default 50 µs timer slack) is cut: the arrival then comes during the
-//! timed sleep, which is then just a park. Arrivals that are not steady get
-//! the usual wait.
+//! The lead is learnt from the timed sleeps themselves: it covers how late
+//! two in three of them wake past their deadlines (a stochastic quantile
+//! estimate), so that most sleeps wake before the arrival and the loop
+//! answers from a spin, which is what moves the median latency. Covering
+//! the mean instead misses half of them, and covering the worst case spins,
+//! on every wait, what the slowest wake costs. Arrivals seen only after a
+//! wake-up are seen late, and would be expected late: the sleeps also learn
+//! how much earlier than expected arrivals come.
+//!
+//! What it costs is measured, not assumed: one predicted wait in
+//! [`CPU_SAMPLE_EVERY`] is timed with the thread's CPU clock, and when they
+//! cost more than [`MOST_PARKS`] parks (a timed sleep that wakes very late,
+//! or wakes expensively, as on a virtual machine whose idle CPUs are far
+//! away), prediction stands down for [`STAND_DOWN`] arrivals and the usual
+//! wait keeps its bound. Arrivals that are not steady get the usual wait.
 
 /// Gaps seen before any prediction: the estimates settle first.
 const WARM_UP: u32 = 8;
 
-/// The smallest margin spun before a predicted arrival, on top of the
-/// timed park's usual lateness and the arrivals' deviation: a wake that
-/// comes a little late still spins a little before the arrival.
+/// Spun on top of the lead and past the expected arrival: a sleep that
+/// wakes a little late still spins a little before the arrival, and an
+/// arrival a little late is still caught.
 const MIN_MARGIN_NS: u64 = 1_000;
 
 /// A gap longer than this is not predicted: a park's deadline so far away
 /// saves nothing worth a guess (and the estimates stay in range).
 const LONGEST_GAP_NS: u64 = 1_000_000_000;
 
+/// The lead may be at most this many parks' cost: a timed sleep that wakes
+/// later than that is too slow to predict with (the spin before the arrival
+/// would cost more than the park saves).
+const LONGEST_LEAD_PARKS: u64 = 4;
+
+/// Predicted waits may cost at most this many parks' CPU, on average: the
+/// wait's objective is at most twice what parking at once costs.
+const MOST_PARKS: u64 = 2;
+
+/// Every this many predicted waits, one is timed with the thread's CPU clock
+/// (two reads, often system calls), after the first few.
+const CPU_SAMPLE_EVERY: u32 = 4;
+const FIRST_CPU_SAMPLES: u32 = 4;
+
+/// Arrivals left to the usual wait after predicted waits cost too much;
+/// then prediction is tried again, from fresh CPU samples.
+const STAND_DOWN: u32 = 256;
+
+/// How late a timed sleep wakes, as the lateness that one wake in three
+/// exceeds, tracked one wake at a time: an estimate moved up by two steps
+/// when a wake is later than it and down by one when not settles where a
+/// third of the wakes are later. The step is a quarter of the wakes' mean
+/// distance from the estimate, so it follows both a spread of a few hundred
+/// nanoseconds and one of tens of microseconds.
+#[derive(Clone, Copy, Debug, Default)]
+struct LateQuantile {
+    /// The estimate; meaningful once `seen`.
+    estimate: u64,
+    /// The wakes' smoothed absolute distance from the estimate.
+    spread: u64,
+    seen: bool,
+}
+
+impl LateQuantile {
+    /// The smallest step: the estimate moves even when every wake is alike.
+    const MIN_STEP_NS: u64 = 50;
+
+    fn sample(&mut self, ns: u64) {
+        if !self.seen {
+            self.seen = true;
+            self.estimate = ns;
+            self.spread = ns / 2;
+            return;
+        }
+        let distance = self.estimate.abs_diff(ns);
+        self.spread = self.spread - self.spread / 8 + distance / 8;
+        let step = (self.spread / 4).max(Self::MIN_STEP_NS);
+        self.estimate = if ns > self.estimate {
+            self.estimate.saturating_add(2 * step).min(ns)
+        } else {
+            self.estimate.saturating_sub(step).max(ns)
+        };
+    }
+}
+
 /// What a runner has learnt of its arrivals.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ArrivalClock {
     enabled: bool,
-    /// When the last arrival was seen.
+    /// When the last arrival was seen, or was expected if it was seen late.
     last: Option<u64>,
     /// Smoothed gap between arrivals.
     gap: u64,
@@ -45,8 +103,17 @@ pub(crate) struct ArrivalClock {
     deviation: u64,
     /// Gaps seen (saturating).
     gaps: u32,
-    /// Smoothed lateness of a timed park's wake past its deadline.
-    late: u64,
+    /// How late timed sleeps wake past their deadlines.
+    late: LateQuantile,
+    /// How much earlier than the estimates say arrivals have turned out to
+    /// come: see [`woken_by_arrival`](Self::woken_by_arrival).
+    early: u64,
+    /// Mean CPU of a timed predicted wait, in ns; 0 before the first sample.
+    cpu_mean_ns: u64,
+    /// Predicted waits since the CPU samples were last reset.
+    predicted: u32,
+    /// Arrivals still left to the usual wait (see [`STAND_DOWN`]).
+    standing_down: u32,
 }
 
 /// A predicted wait: park until `wake`, then spin until the arrival or
@@ -69,10 +136,25 @@ impl ArrivalClock {
         self.enabled
     }
 
-    /// A notification was seen at `now`.
-    pub(crate) fn arrived(&mut self, now: u64) {
+    /// A notification was seen at `now`; `on_time` says whether it was seen
+    /// as it came (the wait ended while spinning) rather than after a
+    /// sleeping thread's wake-up.
+    ///
+    /// A notification seen late came at most at `now`; if it was due
+    /// before, it is taken to have come when due. Otherwise one slow
+    /// wake-up would move the next expected arrival as late, and the next
+    /// predicted wait would sleep through that arrival too.
+    pub(crate) fn arrived(&mut self, now: u64, on_time: bool) {
+        self.standing_down = self.standing_down.saturating_sub(1);
+        let mut seen = now;
         if let Some(last) = self.last {
-            let gap = now.saturating_sub(last).min(LONGEST_GAP_NS);
+            if !on_time && self.gaps >= WARM_UP {
+                let due = last.saturating_add(self.gap);
+                if due < now && now - due < self.gap / 2 {
+                    seen = due;
+                }
+            }
+            let gap = seen.saturating_sub(last).min(LONGEST_GAP_NS);
             if self.gaps == 0 {
                 self.gap = gap;
                 self.deviation = gap / 2;
@@ -83,39 +165,119 @@ impl ArrivalClock {
             }
             self.gaps = self.gaps.saturating_add(1);
         }
-        self.last = Some(now);
+        self.last = Some(seen);
     }
 
     /// A timed park meant to end at a deadline ended `ns` after it.
     pub(crate) fn woke_late(&mut self, ns: u64) {
-        let ns = ns.min(LONGEST_GAP_NS);
-        self.late = self.late - self.late / 8 + ns / 8;
+        self.late.sample(ns.min(LONGEST_GAP_NS));
     }
 
-    /// The margin spun before a predicted arrival.
-    fn margin(&self) -> u64 {
+    /// A predicted sleep was ended by the arrival, before its deadline: the
+    /// arrival came earlier than expected. Arrivals seen only after a
+    /// sleeping thread's wake-up (as all are before prediction starts) are
+    /// seen late by that wake-up, and so expected late; nothing else shows
+    /// it. The sleeps end earlier, by a step that grows by half each time,
+    /// until one wakes before the arrival and sees it come.
+    pub(crate) fn woken_by_arrival(&mut self) {
+        let step = (self.early / 2).max(MIN_MARGIN_NS);
+        self.early = self.early.saturating_add(step).min(self.gap / 2);
+    }
+
+    /// A predicted wait saw its arrival come after spinning `ns`: the
+    /// estimate was early by about that, less what the lead covers on
+    /// purpose (the sleeps' lateness).
+    pub(crate) fn caught_after(&mut self, ns: u64) {
+        self.early = self.early.saturating_sub(ns / 4);
+    }
+
+    /// A predicted wait spun past the expected arrival, and gave up.
+    pub(crate) fn missed(&mut self) {
+        self.early /= 2;
+    }
+
+    /// Whether to time the predicted wait about to be made with the thread's
+    /// CPU clock.
+    pub(crate) fn sample_cpu_next(&mut self) -> bool {
+        self.predicted = self.predicted.saturating_add(1);
+        self.predicted <= FIRST_CPU_SAMPLES || self.predicted.is_multiple_of(CPU_SAMPLE_EVERY)
+    }
+
+    /// A timed predicted wait cost the thread `ns` of CPU, where a park
+    /// costs it `park_cost_ns`. If predicted waits cost more than
+    /// [`MOST_PARKS`] parks, prediction stands down.
+    pub(crate) fn cpu_sample(&mut self, ns: u64, park_cost_ns: u64) {
+        let ns = ns.min(LONGEST_GAP_NS);
+        self.cpu_mean_ns = if self.cpu_mean_ns == 0 {
+            ns.max(1)
+        } else {
+            self.cpu_mean_ns - self.cpu_mean_ns / 8 + ns / 8
+        };
+        if self.predicted >= FIRST_CPU_SAMPLES
+            && self.cpu_mean_ns > park_cost_ns.saturating_mul(MOST_PARKS)
+        {
+            self.standing_down = STAND_DOWN;
+            self.cpu_mean_ns = 0;
+            self.predicted = 0;
+        }
+    }
+
+    /// How far before an arrival, expected where it is due, a predicted
+    /// sleep ends: the lateness one sleep in three exceeds, twice the arrivals'
+    /// deviation (an arrival may come that much early), and
+    /// [`MIN_MARGIN_NS`]. What a wait spins before the arrival comes from
+    /// this.
+    fn spin_lead(&self) -> u64 {
         self.late
-            .saturating_add(self.deviation.saturating_mul(4))
+            .estimate
+            .saturating_add(self.deviation.saturating_mul(2))
             .saturating_add(MIN_MARGIN_NS)
     }
 
-    /// How to wait at `now` for the next arrival, if arrivals are steady and
-    /// the margin costs no more than a park (`park_cost_ns`).
-    pub(crate) fn predict(&self, now: u64, park_cost_ns: u64) -> Option<Prediction> {
-        if !self.enabled || self.gaps < WARM_UP || self.deviation > self.gap / 8 {
+    /// How far before the expected arrival a predicted sleep ends: the
+    /// [`spin_lead`](Self::spin_lead), and how much earlier arrivals have
+    /// come than expected.
+    fn lead(&self) -> u64 {
+        self.spin_lead().saturating_add(self.early)
+    }
+
+    /// How long past the expected arrival the spin waits for it.
+    fn after(&self, park_cost_ns: u64) -> u64 {
+        self.deviation
+            .saturating_mul(2)
+            .saturating_add(MIN_MARGIN_NS)
+            .min(park_cost_ns)
+    }
+
+    /// How to wait at `now` for the next arrival, if arrivals are steady, a
+    /// timed sleep wakes within [`LONGEST_LEAD_PARKS`] parks' cost
+    /// (`park_cost_ns`) of its deadline, and prediction is not standing
+    /// down.
+    ///
+    /// A lead too long stands prediction down too, and forgets the sleeps'
+    /// lateness: with no timed sleeps it would never be seen to shrink.
+    pub(crate) fn predict(&mut self, now: u64, park_cost_ns: u64) -> Option<Prediction> {
+        if !self.enabled
+            || self.gaps < WARM_UP
+            || self.standing_down > 0
+            || self.deviation > self.gap / 8
+        {
             return None;
         }
-        // At most two parks' cost each side of the arrival (see the top).
-        let margin = self.margin().min(park_cost_ns * 2);
+        if self.spin_lead() > park_cost_ns.saturating_mul(LONGEST_LEAD_PARKS) {
+            self.standing_down = STAND_DOWN;
+            self.late = LateQuantile::default();
+            return None;
+        }
         let expected = self.last?.saturating_add(self.gap);
-        let wake = expected.checked_sub(margin)?;
-        // Already inside the margin, or past the arrival: the usual wait.
+        let wake = expected.checked_sub(self.lead())?;
+        // Already inside the lead, or past the arrival: the usual wait.
         if wake <= now {
             return None;
         }
         Some(Prediction {
             wake,
-            give_up: expected.saturating_add(margin),
+            give_up: expected.saturating_add(self.after(park_cost_ns)),
         })
     }
 }
@@ -124,24 +286,27 @@ impl ArrivalClock {
 mod tests {
     use super::*;
 
+    /// `count` arrivals `gap` apart from `from`, each seen as it came;
+    /// returns the last one's time.
     fn steady(clock: &mut ArrivalClock, from: u64, gap: u64, count: u64) -> u64 {
         let mut at = from;
         for _ in 0..count {
-            clock.arrived(at);
+            clock.arrived(at, true);
             at += gap;
         }
         at - gap
     }
 
     #[test]
-    fn steady_arrivals_are_predicted_a_margin_early() {
+    fn steady_arrivals_are_predicted_a_lead_early() {
         let mut clock = ArrivalClock::new(true);
         let last = steady(&mut clock, 0, 50_000, 20);
-        let margin = clock.margin();
-        assert!((MIN_MARGIN_NS..2 * MIN_MARGIN_NS).contains(&margin));
+        let lead = clock.lead();
+        assert!((MIN_MARGIN_NS..2 * MIN_MARGIN_NS).contains(&lead));
         let p = clock.predict(last + 1_000, 5_000).unwrap();
-        assert_eq!(p.wake, last + 50_000 - margin);
-        assert_eq!(p.give_up, last + 50_000 + margin);
+        assert_eq!(p.wake, last + 50_000 - lead);
+        assert_eq!(p.give_up, last + 50_000 + clock.after(5_000));
+        assert!(clock.after(5_000) >= MIN_MARGIN_NS);
     }
 
     #[test]
@@ -158,19 +323,180 @@ mod tests {
         let mut at = 0;
         for i in 0..40 {
             at += if i % 2 == 0 { 10_000 } else { 90_000 };
-            irregular.arrived(at);
+            irregular.arrived(at, true);
         }
         assert_eq!(irregular.predict(at, 5_000), None);
     }
 
     #[test]
-    fn the_margin_is_at_most_two_parks_each_side() {
+    fn the_lead_settles_where_a_third_of_the_wakes_are_later() {
+        // Wakes 1 to 12 µs late, in a shuffled order: a third are later than
+        // 8 µs.
+        let settled = |unit: u64| {
+            let mut clock = ArrivalClock::new(true);
+            let mut sum = 0;
+            for i in 0..4_000u64 {
+                clock.woke_late(unit * (1 + (i * 7) % 12));
+                if i >= 2_000 {
+                    sum += clock.late.estimate;
+                }
+            }
+            sum / 2_000
+        };
+        let estimate = settled(1_000);
+        assert!((7_000..=9_000).contains(&estimate), "{estimate}");
+        // A spread of a few hundred ns is followed as closely.
+        let estimate = settled(50);
+        assert!((350..=450).contains(&estimate), "{estimate}");
+    }
+
+    #[test]
+    fn an_arrival_seen_after_a_wake_up_is_taken_as_due() {
         let mut clock = ArrivalClock::new(true);
         let last = steady(&mut clock, 0, 50_000, 20);
+        let gap = clock.gap;
+        // Seen 20 µs late, after a sleeping thread woke: the next is still
+        // expected one gap after the due time, not after the wake-up.
+        clock.arrived(last + gap + 20_000, false);
+        let p = clock.predict(last + gap + 21_000, 5_000).unwrap();
+        assert_eq!(p.wake, last + 2 * gap - clock.lead());
+        // Seen early, it counts where it was seen.
+        clock.arrived(last + 2 * gap - 3_000, false);
+        assert_eq!(clock.last, Some(last + 2 * gap - 3_000));
+        // Seen as it came, it counts where it was seen even when late.
+        let mut on_time = ArrivalClock::new(true);
+        let last = steady(&mut on_time, 0, 50_000, 20);
+        on_time.arrived(last + 70_000, true);
+        assert_eq!(on_time.last, Some(last + 70_000));
+    }
+
+    #[test]
+    fn predicted_waits_that_cost_over_two_parks_stand_down_then_try_again() {
+        let mut clock = ArrivalClock::new(true);
+        let mut last = steady(&mut clock, 0, 50_000, 20);
+        // Within two parks: prediction goes on.
         for _ in 0..40 {
-            clock.woke_late(60_000);
+            if clock.sample_cpu_next() {
+                clock.cpu_sample(9_000, 5_000);
+            }
         }
-        let p = clock.predict(last, 5_000).unwrap();
-        assert_eq!(p.give_up - p.wake, 20_000);
+        assert!(clock.predict(last + 1_000, 5_000).is_some());
+        // Over two parks, on average: it stands down.
+        for _ in 0..40 {
+            if clock.sample_cpu_next() {
+                clock.cpu_sample(14_000, 5_000);
+            }
+        }
+        assert_eq!(clock.standing_down, STAND_DOWN);
+        for _ in 0..STAND_DOWN {
+            assert_eq!(clock.predict(last + 1_000, 5_000), None);
+            last += 50_000;
+            clock.arrived(last, true);
+        }
+        assert!(clock.predict(last + 1_000, 5_000).is_some());
+    }
+
+    #[test]
+    fn a_lead_over_four_parks_stands_down_and_forgets_the_lateness() {
+        let mut clock = ArrivalClock::new(true);
+        let mut last = steady(&mut clock, 0, 200_000, 20);
+        for _ in 0..20 {
+            clock.woke_late(30_000);
+        }
+        // A 30 µs lead is within four parks of 10 µs, not of 5 µs.
+        assert!(clock.predict(last + 1_000, 10_000).is_some());
+        assert_eq!(clock.predict(last + 1_000, 5_000), None);
+        assert_eq!(clock.late.estimate, 0);
+        for _ in 0..STAND_DOWN {
+            last += 200_000;
+            clock.arrived(last, true);
+        }
+        assert!(clock.predict(last + 1_000, 5_000).is_some());
+    }
+
+    /// What a simulated run of `arrivals` arrivals `gap` apart saw, in its
+    /// second half: arrivals answered from a spin (within 1 µs), and the
+    /// mean spin of a predicted wait before its arrival.
+    struct Simulated {
+        answered_at_once: u64,
+        counted: u64,
+        mean_spin_ns: u64,
+    }
+
+    /// Drives a clock through `arrivals` arrivals `gap` apart, where a
+    /// sleeping thread sees an arrival `wake_up` after it comes and a timed
+    /// sleep ends `late(i)` after its deadline, as the wait does (see
+    /// `run.rs`): the protocol of predict, sleep, spin and learn, on a
+    /// virtual time line.
+    fn simulate(gap: u64, wake_up: u64, late: impl Fn(u64) -> u64, arrivals: u64) -> Simulated {
+        const PARK_COST: u64 = 5_000;
+        let mut clock = ArrivalClock::new(true);
+        let (mut now, mut spun, mut predicted) = (0, 0, 0);
+        let mut sim = Simulated {
+            answered_at_once: 0,
+            counted: 0,
+            mean_spin_ns: 0,
+        };
+        for i in 1..=arrivals {
+            let arrival = i * gap;
+            let (seen, on_time) = match clock.predict(now, PARK_COST) {
+                None => (arrival + wake_up, false),
+                Some(p) if arrival < p.wake => {
+                    clock.woken_by_arrival();
+                    (arrival + wake_up, false)
+                }
+                Some(p) => {
+                    let woke = p.wake + late(i);
+                    clock.woke_late(woke - p.wake);
+                    if woke >= arrival {
+                        (woke, false)
+                    } else if arrival > p.give_up {
+                        clock.missed();
+                        (arrival + wake_up, false)
+                    } else {
+                        clock.caught_after(arrival - woke);
+                        if i > arrivals / 2 {
+                            spun += arrival - woke;
+                            predicted += 1;
+                        }
+                        (arrival, true)
+                    }
+                }
+            };
+            clock.arrived(seen, on_time);
+            if i > arrivals / 2 {
+                sim.counted += 1;
+                sim.answered_at_once += u64::from(seen - arrival <= 1_000);
+            }
+            // The callback and the pass take a microsecond.
+            now = seen + 1_000;
+        }
+        sim.mean_spin_ns = spun / predicted.max(1);
+        sim
+    }
+
+    #[test]
+    fn steady_arrivals_seen_late_at_first_are_soon_answered_from_a_spin() {
+        // Every arrival is seen 6 µs late until prediction starts; timed
+        // sleeps wake 3 to 9 µs late, or 3 to 15.
+        let tight = |i: u64| 3_000 + 2_000 * (i % 4);
+        let wide = |i: u64| 3_000 + 1_000 * ((i * 7_919) % 13);
+        for gap in [50_000, 200_000, 1_000_000] {
+            for (late, most_spin) in [(&tight as &dyn Fn(u64) -> u64, 5_000), (&wide, 8_000)] {
+                let sim = simulate(gap, 6_000, late, 2_000);
+                assert!(
+                    sim.answered_at_once * 10 >= sim.counted * 9,
+                    "gap {gap}: {} of {}",
+                    sim.answered_at_once,
+                    sim.counted
+                );
+                // The spin covers the spread of the sleeps' lateness.
+                assert!(
+                    sim.mean_spin_ns <= most_spin,
+                    "gap {gap}: {}",
+                    sim.mean_spin_ns
+                );
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! [`WaitState`] decides, teaches the state what each phase cost, and counts
 //! how each wait ended ([`WaitCounts`]).
 
+use super::arrivals::Prediction;
 use super::{CLOCK_EVERY, WaitState};
 use crate::park::Park;
 use crate::ready::ReadySet;
@@ -43,7 +44,7 @@ pub struct WaitCounts {
     /// Waits that ended because a run's deadline or a timer came due, in
     /// whichever phase (a park that timed out counts here and in `parked`).
     pub timed_out: u64,
-    /// Waits that slept until a margin before a predicted arrival (see
+    /// Waits that slept until a lead before a predicted arrival (see
     /// [`HandlerRunner::with_arrival_prediction`](crate::HandlerRunner::with_arrival_prediction));
     /// each also counts where it ended (`spun`, or `parked` when the arrival
     /// came during the sleep).
@@ -90,6 +91,7 @@ impl WaitState {
         wake_by: Option<u64>,
     ) {
         stats.waits += 1;
+        self.seen_on_time = false;
         if self.arrivals.enabled()
             && has_clock
             && self.predicted_wait(stats, ready, parker, wake_by)
@@ -107,6 +109,7 @@ impl WaitState {
             if ready.is_signalled() {
                 self.spin.spun(step);
                 stats.spun += 1;
+                self.seen_on_time = true;
                 return;
             }
             if step == budget {
@@ -157,6 +160,7 @@ impl WaitState {
             });
             if ready.is_signalled() {
                 stats.yielded += 1;
+                self.seen_on_time = true;
                 return;
             }
             if let Some(by) = wake_by
@@ -196,10 +200,12 @@ impl WaitState {
         }
     }
 
-    /// The wait for a predicted arrival: a timed park until a margin before
-    /// it, then a spin until it comes or the margin past it is spent.
+    /// The wait for a predicted arrival: a timed park until a lead before
+    /// it, then a spin until it comes or a margin past it is spent.
     /// Returns whether the wait is over; if not (nothing predicted, or the
-    /// arrival did not come), the usual wait follows.
+    /// arrival did not come), the usual wait follows. One in a few is timed
+    /// with the thread's CPU clock, so prediction stands down where it costs
+    /// too much.
     fn predicted_wait<P: Park>(
         &mut self,
         stats: &mut WaitCounts,
@@ -218,8 +224,33 @@ impl WaitState {
             return false;
         }
         stats.predicted += 1;
+        let cpu_before = if self.arrivals.sample_cpu_next() {
+            parker.thread_cpu_ns()
+        } else {
+            None
+        };
+        let over = self.sleep_then_spin(stats, ready, parker, prediction);
+        if let Some(cpu_before) = cpu_before
+            && let Some(cpu_after) = parker.thread_cpu_ns()
+        {
+            self.arrivals
+                .cpu_sample(cpu_after.saturating_sub(cpu_before), self.park.cost_ns());
+        }
+        over
+    }
+
+    /// The predicted wait itself, untimed: see
+    /// [`predicted_wait`](Self::predicted_wait).
+    fn sleep_then_spin<P: Park>(
+        &mut self,
+        stats: &mut WaitCounts,
+        ready: &ReadySet,
+        parker: &P,
+        prediction: Prediction,
+    ) -> bool {
         if !ready.park_until(parker, prediction.wake) {
             // A notification (or a stop) came during the sleep.
+            self.arrivals.woken_by_arrival();
             stats.parked += 1;
             return true;
         }
@@ -231,12 +262,23 @@ impl WaitState {
         let mut step = 0u32;
         loop {
             if ready.is_signalled() {
+                // Woken after the arrival, the lead was too short for the
+                // sleeps' lateness, which it has just learnt, and the arrival
+                // is seen late; woken before, the spin says by how much the
+                // lead was too long.
+                if step > 0
+                    && let Some(now) = parker.now_ns()
+                {
+                    self.arrivals.caught_after(now.saturating_sub(woke));
+                    self.seen_on_time = true;
+                }
                 stats.spun += 1;
                 return true;
             }
             if step % CLOCK_EVERY == CLOCK_EVERY - 1
                 && parker.now_ns().is_none_or(|now| now >= prediction.give_up)
             {
+                self.arrivals.missed();
                 return false;
             }
             parker.relax();
