@@ -797,6 +797,12 @@ fn sparse_prints_a_block_per_gap_with_every_contender_and_writes_json_and_a_plot
             .count();
         assert_eq!(rows, 2, "{row}:\n{stdout}");
     }
+    // Each block says how the predicting row's waits ended.
+    let said = stdout
+        .lines()
+        .filter(|line| line.contains("(default, predicting): of ") && line.contains(" predicted; "))
+        .count();
+    assert_eq!(said, 2, "{stdout}");
     assert!(!stdout.contains("crossbeam"), "{stdout}");
     // Only the named preset, on the named backend.
     let plot = scratch("sparse.svg");
@@ -835,6 +841,17 @@ fn sparse_prints_a_block_per_gap_with_every_contender_and_writes_json_and_a_plot
     assert_eq!(points[2]["carries"], "mailbox");
     assert_eq!(points[3]["peer"], "tokio-notify");
     assert!(points.iter().all(|p| p["arrivals"] == "steady"));
+    // rearm's rows say how their waits ended; a peer's has nothing to say.
+    for point in &points[..3] {
+        let waits = &point["waits"];
+        let ended: u64 = ["spun", "yielded", "parked", "timed_out"]
+            .iter()
+            .map(|k| waits[k].as_u64().unwrap())
+            .sum();
+        assert_eq!(waits["waits"].as_u64(), Some(ended), "{point}");
+        assert!(waits["predicted"].as_u64() <= waits["waits"].as_u64());
+    }
+    assert!(points[3]["waits"].is_null());
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(
         svg.contains("CPU per wake") && svg.contains("latency"),

@@ -159,10 +159,14 @@ impl OnBackend for OnRearm {
                 let mut runner = runner
                     .with_spin_policy(policy)
                     .with_arrival_prediction(predict);
-                if runner.arm(0, &mut on_notify).is_ok() {
-                    ready.signal();
-                    runner.run(RunMode::UntilDone);
+                if runner.arm(0, &mut on_notify).is_err() {
+                    return;
                 }
+                ready.signal();
+                runner.run(RunMode::UntilDone);
+                let waits = runner.wait_counts();
+                drop(runner);
+                r.record_waits(waits);
             },
         )
     }

@@ -523,6 +523,14 @@ pub fn sparse_json(
                 "max": point.latency.max,
             },
             "seconds": point.elapsed.as_secs_f64(),
+            "waits": point.waits.map(|w| json!({
+                "waits": w.waits,
+                "spun": w.spun,
+                "yielded": w.yielded,
+                "parked": w.parked,
+                "timed_out": w.timed_out,
+                "predicted": w.predicted,
+            })),
         }),
     )
 }

@@ -9,6 +9,7 @@ use super::{Plan, SparseWork};
 use crate::bench::sparse::{self, SparseContender};
 use crate::harness::arrivals::{ArrivalPoint, Spacing};
 use crate::peers::Peer;
+use rearm_core::WaitCounts;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -136,8 +137,35 @@ fn table(
                 ),
             );
         }
+        for (m, contender) in contenders.iter().enumerate() {
+            if let SparseContender::Rearm { predict: true, .. } = contender {
+                let _ = writeln!(out, "{}", predicted_waits(contender, &points[m][g]));
+            }
+        }
     }
     out
+}
+
+/// How a predicting loop's waits ended, as medians over the rounds: whether
+/// prediction engaged (it stands down where it costs too much), and how
+/// many waits ended spinning (most, when it catches the arrivals).
+fn predicted_waits(contender: &SparseContender, rounds: &[ArrivalPoint]) -> String {
+    let count = |f: fn(&WaitCounts) -> u64| {
+        let values: Vec<f64> = rounds
+            .iter()
+            .filter_map(|p| p.waits.as_ref().map(|w| f(w) as f64))
+            .collect();
+        spread(&values).map_or(String::from("-"), |(median, ..)| {
+            report::thousands(median.round() as u64)
+        })
+    };
+    format!(
+        "  {contender}: of {} waits, {} predicted; {} ended spinning, {} parked",
+        count(|w| w.waits),
+        count(|w| w.predicted),
+        count(|w| w.spun),
+        count(|w| w.parked),
+    )
 }
 
 /// The plot's lines: per contender, per gap, the medians over rounds.

@@ -8,6 +8,7 @@
 
 use super::padding::CachePadded;
 use hdrhistogram::Histogram;
+use rearm_core::WaitCounts;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -42,6 +43,7 @@ pub struct Receiver {
     latency: Histogram<u64>,
     wakes: u64,
     received: u64,
+    waits: Option<WaitCounts>,
 }
 
 /// Says that the consumer is ready, from code that cannot borrow the
@@ -71,6 +73,11 @@ impl Receiver {
     /// A way to say [`ready`](Receiver::ready) later, without the receiver.
     pub fn ready_signal(&self) -> Ready {
         Ready(Arc::clone(&self.shared))
+    }
+
+    /// Records how a rearm loop's waits ended ([`ArrivalPoint::waits`]).
+    pub fn record_waits(&mut self, waits: WaitCounts) {
+        self.waits = Some(waits);
     }
 
     /// Takes the pending notification, if any, recording its latency. Returns
@@ -160,6 +167,9 @@ pub struct ArrivalPoint {
     pub latency: Percentiles,
     /// Wall time from the start to the consumer's return.
     pub elapsed: Duration,
+    /// How a rearm loop's waits ended (predicted, spun, parked), if the
+    /// consumer recorded them ([`Receiver::record_waits`]).
+    pub waits: Option<WaitCounts>,
 }
 
 impl ArrivalPoint {
@@ -202,6 +212,7 @@ where
             .map_err(|e| format!("latency histogram: {e}"))?,
         wakes: 0,
         received: 0,
+        waits: None,
     };
     let consumer = {
         let shared = Arc::clone(&shared);
@@ -308,6 +319,7 @@ where
             max: h.max(),
         },
         elapsed,
+        waits: receiver.waits,
     })
 }
 
