@@ -213,9 +213,6 @@ pub(crate) struct WaitState {
     pub(crate) yields: YieldGate,
     pub(crate) park: ParkCost,
     bound: SpinBound,
-    /// Whether the last wait ended while spinning or yielding, so saw its
-    /// notification as it came (not after a wake-up's delay).
-    pub(crate) seen_on_time: bool,
 }
 
 impl WaitState {
@@ -226,7 +223,6 @@ impl WaitState {
             yields: YieldGate::new(policy.yields),
             park: ParkCost::new(),
             bound: policy.bound,
-            seen_on_time: false,
         }
     }
 

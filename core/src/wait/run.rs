@@ -91,7 +91,6 @@ impl WaitState {
         wake_by: Option<u64>,
     ) {
         stats.waits += 1;
-        self.seen_on_time = false;
         if self.arrivals.enabled()
             && has_clock
             && self.predicted_wait(stats, ready, parker, wake_by)
@@ -109,7 +108,6 @@ impl WaitState {
             if ready.is_signalled() {
                 self.spin.spun(step);
                 stats.spun += 1;
-                self.seen_on_time = true;
                 return;
             }
             if step == budget {
@@ -160,7 +158,6 @@ impl WaitState {
             });
             if ready.is_signalled() {
                 stats.yielded += 1;
-                self.seen_on_time = true;
                 return;
             }
             if let Some(by) = wake_by
@@ -263,14 +260,15 @@ impl WaitState {
         loop {
             if ready.is_signalled() {
                 // Woken after the arrival, the lead was too short for the
-                // sleeps' lateness, which it has just learnt, and the arrival
-                // is seen late; woken before, the spin says by how much the
-                // lead was too long.
-                if step > 0
-                    && let Some(now) = parker.now_ns()
-                {
+                // sleeps' lateness, which it has just learnt: the wait slept
+                // through the arrival, and counts as parked. Woken before,
+                // the spin says by how much the lead was too long.
+                if step == 0 {
+                    stats.parked += 1;
+                    return true;
+                }
+                if let Some(now) = parker.now_ns() {
                     self.arrivals.caught_after(now.saturating_sub(woke));
-                    self.seen_on_time = true;
                 }
                 stats.spun += 1;
                 return true;
