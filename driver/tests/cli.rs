@@ -903,7 +903,7 @@ fn timers_write_one_json_line_per_contender_with_rearm_allocating_nothing() {
         "--json",
     ]));
     let (lines, costs): (Vec<_>, Vec<_>) = all.into_iter().partition(|l| l["record"] == "point");
-    // Set + cancel beside 0, 100, 1,000 and 4,095 timers.
+    // Set + cancel beside 0, 100, 1,000 and 10,000 timers.
     assert_eq!(costs.len(), 4, "{costs:?}");
     for cost in &costs {
         assert_common_fields(cost, "timers");
@@ -940,6 +940,16 @@ fn timers_write_one_json_line_per_contender_with_rearm_allocating_nothing() {
     // The driver installs the counting allocator: rearm's zero is measured.
     assert_eq!(lines[0]["allocations"], 0, "{}", lines[0]);
     assert_eq!(lines[1]["allocations"], 0, "{}", lines[1]);
+    // rearm's rows say how their loop waited; the peers' have nothing to say.
+    for line in &lines[..2] {
+        let waits = &line["waits"];
+        assert!(waits["waits"].as_u64() > Some(0), "{line}");
+        assert!(
+            waits["parked"].as_u64() <= waits["waits"].as_u64(),
+            "{line}"
+        );
+    }
+    assert!(lines[2..].iter().all(|l| l["waits"].is_null()), "{lines:?}");
 }
 
 #[test]

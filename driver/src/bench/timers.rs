@@ -204,7 +204,11 @@ impl OnRearm {
                 firings.lateness.firings()
             ));
         }
-        Ok(firings.lateness.point(self.period, cpu, allocations))
+        let waits = runner.wait_counts();
+        Ok(TimerPoint {
+            waits: Some(waits),
+            ..firings.lateness.point(self.period, cpu, allocations)
+        })
     }
 }
 

@@ -523,14 +523,7 @@ pub fn sparse_json(
                 "max": point.latency.max,
             },
             "seconds": point.elapsed.as_secs_f64(),
-            "waits": point.waits.map(|w| json!({
-                "waits": w.waits,
-                "spun": w.spun,
-                "yielded": w.yielded,
-                "parked": w.parked,
-                "timed_out": w.timed_out,
-                "predicted": w.predicted,
-            })),
+            "waits": waits_json(point.waits),
         }),
     )
 }
@@ -622,8 +615,23 @@ pub fn timers_json(
                 "max": point.lateness.max,
             },
             "allocations": point.allocations,
+            "waits": waits_json(point.waits),
         }),
     )
+}
+
+/// How a rearm loop's waits ended, or null for a peer's point.
+fn waits_json(waits: Option<rearm_core::WaitCounts>) -> Value {
+    waits.map_or(Value::Null, |w| {
+        json!({
+            "waits": w.waits,
+            "spun": w.spun,
+            "yielded": w.yielded,
+            "parked": w.parked,
+            "timed_out": w.timed_out,
+            "predicted": w.predicted,
+        })
+    })
 }
 
 /// `--mode timers`: what setting and cancelling one timer costs beside

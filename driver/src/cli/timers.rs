@@ -6,6 +6,7 @@ use super::progress::{Progress, round_label};
 use super::report::{self, spread};
 use super::{Plan, TimerWork};
 use crate::bench::timers::{self, TimerContender, TimerPoint};
+use rearm_core::WaitCounts;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -164,6 +165,85 @@ fn table(
                 report::thousands(skipped),
             );
         }
+        for (m, contender) in contenders.iter().enumerate() {
+            if let Some(line) = waits_per_firing(contender, &points[m][c]) {
+                let _ = writeln!(out, "{line}");
+            }
+        }
     }
     out
+}
+
+/// How a rearm loop waited for its firings, per firing (medians over the
+/// rounds): a slack window shows as fewer waits than firings. A wait ended
+/// by its timer counts as such, and also as parked if it had parked (see
+/// [`WaitCounts`]); one that spun or yielded to its timer counts only as
+/// ended by it. `None` for the peers.
+fn waits_per_firing(contender: &TimerContender, rounds: &[TimerPoint]) -> Option<String> {
+    let per_firing = |f: fn(&WaitCounts) -> u64| {
+        let values: Vec<f64> = rounds
+            .iter()
+            .filter_map(|p| {
+                p.waits
+                    .as_ref()
+                    .map(|w| f(w) as f64 / p.firings.max(1) as f64)
+            })
+            .collect();
+        spread(&values).map(|(median, ..)| median)
+    };
+    let waits = per_firing(|w| w.waits)?;
+    Some(format!(
+        "  {contender}: {waits:.2} waits per firing, {:.2} ended by a timer; {:.2} spun, {:.2} yielded, {:.2} parked",
+        per_firing(|w| w.timed_out)?,
+        per_firing(|w| w.spun)?,
+        per_firing(|w| w.yielded)?,
+        per_firing(|w| w.parked)?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::arrivals::Percentiles;
+    use crate::sys::BackendKind;
+    use std::time::Duration;
+
+    fn point(firings: u64, waits: Option<(u64, u64, u64, u64)>) -> TimerPoint {
+        TimerPoint {
+            timers: 10,
+            period: Duration::from_millis(1),
+            firings,
+            skipped: 0,
+            lateness: Percentiles::default(),
+            cpu: Duration::from_millis(1),
+            allocations: Some(0),
+            waits: waits.map(|(waits, timed_out, spun, parked)| {
+                let mut counts = WaitCounts::default();
+                counts.waits = waits;
+                counts.timed_out = timed_out;
+                counts.spun = spun;
+                counts.parked = parked;
+                counts
+            }),
+        }
+    }
+
+    #[test]
+    fn a_rearm_row_says_its_waits_per_firing_and_a_peer_row_nothing() {
+        let rearm = TimerContender::Rearm(BackendKind::Futex);
+        let rounds = [
+            point(1_000, Some((500, 300, 100, 400))),
+            point(2_000, Some((200, 200, 0, 200))),
+            point(1_000, Some((1_000, 900, 0, 1_000))),
+        ];
+        assert_eq!(
+            waits_per_firing(&rearm, &rounds).as_deref(),
+            Some(
+                "  rearm futex: 0.50 waits per firing, 0.30 ended by a timer; \
+                 0.00 spun, 0.00 yielded, 0.40 parked"
+            )
+        );
+        let std_rounds = [point(1_000, None)];
+        assert_eq!(waits_per_firing(&TimerContender::Std, &std_rounds), None);
+    }
 }

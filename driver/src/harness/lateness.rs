@@ -4,6 +4,7 @@
 
 use crate::harness::arrivals::Percentiles;
 use hdrhistogram::Histogram;
+use rearm_core::WaitCounts;
 use std::time::Duration;
 
 /// How long one point runs: enough periods for about 2,000 firings, at
@@ -30,6 +31,9 @@ pub struct TimerPoint {
     pub cpu: Duration,
     /// Allocations during the run (rearm's; `None` where not counted).
     pub allocations: Option<u64>,
+    /// How a rearm loop's waits ended (`None` for the peers): how many
+    /// wakes the firings took, and whether they spun or parked.
+    pub waits: Option<WaitCounts>,
 }
 
 impl TimerPoint {
@@ -116,6 +120,7 @@ impl Lateness {
             },
             cpu,
             allocations,
+            waits: None,
         }
     }
 }
