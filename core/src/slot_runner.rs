@@ -814,15 +814,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let parked = self.stats.parked;
             self.wait(wake_by);
-            // A wait that parked saw its notification only after a wake-up.
-            if self.wait.arrivals.enabled()
-                && self.lp.ready.is_signalled()
-                && let Some(now) = self.lp.parker.now_ns()
-            {
-                self.wait.arrivals.arrived(now, self.stats.parked == parked);
-            }
         }
     }
 

@@ -75,9 +75,12 @@ impl LateQuantile {
 
     fn sample(&mut self, ns: u64) {
         if !self.seen {
-            self.seen = true;
-            self.estimate = ns;
-            self.spread = ns / 2;
+            // The first wake is the estimate; the spread grows from nothing.
+            *self = LateQuantile {
+                estimate: ns,
+                spread: 0,
+                seen: true,
+            };
             return;
         }
         let distance = self.estimate.abs_diff(ns);
@@ -216,10 +219,17 @@ impl ArrivalClock {
         if self.predicted >= FIRST_CPU_SAMPLES
             && self.cpu_mean_ns > park_cost_ns.saturating_mul(MOST_PARKS)
         {
-            self.standing_down = STAND_DOWN;
+            self.stand_down();
             self.cpu_mean_ns = 0;
             self.predicted = 0;
         }
+    }
+
+    /// Leaves the next [`STAND_DOWN`] arrivals to the usual wait. What the
+    /// sleeps taught of arrivals coming early is stale by then.
+    fn stand_down(&mut self) {
+        self.standing_down = STAND_DOWN;
+        self.early = 0;
     }
 
     /// How far before an arrival, expected where it is due, a predicted
@@ -265,7 +275,7 @@ impl ArrivalClock {
             return None;
         }
         if self.spin_lead() > park_cost_ns.saturating_mul(LONGEST_LEAD_PARKS) {
-            self.standing_down = STAND_DOWN;
+            self.stand_down();
             self.late = LateQuantile::default();
             return None;
         }
@@ -414,89 +424,75 @@ mod tests {
         assert!(clock.predict(last + 1_000, 5_000).is_some());
     }
 
-    /// What a simulated run of `arrivals` arrivals `gap` apart saw, in its
-    /// second half: arrivals answered from a spin (within 1 µs), and the
-    /// mean spin of a predicted wait before its arrival.
-    struct Simulated {
-        answered_at_once: u64,
-        counted: u64,
-        mean_spin_ns: u64,
-    }
-
-    /// Drives a clock through `arrivals` arrivals `gap` apart, where a
-    /// sleeping thread sees an arrival `wake_up` after it comes and a timed
-    /// sleep ends `late(i)` after its deadline, as the wait does (see
-    /// `run.rs`): the protocol of predict, sleep, spin and learn, on a
-    /// virtual time line.
-    fn simulate(gap: u64, wake_up: u64, late: impl Fn(u64) -> u64, arrivals: u64) -> Simulated {
-        const PARK_COST: u64 = 5_000;
+    #[test]
+    fn the_lead_and_the_margin_past_the_arrival_add_up_as_documented() {
         let mut clock = ArrivalClock::new(true);
-        let (mut now, mut spun, mut predicted) = (0, 0, 0);
-        let mut sim = Simulated {
-            answered_at_once: 0,
-            counted: 0,
-            mean_spin_ns: 0,
-        };
-        for i in 1..=arrivals {
-            let arrival = i * gap;
-            let (seen, on_time) = match clock.predict(now, PARK_COST) {
-                None => (arrival + wake_up, false),
-                Some(p) if arrival < p.wake => {
-                    clock.woken_by_arrival();
-                    (arrival + wake_up, false)
-                }
-                Some(p) => {
-                    let woke = p.wake + late(i);
-                    clock.woke_late(woke - p.wake);
-                    if woke >= arrival {
-                        (woke, false)
-                    } else if arrival > p.give_up {
-                        clock.missed();
-                        (arrival + wake_up, false)
-                    } else {
-                        clock.caught_after(arrival - woke);
-                        if i > arrivals / 2 {
-                            spun += arrival - woke;
-                            predicted += 1;
-                        }
-                        (arrival, true)
-                    }
-                }
-            };
-            clock.arrived(seen, on_time);
-            if i > arrivals / 2 {
-                sim.counted += 1;
-                sim.answered_at_once += u64::from(seen - arrival <= 1_000);
-            }
-            // The callback and the pass take a microsecond.
-            now = seen + 1_000;
-        }
-        sim.mean_spin_ns = spun / predicted.max(1);
-        sim
+        let last = steady(&mut clock, 0, 100_000, 20);
+        clock.late.estimate = 3_000;
+        clock.early = 2_000;
+        clock.deviation = 500;
+        assert_eq!(clock.spin_lead(), 3_000 + 2 * 500 + MIN_MARGIN_NS);
+        assert_eq!(clock.lead(), 5_000 + 2_000);
+        // Past the arrival: twice the deviation and the margin, at most a
+        // park.
+        assert_eq!(clock.after(5_000), 2 * 500 + MIN_MARGIN_NS);
+        assert_eq!(clock.after(1_500), 1_500);
+        let expected = last + clock.gap;
+        let p = clock.predict(expected - 8_000, 5_000).unwrap();
+        assert_eq!(p.wake, expected - 7_000);
+        assert_eq!(p.give_up, expected + 2_000);
+        // At the wake time itself it is too late to sleep.
+        assert_eq!(clock.predict(expected - 7_000, 5_000), None);
     }
 
     #[test]
-    fn steady_arrivals_seen_late_at_first_are_soon_answered_from_a_spin() {
-        // Every arrival is seen 6 µs late until prediction starts; timed
-        // sleeps wake 3 to 9 µs late, or 3 to 15.
-        let tight = |i: u64| 3_000 + 2_000 * (i % 4);
-        let wide = |i: u64| 3_000 + 1_000 * ((i * 7_919) % 13);
-        for gap in [50_000, 200_000, 1_000_000] {
-            for (late, most_spin) in [(&tight as &dyn Fn(u64) -> u64, 5_000), (&wide, 8_000)] {
-                let sim = simulate(gap, 6_000, late, 2_000);
-                assert!(
-                    sim.answered_at_once * 10 >= sim.counted * 9,
-                    "gap {gap}: {} of {}",
-                    sim.answered_at_once,
-                    sim.counted
-                );
-                // The spin covers the spread of the sleeps' lateness.
-                assert!(
-                    sim.mean_spin_ns <= most_spin,
-                    "gap {gap}: {}",
-                    sim.mean_spin_ns
-                );
-            }
+    fn arrivals_that_come_early_move_the_sleeps_earlier_until_one_is_caught() {
+        let mut clock = ArrivalClock::new(true);
+        steady(&mut clock, 0, 50_000, 20);
+        // Steps of a margin, then growing by half.
+        let mut seen = [0; 5];
+        for early in &mut seen {
+            clock.woken_by_arrival();
+            *early = clock.early;
         }
+        assert_eq!(seen, [1_000, 2_000, 3_000, 4_500, 6_750]);
+        // Never past half a gap.
+        for _ in 0..40 {
+            clock.woken_by_arrival();
+        }
+        assert_eq!(clock.early, clock.gap / 2);
+        // A catch after spinning 8 µs takes back a quarter of that.
+        clock.early = 6_000;
+        clock.caught_after(8_000);
+        assert_eq!(clock.early, 4_000);
+        // A wait that spun past the arrival without it halves the rest.
+        clock.missed();
+        assert_eq!(clock.early, 2_000);
+    }
+
+    #[test]
+    fn the_first_predicted_waits_then_one_in_four_are_timed() {
+        let mut clock = ArrivalClock::new(true);
+        let timed: [bool; 12] = core::array::from_fn(|_| clock.sample_cpu_next());
+        assert_eq!(
+            timed,
+            [
+                true, true, true, true, false, false, false, true, false, false, false, true
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stand_down_forgets_how_early_arrivals_came() {
+        let mut clock = ArrivalClock::new(true);
+        steady(&mut clock, 0, 50_000, 20);
+        clock.early = 9_000;
+        for _ in 0..FIRST_CPU_SAMPLES {
+            clock.sample_cpu_next();
+            clock.cpu_sample(20_000, 5_000);
+        }
+        assert_eq!(clock.standing_down, STAND_DOWN);
+        assert_eq!(clock.early, 0);
+        assert_eq!(clock.cpu_mean_ns, 0);
     }
 }

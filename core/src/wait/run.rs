@@ -80,9 +80,31 @@ impl WaitState {
     /// signalled or the clock reaches `wake_by` (a deadline or the next
     /// timer): spin (adaptive budget, capped by the park cost), yield, park,
     /// as this state has learnt to. Counts how it ended in `stats`. See
-    /// [`SpinPolicy`](super::SpinPolicy) for why.
+    /// [`SpinPolicy`](super::SpinPolicy) for why. A runner that predicts
+    /// arrivals learns from when each was seen.
     #[inline]
     pub(crate) fn wait<P: Park>(
+        &mut self,
+        stats: &mut WaitCounts,
+        ready: &ReadySet,
+        parker: &P,
+        has_clock: bool,
+        wake_by: Option<u64>,
+    ) {
+        let parked = stats.parked;
+        self.wait_once(stats, ready, parker, has_clock, wake_by);
+        // A wait that parked saw its notification only after a wake-up.
+        if self.arrivals.enabled()
+            && ready.is_signalled()
+            && let Some(now) = parker.now_ns()
+        {
+            self.arrivals.arrived(now, stats.parked == parked);
+        }
+    }
+
+    /// [`wait`](Self::wait) itself.
+    #[inline]
+    fn wait_once<P: Park>(
         &mut self,
         stats: &mut WaitCounts,
         ready: &ReadySet,
@@ -246,7 +268,19 @@ impl WaitState {
         prediction: Prediction,
     ) -> bool {
         if !ready.park_until(parker, prediction.wake) {
-            // A notification (or a stop) came during the sleep.
+            // A notification (or a stop) came during the sleep: before its
+            // deadline, or after it while the sleeper had yet to run (a
+            // futex woken then returns as woken, so the parker cannot tell
+            // either). A wake past the deadline is a lateness to learn, or
+            // the sleeps that beat their arrivals alone would teach the
+            // lead; and the arrival may have come early, which only moving
+            // the sleeps earlier shows (an arrival expected late by a
+            // wake-up would otherwise keep ending the sleeps early).
+            if let Some(woke) = parker.now_ns()
+                && woke >= prediction.wake
+            {
+                self.arrivals.woke_late(woke - prediction.wake);
+            }
             self.arrivals.woken_by_arrival();
             stats.parked += 1;
             return true;
@@ -282,5 +316,165 @@ impl WaitState {
             parker.relax();
             step = step.wrapping_add(1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ArrivalClock, SpinPolicy};
+    use super::*;
+    use crate::park::ParkWord;
+    use core::cell::Cell;
+
+    /// A thread's CPU for a park that a notification ends.
+    const PARK_CPU: u64 = 5_000;
+    /// Virtual time (and CPU) a spin step takes.
+    const STEP: u64 = 50;
+
+    /// A parker on a virtual clock, with one arrival scripted: it signals
+    /// `ready` when the clock reaches `arrival`. A sleep that the arrival
+    /// ends wakes `wake_up` after it; a timed sleep that it does not ends
+    /// `late` past its deadline and costs `timed_cpu`.
+    struct Scripted<'a> {
+        ready: &'a ReadySet,
+        now: &'a Cell<u64>,
+        cpu: &'a Cell<u64>,
+        arrival: u64,
+        wake_up: u64,
+        late: u64,
+        timed_cpu: u64,
+    }
+
+    impl Scripted<'_> {
+        fn advance(&self, ns: u64) {
+            self.now.set(self.now.get() + ns);
+            self.cpu.set(self.cpu.get() + ns);
+            if self.now.get() >= self.arrival {
+                self.ready.request_stop(self);
+            }
+        }
+    }
+
+    impl Park for Scripted<'_> {
+        fn park(&self, _: &ParkWord, _: u32) {
+            self.now
+                .set(self.now.get().max(self.arrival + self.wake_up));
+            self.cpu.set(self.cpu.get() + PARK_CPU);
+            self.ready.request_stop(self);
+        }
+
+        fn park_until(&self, word: &ParkWord, expected: u32, deadline_ns: u64) -> bool {
+            if self.arrival <= deadline_ns {
+                self.park(word, expected);
+                return false;
+            }
+            self.now.set(deadline_ns + self.late);
+            self.cpu.set(self.cpu.get() + self.timed_cpu);
+            if self.now.get() >= self.arrival {
+                self.ready.request_stop(self);
+            }
+            true
+        }
+
+        fn unpark(&self, _: &ParkWord) {}
+
+        fn relax(&self) {
+            self.advance(STEP);
+        }
+
+        fn now_ns(&self) -> Option<u64> {
+            Some(self.now.get())
+        }
+
+        fn thread_cpu_ns(&self) -> Option<u64> {
+            Some(self.cpu.get())
+        }
+    }
+
+    /// What `arrivals` steady arrivals `gap` apart did to a predicting
+    /// wait, whose timed sleeps wake `late(i)` past their deadlines and
+    /// cost `timed_cpu`: the counts of the second half's waits, and how
+    /// many of its arrivals were seen within 1 µs.
+    fn steady(gap: u64, late: impl Fn(u64) -> u64, timed_cpu: u64) -> (WaitCounts, u64) {
+        let arrivals = 2_000;
+        let mut state = WaitState::new(SpinPolicy::default());
+        state.arrivals = ArrivalClock::new(true);
+        let (now, cpu) = (Cell::new(0), Cell::new(0));
+        let mut stats = WaitCounts::default();
+        let mut half = WaitCounts::default();
+        let mut at_once = 0;
+        for i in 1..=arrivals {
+            let ready = ReadySet::new();
+            let parker = Scripted {
+                ready: &ready,
+                now: &now,
+                cpu: &cpu,
+                arrival: i * gap,
+                wake_up: 6_000,
+                late: late(i),
+                timed_cpu,
+            };
+            // Until the arrival: a wait may end at a predicted sleep's
+            // deadline with nothing come yet.
+            while !ready.is_signalled() {
+                state.wait(&mut stats, &ready, &parker, true, None);
+            }
+            let seen = now.get();
+            if i == arrivals / 2 {
+                half = stats;
+            } else if i > arrivals / 2 && seen - i * gap <= 1_000 {
+                at_once += 1;
+            }
+            // The callback and the pass take a microsecond.
+            parker.advance(1_000);
+        }
+        let second = WaitCounts {
+            waits: stats.waits - half.waits,
+            spun: stats.spun - half.spun,
+            parked: stats.parked - half.parked,
+            predicted: stats.predicted - half.predicted,
+            ..WaitCounts::default()
+        };
+        (second, at_once)
+    }
+
+    #[test]
+    fn a_predicting_wait_answers_steady_arrivals_from_a_spin() {
+        for gap in [50_000, 200_000] {
+            // Sleeps that wake 3, 5, 7 or 9 µs late in turn.
+            let (waits, at_once) = steady(gap, |i| 3_000 + 2_000 * (i % 4), PARK_CPU);
+            assert!(waits.predicted >= 990, "gap {gap}: {waits:?}");
+            // The lead covers two wakes in three: the 9 µs ones wake after
+            // the arrival, by half a microsecond.
+            assert!(waits.spun >= 700, "gap {gap}: {waits:?}");
+            assert!(at_once >= 900, "gap {gap}: {at_once} of 1000, {waits:?}");
+        }
+    }
+
+    #[test]
+    fn a_sleep_that_wakes_long_after_its_arrival_does_not_delay_the_next() {
+        // One sleep in four wakes 25 µs late, long after its arrival: that
+        // arrival is seen late, and counts as arriving when due, so the
+        // three after it are still caught.
+        let (waits, _) = steady(
+            200_000,
+            |i| [3_000, 5_000, 7_000, 25_000][i as usize % 4],
+            PARK_CPU,
+        );
+        assert!(waits.spun >= 700, "{waits:?}");
+    }
+
+    #[test]
+    fn predicted_sleeps_that_cost_three_parks_stand_prediction_down() {
+        let (waits, at_once) = steady(200_000, |i| 3_000 + 2_000 * (i % 4), 3 * PARK_CPU);
+        // One try every 256 arrivals, of four timed waits.
+        assert!(waits.predicted <= 40, "{waits:?}");
+        assert!(at_once <= 40, "{at_once}");
+    }
+
+    #[test]
+    fn sleeps_that_wake_later_than_four_parks_stand_prediction_down() {
+        let (waits, _) = steady(200_000, |_| 30_000, PARK_CPU);
+        assert!(waits.predicted <= 40, "{waits:?}");
     }
 }
