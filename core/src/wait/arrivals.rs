@@ -373,6 +373,17 @@ mod tests {
         // Seen early, it counts where it was seen.
         clock.arrived(last + 2 * gap - 3_000, false);
         assert_eq!(clock.last, Some(last + 2 * gap - 3_000));
+        // Seen half a gap late or more, it is not taken as due: that may be
+        // another arrival, or a pause.
+        let mut paused = ArrivalClock::new(true);
+        let last = steady(&mut paused, 0, 50_000, 20);
+        let (due, half) = (last + paused.gap, paused.gap / 2);
+        paused.arrived(due + half, false);
+        assert_eq!(paused.last, Some(due + half));
+        let due = paused.last.unwrap() + paused.gap;
+        assert!(30_000 > paused.gap / 2);
+        paused.arrived(due + 30_000, false);
+        assert_eq!(paused.last, Some(due + 30_000));
         // Seen as it came, it counts where it was seen even when late.
         let mut on_time = ArrivalClock::new(true);
         let last = steady(&mut on_time, 0, 50_000, 20);
@@ -391,6 +402,16 @@ mod tests {
             }
         }
         assert!(clock.predict(last + 1_000, 5_000).is_some());
+        // One dear wait among cheap ones moves the mean an eighth of the
+        // way: no stand-down.
+        let mut once = ArrivalClock::new(true);
+        for _ in 0..8 {
+            once.sample_cpu_next();
+            once.cpu_sample(6_000, 5_000);
+        }
+        once.sample_cpu_next();
+        once.cpu_sample(30_000, 5_000);
+        assert_eq!((once.cpu_mean_ns, once.standing_down), (9_000, 0));
         // Over two parks, on average: it stands down.
         for _ in 0..40 {
             if clock.sample_cpu_next() {
@@ -494,5 +515,22 @@ mod tests {
         assert_eq!(clock.standing_down, STAND_DOWN);
         assert_eq!(clock.early, 0);
         assert_eq!(clock.cpu_mean_ns, 0);
+    }
+
+    #[test]
+    fn the_first_wake_is_the_estimate_and_later_ones_step_by_the_spread() {
+        let mut late = LateQuantile::default();
+        late.sample(10_000);
+        assert_eq!((late.estimate, late.spread), (10_000, 0));
+        // 8 µs later: the spread moves an eighth of the way there, and the
+        // estimate up two steps of a quarter of the spread.
+        late.sample(18_000);
+        assert_eq!((late.estimate, late.spread), (10_500, 1_000));
+        // Earlier: down one step, never below the wake itself.
+        late.sample(2_000);
+        assert_eq!(late.spread, 1_000 - 125 + 1_062);
+        assert_eq!(late.estimate, 10_500 - 1_937 / 4);
+        late.sample(10_030);
+        assert_eq!(late.estimate, 10_030);
     }
 }
