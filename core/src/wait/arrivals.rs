@@ -335,7 +335,8 @@ mod tests {
             at += if i % 2 == 0 { 10_000 } else { 90_000 };
             irregular.arrived(at, true);
         }
-        assert_eq!(irregular.predict(at, 5_000), None);
+        // Even where a park costs enough for any lead.
+        assert_eq!(irregular.predict(at, 1_000_000), None);
     }
 
     #[test]
@@ -532,5 +533,30 @@ mod tests {
         assert_eq!(late.estimate, 10_500 - 1_937 / 4);
         late.sample(10_030);
         assert_eq!(late.estimate, 10_030);
+    }
+
+    #[test]
+    fn each_limit_lets_its_own_value_through() {
+        // Eight gaps 80 µs apart, deviating by exactly an eighth of the gap,
+        // with a spin lead of exactly four parks: predicted.
+        let at_limits = |arrivals: u64, deviation: u64, park: u64| {
+            let mut clock = ArrivalClock::new(true);
+            let last = steady(&mut clock, 0, 80_000, arrivals);
+            clock.deviation = deviation;
+            clock.predict(last + 1_000, park)
+        };
+        assert!(at_limits(9, 10_000, 5_250).is_some());
+        // One gap fewer, a deviation a nanosecond more, or a lead a
+        // nanosecond longer than four parks: the usual wait.
+        assert_eq!(at_limits(8, 0, 5_250), None);
+        assert_eq!(at_limits(9, 10_001, 1_000_000), None);
+        assert_eq!(at_limits(9, 10_000, 5_249), None);
+        // Predicted waits costing exactly two parks go on.
+        let mut clock = ArrivalClock::new(true);
+        for _ in 0..20 {
+            clock.sample_cpu_next();
+            clock.cpu_sample(10_000, 5_000);
+        }
+        assert_eq!(clock.standing_down, 0);
     }
 }
