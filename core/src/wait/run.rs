@@ -293,14 +293,9 @@ impl WaitState {
         let mut step = 0u32;
         loop {
             if ready.is_signalled() {
-                // Woken after the arrival, the lead was too short for the
-                // sleeps' lateness, which it has just learnt: the wait slept
-                // through the arrival, and counts as parked. Woken before,
-                // the spin says by how much the lead was too long.
-                if step == 0 {
-                    stats.parked += 1;
-                    return true;
-                }
+                // The spin says by how much the lead was too long. (An
+                // arrival during the sleep, even past its deadline, ended
+                // it above: the park could not be withdrawn.)
                 if let Some(now) = parker.now_ns() {
                     self.arrivals.caught_after(now.saturating_sub(woke));
                 }
@@ -428,6 +423,8 @@ mod tests {
             // The callback and the pass take a microsecond.
             parker.advance(1_000);
         }
+        // Every wait ended one way.
+        assert_eq!(stats.waits, stats.spun + stats.yielded + stats.parked);
         let second = WaitCounts {
             waits: stats.waits - half.waits,
             spun: stats.spun - half.spun,
