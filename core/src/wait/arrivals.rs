@@ -24,6 +24,8 @@
 //! away), prediction stands down for [`STAND_DOWN`] arrivals and the usual
 //! wait keeps its bound. Arrivals that are not steady get the usual wait.
 
+use core::cmp::Ordering;
+
 /// Gaps seen before any prediction: the estimates settle first.
 const WARM_UP: u32 = 8;
 
@@ -86,10 +88,10 @@ impl LateQuantile {
         let distance = self.estimate.abs_diff(ns);
         self.spread = self.spread - self.spread / 8 + distance / 8;
         let step = (self.spread / 4).max(Self::MIN_STEP_NS);
-        self.estimate = if ns > self.estimate {
-            self.estimate.saturating_add(2 * step).min(ns)
-        } else {
-            self.estimate.saturating_sub(step).max(ns)
+        self.estimate = match ns.cmp(&self.estimate) {
+            Ordering::Greater => self.estimate.saturating_add(2 * step).min(ns),
+            Ordering::Less => self.estimate.saturating_sub(step).max(ns),
+            Ordering::Equal => ns,
         };
     }
 }
@@ -152,9 +154,10 @@ impl ArrivalClock {
         let mut seen = now;
         if let Some(last) = self.last {
             if !on_time && self.gaps >= WARM_UP {
+                // Seen up to half a gap after it was due: taken as due.
                 let due = last.saturating_add(self.gap);
-                if due < now && now - due < self.gap / 2 {
-                    seen = due;
+                if now.saturating_sub(due) < self.gap / 2 {
+                    seen = now.min(due);
                 }
             }
             let gap = seen.saturating_sub(last).min(LONGEST_GAP_NS);
