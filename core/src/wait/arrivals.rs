@@ -310,6 +310,18 @@ mod tests {
         at - gap
     }
 
+    /// Steady arrivals `gap` apart after `last`, seen as they came, through
+    /// a whole stand-down, which predicts nothing; returns the last one's
+    /// time.
+    fn sit_out_stand_down(clock: &mut ArrivalClock, mut last: u64, gap: u64) -> u64 {
+        for _ in 0..STAND_DOWN {
+            assert_eq!(clock.predict(last + 1_000, 5_000), None);
+            last += gap;
+            clock.arrived(last, true);
+        }
+        last
+    }
+
     #[test]
     fn steady_arrivals_are_predicted_a_lead_early() {
         let mut clock = ArrivalClock::new(true);
@@ -423,11 +435,7 @@ mod tests {
             }
         }
         assert_eq!(clock.standing_down, STAND_DOWN);
-        for _ in 0..STAND_DOWN {
-            assert_eq!(clock.predict(last + 1_000, 5_000), None);
-            last += 50_000;
-            clock.arrived(last, true);
-        }
+        last = sit_out_stand_down(&mut clock, last, 50_000);
         assert!(clock.predict(last + 1_000, 5_000).is_some());
     }
 
@@ -442,10 +450,7 @@ mod tests {
         assert!(clock.predict(last + 1_000, 10_000).is_some());
         assert_eq!(clock.predict(last + 1_000, 5_000), None);
         assert_eq!(clock.late.estimate, 0);
-        for _ in 0..STAND_DOWN {
-            last += 200_000;
-            clock.arrived(last, true);
-        }
+        last = sit_out_stand_down(&mut clock, last, 200_000);
         assert!(clock.predict(last + 1_000, 5_000).is_some());
     }
 
