@@ -800,7 +800,11 @@ fn sparse_prints_a_block_per_gap_with_every_contender_and_writes_json_and_a_plot
     // Each block says how the predicting row's waits ended.
     let said = stdout
         .lines()
-        .filter(|line| line.contains("(default, predicting): of ") && line.contains(" predicted; "))
+        .filter(|line| {
+            line.contains("(default, predicting): of ")
+                && line.contains(" predicted; ")
+                && line.contains(" for lateness")
+        })
         .count();
     assert_eq!(said, 2, "{stdout}");
     assert!(!stdout.contains("crossbeam"), "{stdout}");
@@ -850,6 +854,11 @@ fn sparse_prints_a_block_per_gap_with_every_contender_and_writes_json_and_a_plot
             .sum();
         assert_eq!(waits["waits"].as_u64(), Some(ended), "{point}");
         assert!(waits["predicted"].as_u64() <= waits["waits"].as_u64());
+        // Only a predicting loop stands prediction down.
+        for why in ["stood_down_for_cost", "stood_down_for_lateness"] {
+            let times = waits[why].as_u64().unwrap();
+            assert!(times == 0 || point["predicts"] == true, "{point}");
+        }
     }
     assert!(points[3]["waits"].is_null());
     let svg = std::fs::read_to_string(&plot).unwrap();

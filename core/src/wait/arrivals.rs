@@ -119,6 +119,17 @@ pub(crate) struct ArrivalClock {
     predicted: u32,
     /// Arrivals still left to the usual wait (see [`STAND_DOWN`]).
     standing_down: u32,
+    /// Times prediction stood down, and why.
+    stand_downs: StandDowns,
+}
+
+/// Times prediction stood down, by reason.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StandDowns {
+    /// Predicted waits cost more than [`MOST_PARKS`] parks.
+    pub(crate) cost: u64,
+    /// The lead grew past [`LONGEST_LEAD_PARKS`] parks' cost.
+    pub(crate) lateness: u64,
 }
 
 /// A predicted wait: park until `wake`, then spin until the arrival or
@@ -139,6 +150,11 @@ impl ArrivalClock {
 
     pub(crate) fn enabled(&self) -> bool {
         self.enabled
+    }
+
+    /// Times prediction stood down so far, and why.
+    pub(crate) fn stand_downs(&self) -> StandDowns {
+        self.stand_downs
     }
 
     /// A notification was seen at `now`; `on_time` says whether it was seen
@@ -223,6 +239,7 @@ impl ArrivalClock {
             && self.cpu_mean_ns > park_cost_ns.saturating_mul(MOST_PARKS)
         {
             self.stand_down();
+            self.stand_downs.cost = self.stand_downs.cost.saturating_add(1);
             self.cpu_mean_ns = 0;
             self.predicted = 0;
         }
@@ -279,6 +296,7 @@ impl ArrivalClock {
         }
         if self.spin_lead() > park_cost_ns.saturating_mul(LONGEST_LEAD_PARKS) {
             self.stand_down();
+            self.stand_downs.lateness = self.stand_downs.lateness.saturating_add(1);
             self.late = LateQuantile::default();
             return None;
         }
@@ -418,6 +436,7 @@ mod tests {
             }
         }
         assert!(clock.predict(last + 1_000, 5_000).is_some());
+        assert_eq!(clock.stand_downs(), StandDowns::default());
         // One dear wait among cheap ones moves the mean an eighth of the
         // way: no stand-down.
         let mut once = ArrivalClock::new(true);
@@ -435,6 +454,15 @@ mod tests {
             }
         }
         assert_eq!(clock.standing_down, STAND_DOWN);
+        // Each stand-down starts the samples afresh, and these come with no
+        // arrivals between to sit it out: every fourth stands it down again.
+        assert_eq!(
+            clock.stand_downs(),
+            StandDowns {
+                cost: 9,
+                lateness: 0
+            }
+        );
         last = sit_out_stand_down(&mut clock, last, 50_000);
         assert!(clock.predict(last + 1_000, 5_000).is_some());
     }
@@ -450,6 +478,13 @@ mod tests {
         assert!(clock.predict(last + 1_000, 10_000).is_some());
         assert_eq!(clock.predict(last + 1_000, 5_000), None);
         assert_eq!(clock.late.estimate, 0);
+        assert_eq!(
+            clock.stand_downs(),
+            StandDowns {
+                cost: 0,
+                lateness: 1
+            }
+        );
         last = sit_out_stand_down(&mut clock, last, 200_000);
         assert!(clock.predict(last + 1_000, 5_000).is_some());
     }

@@ -49,6 +49,15 @@ pub struct WaitCounts {
     /// each also counts where it ended (`spun`, or `parked` when the arrival
     /// came during the sleep).
     pub predicted: u64,
+    /// Times arrival prediction stood down because its predicted waits cost
+    /// the thread more than two parks' CPU, on average; each time, the
+    /// usual wait served the next 256 arrivals.
+    pub stood_down_for_cost: u64,
+    /// Times arrival prediction stood down because its timed sleeps woke
+    /// later than four parks' cost past their deadlines, so that spinning
+    /// out the lead would cost more than the sleep saves; each time, the
+    /// usual wait served the next 256 arrivals.
+    pub stood_down_for_lateness: u64,
 }
 
 /// Sums two runners' statistics (of several loops, say), field by field.
@@ -70,6 +79,12 @@ impl core::ops::Add for WaitCounts {
             parked: self.parked.wrapping_add(other.parked),
             timed_out: self.timed_out.wrapping_add(other.timed_out),
             predicted: self.predicted.wrapping_add(other.predicted),
+            stood_down_for_cost: self
+                .stood_down_for_cost
+                .wrapping_add(other.stood_down_for_cost),
+            stood_down_for_lateness: self
+                .stood_down_for_lateness
+                .wrapping_add(other.stood_down_for_lateness),
         }
     }
 }
@@ -93,12 +108,16 @@ impl WaitState {
     ) {
         let parked = stats.parked;
         self.wait_once(stats, ready, parker, has_clock, wake_by);
-        // A wait that parked saw its notification only after a wake-up.
-        if self.arrivals.enabled()
-            && ready.is_signalled()
-            && let Some(now) = parker.now_ns()
-        {
-            self.arrivals.arrived(now, stats.parked == parked);
+        if self.arrivals.enabled() {
+            let stand_downs = self.arrivals.stand_downs();
+            stats.stood_down_for_cost = stand_downs.cost;
+            stats.stood_down_for_lateness = stand_downs.lateness;
+            // A wait that parked saw its notification only after a wake-up.
+            if ready.is_signalled()
+                && let Some(now) = parker.now_ns()
+            {
+                self.arrivals.arrived(now, stats.parked == parked);
+            }
         }
     }
 
@@ -430,6 +449,8 @@ mod tests {
             spun: stats.spun - half.spun,
             parked: stats.parked - half.parked,
             predicted: stats.predicted - half.predicted,
+            stood_down_for_cost: stats.stood_down_for_cost - half.stood_down_for_cost,
+            stood_down_for_lateness: stats.stood_down_for_lateness - half.stood_down_for_lateness,
             ..WaitCounts::default()
         };
         (second, at_once)
@@ -445,6 +466,11 @@ mod tests {
             // the arrival, by half a microsecond.
             assert!(waits.spun >= 700, "gap {gap}: {waits:?}");
             assert!(at_once >= 900, "gap {gap}: {at_once} of 1000, {waits:?}");
+            assert_eq!(
+                (waits.stood_down_for_cost, waits.stood_down_for_lateness),
+                (0, 0),
+                "gap {gap}: {waits:?}"
+            );
         }
     }
 
@@ -467,11 +493,20 @@ mod tests {
         // One try every 256 arrivals, of four timed waits.
         assert!(waits.predicted <= 40, "{waits:?}");
         assert!(at_once <= 40, "{at_once}");
+        // Counted, and for its reason: 1000 arrivals hold about four tries
+        // (each a stand-down of 256 and the waits that show the cost again).
+        assert!((3..=4).contains(&waits.stood_down_for_cost), "{waits:?}");
+        assert_eq!(waits.stood_down_for_lateness, 0, "{waits:?}");
     }
 
     #[test]
     fn sleeps_that_wake_later_than_four_parks_stand_prediction_down() {
         let (waits, _) = steady(200_000, |_| 30_000, PARK_CPU);
         assert!(waits.predicted <= 40, "{waits:?}");
+        assert!(
+            (3..=4).contains(&waits.stood_down_for_lateness),
+            "{waits:?}"
+        );
+        assert_eq!(waits.stood_down_for_cost, 0, "{waits:?}");
     }
 }

@@ -630,6 +630,8 @@ fn waits_json(waits: Option<rearm_core::WaitCounts>) -> Value {
             "parked": w.parked,
             "timed_out": w.timed_out,
             "predicted": w.predicted,
+            "stood_down_for_cost": w.stood_down_for_cost,
+            "stood_down_for_lateness": w.stood_down_for_lateness,
         })
     })
 }

@@ -147,8 +147,9 @@ fn table(
 }
 
 /// How a predicting loop's waits ended, as medians over the rounds: whether
-/// prediction engaged (it stands down where it costs too much), and how
-/// many waits ended spinning (most, when it catches the arrivals).
+/// prediction engaged, how many waits ended spinning (most, when it catches
+/// the arrivals), and how often it stood down, and why: its waits cost too
+/// much, or its timed sleeps woke too late.
 fn predicted_waits(contender: &SparseContender, rounds: &[ArrivalPoint]) -> String {
     let count = |f: fn(&WaitCounts) -> u64| {
         let values: Vec<f64> = rounds
@@ -160,11 +161,14 @@ fn predicted_waits(contender: &SparseContender, rounds: &[ArrivalPoint]) -> Stri
         })
     };
     format!(
-        "  {contender}: of {} waits, {} predicted; {} ended spinning, {} parked",
+        "  {contender}: of {} waits, {} predicted; {} ended spinning, {} parked; \
+         stood down {} times for cost, {} for lateness",
         count(|w| w.waits),
         count(|w| w.predicted),
         count(|w| w.spun),
         count(|w| w.parked),
+        count(|w| w.stood_down_for_cost),
+        count(|w| w.stood_down_for_lateness),
     )
 }
 
