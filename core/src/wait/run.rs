@@ -53,10 +53,11 @@ pub struct WaitCounts {
     /// the thread more than two parks' CPU, on average; each time, the
     /// usual wait served the next 256 arrivals.
     pub stood_down_for_cost: u64,
-    /// Times arrival prediction stood down because its timed sleeps woke
-    /// later than four parks' cost past their deadlines, so that spinning
-    /// out the lead would cost more than the sleep saves; each time, the
-    /// usual wait served the next 256 arrivals.
+    /// Times arrival prediction stood down because the lateness its sleeps
+    /// must end early by (how late its timed sleeps wake past their
+    /// deadlines, and twice the arrivals' deviation) exceeded four parks'
+    /// cost, so that spinning it out would cost more than the sleep saves;
+    /// each time, the usual wait served the next 256 arrivals.
     pub stood_down_for_lateness: u64,
 }
 

@@ -149,7 +149,8 @@ fn table(
 /// How a predicting loop's waits ended, as medians over the rounds: whether
 /// prediction engaged, how many waits ended spinning (most, when it catches
 /// the arrivals), and how often it stood down, and why: its waits cost too
-/// much, or its timed sleeps woke too late.
+/// much, or the lateness it would spin out (its timed sleeps' and the
+/// arrivals') grew too long.
 fn predicted_waits(contender: &SparseContender, rounds: &[ArrivalPoint]) -> String {
     let count = |f: fn(&WaitCounts) -> u64| {
         let values: Vec<f64> = rounds
