@@ -461,6 +461,10 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// if `mode` has not ended the run by then. No phase of the wait (spin,
     /// yield, park) runs past the deadline by more than its own step: a few
     /// spin-loop hints, one yield, or the parker's timed sleep's lateness.
+    /// The deadline ends the waiting, not work already due: a wait that
+    /// wakes past it still runs what was notified and every timer due by
+    /// the clock it woke to (even one due after `deadline_ns`), then
+    /// returns.
     ///
     /// # Errors
     ///

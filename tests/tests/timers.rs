@@ -544,6 +544,47 @@ fn an_overloaded_run_that_never_waits_still_ends_at_its_deadline() {
     assert!(counts.check());
 }
 
+/// Counts its timer's firings and when the last one ran.
+struct FiredWhen<'p> {
+    parker: &'p OversleepingPark,
+    fired_at: Option<u64>,
+    fired: u32,
+}
+
+impl Handler for FiredWhen<'_> {
+    fn on_notify(&mut self, _slot: usize) -> Action {
+        Action::Rearm
+    }
+
+    fn on_timer(&mut self, _slot: usize) -> Action {
+        self.fired += 1;
+        self.fired_at = Some(self.parker.now.get());
+        Action::Rearm
+    }
+}
+
+/// The deadline ends the waiting, not work already due: a sleep to a 9 µs
+/// deadline that wakes at 14 µs runs the timer due at 10 µs, on the clock
+/// it woke to, before the run returns at its deadline.
+#[test]
+fn a_run_that_wakes_past_its_deadline_fires_the_timers_due_by_then() {
+    let lp: Loop<OversleepingPark, 1> = Loop::new(OversleepingPark::at(0, 5_000));
+    let mut runner = HandlerRunner::new(&lp).unwrap();
+    runner.arm(0).unwrap();
+    runner.set_timer_at(0, 10_000).unwrap();
+    let mut firings = FiredWhen {
+        parker: lp.parker(),
+        fired_at: None,
+        fired: 0,
+    };
+    assert_eq!(
+        runner.run_until(RunMode::UntilDone, 9_000, &mut firings),
+        Ok(Exit::TimedOut)
+    );
+    assert_eq!((firings.fired, firings.fired_at), (1, Some(14_000)));
+    assert_eq!(runner.timer_due(0), Ok(None));
+}
+
 /// The callback API: a periodic timer and a run with a duration, as the
 /// README shows them.
 #[test]
