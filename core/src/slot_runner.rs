@@ -408,7 +408,7 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// How this runner's waits ended so far.
     #[must_use]
     pub fn wait_counts(&self) -> WaitCounts {
-        self.stats
+        self.wait.counts(self.stats)
     }
 
     /// The spin budget the adaptive policy has settled on (spin steps per wait).

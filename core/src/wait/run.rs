@@ -109,16 +109,23 @@ impl WaitState {
     ) {
         let parked = stats.parked;
         self.wait_once(stats, ready, parker, has_clock, wake_by);
-        if self.arrivals.enabled() {
-            let stand_downs = self.arrivals.stand_downs();
-            stats.stood_down_for_cost = stand_downs.cost;
-            stats.stood_down_for_lateness = stand_downs.lateness;
-            // A wait that parked saw its notification only after a wake-up.
-            if ready.is_signalled()
-                && let Some(now) = parker.now_ns()
-            {
-                self.arrivals.arrived(now, stats.parked == parked);
-            }
+        // A wait that parked saw its notification only after a wake-up.
+        if self.arrivals.enabled()
+            && ready.is_signalled()
+            && let Some(now) = parker.now_ns()
+        {
+            self.arrivals.arrived(now, stats.parked == parked);
+        }
+    }
+
+    /// `stats`, the counts the waits kept, with what only this state knows:
+    /// how often arrival prediction stood down, and why.
+    pub(crate) fn counts(&self, stats: WaitCounts) -> WaitCounts {
+        let stand_downs = self.arrivals.stand_downs();
+        WaitCounts {
+            stood_down_for_cost: stand_downs.cost,
+            stood_down_for_lateness: stand_downs.lateness,
+            ..stats
         }
     }
 
@@ -436,7 +443,7 @@ mod tests {
             }
             let seen = now.get();
             if i == arrivals / 2 {
-                half = stats;
+                half = state.counts(stats);
             } else if i > arrivals / 2 && seen - i * gap <= 1_000 {
                 at_once += 1;
             }
@@ -445,6 +452,7 @@ mod tests {
         }
         // Every wait ended one way.
         assert_eq!(stats.waits, stats.spun + stats.yielded + stats.parked);
+        let stats = state.counts(stats);
         let second = WaitCounts {
             waits: stats.waits - half.waits,
             spun: stats.spun - half.spun,
