@@ -329,15 +329,15 @@ mod tests {
     }
 
     /// Steady arrivals `gap` apart after `last`, seen as they came, through
-    /// a whole stand-down, which predicts nothing; returns the last one's
-    /// time.
-    fn sit_out_stand_down(clock: &mut ArrivalClock, mut last: u64, gap: u64) -> u64 {
+    /// a whole stand-down, which predicts nothing; then prediction is tried
+    /// again.
+    fn sit_out_stand_down_then_predict(clock: &mut ArrivalClock, mut last: u64, gap: u64) {
         for _ in 0..STAND_DOWN {
             assert_eq!(clock.predict(last + 1_000, 5_000), None);
             last += gap;
             clock.arrived(last, true);
         }
-        last
+        assert!(clock.predict(last + 1_000, 5_000).is_some());
     }
 
     #[test]
@@ -428,7 +428,7 @@ mod tests {
     #[test]
     fn predicted_waits_that_cost_over_two_parks_stand_down_then_try_again() {
         let mut clock = ArrivalClock::new(true);
-        let mut last = steady(&mut clock, 0, 50_000, 20);
+        let last = steady(&mut clock, 0, 50_000, 20);
         // Within two parks: prediction goes on.
         for _ in 0..40 {
             if clock.sample_cpu_next() {
@@ -458,14 +458,13 @@ mod tests {
         // arrivals between to sit it out: every fourth stands it down again.
         let StandDowns { cost, lateness } = clock.stand_downs();
         assert_eq!((cost, lateness), (9, 0));
-        last = sit_out_stand_down(&mut clock, last, 50_000);
-        assert!(clock.predict(last + 1_000, 5_000).is_some());
+        sit_out_stand_down_then_predict(&mut clock, last, 50_000);
     }
 
     #[test]
     fn a_lead_over_four_parks_stands_down_and_forgets_the_lateness() {
         let mut clock = ArrivalClock::new(true);
-        let mut last = steady(&mut clock, 0, 200_000, 20);
+        let last = steady(&mut clock, 0, 200_000, 20);
         for _ in 0..20 {
             clock.woke_late(30_000);
         }
@@ -475,8 +474,7 @@ mod tests {
         assert_eq!(clock.late.estimate, 0);
         let StandDowns { cost, lateness } = clock.stand_downs();
         assert_eq!((cost, lateness), (0, 1));
-        last = sit_out_stand_down(&mut clock, last, 200_000);
-        assert!(clock.predict(last + 1_000, 5_000).is_some());
+        sit_out_stand_down_then_predict(&mut clock, last, 200_000);
     }
 
     #[test]
