@@ -173,7 +173,9 @@ impl<'l, P: Park, const CAP: usize> HandlerRunner<'l, P, CAP> {
     /// clock): where they cost more than two parks (a timed sleep that wakes
     /// very late, or costs far more than a park, as on some virtual
     /// machines), prediction stands down for a while and the wait is the
-    /// usual one, as it is when arrivals are irregular. It needs a parker
+    /// usual one, as it is when arrivals are irregular;
+    /// [`wait_counts`](HandlerRunner::wait_counts) says how often, and
+    /// why. It needs a parker
     /// whose timed sleep ends within a few parks' cost of its deadline (the
     /// Linux parkers, with their 1 ns timer slack; not a condition variable
     /// under the kernel's default slack). It costs a clock read per wait.
